@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// The Denali guest ABI: addresses, virtual registers, instruction encodings and PIO
+// ports. Shared by the kernel (src/vmm, src/devices) and guests (guests/libos).
+// docs/isa.md is the normative description; this header must match it.
+// Plain C99, no host headers beyond <stdint.h>, so it builds freestanding with -m32.
+#ifndef DENALI_ABI_H
+#define DENALI_ABI_H
+
+#include <stdint.h>
+
+// --- Address space (docs/isa.md "Address space") ---------------------------------
+// 0x00000000-0x00000fff  unmapped: any access raises #PF (NULL dereference)
+// 0x00001000-0x00001fff  the virtual-register page (struct denali_vregs)
+// 0x00002000-mem_size    guest memory, allocated on first touch
+// mem_size-0xbfffffff    unmapped: #PF
+// 0xc0000000-0xffffffff  the kernel's region: never accessible, #PF
+#define DENALI_VREGS_ADDR 0x00001000u
+#define DENALI_MEM_BASE 0x00002000u
+#define DENALI_LOAD_MIN 0x00002000u   // lowest address an image may load at
+#define DENALI_KERNEL_BASE 0xc0000000u
+#define DENALI_MEM_MAX 0xc0000000u    // largest memory size
+#define DENALI_MEM_MIN (64u * 1024u)  // smallest memory size
+#define DENALI_MEM_DEFAULT (4u * 1024u * 1024u)
+
+// --- Virtual registers (docs/isa.md "Virtual registers") -------------------------
+// One page at DENALI_VREGS_ADDR, ordinary memory shared with the kernel. RO fields are
+// rewritten by the kernel whenever the VM is entered; guest writes to them are lost.
+#define DENALI_VREGS_MAGIC 0x494c4e44u // "DNLI" in little-endian bytes
+#define DENALI_ABI_VERSION 1u
+struct denali_vregs {
+	uint32_t magic;        // 0x00 RO DENALI_VREGS_MAGIC
+	uint32_t abi_version;  // 0x04 RO DENALI_ABI_VERSION
+	uint32_t vm_id;        // 0x08 RO this VM's number, 0-based
+	uint32_t cpu_khz;      // 0x0c RO modelled CPU clock in kHz (1700000)
+	uint32_t mem_size;     // 0x10 RO bytes of guest memory (top of the address space)
+	uint32_t reserved0;    // 0x14
+	uint64_t time_ns;      // 0x18 RO simulated time at the last VM entry, ns
+	uint32_t int_enable;   // 0x20 RW 1: virtual interrupts may be delivered
+	uint32_t int_pending;  // 0x24 RO pending-interrupt bitmask (bit n = line n)
+	uint32_t int_handler;  // 0x28 RW guest address of the interrupt handler, 0 = none
+	uint32_t exc_handler;  // 0x2c RW guest address of the exception handler, 0 = none
+	uint8_t mac[6];        // 0x30 RO the NIC's MAC address
+	uint16_t reserved1;    // 0x36
+	uint32_t ipv4;         // 0x38 RO configured IPv4 address (network order), 0 = none
+	uint32_t exit_code;    // 0x3c reserved
+	uint64_t boot_time_ns; // 0x40 RO simulated time when the VM booted
+};
+
+// --- Denali instructions (docs/isa.md "Denali instructions") ---------------------
+// Both use the escape 0F 0C followed by one immediate byte. Compilers never emit it.
+//   0F 0C 00   idle-with-timeout: sleep until an interrupt or EDX:EAX ns pass
+//              (EDX:EAX = 0xffffffff_ffffffff: no timeout)
+//   0F 0C 01   terminate: end this VM with exit code EAX
+// Any other immediate raises #UD.
+#define DENALI_OP_IDLE 0x00
+#define DENALI_OP_TERMINATE 0x01
+
+// --- PIO ports (docs/isa.md "Devices") -------------------------------------------
+// A PIO is IN or OUT on the port in DX (or an immediate port). Arguments are in
+// registers; IN returns a result in EAX. One PIO per operation.
+#define DENALI_PORT_DEBUGCON 0x00e9   // OUT: write AL to the console (Bochs convention)
+#define DENALI_PORT_CONSOLE_WRITE 0x0100 // ESI = buffer, ECX = length; EAX <- bytes or -1
+
+#endif

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// The public interface of the IA-32 interpreter.
+//
+// The CPU knows registers, decoding, execution, cycle costs and a memory interface.
+// It knows nothing of VMs, devices or scheduling: the caller (src/vmm) supplies a
+// page-mapping callback (struct cpu_mem) and reacts to the exit cpu_run() returns.
+//
+// Two kinds of state:
+//   struct cpu       one per virtual CPU: architectural registers, lazy flags and the
+//                    cycle/instruction counters. Small (about 100 bytes); no pointers
+//                    into host memory, so a VM can be swapped or copied freely.
+//   struct cpu_exec  one per host thread: the software TLB, the decoded-instruction
+//                    cache (shared by every VM that runs the same host code page), and
+//                    statistics. It runs one struct cpu at a time.
+// The decoder is in decode.c, the run loop in exec.c, flags in flags.c, costs in cost.c.
+#ifndef DENALI_CPU_CPU_H
+#define DENALI_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CPU_PAGE_SIZE 4096u
+#define CPU_PAGE_MASK 0xfffff000u
+
+// General registers, in x86 encoding order.
+enum cpu_reg { CPU_EAX, CPU_ECX, CPU_EDX, CPU_EBX, CPU_ESP, CPU_EBP, CPU_ESI, CPU_EDI };
+
+// EFLAGS bits.
+#define CPU_CF 0x0001u
+#define CPU_PF 0x0004u
+#define CPU_AF 0x0010u
+#define CPU_ZF 0x0040u
+#define CPU_SF 0x0080u
+#define CPU_TF 0x0100u
+#define CPU_IF 0x0200u
+#define CPU_DF 0x0400u
+#define CPU_OF 0x0800u
+#define CPU_ID 0x200000u
+// The arithmetic flags the SDM defines per instruction.
+#define CPU_ARITH_FLAGS (CPU_CF | CPU_PF | CPU_AF | CPU_ZF | CPU_SF | CPU_OF)
+// Bits a guest can change with POPF/IRET (docs/isa.md "Flags"), as in x86 user mode
+// with IOPL 0: the arithmetic flags, DF, NT, AC and ID. IF and IOPL keep their values;
+// TF is not writable (no single-step traps).
+#define CPU_POPF_MASK (CPU_ARITH_FLAGS | CPU_DF | 0x4000u | 0x40000u | CPU_ID)
+
+// Exception vectors (x86 numbering).
+enum cpu_vector {
+	CPU_VEC_DE = 0,  // divide error
+	CPU_VEC_DB = 1,  // debug (unused)
+	CPU_VEC_BP = 3,  // INT3 breakpoint (a trap: EIP is after the instruction)
+	CPU_VEC_OF = 4,  // INTO with OF set (a trap)
+	CPU_VEC_BR = 5,  // BOUND range exceeded
+	CPU_VEC_UD = 6,  // invalid opcode
+	CPU_VEC_GP = 13, // general protection: privileged instruction
+	CPU_VEC_PF = 14, // page fault: access outside the VM's memory
+};
+
+// Why cpu_run() returned.
+enum cpu_exit {
+	CPU_EXIT_BUDGET = 0, // the cycle budget is spent (checked at block ends)
+	CPU_EXIT_PIO,        // IN or OUT: see cpu.pio; EIP is after the instruction
+	CPU_EXIT_IDLE,       // Denali idle-with-timeout; EIP is after it
+	CPU_EXIT_TERMINATE,  // Denali terminate; EIP is after it
+	CPU_EXIT_HLT,        // HLT; EIP is after it (docs/isa.md: idle without timeout)
+	CPU_EXIT_FAULT,      // an exception: see cpu.fault; EIP as the vector defines
+	CPU_EXIT_INT,        // INT n (n in cpu.fault.vector); EIP is after it
+	CPU_EXIT_STEP,       // cpu_step() executed its one instruction
+};
+
+// Kinds of memory access, for struct cpu_mem.map.
+enum cpu_access { CPU_ACC_READ = 1, CPU_ACC_WRITE = 2, CPU_ACC_EXEC = 4 };
+
+// A programmed I/O request (IN/OUT). The CPU does not perform it: the caller does,
+// and for IN writes the result into the low `size` bytes of EAX (cpu_pio_complete).
+struct cpu_pio {
+	uint16_t port;
+	uint8_t size; // 1, 2 or 4 bytes
+	bool is_in;   // IN (true) or OUT (false)
+	uint32_t value; // OUT: the value written (AL/AX/EAX)
+};
+
+// An exception raised by the guest.
+struct cpu_fault {
+	uint8_t vector;      // enum cpu_vector, or the n of INT n
+	uint32_t error_code; // for #PF: CPU_ACC_* of the access; else 0
+	uint32_t addr;       // for #PF: the faulting guest address; else 0
+	uint32_t eip;        // EIP of the faulting instruction (also for traps)
+};
+
+// Lazy flags: the last flag-setting operation, evaluated on demand (flags.c).
+struct cpu_lazy {
+	uint32_t res; // result, truncated to the operand size
+	uint32_t a;   // first operand (destination before the operation)
+	uint32_t b;   // second operand (source); for INC/DEC the old CF in bit 0
+	uint8_t op;   // enum lf_op (cpu_internal.h); 0 = flags are all in cpu.eflags
+};
+
+// One virtual CPU. Everything a VM needs to resume is here.
+struct cpu {
+	uint32_t r[9];   // EAX ECX EDX EBX ESP EBP ESI EDI; r[8] is always 0 (no register)
+	uint32_t eip;
+	uint32_t eflags; // authoritative except for the bits lazy.op covers
+	struct cpu_lazy lazy;
+	uint64_t cycles;  // simulated cycles consumed (cost table, cost.c)
+	uint64_t retired; // instructions retired
+	struct cpu_pio pio;     // valid after CPU_EXIT_PIO
+	struct cpu_fault fault; // valid after CPU_EXIT_FAULT and CPU_EXIT_INT
+	uint32_t tsc_offset_lo; // reserved; RDTSC returns cycles
+};
+
+// What a page of guest memory is, as the memory owner reports it.
+struct cpu_page_info {
+	uint8_t *host;  // the page's 4096 bytes in host memory
+	bool writable;  // false: writes must call map(CPU_ACC_WRITE) again (copy-on-write)
+};
+
+// The memory owner's interface. map() translates the page containing `addr` for the
+// given access. It returns 0 and fills *pi, or -1 when the access must fault (#PF).
+// A write access to a copy-on-write page must make the page private first.
+// The owner must call cpu_exec_flush_tlb() whenever a mapping it returned before
+// becomes invalid, and cpu_exec_page_freed() before freeing or reusing a host page.
+struct cpu_mem {
+	int (*map)(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi);
+	void *ctx;
+};
+
+// Statistics of one cpu_exec (test-only counters let tests assert fast paths).
+struct cpu_exec_stats {
+	uint64_t blocks_decoded;
+	uint64_t dcache_hits;   // block lookups served from the decode cache
+	uint64_t dcache_misses;
+	uint64_t tlb_misses;
+	uint64_t smc_invalidations; // code pages invalidated by a guest write
+	uint64_t slow_accesses;     // memory accesses that took the slow path
+};
+
+struct cpu_exec;
+
+// Options for a cpu_exec. block_max_insns bounds how many instructions a decoded block
+// holds (1..64; test builds use small values to force preemption points).
+struct cpu_exec_opts {
+	int block_max_insns; // 0 = default (32)
+};
+
+// Creates an executor. Returns NULL when out of memory.
+struct cpu_exec *cpu_exec_new(const struct cpu_exec_opts *opts);
+void cpu_exec_free(struct cpu_exec *x);
+// Forgets every TLB entry (call when any mapping changes, or on a VM switch).
+void cpu_exec_flush_tlb(struct cpu_exec *x);
+// Drops decoded code for a host page that is about to be freed or reused.
+void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page);
+const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x);
+
+// Sets a CPU to the documented reset state (docs/isa.md "Initial state").
+void cpu_reset(struct cpu *c, uint32_t eip, uint32_t esp);
+
+// Runs `c` until it exits or its cycle budget is spent. The budget is checked at
+// block ends and taken branches, so a run may overshoot it by one block.
+// Updates c->cycles and c->retired exactly.
+enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+		      int64_t budget_cycles);
+// Executes exactly one instruction (a REP string instruction runs to completion).
+// Returns CPU_EXIT_STEP, or the exit the instruction caused.
+enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem);
+
+// Completes an IN: writes `value` into the low pio.size bytes of EAX.
+void cpu_pio_complete(struct cpu *c, uint32_t value);
+
+// EFLAGS with the lazy bits evaluated.
+uint32_t cpu_get_eflags(const struct cpu *c);
+// Replaces EFLAGS (the caller's value, bit 1 forced to 1).
+void cpu_set_eflags(struct cpu *c, uint32_t eflags);
+
+// The decoder, for tools and tests (decode.c).
+struct cpu_decoded_info {
+	int len;           // instruction length in bytes; 0 if invalid
+	bool valid;        // false: executing it raises #UD
+	bool has_mem;      // has a memory operand (ModRM form)
+	int mem_base;      // register number, or -1
+	int mem_index;     // register number, or -1
+	int mem_scale;     // 1, 2, 4, 8
+	uint32_t mem_disp;
+	int seg_prefix;    // 0..5 (ES CS SS DS FS GS) or -1
+	const char *name;  // our mnemonic, lower case ("add", "denali.idle")
+};
+// Decodes the instruction at bytes[0..avail). Returns the length, or 0 when the bytes
+// are not a valid instruction of the subset (docs/isa.md), or -1 when `avail` is too
+// short to hold the instruction.
+int cpu_decode_info(const uint8_t *bytes, size_t avail, struct cpu_decoded_info *out);
+
+// Writes a disassembly of the instruction at bytes into buf (Capstone, plus the
+// Denali instructions by name). Returns buf.
+char *cpu_disasm(const uint8_t *bytes, size_t avail, uint32_t eip, char *buf, size_t bufsz);
+
+// The CPUID values we report (docs/isa.md "CPUID").
+void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+const char *cpu_exit_name(enum cpu_exit e);
+
+#endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+// Internals of the interpreter, shared by decode.c, exec.c, flags.c and cost.c.
+//
+// The decoded instruction (struct dinsn)
+// --------------------------------------
+// The decoder turns guest bytes into blocks of struct dinsn. A block starts at some
+// offset of a 4 KiB guest code page and ends at a control transfer, at an instruction
+// that can leave the CPU (PIO, IDLE, REP string ops...), at the page end, or after
+// block_max instructions. A block is followed by one synthetic OP_BLOCK_END entry when
+// it does not end in a control transfer, so the run loop never tests for "last".
+//
+//   +--------+------+-----+-------+-----+----+------+-------+-----+--------+-----+-----+
+//   | h      | op   | len | flags | reg | rm | base | index |scale| off    | pre | cost|
+//   | void*  | u16  | u8  | u8    | u8  | u8 | u8   | u8    | u8  | u16    | u16 | u16 |
+//   +--------+------+-----+-------+-----+----+------+-------+-----+--------+-----+-----+
+//   | disp u32 | imm u32 | imm2 u32 | idx u8 |
+//
+//  h      handler label (computed goto), filled in by exec.c when the block is built
+//  op     enum op (ORDER OP: the handler table in exec.c follows this order)
+//  reg    the ModRM reg field, or the register coded in the opcode; for ALU forms
+//         the destination register (see decode.c, "normalised operands")
+//  rm     the ModRM r/m register in register forms (the source of RR forms)
+//  base, index, scale   memory operand: base/index register or NOREG, scale as a shift
+//  off    offset of the instruction's first byte within its code page (0..4095)
+//  pre    cycles of the instructions before this one in the block
+//  cost   this instruction's cycles from the cost table (static part)
+//  idx    position in the block (0-based)
+//
+// Blocks live in the decode cache, one struct dpage per host code page, keyed by the
+// host page address, so VMs that share an image page (copy-on-write) share its blocks.
+#ifndef DENALI_CPU_CPU_INTERNAL_H
+#define DENALI_CPU_CPU_INTERNAL_H
+
+#include "cpu/cpu.h"
+
+#define NOREG 8
+
+#if defined(__GNUC__)
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define likely(x) (x)
+#define unlikely(x) (x)
+#endif
+
+// dinsn.flags
+#define DI_MEM 0x01    // has a memory operand
+#define DI_TERM 0x02   // ends a block (control transfer or exit)
+#define DI_REP 0x04    // F3 prefix (REP / REPE)
+#define DI_REPNE 0x08  // F2 prefix (REPNE)
+#define DI_CL 0x10     // shift count comes from CL
+#define DI_LOCK 0x20   // LOCK prefix (accepted, no effect in a uniprocessor)
+
+struct dinsn {
+	const void *h;
+	uint16_t op;
+	uint8_t len;
+	uint8_t flags;
+	uint8_t reg;
+	uint8_t rm;
+	uint8_t base;
+	uint8_t index;
+	uint8_t scale;
+	uint8_t size; // operand size in bytes, for handlers shared by sizes
+	uint8_t sub;  // sub-operation (group reg field, condition code, ...)
+	uint8_t idx;
+	uint16_t off;
+	uint16_t pre;
+	uint16_t cost;
+	uint32_t disp;
+	uint32_t imm;
+	uint32_t imm2;
+};
+
+// The ALU families that have five operand forms each, in opcode order (ADD=0 ... CMP=7)
+// plus TEST. Forms: RR reg<-reg, RI reg<-imm, RM reg<-mem, MR mem<-reg, MI mem<-imm.
+#define ALU_FORMS(X, N, S) X(N##S##_RR) X(N##S##_RI) X(N##S##_RM) X(N##S##_MR) X(N##S##_MI)
+#define ALU_SIZES(X, N) ALU_FORMS(X, N, B) ALU_FORMS(X, N, W) ALU_FORMS(X, N, D)
+
+// ORDER OP. One line per handler family; the semantics are in exec.c.
+#define CPU_OPS(X)                                                                     \
+	ALU_SIZES(X, ADD) ALU_SIZES(X, OR) ALU_SIZES(X, ADC) ALU_SIZES(X, SBB)         \
+	ALU_SIZES(X, AND) ALU_SIZES(X, SUB) ALU_SIZES(X, XOR) ALU_SIZES(X, CMP)        \
+	ALU_SIZES(X, TEST)                                                             \
+	X(MOVB_RR) X(MOVB_RI) X(MOVB_RM) X(MOVB_MR) X(MOVB_MI)                         \
+	X(MOVW_RR) X(MOVW_RI) X(MOVW_RM) X(MOVW_MR) X(MOVW_MI)                         \
+	X(MOVD_RR) X(MOVD_RI) X(MOVD_RM) X(MOVD_MR) X(MOVD_MI)                         \
+	X(UNARY_R) X(UNARY_M)       /* INC DEC NOT NEG (sub), size */                  \
+	X(MOVX_R) X(MOVX_M)         /* MOVZX/MOVSX: sub=1 sign, imm=src size */        \
+	X(LEA) X(LEAW)                                                                 \
+	X(XCHG_R) X(XCHG_M)                                                            \
+	X(SHIFT_R) X(SHIFT_M)       /* group 2: sub = ROL..SAR */                      \
+	X(SHXD_R) X(SHXD_M)         /* SHLD (sub 0) / SHRD (sub 1) */                  \
+	X(MULDIV_R) X(MULDIV_M)     /* group 3 /4../7: MUL IMUL DIV IDIV */            \
+	X(IMUL2_R) X(IMUL2_M)       /* IMUL r, r/m[, imm]: sub=1 has imm */            \
+	X(JMP) X(JCC) X(JMP_R) X(JMP_M) X(CALL) X(CALL_R) X(CALL_M) X(RET) X(LOOP)     \
+	X(PUSH_R) X(PUSH_I) X(PUSH_M) X(POP_R) X(POP_M) X(PUSHA) X(POPA)               \
+	X(PUSHF) X(POPF) X(ENTER) X(LEAVE)                                             \
+	X(CBW) X(CWD) X(SETCC_R) X(SETCC_M) X(CMOV_R) X(CMOV_M)                         \
+	X(BT_R) X(BT_M)             /* sub: 0 BT 1 BTS 2 BTR 3 BTC; DI_CL-like: imm? */ \
+	X(BSCAN_R) X(BSCAN_M)       /* sub: 0 BSF 1 BSR 2 TZCNT 3 LZCNT */             \
+	X(BSWAP) X(XADD_R) X(XADD_M) X(CMPXCHG_R) X(CMPXCHG_M) X(CMPXCHG8B)            \
+	X(MOVS) X(STOS) X(LODS) X(SCAS) X(CMPS)                                        \
+	X(FLAGOP)                   /* sub: CLC STC CMC CLD STD SAHF LAHF */           \
+	X(NOP) X(CPUID) X(RDTSC) X(INT3) X(INT) X(INTO) X(IRET) X(HLT)                 \
+	X(PIO) X(IDLE) X(TERMINATE) X(UD) X(GP) X(XLAT) X(BCD)                         \
+	X(BLOCK_END) X(SMC_EXIT) X(STEP_END)
+
+enum op {
+#define X(n) OP_##n,
+	CPU_OPS(X)
+#undef X
+	OP_COUNT
+};
+
+// Lazy-flag operations (cpu_lazy.op): kind * 4 + log2(size).
+enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG };
+#define LF(kind, sizelog) ((uint8_t)((kind) << 2 | (sizelog)))
+
+// --- The executor (dcache.c, exec.c) ---------------------------------------------
+#define TLB_BITS 8
+#define TLB_N (1u << TLB_BITS)
+#define CTLB_N 32u
+#define BLOCK_MAX 64
+#define TLB_INVALID 1u // never equals an aligned tag
+
+// A data TLB entry: host address of guest address a is (uint8_t *)(base + a).
+// rtag/wtag are the guest page address if reads/writes may use the fast path.
+struct tlb_ent {
+	uint32_t rtag, wtag;
+	uintptr_t base;
+};
+
+struct dblock {
+	uint16_t n;    // instructions (not counting a trailing OP_BLOCK_END)
+	uint16_t cost; // static cycles of all n
+	struct dinsn insn[];
+};
+
+#define DBLOCK_CROSS ((struct dblock *)1) // the instruction here crosses the page end
+
+// Decoded code of one host page. blk[off] is the block starting at offset off.
+struct dpage {
+	const uint8_t *host;
+	struct dpage *hnext;   // hash chain
+	struct dpage *znext;   // zombie list (invalidated while running)
+	struct arena *arena;   // block storage, freed with the page
+	struct dblock *blk[CPU_PAGE_SIZE];
+};
+
+struct ctlb_ent {
+	uint32_t tag; // guest page address, or TLB_INVALID
+	struct dpage *dp;
+};
+
+#define ATTN_STEP 1u // cpu_step: stop after one instruction
+#define ATTN_SMC 2u  // a write hit decoded code: re-look-up the next block
+
+struct cpu_exec {
+	struct tlb_ent tlb[TLB_N];
+	struct ctlb_ent ctlb[CTLB_N];
+	const void *const *labels; // handler addresses by op (computed goto), or NULL
+	unsigned attn;
+	int block_max;
+	// The current run (valid inside cpu_run).
+	struct cpu *c;
+	const struct cpu_mem *mem;
+	bool running;
+	struct dinsn *patched; // the entry overwritten with OP_SMC_EXIT, if any
+	struct dinsn patched_orig;
+	// The decode cache: dpages by host page address.
+	struct dpage **hash;
+	size_t hash_size, count;
+	struct dpage *zombies;
+	const struct cpu *last_cpu; // TLB owner
+	const void *last_ctx;
+	struct cpu_exec_stats st;
+	struct {
+		struct dblock b;
+		struct dinsn insn[2];
+	} scratch;
+};
+
+// dcache.c
+struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent *ce);
+struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off);
+struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step);
+void dcache_free_zombies(struct cpu_exec *x);
+void dcache_flush_ctlb(struct cpu_exec *x);
+// Slow memory paths. Return 0, or -1 after recording a #PF in x->c->fault.
+// `d` is the executing instruction (for self-modifying-code handling).
+int mem_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
+		  enum cpu_access acc, uint64_t *out);
+int mem_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
+		   uint64_t v);
+
+uint32_t flags_eval(const struct cpu *c);       // flags.c: lazy bits only
+void flags_materialize(struct cpu *c);          // fold lazy into eflags, op = 0
+int flags_cond(const struct cpu *c, int cc);    // condition code 0..15 holds?
+extern const uint8_t flags_parity[256];         // PF for a byte
+
+// The cost table (cost.c).
+uint16_t cost_of(const struct dinsn *d);
+// Dynamic costs, in cycles.
+#define COST_TAKEN_BRANCH 2
+#define COST_REP_ITER 1
+#define COST_DIV_EXTRA 0
+
+// The decoder (decode.c). Decodes one instruction at p (avail bytes readable).
+// Returns its length, 0 if the bytes are not a valid instruction of the subset
+// (d->op is then OP_UD, d->len the bytes consumed so far, at least 1), or -1 if the
+// instruction does not fit in avail bytes.
+int decode_one(const uint8_t *p, size_t avail, struct dinsn *d);
+const char *decode_op_name(int op);
+
+#endif

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+// The decode cache, the software TLBs and the slow memory paths.
+//
+// Decoded blocks are cached per host code page (struct dpage), found by hashing the
+// host page address. Every VM that maps the same host page (a shared, copy-on-write
+// image page) therefore shares its decoded code. A page that holds decoded code never
+// gets a fast-path write TLB entry, so every guest write to it reaches
+// mem_slow_write(), which drops the page's decoded code (self-modifying code) and
+// makes the run loop re-look-up its next block (ATTN_SMC, exec.c).
+// The hash only speeds up lookups: no result depends on host addresses.
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu_internal.h"
+
+struct arena {
+	struct arena *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char mem[];
+};
+
+#define ARENA_CHUNK (16u * 1024u)
+
+static void *arena_alloc(struct arena **ap, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct arena *a = *ap;
+	if (!a || a->cap - a->used < n) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		struct arena *na = malloc(sizeof *na + cap);
+		if (!na)
+			return NULL;
+		na->next = a;
+		na->used = 0;
+		na->cap = cap;
+		*ap = a = na;
+	}
+	void *p = a->mem + a->used;
+	a->used += n;
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a) {
+		struct arena *n = a->next;
+		free(a);
+		a = n;
+	}
+}
+
+static size_t hash_of(const struct cpu_exec *x, const uint8_t *host)
+{
+	uint64_t h = (uint64_t)((uintptr_t)host >> 12) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & (x->hash_size - 1);
+}
+
+static struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host)
+{
+	for (struct dpage *p = x->hash[hash_of(x, host)]; p; p = p->hnext)
+		if (p->host == host)
+			return p;
+	return NULL;
+}
+
+static void dpage_free(struct dpage *p)
+{
+	arena_free(p->arena);
+	free(p);
+}
+
+static void grow_hash(struct cpu_exec *x)
+{
+	size_t old = x->hash_size;
+	struct dpage **oh = x->hash;
+	struct dpage **nh = calloc(old * 2, sizeof *nh);
+	if (!nh)
+		return; // keep the old table: longer chains, still correct
+	x->hash = nh;
+	x->hash_size = old * 2;
+	for (size_t i = 0; i < old; i++) {
+		for (struct dpage *p = oh[i], *n; p; p = n) {
+			n = p->hnext;
+			size_t h = hash_of(x, p->host);
+			p->hnext = nh[h];
+			nh[h] = p;
+		}
+	}
+	free(oh);
+}
+
+void dcache_flush_ctlb(struct cpu_exec *x)
+{
+	for (unsigned i = 0; i < CTLB_N; i++)
+		x->ctlb[i].tag = TLB_INVALID;
+}
+
+// Removes the decoded code of `host` (if any). Inside a run the dpage becomes a
+// zombie, freed when cpu_run returns, because the loop may still point into it.
+static bool dcache_drop(struct cpu_exec *x, const uint8_t *host)
+{
+	struct dpage **pp = &x->hash[hash_of(x, host)];
+	for (; *pp; pp = &(*pp)->hnext) {
+		struct dpage *p = *pp;
+		if (p->host != host)
+			continue;
+		*pp = p->hnext;
+		x->count--;
+		dcache_flush_ctlb(x);
+		if (x->running) {
+			p->znext = x->zombies;
+			x->zombies = p;
+		} else {
+			dpage_free(p);
+		}
+		return true;
+	}
+	return false;
+}
+
+void dcache_free_zombies(struct cpu_exec *x)
+{
+	while (x->zombies) {
+		struct dpage *p = x->zombies;
+		x->zombies = p->znext;
+		dpage_free(p);
+	}
+}
+
+struct cpu_exec *cpu_exec_new(const struct cpu_exec_opts *opts)
+{
+	struct cpu_exec *x = calloc(1, sizeof *x);
+	if (!x)
+		return NULL;
+	x->hash_size = 256;
+	x->hash = calloc(x->hash_size, sizeof *x->hash);
+	if (!x->hash) {
+		free(x);
+		return NULL;
+	}
+	x->block_max = opts && opts->block_max_insns > 0 ? opts->block_max_insns : 32;
+	if (x->block_max > BLOCK_MAX)
+		x->block_max = BLOCK_MAX;
+	cpu_exec_flush_tlb(x);
+	return x;
+}
+
+void cpu_exec_free(struct cpu_exec *x)
+{
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->hash_size; i++) {
+		for (struct dpage *p = x->hash[i], *n; p; p = n) {
+			n = p->hnext;
+			dpage_free(p);
+		}
+	}
+	dcache_free_zombies(x);
+	free(x->hash);
+	free(x);
+}
+
+void cpu_exec_flush_tlb(struct cpu_exec *x)
+{
+	for (unsigned i = 0; i < TLB_N; i++) {
+		x->tlb[i].rtag = x->tlb[i].wtag = TLB_INVALID;
+		x->tlb[i].base = 0;
+	}
+	dcache_flush_ctlb(x);
+}
+
+void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page)
+{
+	dcache_drop(x, host_page);
+	for (unsigned i = 0; i < TLB_N; i++) {
+		struct tlb_ent *e = &x->tlb[i];
+		if (e->rtag != TLB_INVALID && (const uint8_t *)(e->base + e->rtag) == host_page)
+			e->rtag = e->wtag = TLB_INVALID;
+	}
+}
+
+const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x)
+{
+	return &x->st;
+}
+
+// --- Code pages -------------------------------------------------------------------
+
+// Translates the code page of eip, fills the code TLB entry and returns its dpage
+// (created on first use). Returns NULL (with #PF recorded) if eip is not mapped.
+struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent *ce)
+{
+	struct cpu_page_info pi;
+	uint32_t page = eip & CPU_PAGE_MASK;
+	if (x->mem->map(x->mem->ctx, page, CPU_ACC_EXEC, &pi) != 0 || !pi.host) {
+		struct cpu_fault *f = &x->c->fault;
+		f->vector = CPU_VEC_PF;
+		f->error_code = CPU_ACC_EXEC;
+		f->addr = eip;
+		f->eip = eip;
+		return NULL;
+	}
+	struct dpage *dp = dcache_find(x, pi.host);
+	if (!dp) {
+		dp = calloc(1, sizeof *dp);
+		if (!dp)
+			return NULL; // out of host memory: reported to the guest as #PF
+		dp->host = pi.host;
+		size_t h = hash_of(x, pi.host);
+		dp->hnext = x->hash[h];
+		x->hash[h] = dp;
+		if (++x->count > x->hash_size * 2)
+			grow_hash(x);
+		// Writes to this page must now take the slow path.
+		for (unsigned i = 0; i < TLB_N; i++) {
+			struct tlb_ent *e = &x->tlb[i];
+			if (e->wtag != TLB_INVALID && (const uint8_t *)(e->base + e->wtag) == pi.host)
+				e->wtag = TLB_INVALID;
+		}
+		x->st.dcache_misses++;
+	} else {
+		x->st.dcache_hits++;
+	}
+	ce->tag = page;
+	ce->dp = dp;
+	return dp;
+}
+
+static void finish_block(struct cpu_exec *x, struct dinsn *d, int total)
+{
+	for (int i = 0; i < total; i++)
+		d[i].h = x->labels ? x->labels[d[i].op] : NULL;
+}
+
+// Decodes the block at offset off of a code page. Returns DBLOCK_CROSS when the first
+// instruction crosses the page end, NULL when out of memory.
+struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off)
+{
+	struct dinsn tmp[BLOCK_MAX + 1];
+	int n = 0;
+	unsigned pos = off;
+	unsigned cost = 0;
+	while (n < x->block_max && pos < CPU_PAGE_SIZE) {
+		struct dinsn *d = &tmp[n];
+		if (decode_one(dp->host + pos, CPU_PAGE_SIZE - pos, d) < 0)
+			break; // crosses the page end: decoded on its own each time
+		d->off = (uint16_t)pos;
+		d->pre = (uint16_t)cost;
+		d->idx = (uint8_t)n;
+		cost += d->cost;
+		pos += d->len;
+		n++;
+		if (d->flags & DI_TERM)
+			break;
+	}
+	if (n == 0) {
+		dp->blk[off] = DBLOCK_CROSS;
+		return DBLOCK_CROSS;
+	}
+	int total = n;
+	if (!(tmp[n - 1].flags & DI_TERM)) {
+		struct dinsn *e = &tmp[n];
+		memset(e, 0, sizeof *e);
+		e->op = OP_BLOCK_END;
+		e->off = (uint16_t)pos;
+		e->pre = (uint16_t)cost;
+		e->idx = (uint8_t)n;
+		e->base = e->index = NOREG;
+		total++;
+	}
+	struct dblock *b = arena_alloc(&dp->arena, sizeof *b + (size_t)total * sizeof tmp[0]);
+	if (!b)
+		return NULL;
+	b->n = (uint16_t)n;
+	b->cost = (uint16_t)cost;
+	memcpy(b->insn, tmp, (size_t)total * sizeof tmp[0]);
+	finish_block(x, b->insn, total);
+	dp->blk[off] = b;
+	x->st.blocks_decoded++;
+	return b;
+}
+
+// Decodes the single instruction at eip into the scratch block, fetching its bytes
+// across a page boundary if needed. Followed by OP_STEP_END (step) or OP_BLOCK_END.
+// Returns NULL with #PF recorded when a byte of the instruction is not mapped.
+struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
+{
+	uint8_t bytes[16];
+	size_t have = 0;
+	struct dinsn *d = &x->scratch.insn[0];
+	int len;
+	for (;;) {
+		uint32_t a = eip + (uint32_t)have;
+		struct cpu_page_info pi;
+		if (x->mem->map(x->mem->ctx, a & CPU_PAGE_MASK, CPU_ACC_EXEC, &pi) != 0 ||
+		    !pi.host) {
+			struct cpu_fault *f = &x->c->fault;
+			f->vector = CPU_VEC_PF;
+			f->error_code = CPU_ACC_EXEC;
+			f->addr = a;
+			f->eip = eip;
+			return NULL;
+		}
+		size_t chunk = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
+		if (chunk > 15 - have)
+			chunk = 15 - have;
+		memcpy(bytes + have, pi.host + (a & ~CPU_PAGE_MASK), chunk);
+		have += chunk;
+		len = decode_one(bytes, have, d);
+		if (len >= 0 || have >= 15)
+			break;
+	}
+	if (len < 0) { // 15 bytes and still incomplete: too long
+		decode_one(bytes, 1, d);
+		memset(d, 0, sizeof *d);
+		d->op = OP_UD;
+		d->len = 15;
+		d->flags = DI_TERM;
+		d->base = d->index = NOREG;
+	}
+	d->off = (uint16_t)(eip & ~CPU_PAGE_MASK);
+	d->pre = 0;
+	d->idx = 0;
+	struct dinsn *e = &x->scratch.insn[1];
+	memset(e, 0, sizeof *e);
+	e->op = step ? OP_STEP_END : OP_BLOCK_END;
+	e->off = (uint16_t)(d->off + d->len);
+	e->pre = d->cost;
+	e->idx = 1;
+	e->base = e->index = NOREG;
+	x->scratch.b.n = 1;
+	x->scratch.b.cost = d->cost;
+	finish_block(x, x->scratch.insn, 2);
+	return &x->scratch.b;
+}
+
+// --- Data accesses ----------------------------------------------------------------
+
+static void record_pf(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
+{
+	(void)d;
+	struct cpu_fault *f = &x->c->fault;
+	f->vector = CPU_VEC_PF;
+	f->error_code = acc;
+	f->addr = a;
+}
+
+// A write reached a page with decoded code (or one whose mapping changed under the
+// code TLB): make the run loop leave the current block after this instruction.
+static void smc_hit(struct cpu_exec *x, struct dinsn *d)
+{
+	dcache_flush_ctlb(x);
+	x->attn |= ATTN_SMC;
+	x->st.smc_invalidations++;
+	if (d && !x->patched && !(d->flags & DI_TERM) && d->op != OP_BLOCK_END &&
+	    d->op != OP_STEP_END && d->op != OP_SMC_EXIT) {
+		struct dinsn *n = d + 1;
+		x->patched = n;
+		x->patched_orig = *n;
+		n->op = OP_SMC_EXIT;
+		n->h = x->labels ? x->labels[OP_SMC_EXIT] : NULL;
+	}
+}
+
+// Translates the page of a for acc, installing a TLB entry. Returns the host address
+// of a, or NULL with #PF recorded.
+static uint8_t *xlate(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
+{
+	struct cpu_page_info pi;
+	uint32_t page = a & CPU_PAGE_MASK;
+	x->st.tlb_misses++;
+	if (x->mem->map(x->mem->ctx, page, acc, &pi) != 0 || !pi.host) {
+		record_pf(x, d, a, acc);
+		return NULL;
+	}
+	struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	e->base = (uintptr_t)pi.host - page;
+	e->rtag = page;
+	e->wtag = TLB_INVALID;
+	if (acc == CPU_ACC_WRITE) {
+		if (dcache_drop(x, pi.host))
+			smc_hit(x, d);
+		// A copy-on-write copy of a page we were executing from.
+		struct ctlb_ent *ce = &x->ctlb[(a >> 12) & (CTLB_N - 1)];
+		if (ce->tag == page && ce->dp->host != pi.host)
+			smc_hit(x, d);
+		e->wtag = page;
+	} else if (pi.writable && !dcache_find(x, pi.host)) {
+		e->wtag = page;
+	}
+	return pi.host + (a & ~CPU_PAGE_MASK);
+}
+
+int mem_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
+		  enum cpu_access acc, uint64_t *out)
+{
+	x->st.slow_accesses++;
+	uint32_t last = a + size - 1;
+	if ((a ^ last) & CPU_PAGE_MASK) { // crosses a page: translate both first
+		uint8_t *p1 = xlate(x, d, a, acc);
+		if (!p1)
+			return -1;
+		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, acc);
+		if (!p2) {
+			x->c->fault.addr = last & CPU_PAGE_MASK;
+			return -1;
+		}
+		unsigned n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
+		uint8_t buf[8];
+		memcpy(buf, p1, n1);
+		memcpy(buf + n1, p2, size - n1);
+		uint64_t v = 0;
+		memcpy(&v, buf, size);
+		*out = v;
+		return 0;
+	}
+	uint8_t *p = xlate(x, d, a, acc);
+	if (!p)
+		return -1;
+	uint64_t v = 0;
+	memcpy(&v, p, size);
+	*out = v;
+	return 0;
+}
+
+int mem_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size, uint64_t v)
+{
+	x->st.slow_accesses++;
+	uint32_t last = a + size - 1;
+	uint8_t *p1 = xlate(x, d, a, CPU_ACC_WRITE);
+	if (!p1)
+		return -1;
+	if ((a ^ last) & CPU_PAGE_MASK) {
+		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, CPU_ACC_WRITE);
+		if (!p2) {
+			x->c->fault.addr = last & CPU_PAGE_MASK;
+			return -1;
+		}
+		unsigned n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
+		uint8_t buf[8];
+		memcpy(buf, &v, size);
+		memcpy(p1, buf, n1);
+		memcpy(p2, buf + n1, size - n1);
+		return 0;
+	}
+	memcpy(p1, &v, size);
+	return 0;
+}

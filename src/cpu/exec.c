@@ -1,0 +1,1483 @@
+// SPDX-License-Identifier: MIT
+// The run loop: cpu_run() executes decoded blocks (dcache.c) with threaded dispatch.
+//
+// Hot state lives in locals: d (the current instruction), blk, page_base, budget and
+// retired. Each block is charged its whole static cost on entry; an exit in the middle
+// of a block refunds the part not executed, so c->cycles and c->retired are exact.
+// The budget, ATTN_STEP and ATTN_SMC are checked only at block ends (end_block).
+//
+// Dispatch: computed goto (DISPATCH jumps to d->h) under GCC/Clang; the switch build
+// (-Ddispatch=switch, used by the sanitizer tests) dispatches on d->op.
+// Every handler either falls to NEXT (the next instruction of the block), or ends
+// the block by setting eip and jumping to end_block, or leaves through a label at the
+// end of the function (fault, leave).
+#include <string.h>
+
+#include "cpu/cpu_internal.h"
+
+#define MASK(sz) ((sz) == 4 ? 0xffffffffu : (sz) == 2 ? 0xffffu : 0xffu)
+#define SIGN(sz) ((sz) == 4 ? 0x80000000u : (sz) == 2 ? 0x8000u : 0x80u)
+#define SL(sz) ((sz) == 4 ? 2 : (sz) == 2 ? 1 : 0)
+
+static inline uint32_t getr(const struct cpu *c, unsigned sz, unsigned n)
+{
+	if (sz == 4)
+		return c->r[n];
+	if (sz == 2)
+		return c->r[n] & 0xffff;
+	return (c->r[n & 3] >> ((n & 4) << 1)) & 0xff;
+}
+
+static inline void setr(struct cpu *c, unsigned sz, unsigned n, uint32_t v)
+{
+	if (sz == 4) {
+		c->r[n] = v;
+	} else if (sz == 2) {
+		c->r[n] = (c->r[n] & 0xffff0000u) | (v & 0xffff);
+	} else {
+		unsigned sh = (n & 4) << 1;
+		c->r[n & 3] = (c->r[n & 3] & ~(0xffu << sh)) | ((v & 0xff) << sh);
+	}
+}
+
+static inline uint32_t ld(const uint8_t *p, unsigned sz)
+{
+	if (sz == 1)
+		return *p;
+	if (sz == 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline void st(uint8_t *p, unsigned sz, uint32_t v)
+{
+	if (sz == 1) {
+		*p = (uint8_t)v;
+	} else if (sz == 2) {
+		uint16_t w = (uint16_t)v;
+		memcpy(p, &w, 2);
+	} else {
+		memcpy(p, &v, 4);
+	}
+}
+
+static inline uint8_t *tlb_r(struct cpu_exec *x, uint32_t a, unsigned sz)
+{
+	const struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	if (likely(e->rtag == (a & (CPU_PAGE_MASK | (sz - 1)))))
+		return (uint8_t *)(e->base + a);
+	return NULL;
+}
+
+static inline uint8_t *tlb_w(struct cpu_exec *x, uint32_t a, unsigned sz)
+{
+	const struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	if (likely(e->wtag == (a & (CPU_PAGE_MASK | (sz - 1)))))
+		return (uint8_t *)(e->base + a);
+	return NULL;
+}
+
+static inline uint32_t ea_of(const struct cpu *c, const struct dinsn *d)
+{
+	return d->disp + c->r[d->base] + (c->r[d->index] << d->scale);
+}
+
+static inline void lazy(struct cpu *c, uint8_t op, uint32_t res, uint32_t a, uint32_t b)
+{
+	c->lazy.op = op;
+	c->lazy.res = res;
+	c->lazy.a = a;
+	c->lazy.b = b;
+}
+
+static inline uint32_t get_cf(const struct cpu *c)
+{
+	const struct cpu_lazy *l = &c->lazy;
+	unsigned sl = l->op & 3;
+	uint32_t m = sl == 2 ? 0xffffffffu : (1u << (8u << sl)) - 1;
+	switch (l->op >> 2) {
+	case LF_ADD: return (l->res & m) < (l->a & m);
+	case LF_SUB: return (l->a & m) < (l->b & m);
+	case LF_LOGIC: return 0;
+	case LF_NEG: return (l->res & m) != 0;
+	default: return c->eflags & CPU_CF;
+	}
+}
+
+static inline uint32_t szp(uint32_t res, unsigned sz)
+{
+	uint32_t f = flags_parity[res & 0xff];
+	if ((res & MASK(sz)) == 0)
+		f |= CPU_ZF;
+	if (res & SIGN(sz))
+		f |= CPU_SF;
+	return f;
+}
+
+// Writes the flags in `mask` from `val`, keeping the others (materialising lazy ones).
+static inline void set_flags(struct cpu *c, uint32_t mask, uint32_t val)
+{
+	flags_materialize(c);
+	c->eflags = (c->eflags & ~mask) | (val & mask);
+}
+
+// Before INC/DEC: make CF authoritative in eflags (they preserve it).
+static inline void keep_cf(struct cpu *c)
+{
+	int kind = c->lazy.op >> 2;
+	if (kind != LF_NONE && kind != LF_INC && kind != LF_DEC)
+		c->eflags = (c->eflags & ~CPU_CF) | get_cf(c);
+}
+
+// The eight ALU operations plus TEST (8). Returns the result, sets flags.
+static inline uint32_t alu(struct cpu *c, int op, unsigned sz, uint32_t a, uint32_t b)
+{
+	uint32_t m = MASK(sz), r;
+	int sl = SL(sz);
+	switch (op) {
+	case 0:
+		r = (a + b) & m;
+		lazy(c, LF(LF_ADD, sl), r, a, b);
+		return r;
+	case 1:
+		r = a | b;
+		lazy(c, LF(LF_LOGIC, sl), r, a, b);
+		return r;
+	case 2: case 3: { // ADC SBB: eager
+		uint32_t cf = get_cf(c), f;
+		uint64_t wide;
+		if (op == 2) {
+			wide = (uint64_t)a + b + cf;
+			r = (uint32_t)wide & m;
+			f = szp(r, sz) | ((a ^ b ^ r) & CPU_AF);
+			if (wide > m)
+				f |= CPU_CF;
+			if ((a ^ r) & (b ^ r) & SIGN(sz))
+				f |= CPU_OF;
+		} else {
+			r = (a - b - cf) & m;
+			f = szp(r, sz) | ((a ^ b ^ r) & CPU_AF);
+			if ((uint64_t)a < (uint64_t)b + cf)
+				f |= CPU_CF;
+			if ((a ^ b) & (a ^ r) & SIGN(sz))
+				f |= CPU_OF;
+		}
+		c->lazy.op = 0;
+		c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
+		return r;
+	}
+	case 4: case 8:
+		r = a & b;
+		lazy(c, LF(LF_LOGIC, sl), r, a, b);
+		return r;
+	case 5: case 7:
+		r = (a - b) & m;
+		lazy(c, LF(LF_SUB, sl), r, a, b);
+		return r;
+	default:
+		r = a ^ b;
+		lazy(c, LF(LF_LOGIC, sl), r, a, b);
+		return r;
+	}
+}
+
+// Group 2 shifts and rotates. Returns the result; flags as the SDM defines them
+// (undefined ones: docs/isa.md "Undefined flags").
+static uint32_t shift(struct cpu *c, int op, unsigned sz, uint32_t a, unsigned cnt)
+{
+	unsigned bits = sz * 8;
+	uint32_t m = MASK(sz), sign = SIGN(sz), r = a, f;
+	cnt &= 31;
+	if (cnt == 0)
+		return a;
+	flags_materialize(c);
+	f = c->eflags;
+	uint32_t cf = f & CPU_CF;
+	switch (op) {
+	case 0: { // ROL
+		unsigned n = cnt % bits;
+		r = n ? ((a << n) | (a >> (bits - n))) & m : a;
+		cf = r & 1;
+		f = (f & ~(CPU_CF | CPU_OF)) | cf;
+		if (!!(r & sign) != cf)
+			f |= CPU_OF;
+		break;
+	}
+	case 1: { // ROR
+		unsigned n = cnt % bits;
+		r = n ? ((a >> n) | (a << (bits - n))) & m : a;
+		cf = (r & sign) != 0;
+		f = (f & ~(CPU_CF | CPU_OF)) | cf;
+		if (!!(r & sign) != !!(r & (sign >> 1)))
+			f |= CPU_OF;
+		break;
+	}
+	case 2: case 3: { // RCL RCR
+		unsigned n = sz == 4 ? cnt : cnt % (bits + 1);
+		uint32_t of = 0;
+		if (op == 3)
+			of = !!(a & sign) != cf;
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t out;
+			if (op == 2) {
+				out = (r & sign) != 0;
+				r = ((r << 1) | cf) & m;
+			} else {
+				out = r & 1;
+				r = (r >> 1) | (cf ? sign : 0);
+			}
+			cf = out;
+		}
+		if (op == 2)
+			of = !!(r & sign) != cf;
+		f = (f & ~(CPU_CF | CPU_OF)) | cf | (of ? CPU_OF : 0);
+		break;
+	}
+	case 4: case 6: // SHL SAL
+		r = cnt < bits ? (a << cnt) & m : 0;
+		cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
+		f = szp(r, sz) | cf;
+		if (!!(r & sign) != cf)
+			f |= CPU_OF;
+		f |= c->eflags & ~CPU_ARITH_FLAGS;
+		break;
+	case 5: // SHR
+		r = cnt < bits ? a >> cnt : 0;
+		cf = cnt <= bits ? (a >> (cnt - 1)) & 1 : 0;
+		f = szp(r, sz) | cf | (c->eflags & ~CPU_ARITH_FLAGS);
+		if (a & sign)
+			f |= CPU_OF;
+		if (cnt != 1)
+			f &= ~CPU_OF;
+		break;
+	default: { // SAR
+		int32_t sa = (int32_t)(a << (32 - bits)) >> (32 - bits);
+		unsigned n = cnt < bits ? cnt : bits - 1;
+		r = (uint32_t)(sa >> n) & m;
+		cf = (uint32_t)(sa >> (cnt < bits ? cnt - 1 : bits - 1)) & 1;
+		f = szp(r, sz) | cf | (c->eflags & ~CPU_ARITH_FLAGS);
+		break;
+	}
+	}
+	c->eflags = f;
+	return r;
+}
+
+// SHLD (op 0) / SHRD (op 1) of dst by cnt, filling from src.
+static uint32_t shxd(struct cpu *c, int op, unsigned sz, uint32_t dst, uint32_t src, unsigned cnt)
+{
+	uint32_t sign = SIGN(sz), r, cf;
+	cnt &= 31;
+	if (cnt == 0)
+		return dst;
+	if (sz == 4) {
+		if (op == 0) {
+			r = (dst << cnt) | (src >> (32 - cnt));
+			cf = (dst >> (32 - cnt)) & 1;
+		} else {
+			r = (dst >> cnt) | (src << (32 - cnt));
+			cf = (dst >> (cnt - 1)) & 1;
+		}
+	} else {
+		// 16-bit: shift the 32-bit pair dst:src (SHLD) or src:dst (SHRD). Counts
+		// above 16 give undefined results on x86; these are deterministic.
+		if (op == 0) {
+			uint64_t w = ((uint64_t)dst << 16 | src) << cnt;
+			r = (uint32_t)(w >> 16) & 0xffff;
+			cf = (uint32_t)(w >> 32) & 1;
+		} else {
+			uint64_t w = (uint64_t)src << 16 | dst;
+			r = (uint32_t)(w >> cnt) & 0xffff;
+			cf = (uint32_t)(w >> (cnt - 1)) & 1;
+		}
+	}
+	uint32_t f = szp(r, sz) | cf;
+	if (!!(r & sign) != !!(dst & sign))
+		f |= CPU_OF;
+	flags_materialize(c);
+	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
+	return r;
+}
+
+// The condition of Jcc/SETcc/CMOVcc. Inline fast path after CMP of 32-bit values.
+static inline int cond(const struct cpu *c, int cc)
+{
+	if (c->lazy.op == LF(LF_SUB, 2)) {
+		uint32_t a = c->lazy.a, b = c->lazy.b;
+		switch (cc) {
+		case 2: return a < b;
+		case 3: return a >= b;
+		case 4: return a == b;
+		case 5: return a != b;
+		case 6: return a <= b;
+		case 7: return a > b;
+		case 12: return (int32_t)a < (int32_t)b;
+		case 13: return (int32_t)a >= (int32_t)b;
+		case 14: return (int32_t)a <= (int32_t)b;
+		case 15: return (int32_t)a > (int32_t)b;
+		default: break;
+		}
+	}
+	return flags_cond(c, cc);
+}
+
+// Register-form helpers for BT/BSF etc. live inline in the handlers below.
+
+#ifdef CPU_DISPATCH_SWITCH
+#define CASE(name) case OP_##name:
+#define DISPATCH goto dispatch
+#else
+#define CASE(name) L_##name:
+#define DISPATCH goto *d->h
+#endif
+#define NEXT do { d++; DISPATCH; } while (0)
+// EIP of the instruction after d (valid for the current block's page).
+#define NEXT_EIP (page_base + d->off + d->len)
+#define THIS_EIP (page_base + d->off)
+
+// Memory access macros: they touch the loop's locals (x, d) and jump to `fault`.
+#define LOAD(sz, a, var)                                                        \
+	do {                                                                    \
+		uint32_t m_addr = (a);                                              \
+		uint8_t *m_ptr = tlb_r(x, m_addr, (sz));                               \
+		if (likely(m_ptr != NULL)) {                                       \
+			(var) = ld(m_ptr, (sz));                                   \
+		} else {                                                        \
+			uint64_t m_val;                                            \
+			if (mem_slow_read(x, d, m_addr, (sz), CPU_ACC_READ, &m_val))   \
+				goto fault;                                     \
+			(var) = (uint32_t)m_val;                                   \
+		}                                                               \
+	} while (0)
+#define STORE(sz, a, val)                                                       \
+	do {                                                                    \
+		uint32_t m_addr = (a);                                              \
+		uint8_t *m_ptr = tlb_w(x, m_addr, (sz));                               \
+		if (likely(m_ptr != NULL)) {                                       \
+			st(m_ptr, (sz), (val));                                    \
+		} else if (mem_slow_write(x, d, m_addr, (sz), (val))) {             \
+			goto fault;                                             \
+		}                                                               \
+	} while (0)
+// Read-modify-write: RMW_BEGIN checks write access (and faults) before anything
+// changes, so the RMW_END store cannot fault.
+#define RMW_BEGIN(sz, a, var)                                                   \
+	uint32_t rmw_a = (a);                                                   \
+	uint8_t *rmw_p = tlb_w(x, rmw_a, (sz));                                 \
+	if (likely(rmw_p != NULL)) {                                            \
+		(var) = ld(rmw_p, (sz));                                        \
+	} else {                                                                \
+		uint64_t m_val;                                                    \
+		if (mem_slow_read(x, d, rmw_a, (sz), CPU_ACC_WRITE, &m_val))       \
+			goto fault;                                             \
+		(var) = (uint32_t)m_val;                                           \
+	}
+#define RMW_END(sz, val)                                                        \
+	do {                                                                    \
+		if (likely(rmw_p != NULL))                                      \
+			st(rmw_p, (sz), (val));                                 \
+		else                                                            \
+			(void)mem_slow_write(x, d, rmw_a, (sz), (val));         \
+	} while (0)
+#define RAISE(vec)                                                              \
+	do {                                                                    \
+		c->fault.vector = (vec);                                        \
+		c->fault.error_code = 0;                                        \
+		c->fault.addr = 0;                                              \
+		goto fault;                                                     \
+	} while (0)
+
+// The five forms of an ALU family. OPN is the family number (0-8); CMP (7) and
+// TEST (8) do not write their destination.
+#define ALU_CASES(NAME, OPN, S, SZ)                                                       \
+	CASE(NAME##S##_RR) {                                                              \
+		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), getr(c, SZ, d->rm));   \
+		if (OPN < 7)                                                              \
+			setr(c, SZ, d->reg, r_);                                          \
+		NEXT;                                                                     \
+	}                                                                                 \
+	CASE(NAME##S##_RI) {                                                              \
+		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), d->imm & MASK(SZ));    \
+		if (OPN < 7)                                                              \
+			setr(c, SZ, d->reg, r_);                                          \
+		NEXT;                                                                     \
+	}                                                                                 \
+	CASE(NAME##S##_RM) {                                                              \
+		uint32_t b_;                                                              \
+		LOAD(SZ, ea_of(c, d), b_);                                                \
+		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), b_);                   \
+		if (OPN < 7)                                                              \
+			setr(c, SZ, d->reg, r_);                                          \
+		NEXT;                                                                     \
+	}                                                                                 \
+	CASE(NAME##S##_MR) {                                                              \
+		uint32_t a_;                                                              \
+		if (OPN < 7) {                                                            \
+			RMW_BEGIN(SZ, ea_of(c, d), a_);                                   \
+			RMW_END(SZ, alu(c, OPN, SZ, a_, getr(c, SZ, d->reg)));            \
+		} else {                                                                  \
+			LOAD(SZ, ea_of(c, d), a_);                                        \
+			alu(c, OPN, SZ, a_, getr(c, SZ, d->reg));                         \
+		}                                                                         \
+		NEXT;                                                                     \
+	}                                                                                 \
+	CASE(NAME##S##_MI) {                                                              \
+		uint32_t a_;                                                              \
+		if (OPN < 7) {                                                            \
+			RMW_BEGIN(SZ, ea_of(c, d), a_);                                   \
+			RMW_END(SZ, alu(c, OPN, SZ, a_, d->imm & MASK(SZ)));              \
+		} else {                                                                  \
+			LOAD(SZ, ea_of(c, d), a_);                                        \
+			alu(c, OPN, SZ, a_, d->imm & MASK(SZ));                           \
+		}                                                                         \
+		NEXT;                                                                     \
+	}
+#define ALU_FAMILY(NAME, OPN) ALU_CASES(NAME, OPN, B, 1) ALU_CASES(NAME, OPN, W, 2) \
+	ALU_CASES(NAME, OPN, D, 4)
+
+#define MOV_CASES(S, SZ)                                                        \
+	CASE(MOV##S##_RR) { setr(c, SZ, d->reg, getr(c, SZ, d->rm)); NEXT; }     \
+	CASE(MOV##S##_RI) { setr(c, SZ, d->reg, d->imm); NEXT; }                 \
+	CASE(MOV##S##_RM) {                                                     \
+		uint32_t v_;                                                    \
+		LOAD(SZ, ea_of(c, d), v_);                                      \
+		setr(c, SZ, d->reg, v_);                                        \
+		NEXT;                                                           \
+	}                                                                       \
+	CASE(MOV##S##_MR) { STORE(SZ, ea_of(c, d), getr(c, SZ, d->reg)); NEXT; } \
+	CASE(MOV##S##_MI) { STORE(SZ, ea_of(c, d), d->imm); NEXT; }
+
+static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in, bool step)
+{
+#ifndef CPU_DISPATCH_SWITCH
+	static const void *const labels[] = {
+#define X(n) &&L_##n,
+		CPU_OPS(X)
+#undef X
+	};
+	x->labels = labels;
+#else
+	x->labels = NULL;
+#endif
+	int64_t budget = budget_in;
+	uint64_t retired = 0;
+	uint32_t eip = c->eip;
+	uint32_t page_base = 0, cur_page = TLB_INVALID;
+	struct dpage *cur_dp = NULL;
+	struct dblock *blk;
+	struct dinsn *d;
+	enum cpu_exit why;
+
+	x->c = c;
+	x->running = true;
+	x->attn = step ? ATTN_STEP : 0;
+	c->r[8] = 0;
+
+	if (step)
+		goto step_decode;
+
+lookup: {
+	struct ctlb_ent *ce = &x->ctlb[(eip >> 12) & (CTLB_N - 1)];
+	struct dpage *dp = ce->dp;
+	if (ce->tag != (eip & CPU_PAGE_MASK)) {
+		dp = dcache_code_page(x, eip, ce);
+		if (!dp)
+			goto fetch_fault;
+	}
+	cur_page = eip & CPU_PAGE_MASK;
+	cur_dp = dp;
+	blk = dp->blk[eip & ~CPU_PAGE_MASK];
+	if (!blk) {
+		blk = dcache_build(x, dp, eip & ~CPU_PAGE_MASK);
+		if (!blk)
+			goto fetch_fault_oom;
+	}
+	if (blk == DBLOCK_CROSS) {
+		blk = dcache_scratch(x, eip, false);
+		if (!blk)
+			goto fetch_fault;
+		cur_page = TLB_INVALID; // the scratch block is not in cur_dp
+	}
+	page_base = eip & CPU_PAGE_MASK;
+}
+run_block:
+	budget -= blk->cost;
+	retired += blk->n;
+	d = blk->insn;
+#ifdef CPU_DISPATCH_SWITCH
+dispatch:
+	switch (d->op) {
+#else
+	goto *d->h;
+	{
+#endif
+	ALU_FAMILY(ADD, 0)
+	ALU_FAMILY(OR, 1)
+	ALU_FAMILY(ADC, 2)
+	ALU_FAMILY(SBB, 3)
+	ALU_FAMILY(AND, 4)
+	ALU_FAMILY(SUB, 5)
+	ALU_FAMILY(XOR, 6)
+	ALU_FAMILY(CMP, 7)
+	ALU_FAMILY(TEST, 8)
+	MOV_CASES(B, 1)
+	MOV_CASES(W, 2)
+	MOV_CASES(D, 4)
+
+	CASE(UNARY_R) { // INC DEC NOT NEG
+		unsigned sz = d->size;
+		uint32_t a = getr(c, sz, d->reg), r;
+		switch (d->sub) {
+		case 0: keep_cf(c); r = (a + 1) & MASK(sz); lazy(c, LF(LF_INC, SL(sz)), r, a, 1); break;
+		case 1: keep_cf(c); r = (a - 1) & MASK(sz); lazy(c, LF(LF_DEC, SL(sz)), r, a, 1); break;
+		case 2: r = ~a & MASK(sz); break;
+		default: r = (0 - a) & MASK(sz); lazy(c, LF(LF_NEG, SL(sz)), r, 0, a); break;
+		}
+		setr(c, sz, d->reg, r);
+		NEXT;
+	}
+	CASE(UNARY_M) {
+		unsigned sz = d->size;
+		uint32_t a, r;
+		RMW_BEGIN(sz, ea_of(c, d), a);
+		switch (d->sub) {
+		case 0: keep_cf(c); r = (a + 1) & MASK(sz); lazy(c, LF(LF_INC, SL(sz)), r, a, 1); break;
+		case 1: keep_cf(c); r = (a - 1) & MASK(sz); lazy(c, LF(LF_DEC, SL(sz)), r, a, 1); break;
+		case 2: r = ~a & MASK(sz); break;
+		default: r = (0 - a) & MASK(sz); lazy(c, LF(LF_NEG, SL(sz)), r, 0, a); break;
+		}
+		RMW_END(sz, r);
+		NEXT;
+	}
+	CASE(MOVX_R) {
+		uint32_t v = getr(c, d->imm, d->rm);
+		if (d->sub)
+			v = d->imm == 1 ? (uint32_t)(int32_t)(int8_t)v : (uint32_t)(int32_t)(int16_t)v;
+		setr(c, d->size, d->reg, v);
+		NEXT;
+	}
+	CASE(MOVX_M) {
+		uint32_t v;
+		if (d->imm == 1)
+			LOAD(1, ea_of(c, d), v);
+		else
+			LOAD(2, ea_of(c, d), v);
+		if (d->sub)
+			v = d->imm == 1 ? (uint32_t)(int32_t)(int8_t)v : (uint32_t)(int32_t)(int16_t)v;
+		setr(c, d->size, d->reg, v);
+		NEXT;
+	}
+	CASE(LEA) { c->r[d->reg] = ea_of(c, d); NEXT; }
+	CASE(LEAW) { setr(c, 2, d->reg, ea_of(c, d)); NEXT; }
+	CASE(XCHG_R) {
+		unsigned sz = d->size;
+		uint32_t a = getr(c, sz, d->reg), b = getr(c, sz, d->rm);
+		setr(c, sz, d->reg, b);
+		setr(c, sz, d->rm, a);
+		NEXT;
+	}
+	CASE(XCHG_M) {
+		unsigned sz = d->size;
+		uint32_t a;
+		RMW_BEGIN(sz, ea_of(c, d), a);
+		uint32_t r = getr(c, sz, d->reg);
+		setr(c, sz, d->reg, a);
+		RMW_END(sz, r);
+		NEXT;
+	}
+	CASE(SHIFT_R) {
+		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
+		setr(c, d->size, d->reg, shift(c, d->sub, d->size, getr(c, d->size, d->reg), cnt));
+		NEXT;
+	}
+	CASE(SHIFT_M) {
+		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
+		uint32_t a;
+		RMW_BEGIN(d->size, ea_of(c, d), a);
+		RMW_END(d->size, shift(c, d->sub, d->size, a, cnt));
+		NEXT;
+	}
+	CASE(SHXD_R) {
+		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
+		uint32_t r = shxd(c, d->sub, d->size, getr(c, d->size, d->rm),
+				  getr(c, d->size, d->reg), cnt);
+		setr(c, d->size, d->rm, r);
+		NEXT;
+	}
+	CASE(SHXD_M) {
+		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
+		uint32_t a;
+		RMW_BEGIN(d->size, ea_of(c, d), a);
+		RMW_END(d->size, shxd(c, d->sub, d->size, a, getr(c, d->size, d->reg), cnt));
+		NEXT;
+	}
+	CASE(MULDIV_R) {
+		uint32_t src = getr(c, d->size, d->rm);
+		goto muldiv;
+	CASE(MULDIV_M)
+		if (d->size == 1)
+			LOAD(1, ea_of(c, d), src);
+		else if (d->size == 2)
+			LOAD(2, ea_of(c, d), src);
+		else
+			LOAD(4, ea_of(c, d), src);
+	muldiv: {
+		unsigned sz = d->size;
+		uint32_t *r = c->r;
+		if (d->sub == 0 || d->sub == 1) { // MUL IMUL
+			uint64_t p;
+			bool over;
+			uint32_t lo;
+			if (d->sub == 0) {
+				uint32_t a = getr(c, sz, CPU_EAX);
+				p = (uint64_t)a * src;
+				over = (p >> (sz * 8)) != 0;
+			} else {
+				int64_t sa = sz == 4 ? (int32_t)r[0] : sz == 2 ? (int16_t)r[0] : (int8_t)r[0];
+				int64_t sb = sz == 4 ? (int32_t)src : sz == 2 ? (int16_t)src : (int8_t)src;
+				int64_t sp = sa * sb;
+				p = (uint64_t)sp;
+				int64_t lo_s = sz == 4 ? (int32_t)sp : sz == 2 ? (int16_t)sp : (int8_t)sp;
+				over = lo_s != sp;
+			}
+			lo = (uint32_t)p & MASK(sz);
+			if (sz == 1) {
+				setr(c, 2, CPU_EAX, (uint32_t)p & 0xffff);
+			} else {
+				setr(c, sz, CPU_EAX, lo);
+				setr(c, sz, CPU_EDX, (uint32_t)(p >> (sz * 8)));
+			}
+			set_flags(c, CPU_ARITH_FLAGS,
+				  szp(lo, sz) | (over ? CPU_CF | CPU_OF : 0));
+			NEXT;
+		}
+		if (src == 0)
+			RAISE(CPU_VEC_DE);
+		if (d->sub == 2) { // DIV
+			uint64_t n = sz == 4 ? ((uint64_t)r[CPU_EDX] << 32) | r[CPU_EAX]
+				   : sz == 2 ? ((r[CPU_EDX] & 0xffff) << 16) | (r[CPU_EAX] & 0xffff)
+				   : r[CPU_EAX] & 0xffff;
+			uint64_t q = n / src, rem = n % src;
+			if (q > MASK(sz))
+				RAISE(CPU_VEC_DE);
+			if (sz == 1) {
+				setr(c, 2, CPU_EAX, (uint32_t)(q | rem << 8));
+			} else {
+				setr(c, sz, CPU_EAX, (uint32_t)q);
+				setr(c, sz, CPU_EDX, (uint32_t)rem);
+			}
+		} else { // IDIV
+			int64_t n = sz == 4 ? (int64_t)(((uint64_t)r[CPU_EDX] << 32) | r[CPU_EAX])
+				  : sz == 2 ? (int32_t)(((r[CPU_EDX] & 0xffff) << 16) | (r[CPU_EAX] & 0xffff))
+				  : (int16_t)(r[CPU_EAX] & 0xffff);
+			int64_t s = sz == 4 ? (int32_t)src : sz == 2 ? (int16_t)src : (int8_t)src;
+			if (s == -1 && n == INT64_MIN)
+				RAISE(CPU_VEC_DE);
+			int64_t q = n / s, rem = n % s;
+			int64_t lim = (int64_t)SIGN(sz);
+			if (q >= lim || q < -lim)
+				RAISE(CPU_VEC_DE);
+			if (sz == 1) {
+				setr(c, 2, CPU_EAX, ((uint32_t)q & 0xff) | ((uint32_t)rem & 0xff) << 8);
+			} else {
+				setr(c, sz, CPU_EAX, (uint32_t)q);
+				setr(c, sz, CPU_EDX, (uint32_t)rem);
+			}
+		}
+		NEXT;
+	}
+	}
+	CASE(IMUL2_R) {
+		uint32_t b = getr(c, d->size, d->rm);
+		goto imul2;
+	CASE(IMUL2_M)
+		if (d->size == 2)
+			LOAD(2, ea_of(c, d), b);
+		else
+			LOAD(4, ea_of(c, d), b);
+	imul2: {
+		unsigned sz = d->size;
+		uint32_t a = d->sub ? d->imm : getr(c, sz, d->reg);
+		int64_t sa = sz == 4 ? (int32_t)a : (int16_t)a;
+		int64_t sb = sz == 4 ? (int32_t)b : (int16_t)b;
+		int64_t p = sa * sb;
+		int64_t lo_s = sz == 4 ? (int32_t)p : (int16_t)p;
+		uint32_t lo = (uint32_t)p & MASK(sz);
+		setr(c, sz, d->reg, lo);
+		set_flags(c, CPU_ARITH_FLAGS, szp(lo, sz) | (lo_s != p ? CPU_CF | CPU_OF : 0));
+		NEXT;
+	}
+	}
+
+	// --- Control transfers: each ends the block. ---
+	CASE(JMP) { eip = NEXT_EIP + d->imm; budget -= COST_TAKEN_BRANCH; goto end_block; }
+	CASE(JCC) {
+		eip = NEXT_EIP;
+		if (cond(c, d->sub)) {
+			eip += d->imm;
+			budget -= COST_TAKEN_BRANCH;
+		}
+		goto end_block;
+	}
+	CASE(JMP_R) { eip = c->r[d->reg]; budget -= COST_TAKEN_BRANCH; goto end_block; }
+	CASE(JMP_M) {
+		uint32_t t;
+		LOAD(4, ea_of(c, d), t);
+		eip = t;
+		budget -= COST_TAKEN_BRANCH;
+		goto end_block;
+	}
+	CASE(CALL) {
+		uint32_t sp = c->r[CPU_ESP] - 4;
+		STORE(4, sp, NEXT_EIP);
+		c->r[CPU_ESP] = sp;
+		eip = NEXT_EIP + d->imm;
+		goto end_block;
+	}
+	CASE(CALL_R) {
+		uint32_t t = c->r[d->reg], sp = c->r[CPU_ESP] - 4;
+		STORE(4, sp, NEXT_EIP);
+		c->r[CPU_ESP] = sp;
+		eip = t;
+		goto end_block;
+	}
+	CASE(CALL_M) {
+		uint32_t t, sp = c->r[CPU_ESP] - 4;
+		LOAD(4, ea_of(c, d), t);
+		STORE(4, sp, NEXT_EIP);
+		c->r[CPU_ESP] = sp;
+		eip = t;
+		goto end_block;
+	}
+	CASE(RET) {
+		uint32_t t;
+		LOAD(4, c->r[CPU_ESP], t);
+		c->r[CPU_ESP] += 4 + d->imm;
+		eip = t;
+		goto end_block;
+	}
+	CASE(LOOP) { // LOOPNE LOOPE LOOP JECXZ
+		bool take;
+		eip = NEXT_EIP;
+		if (d->sub == 3) {
+			take = c->r[CPU_ECX] == 0;
+		} else {
+			uint32_t n = --c->r[CPU_ECX];
+			take = n != 0;
+			if (d->sub == 0)
+				take = take && !cond(c, 4);
+			else if (d->sub == 1)
+				take = take && cond(c, 4);
+		}
+		if (take) {
+			eip += d->imm;
+			budget -= COST_TAKEN_BRANCH;
+		}
+		goto end_block;
+	}
+
+	// --- Stack ---
+	CASE(PUSH_R) {
+		uint32_t sz = d->size, sp = c->r[CPU_ESP] - sz;
+		STORE(sz == 2 ? 2 : 4, sp, getr(c, sz, d->reg));
+		c->r[CPU_ESP] = sp;
+		NEXT;
+	}
+	CASE(PUSH_I) {
+		uint32_t sz = d->size, sp = c->r[CPU_ESP] - sz;
+		STORE(sz == 2 ? 2 : 4, sp, d->imm);
+		c->r[CPU_ESP] = sp;
+		NEXT;
+	}
+	CASE(PUSH_M) {
+		uint32_t sz = d->size, v, sp = c->r[CPU_ESP] - sz;
+		if (sz == 2)
+			LOAD(2, ea_of(c, d), v);
+		else
+			LOAD(4, ea_of(c, d), v);
+		STORE(sz == 2 ? 2 : 4, sp, v);
+		c->r[CPU_ESP] = sp;
+		NEXT;
+	}
+	CASE(POP_R) {
+		uint32_t sz = d->size, v;
+		if (sz == 2)
+			LOAD(2, c->r[CPU_ESP], v);
+		else
+			LOAD(4, c->r[CPU_ESP], v);
+		c->r[CPU_ESP] += sz;
+		setr(c, sz, d->reg, v);
+		NEXT;
+	}
+	CASE(POP_M) {
+		// POP m: ESP is incremented before the destination address is computed.
+		uint32_t sz = d->size, v, sp = c->r[CPU_ESP];
+		if (sz == 2)
+			LOAD(2, sp, v);
+		else
+			LOAD(4, sp, v);
+		c->r[CPU_ESP] = sp + sz;
+		uint32_t a = ea_of(c, d);
+		c->r[CPU_ESP] = sp;
+		STORE(sz == 2 ? 2 : 4, a, v);
+		c->r[CPU_ESP] = sp + sz;
+		NEXT;
+	}
+	CASE(PUSHA) {
+		uint32_t sp = c->r[CPU_ESP];
+		// Probe the whole 32-byte frame first so a fault leaves no partial push.
+		uint32_t probe;
+		RMW_BEGIN(4, sp - 32, probe);
+		(void)probe;
+		(void)rmw_p;
+		for (int i = 0; i < 8; i++)
+			STORE(4, sp - 4 * (uint32_t)(i + 1), c->r[i == 4 ? CPU_ESP : i]);
+		c->r[CPU_ESP] = sp - 32;
+		NEXT;
+	}
+	CASE(POPA) {
+		uint32_t sp = c->r[CPU_ESP], v[8];
+		for (int i = 0; i < 8; i++)
+			LOAD(4, sp + 4 * (uint32_t)i, v[i]);
+		for (int i = 0; i < 8; i++)
+			if (7 - i != CPU_ESP)
+				c->r[7 - i] = v[i];
+		c->r[CPU_ESP] = sp + 32;
+		NEXT;
+	}
+	CASE(PUSHF) {
+		uint32_t sp = c->r[CPU_ESP] - 4;
+		STORE(4, sp, cpu_get_eflags(c) & 0x00fcffffu);
+		c->r[CPU_ESP] = sp;
+		NEXT;
+	}
+	CASE(POPF) {
+		uint32_t v;
+		LOAD(4, c->r[CPU_ESP], v);
+		c->r[CPU_ESP] += 4;
+		flags_materialize(c);
+		c->eflags = (c->eflags & ~CPU_POPF_MASK) | (v & CPU_POPF_MASK);
+		NEXT;
+	}
+	CASE(ENTER) {
+		uint32_t sp = c->r[CPU_ESP], bp = c->r[CPU_EBP];
+		unsigned level = d->imm2 & 31;
+		sp -= 4;
+		STORE(4, sp, bp);
+		uint32_t frame = sp;
+		for (unsigned i = 1; i < level; i++) {
+			uint32_t v;
+			bp -= 4;
+			LOAD(4, bp, v);
+			sp -= 4;
+			STORE(4, sp, v);
+		}
+		if (level > 0) {
+			sp -= 4;
+			STORE(4, sp, frame);
+		}
+		c->r[CPU_EBP] = frame;
+		c->r[CPU_ESP] = sp - d->imm;
+		NEXT;
+	}
+	CASE(LEAVE) {
+		uint32_t v;
+		LOAD(4, c->r[CPU_EBP], v);
+		c->r[CPU_ESP] = c->r[CPU_EBP] + 4;
+		c->r[CPU_EBP] = v;
+		NEXT;
+	}
+
+	// --- Miscellaneous data movement ---
+	CASE(CBW) {
+		if (d->size == 2)
+			setr(c, 2, CPU_EAX, (uint32_t)(int32_t)(int8_t)c->r[CPU_EAX]);
+		else
+			c->r[CPU_EAX] = (uint32_t)(int32_t)(int16_t)c->r[CPU_EAX];
+		NEXT;
+	}
+	CASE(CWD) {
+		if (d->size == 2)
+			setr(c, 2, CPU_EDX, (c->r[CPU_EAX] & 0x8000) ? 0xffff : 0);
+		else
+			c->r[CPU_EDX] = (c->r[CPU_EAX] & 0x80000000u) ? 0xffffffffu : 0;
+		NEXT;
+	}
+	CASE(SETCC_R) { setr(c, 1, d->reg, (uint32_t)cond(c, d->sub)); NEXT; }
+	CASE(SETCC_M) { STORE(1, ea_of(c, d), (uint32_t)cond(c, d->sub)); NEXT; }
+	CASE(CMOV_R) {
+		if (cond(c, d->sub))
+			setr(c, d->size, d->reg, getr(c, d->size, d->rm));
+		NEXT;
+	}
+	CASE(CMOV_M) {
+		uint32_t v;
+		if (d->size == 2)
+			LOAD(2, ea_of(c, d), v);
+		else
+			LOAD(4, ea_of(c, d), v);
+		if (cond(c, d->sub))
+			setr(c, d->size, d->reg, v);
+		NEXT;
+	}
+	CASE(BT_R) {
+		unsigned bits = d->size * 8u;
+		uint32_t off = (d->imm2 ? d->imm : getr(c, d->size, d->reg)) & (bits - 1);
+		uint32_t v = getr(c, d->size, d->rm), bit = (v >> off) & 1;
+		switch (d->sub) {
+		case 1: v |= 1u << off; break;
+		case 2: v &= ~(1u << off); break;
+		case 3: v ^= 1u << off; break;
+		default: break;
+		}
+		if (d->sub)
+			setr(c, d->size, d->rm, v);
+		set_flags(c, CPU_CF, bit);
+		NEXT;
+	}
+	CASE(BT_M) {
+		unsigned sz = d->size, bits = sz * 8u;
+		uint32_t a = ea_of(c, d), off;
+		if (d->imm2) {
+			off = d->imm & (bits - 1);
+		} else { // register offset: signed, may address outside the operand
+			int32_t o = sz == 4 ? (int32_t)c->r[d->reg] : (int16_t)c->r[d->reg];
+			int32_t unit = o >> (sz == 4 ? 5 : 4); // arithmetic shift (floor)
+			a += (uint32_t)unit * sz;
+			off = (uint32_t)o & (bits - 1);
+		}
+		uint32_t v;
+		if (d->sub == 0) {
+			LOAD(sz, a, v);
+			set_flags(c, CPU_CF, (v >> off) & 1);
+			NEXT;
+		}
+		RMW_BEGIN(sz, a, v);
+		uint32_t bit = (v >> off) & 1;
+		if (d->sub == 1)
+			v |= 1u << off;
+		else if (d->sub == 2)
+			v &= ~(1u << off);
+		else
+			v ^= 1u << off;
+		set_flags(c, CPU_CF, bit);
+		RMW_END(sz, v);
+		NEXT;
+	}
+	CASE(BSCAN_R) {
+		uint32_t v = getr(c, d->size, d->rm);
+		goto bscan;
+	CASE(BSCAN_M)
+		if (d->size == 2)
+			LOAD(2, ea_of(c, d), v);
+		else
+			LOAD(4, ea_of(c, d), v);
+	bscan: {
+		unsigned bits = d->size * 8u;
+		switch (d->sub) {
+		case 0: case 1: // BSF BSR: destination unchanged when the source is 0
+			if (v == 0) {
+				set_flags(c, CPU_ZF, CPU_ZF);
+			} else {
+				uint32_t r = d->sub == 0 ? (uint32_t)__builtin_ctz(v)
+							 : 31u - (uint32_t)__builtin_clz(v);
+				setr(c, d->size, d->reg, r);
+				set_flags(c, CPU_ZF, 0);
+			}
+			break;
+		default: { // TZCNT LZCNT
+			uint32_t r;
+			if (v == 0)
+				r = bits;
+			else if (d->sub == 2)
+				r = (uint32_t)__builtin_ctz(v);
+			else
+				r = (uint32_t)__builtin_clz(v) - (32 - bits);
+			setr(c, d->size, d->reg, r);
+			set_flags(c, CPU_CF | CPU_ZF, (v == 0 ? CPU_CF : 0) | (r == 0 ? CPU_ZF : 0));
+			break;
+		}
+		}
+		NEXT;
+	}
+	}
+	CASE(BSWAP) { c->r[d->reg] = __builtin_bswap32(c->r[d->reg]); NEXT; }
+	CASE(XADD_R) {
+		unsigned sz = d->size;
+		uint32_t dst = getr(c, sz, d->rm), src = getr(c, sz, d->reg);
+		uint32_t sum = alu(c, 0, sz, dst, src);
+		setr(c, sz, d->reg, dst);
+		setr(c, sz, d->rm, sum);
+		NEXT;
+	}
+	CASE(XADD_M) {
+		unsigned sz = d->size;
+		uint32_t dst;
+		RMW_BEGIN(sz, ea_of(c, d), dst);
+		uint32_t sum = alu(c, 0, sz, dst, getr(c, sz, d->reg));
+		setr(c, sz, d->reg, dst);
+		RMW_END(sz, sum);
+		NEXT;
+	}
+	CASE(CMPXCHG_R) {
+		unsigned sz = d->size;
+		uint32_t dst = getr(c, sz, d->rm), acc = getr(c, sz, CPU_EAX);
+		alu(c, 7, sz, acc, dst);
+		if (acc == dst)
+			setr(c, sz, d->rm, getr(c, sz, d->reg));
+		else
+			setr(c, sz, CPU_EAX, dst);
+		NEXT;
+	}
+	CASE(CMPXCHG_M) {
+		unsigned sz = d->size;
+		uint32_t dst, acc = getr(c, sz, CPU_EAX);
+		RMW_BEGIN(sz, ea_of(c, d), dst);
+		alu(c, 7, sz, acc, dst);
+		if (acc == dst) {
+			RMW_END(sz, getr(c, sz, d->reg));
+		} else {
+			setr(c, sz, CPU_EAX, dst);
+			RMW_END(sz, dst);
+		}
+		NEXT;
+	}
+	CASE(CMPXCHG8B) {
+		uint32_t a = ea_of(c, d), lo, hi;
+		RMW_BEGIN(4, a, lo);
+		(void)rmw_p;
+		uint32_t probe_hi;
+		{
+			uint64_t slow_v_;
+			if (mem_slow_read(x, d, a + 4, 4, CPU_ACC_WRITE, &slow_v_))
+				goto fault;
+			probe_hi = (uint32_t)slow_v_;
+		}
+		hi = probe_hi;
+		if (lo == c->r[CPU_EAX] && hi == c->r[CPU_EDX]) {
+			set_flags(c, CPU_ZF, CPU_ZF);
+			STORE(4, a, c->r[CPU_EBX]);
+			STORE(4, a + 4, c->r[CPU_ECX]);
+		} else {
+			set_flags(c, CPU_ZF, 0);
+			c->r[CPU_EAX] = lo;
+			c->r[CPU_EDX] = hi;
+			STORE(4, a, lo);
+			STORE(4, a + 4, hi);
+		}
+		NEXT;
+	}
+	CASE(XLAT) {
+		uint32_t v;
+		LOAD(1, c->r[CPU_EBX] + (c->r[CPU_EAX] & 0xff), v);
+		setr(c, 1, CPU_EAX, v);
+		NEXT;
+	}
+
+	// --- String instructions. Each ends its block; a REP form checks the budget at
+	// every iteration and, when it runs out, leaves with EIP still on the instruction
+	// (the instruction resumes where it stopped, as on x86). ---
+	CASE(MOVS) {
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		if (!(d->flags & (DI_REP | DI_REPNE))) {
+			uint32_t v;
+			LOAD(sz, c->r[CPU_ESI], v);
+			STORE(sz, c->r[CPU_EDI], v);
+			c->r[CPU_ESI] += delta;
+			c->r[CPU_EDI] += delta;
+		} else {
+			while (c->r[CPU_ECX]) {
+				uint32_t v;
+				LOAD(sz, c->r[CPU_ESI], v);
+				STORE(sz, c->r[CPU_EDI], v);
+				c->r[CPU_ESI] += delta;
+				c->r[CPU_EDI] += delta;
+				c->r[CPU_ECX]--;
+				budget -= COST_REP_ITER;
+				if (unlikely(budget <= 0) && c->r[CPU_ECX])
+					goto rep_preempt;
+			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+	CASE(STOS) {
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		uint32_t v = getr(c, sz, CPU_EAX);
+		if (!(d->flags & (DI_REP | DI_REPNE))) {
+			STORE(sz, c->r[CPU_EDI], v);
+			c->r[CPU_EDI] += delta;
+		} else {
+			while (c->r[CPU_ECX]) {
+				STORE(sz, c->r[CPU_EDI], v);
+				c->r[CPU_EDI] += delta;
+				c->r[CPU_ECX]--;
+				budget -= COST_REP_ITER;
+				if (unlikely(budget <= 0) && c->r[CPU_ECX])
+					goto rep_preempt;
+			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+	CASE(LODS) {
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		if (!(d->flags & (DI_REP | DI_REPNE))) {
+			uint32_t v;
+			LOAD(sz, c->r[CPU_ESI], v);
+			setr(c, sz, CPU_EAX, v);
+			c->r[CPU_ESI] += delta;
+		} else {
+			while (c->r[CPU_ECX]) {
+				uint32_t v;
+				LOAD(sz, c->r[CPU_ESI], v);
+				setr(c, sz, CPU_EAX, v);
+				c->r[CPU_ESI] += delta;
+				c->r[CPU_ECX]--;
+				budget -= COST_REP_ITER;
+				if (unlikely(budget <= 0) && c->r[CPU_ECX])
+					goto rep_preempt;
+			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+	CASE(SCAS) {
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		uint32_t acc = getr(c, sz, CPU_EAX);
+		if (!(d->flags & (DI_REP | DI_REPNE))) {
+			uint32_t v;
+			LOAD(sz, c->r[CPU_EDI], v);
+			alu(c, 7, sz, acc, v);
+			c->r[CPU_EDI] += delta;
+		} else {
+			bool want_eq = (d->flags & DI_REP) != 0;
+			while (c->r[CPU_ECX]) {
+				uint32_t v;
+				LOAD(sz, c->r[CPU_EDI], v);
+				alu(c, 7, sz, acc, v);
+				c->r[CPU_EDI] += delta;
+				c->r[CPU_ECX]--;
+				budget -= COST_REP_ITER;
+				if ((acc == v) != want_eq)
+					break;
+				if (unlikely(budget <= 0) && c->r[CPU_ECX])
+					goto rep_preempt;
+			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+	CASE(CMPS) {
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		if (!(d->flags & (DI_REP | DI_REPNE))) {
+			uint32_t a, b;
+			LOAD(sz, c->r[CPU_ESI], a);
+			LOAD(sz, c->r[CPU_EDI], b);
+			alu(c, 7, sz, a, b);
+			c->r[CPU_ESI] += delta;
+			c->r[CPU_EDI] += delta;
+		} else {
+			bool want_eq = (d->flags & DI_REP) != 0;
+			while (c->r[CPU_ECX]) {
+				uint32_t a, b;
+				LOAD(sz, c->r[CPU_ESI], a);
+				LOAD(sz, c->r[CPU_EDI], b);
+				alu(c, 7, sz, a, b);
+				c->r[CPU_ESI] += delta;
+				c->r[CPU_EDI] += delta;
+				c->r[CPU_ECX]--;
+				budget -= COST_REP_ITER;
+				if ((a == b) != want_eq)
+					break;
+				if (unlikely(budget <= 0) && c->r[CPU_ECX])
+					goto rep_preempt;
+			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+
+	CASE(FLAGOP) {
+		switch (d->sub) {
+		case 0: set_flags(c, CPU_CF, 0); break;
+		case 1: set_flags(c, CPU_CF, CPU_CF); break;
+		case 2: set_flags(c, CPU_CF, get_cf(c) ^ 1); break;
+		case 3: c->eflags &= ~CPU_DF; break;
+		case 4: c->eflags |= CPU_DF; break;
+		case 5: // SAHF
+			set_flags(c, CPU_SF | CPU_ZF | CPU_AF | CPU_PF | CPU_CF, c->r[CPU_EAX] >> 8);
+			break;
+		default: // LAHF
+			setr(c, 4, CPU_EAX,
+			     (c->r[CPU_EAX] & 0xffff00ffu) |
+				     (((cpu_get_eflags(c) & 0xd5u) | 2u) << 8));
+			break;
+		}
+		NEXT;
+	}
+	CASE(BCD) {
+		uint32_t al = c->r[CPU_EAX] & 0xff, ah = (c->r[CPU_EAX] >> 8) & 0xff;
+		uint32_t f = cpu_get_eflags(c), cf = f & CPU_CF, af = f & CPU_AF, nf = 0;
+		switch (d->sub) {
+		case 0: case 1: { // DAA DAS
+			uint32_t old = al, ncf = 0;
+			if ((al & 0xf) > 9 || af) {
+				if (d->sub == 0) {
+					ncf = cf || al + 6 > 0xff;
+					al = (al + 6) & 0xff;
+				} else {
+					ncf = cf || al < 6;
+					al = (al - 6) & 0xff;
+				}
+				nf |= CPU_AF;
+			}
+			if (old > 0x99 || cf) {
+				al = (d->sub == 0 ? al + 0x60 : al - 0x60) & 0xff;
+				ncf = 1;
+			}
+			nf |= szp(al, 1) | (ncf ? CPU_CF : 0);
+			setr(c, 1, CPU_EAX, al);
+			break;
+		}
+		case 2: case 3: { // AAA AAS
+			uint32_t ax = c->r[CPU_EAX] & 0xffff;
+			if ((al & 0xf) > 9 || af) {
+				if (d->sub == 2)
+					ax = (ax + 0x106) & 0xffff;
+				else
+					ax = ((ax - 6) & 0xffff) - 0x100;
+				nf = CPU_AF | CPU_CF;
+			}
+			ax = ((ax & 0xff00) | (ax & 0x0f)) & 0xffff;
+			nf |= szp(ax & 0xff, 1);
+			setr(c, 2, CPU_EAX, ax);
+			break;
+		}
+		case 4: // AAM
+			if ((d->imm & 0xff) == 0)
+				RAISE(CPU_VEC_DE);
+			ah = al / (d->imm & 0xff);
+			al = al % (d->imm & 0xff);
+			setr(c, 2, CPU_EAX, al | ah << 8);
+			nf = szp(al, 1);
+			break;
+		default: // AAD
+			al = (al + ah * (d->imm & 0xff)) & 0xff;
+			setr(c, 2, CPU_EAX, al);
+			nf = szp(al, 1);
+			break;
+		}
+		set_flags(c, CPU_ARITH_FLAGS, nf);
+		NEXT;
+	}
+	CASE(NOP) { NEXT; }
+	CASE(CPUID) {
+		uint32_t out[4];
+		cpu_cpuid(c->r[CPU_EAX], c->r[CPU_ECX], out);
+		c->r[CPU_EAX] = out[0];
+		c->r[CPU_EBX] = out[1];
+		c->r[CPU_ECX] = out[2];
+		c->r[CPU_EDX] = out[3];
+		NEXT;
+	}
+	CASE(RDTSC) {
+		// Cycles so far: everything charged, minus the rest of this block.
+		uint64_t now = c->cycles + (uint64_t)(budget_in - budget) -
+			       (uint64_t)(blk->cost - d->pre - d->cost);
+		c->r[CPU_EAX] = (uint32_t)now;
+		c->r[CPU_EDX] = (uint32_t)(now >> 32);
+		NEXT;
+	}
+
+	// --- Exits ---
+	CASE(INT3) {
+		c->fault.vector = CPU_VEC_BP;
+		c->fault.error_code = 0;
+		c->fault.addr = 0;
+		c->fault.eip = THIS_EIP;
+		eip = NEXT_EIP;
+		why = CPU_EXIT_FAULT;
+		goto leave;
+	}
+	CASE(INT) {
+		c->fault.vector = (uint8_t)d->imm;
+		c->fault.error_code = 0;
+		c->fault.addr = 0;
+		c->fault.eip = THIS_EIP;
+		eip = NEXT_EIP;
+		why = CPU_EXIT_INT;
+		goto leave;
+	}
+	CASE(INTO) {
+		eip = NEXT_EIP;
+		if (!(cpu_get_eflags(c) & CPU_OF))
+			goto end_block;
+		c->fault.vector = CPU_VEC_OF;
+		c->fault.error_code = 0;
+		c->fault.addr = 0;
+		c->fault.eip = THIS_EIP;
+		why = CPU_EXIT_FAULT;
+		goto leave;
+	}
+	CASE(IRET) {
+		uint32_t sp = c->r[CPU_ESP], ne, cs, fl;
+		LOAD(4, sp, ne);
+		LOAD(4, sp + 4, cs);
+		LOAD(4, sp + 8, fl);
+		(void)cs;
+		c->r[CPU_ESP] = sp + 12;
+		flags_materialize(c);
+		c->eflags = (c->eflags & ~CPU_POPF_MASK) | (fl & CPU_POPF_MASK);
+		eip = ne;
+		goto end_block;
+	}
+	CASE(HLT) { eip = NEXT_EIP; why = CPU_EXIT_HLT; goto leave; }
+	CASE(PIO) {
+		struct cpu_pio *p = &c->pio;
+		p->port = (d->flags & DI_CL) ? (uint16_t)c->r[CPU_EDX] : (uint16_t)d->imm;
+		p->size = d->size;
+		p->is_in = d->sub != 0;
+		p->value = p->is_in ? 0 : getr(c, d->size, CPU_EAX);
+		eip = NEXT_EIP;
+		why = CPU_EXIT_PIO;
+		goto leave;
+	}
+	CASE(IDLE) { eip = NEXT_EIP; why = CPU_EXIT_IDLE; goto leave; }
+	CASE(TERMINATE) { eip = NEXT_EIP; why = CPU_EXIT_TERMINATE; goto leave; }
+	CASE(UD) { RAISE(CPU_VEC_UD); }
+	CASE(GP) { RAISE(CPU_VEC_GP); }
+
+	// --- Synthetic entries ---
+	CASE(BLOCK_END) { eip = page_base + d->off; goto end_block; }
+	CASE(SMC_EXIT) {
+		// A write in the previous instruction hit decoded code. Restore this
+		// entry (it may belong to a shared, still valid block) and look up anew.
+		*d = x->patched_orig;
+		x->patched = NULL;
+		eip = page_base + d->off;
+		budget += blk->cost - d->pre;
+		retired -= blk->n - d->idx;
+		x->attn &= ~ATTN_SMC;
+		if (x->attn & ATTN_STEP) {
+			why = CPU_EXIT_STEP;
+			goto leave;
+		}
+		goto lookup;
+	}
+	CASE(STEP_END) { eip = page_base + d->off; why = CPU_EXIT_STEP; goto leave; }
+	}
+
+end_block:
+	if (unlikely(budget <= 0 || x->attn)) {
+		if (x->attn & ATTN_STEP) {
+			why = CPU_EXIT_STEP;
+			goto leave;
+		}
+		if (budget <= 0) {
+			why = CPU_EXIT_BUDGET;
+			goto leave;
+		}
+		x->attn &= ~ATTN_SMC;
+		goto lookup;
+	}
+	if (likely((eip & CPU_PAGE_MASK) == cur_page)) {
+		blk = cur_dp->blk[eip & ~CPU_PAGE_MASK];
+		if (likely(blk > DBLOCK_CROSS))
+			goto run_block;
+	}
+	goto lookup;
+
+step_decode:
+	blk = dcache_scratch(x, eip, true);
+	if (!blk)
+		goto fetch_fault;
+	page_base = eip & CPU_PAGE_MASK;
+	goto run_block;
+
+rep_preempt:
+	// The REP instruction is the last of its block: un-retire it and stay on it.
+	eip = THIS_EIP;
+	retired -= 1;
+	why = CPU_EXIT_BUDGET;
+	goto leave;
+
+fault:
+	// d faulted: it and the rest of its block did not execute.
+	eip = THIS_EIP;
+	c->fault.eip = eip;
+	budget += blk->cost - d->pre;
+	retired -= blk->n - d->idx;
+	why = CPU_EXIT_FAULT;
+	goto leave;
+
+fetch_fault_oom:
+	c->fault.vector = CPU_VEC_PF;
+	c->fault.error_code = CPU_ACC_EXEC;
+	c->fault.addr = eip;
+	c->fault.eip = eip;
+	// fall through
+fetch_fault:
+	c->fault.eip = eip;
+	why = CPU_EXIT_FAULT;
+	goto leave;
+
+leave:
+	if (x->patched) {
+		*x->patched = x->patched_orig;
+		x->patched = NULL;
+	}
+	x->attn = 0;
+	x->running = false;
+	dcache_free_zombies(x);
+	c->eip = eip;
+	c->cycles += (uint64_t)(budget_in - budget);
+	c->retired += retired;
+	return why;
+}
+
+enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+		      int64_t budget_cycles)
+{
+	if (x->last_cpu != c || x->last_ctx != mem->ctx) {
+		cpu_exec_flush_tlb(x);
+		x->last_cpu = c;
+		x->last_ctx = mem->ctx;
+	}
+	x->mem = mem;
+	return run(x, c, budget_cycles, false);
+}
+
+enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem)
+{
+	if (x->last_cpu != c || x->last_ctx != mem->ctx) {
+		cpu_exec_flush_tlb(x);
+		x->last_cpu = c;
+		x->last_ctx = mem->ctx;
+	}
+	x->mem = mem;
+	return run(x, c, INT64_MAX / 4, true);
+}
+
+void cpu_pio_complete(struct cpu *c, uint32_t value)
+{
+	setr(c, c->pio.size ? c->pio.size : 4, CPU_EAX, value);
+}
+
+void cpu_reset(struct cpu *c, uint32_t eip, uint32_t esp)
+{
+	memset(c, 0, sizeof *c);
+	c->eip = eip;
+	c->r[CPU_ESP] = esp;
+	c->eflags = 0x202;
+}
