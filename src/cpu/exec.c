@@ -105,7 +105,8 @@ static inline uint32_t get_cf(const struct cpu *c)
 	case LF_SUB: return (l->a & m) < (l->b & m);
 	case LF_LOGIC: return 0;
 	case LF_NEG: return (l->res & m) != 0;
-	default: return c->eflags & CPU_CF;
+	case LF_NONE: case LF_INC: case LF_DEC: return c->eflags & CPU_CF;
+	default: return flags_eval(c) & CPU_CF;
 	}
 }
 
@@ -124,6 +125,13 @@ static inline void set_flags(struct cpu *c, uint32_t mask, uint32_t val)
 {
 	flags_materialize(c);
 	c->eflags = (c->eflags & ~mask) | (val & mask);
+}
+
+// Replaces all six arithmetic flags: nothing lazy needs materialising first.
+static inline void set_arith(struct cpu *c, uint32_t val)
+{
+	c->lazy.op = 0;
+	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | (val & CPU_ARITH_FLAGS);
 }
 
 // Before INC/DEC: make CF authoritative in eflags (they preserve it).
@@ -195,7 +203,8 @@ static uint32_t shift(struct cpu *c, int op, unsigned sz, uint32_t a, unsigned c
 	cnt &= 31;
 	if (cnt == 0)
 		return a;
-	flags_materialize(c);
+	if (op < 4)
+		flags_materialize(c);
 	f = c->eflags;
 	uint32_t cf = f & CPU_CF;
 	switch (op) {
@@ -238,31 +247,22 @@ static uint32_t shift(struct cpu *c, int op, unsigned sz, uint32_t a, unsigned c
 		f = (f & ~(CPU_CF | CPU_OF)) | cf | (of ? CPU_OF : 0);
 		break;
 	}
-	case 4: case 6: // SHL SAL
-		r = cnt < bits ? (a << cnt) & m : 0;
-		cf = cnt <= bits ? (a >> (bits - cnt)) & 1 : 0;
-		f = szp(r, sz) | cf;
-		if (!!(r & sign) != cf)
-			f |= CPU_OF;
-		f |= c->eflags & ~CPU_ARITH_FLAGS;
-		break;
-	case 5: // SHR
-		r = cnt < bits ? a >> cnt : 0;
-		cf = cnt <= bits ? (a >> (cnt - 1)) & 1 : 0;
-		f = szp(r, sz) | cf | (c->eflags & ~CPU_ARITH_FLAGS);
-		if (a & sign)
-			f |= CPU_OF;
-		if (cnt != 1)
-			f &= ~CPU_OF;
-		break;
-	default: { // SAR
-		int32_t sa = (int32_t)(a << (32 - bits)) >> (32 - bits);
-		unsigned n = cnt < bits ? cnt : bits - 1;
-		r = (uint32_t)(sa >> n) & m;
-		cf = (uint32_t)(sa >> (cnt < bits ? cnt - 1 : bits - 1)) & 1;
-		f = szp(r, sz) | cf | (c->eflags & ~CPU_ARITH_FLAGS);
+	default: // SHL SAL SHR SAR: lazy (flags.c)
 		break;
 	}
+	if (op >= 4) {
+		if (op == 7) {
+			int32_t sa = (int32_t)(a << (32 - bits)) >> (32 - bits);
+			r = (uint32_t)(sa >> (cnt < bits ? cnt : bits - 1)) & m;
+			lazy(c, LF(LF_SAR, SL(sz)), r, a, cnt);
+		} else if (op == 5) {
+			r = cnt < bits ? a >> cnt : 0;
+			lazy(c, LF(LF_SHR, SL(sz)), r, a, cnt);
+		} else {
+			r = cnt < bits ? (a << cnt) & m : 0;
+			lazy(c, LF(LF_SHL, SL(sz)), r, a, cnt);
+		}
+		return r;
 	}
 	c->eflags = f;
 	return r;
@@ -299,8 +299,7 @@ static uint32_t shxd(struct cpu *c, int op, unsigned sz, uint32_t dst, uint32_t 
 	uint32_t f = szp(r, sz) | cf;
 	if (!!(r & sign) != !!(dst & sign))
 		f |= CPU_OF;
-	flags_materialize(c);
-	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
+	set_arith(c, f);
 	return r;
 }
 
@@ -652,8 +651,7 @@ dispatch:
 				setr(c, sz, CPU_EAX, lo);
 				setr(c, sz, CPU_EDX, (uint32_t)(p >> (sz * 8)));
 			}
-			set_flags(c, CPU_ARITH_FLAGS,
-				  szp(lo, sz) | (over ? CPU_CF | CPU_OF : 0));
+			set_arith(c, szp(lo, sz) | (over ? CPU_CF | CPU_OF : 0));
 			NEXT;
 		}
 		if (src == 0)
@@ -709,7 +707,7 @@ dispatch:
 		int64_t lo_s = sz == 4 ? (int32_t)p : (int16_t)p;
 		uint32_t lo = (uint32_t)p & MASK(sz);
 		setr(c, sz, d->reg, lo);
-		set_flags(c, CPU_ARITH_FLAGS, szp(lo, sz) | (lo_s != p ? CPU_CF | CPU_OF : 0));
+		set_arith(c, szp(lo, sz) | (lo_s != p ? CPU_CF | CPU_OF : 0));
 		NEXT;
 	}
 	}
@@ -1278,7 +1276,7 @@ dispatch:
 			nf = szp(al, 1);
 			break;
 		}
-		set_flags(c, CPU_ARITH_FLAGS, nf);
+		set_arith(c, nf);
 		NEXT;
 	}
 	CASE(NOP) { NEXT; }

@@ -72,6 +72,28 @@ uint32_t flags_eval(const struct cpu *c)
 		if ((r & 0xf) == 0xf)
 			f |= CPU_AF;
 		break;
+	case LF_SHL: { // b = count (1..31)
+		unsigned bits = 8u << sl;
+		uint32_t cf = b <= bits ? (a >> (bits - b)) & 1 : 0;
+		f |= cf;
+		if (!!(r & sign) != cf)
+			f |= CPU_OF;
+		break;
+	}
+	case LF_SHR: {
+		unsigned bits = 8u << sl;
+		if (b <= bits && ((a >> (b - 1)) & 1))
+			f |= CPU_CF;
+		if (b == 1 && (a & sign))
+			f |= CPU_OF;
+		break;
+	}
+	case LF_SAR: {
+		unsigned bits = 8u << sl;
+		int32_t sa = (int32_t)(a << (32 - bits)) >> (32 - bits);
+		f |= (uint32_t)(sa >> (b < bits ? b - 1 : bits - 1)) & 1;
+		break;
+	}
 	case LF_NEG: // res = 0 - b
 		if ((r & mask) != 0)
 			f |= CPU_CF;
