@@ -9,7 +9,7 @@
 // an average, not a pipeline model.
 #include "cpu/cpu_internal.h"
 
-#define COST_TABLE_VERSION 1
+
 #define COST_MEM_LOAD 1
 #define COST_MEM_STORE 1
 

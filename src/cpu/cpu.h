@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Version of the cycle cost table (cost.c, docs/timing.md). Results record it.
+#define CPU_COST_TABLE_VERSION 1
+
 #define CPU_PAGE_SIZE 4096u
 #define CPU_PAGE_MASK 0xfffff000u
 
