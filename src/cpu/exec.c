@@ -590,7 +590,24 @@ dispatch:
 		NEXT;
 	}
 	CASE(SHIFT_R) {
-		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
+		unsigned cnt = ((d->flags & DI_CL) ? c->r[CPU_ECX] : d->imm) & 31;
+		if (likely(d->sub >= 4 && d->size == 4 && cnt)) {
+			// 32-bit SHL/SHR/SAR inline: the common case in hashing and CRC
+			// loops (bench/cpu, about 5% of compute-gcc-O2's time).
+			uint32_t a = c->r[d->reg], r;
+			if (d->sub == 5) {
+				r = a >> cnt;
+				lazy(c, LF(LF_SHR, 2), r, a, cnt);
+			} else if (d->sub == 7) {
+				r = (uint32_t)((int32_t)a >> cnt);
+				lazy(c, LF(LF_SAR, 2), r, a, cnt);
+			} else {
+				r = a << cnt;
+				lazy(c, LF(LF_SHL, 2), r, a, cnt);
+			}
+			c->r[d->reg] = r;
+			NEXT;
+		}
 		setr(c, d->size, d->reg, shift(c, d->sub, d->size, getr(c, d->size, d->reg), cnt));
 		NEXT;
 	}
