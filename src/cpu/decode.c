@@ -540,15 +540,25 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 	case 0x0f:
 		b = get8(&k);
 		switch (b) {
-		case 0x00: case 0x01: case 0x06: case 0x08: case 0x09: case 0x20: case 0x21:
-		case 0x22: case 0x23: case 0x30: case 0x32: case 0x33:
+		case 0x00: case 0x01: case 0x06: case 0x08: case 0x09: case 0x30: case 0x32:
+		case 0x33:
 			// System instructions: privileged. Consume a ModRM where there is one
 			// so the length is right in listings.
-			if (b <= 0x01 || (b >= 0x20 && b <= 0x23))
+			if (b <= 0x01)
 				(void)get_modrm(&k, d);
 			d->flags &= (uint8_t)~DI_MEM;
 			d->op = OP_GP;
 			break;
+		case 0x20: case 0x21: case 0x22: case 0x23: {
+			// MOV to/from CRn/DRn: always a register form (the mod bits are
+			// ignored); CR1 and CR5-CR7 do not exist (#UD).
+			uint8_t mrm = get8(&k);
+			uint8_t n = (mrm >> 3) & 7;
+			if ((b == 0x20 || b == 0x22) && (n == 1 || n >= 5))
+				goto invalid;
+			d->op = OP_GP;
+			break;
+		}
 		case 0x0b:
 			goto invalid;
 		case 0x0c: // the Denali escape
@@ -661,7 +671,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 			break;
 		case 0xc7:
 			m = get_modrm(&k, d);
-			if (m.reg != 1 || m.mod == 3 || rep || repne)
+			if (m.reg != 1 || m.mod == 3)
 				goto invalid;
 			d->op = OP_CMPXCHG8B;
 			break;
