@@ -322,6 +322,12 @@ static inline int cond(const struct cpu *c, int cc)
 		default: break;
 		}
 	}
+	// ZF and SF come from the result for every lazy operation.
+	if (c->lazy.op != 0 && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		unsigned sh = 32u - (8u << (c->lazy.op & 3));
+		uint32_t r = c->lazy.res << sh;
+		return ((cc >> 1) == 2 ? r == 0 : (int32_t)r < 0) ^ (cc & 1);
+	}
 	return flags_cond(c, cc);
 }
 
