@@ -122,7 +122,9 @@ enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG, LF
 #define TLB_N (1u << TLB_BITS)
 #define CTLB_N 32u
 #define BLOCK_MAX 64
-#define TLB_INVALID 1u // never equals an aligned tag
+// Never equals a tag: tags are a page address plus at most bits 0-1 (alignment).
+// (2026-11-29, found by tests/cpu/test_bad_input.c: 1 matched misaligned page-0 accesses.)
+#define TLB_INVALID 0xffcu
 
 // A data TLB entry: host address of guest address a is (uint8_t *)(base + a).
 // rtag/wtag are the guest page address if reads/writes may use the fast path.
