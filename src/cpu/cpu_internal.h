@@ -177,10 +177,7 @@ struct cpu_exec {
 	const struct cpu *last_cpu; // TLB owner
 	const void *last_ctx;
 	struct cpu_exec_stats st;
-	struct {
-		struct dblock b;
-		struct dinsn insn[2];
-	} scratch;
+	struct dblock *scratch; // one instruction + its end entry (dcache_scratch)
 };
 
 // dcache.c

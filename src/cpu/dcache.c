@@ -134,7 +134,10 @@ struct cpu_exec *cpu_exec_new(const struct cpu_exec_opts *opts)
 		return NULL;
 	x->hash_size = 256;
 	x->hash = calloc(x->hash_size, sizeof *x->hash);
-	if (!x->hash) {
+	x->scratch = calloc(1, sizeof *x->scratch + 2 * sizeof(struct dinsn));
+	if (!x->hash || !x->scratch) {
+		free(x->hash);
+		free(x->scratch);
 		free(x);
 		return NULL;
 	}
@@ -157,6 +160,7 @@ void cpu_exec_free(struct cpu_exec *x)
 	}
 	dcache_free_zombies(x);
 	free(x->hash);
+	free(x->scratch);
 	free(x);
 }
 
@@ -287,7 +291,7 @@ struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
 {
 	uint8_t bytes[16];
 	size_t have = 0;
-	struct dinsn *d = &x->scratch.insn[0];
+	struct dinsn *d = &x->scratch->insn[0];
 	int len;
 	for (;;) {
 		uint32_t a = eip + (uint32_t)have;
@@ -321,17 +325,17 @@ struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
 	d->off = (uint16_t)(eip & ~CPU_PAGE_MASK);
 	d->pre = 0;
 	d->idx = 0;
-	struct dinsn *e = &x->scratch.insn[1];
+	struct dinsn *e = &x->scratch->insn[1];
 	memset(e, 0, sizeof *e);
 	e->op = step ? OP_STEP_END : OP_BLOCK_END;
 	e->off = (uint16_t)(d->off + d->len);
 	e->pre = d->cost;
 	e->idx = 1;
 	e->base = e->index = NOREG;
-	x->scratch.b.n = 1;
-	x->scratch.b.cost = d->cost;
-	finish_block(x, x->scratch.insn, 2);
-	return &x->scratch.b;
+	x->scratch->n = 1;
+	x->scratch->cost = d->cost;
+	finish_block(x, x->scratch->insn, 2);
+	return x->scratch;
 }
 
 // --- Data accesses ----------------------------------------------------------------
