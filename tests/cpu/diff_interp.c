@@ -49,7 +49,7 @@ void diff_interp_free(struct diff_interp *di)
 }
 
 void diff_interp_run(struct diff_interp *di, const struct diff_case *dc, bool seq,
-		     uint32_t end_off, struct diff_result *res)
+		     uint32_t end_off, int budget, struct diff_result *res)
 {
 	// The code pages get new content: drop what the executor decoded from them.
 	for (uint32_t p = 0; p < DIFF_CODE_SIZE; p += CPU_PAGE_SIZE)
@@ -71,11 +71,12 @@ void diff_interp_run(struct diff_interp *di, const struct diff_case *dc, bool se
 	cpu_set_eflags(&c, (dc->in.eflags & 0xcd5u) | 0x202u);
 	struct cpu_mem mem = { map, di };
 	enum cpu_exit e;
-	if (seq) {
-		int rounds = 0;
+	if (seq || budget > 0) {
+		int64_t per = budget > 0 ? budget : 1 << 20;
+		long rounds = 0;
 		do
-			e = cpu_run(di->x, &c, &mem, 1 << 20);
-		while (e == CPU_EXIT_BUDGET && ++rounds < 64);
+			e = cpu_run(di->x, &c, &mem, per);
+		while (e == CPU_EXIT_BUDGET && ++rounds < (1L << 22) / per + 64);
 	} else {
 		e = cpu_step(di->x, &c, &mem);
 		// A branch out of the code pages faults natively on the fetch at the target;
@@ -100,7 +101,7 @@ void diff_interp_run(struct diff_interp *di, const struct diff_case *dc, bool se
 			res->out.eip = DIFF_CODE_BASE + end_off;
 		break;
 	case CPU_EXIT_FAULT:
-		if (c.fault.vector == CPU_VEC_BP && seq) {
+		if (c.fault.vector == CPU_VEC_BP && (seq || budget > 0)) {
 			// ran into the INT3 sled: the native side stops there too
 			res->kind = DIFF_END_TRAP;
 			res->out.eip = c.fault.eip;

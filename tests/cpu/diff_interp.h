@@ -25,7 +25,10 @@ void diff_interp_free(struct diff_interp *di);
 
 // Runs one case. seq: run with cpu_run until the Denali terminate at end_off (which it
 // writes after the code); otherwise one cpu_step over code followed by the INT3 sled.
+// budget > 0: instead run with cpu_run and that many cycles per call, resuming after
+// every CPU_EXIT_BUDGET until the code stops at an INT3 of the sled or the terminator;
+// this exercises preemption points (including inside REP string instructions).
 void diff_interp_run(struct diff_interp *di, const struct diff_case *dc, bool seq,
-		     uint32_t end_off, struct diff_result *res);
+		     uint32_t end_off, int budget, struct diff_result *res);
 
 #endif
