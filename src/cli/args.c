@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+// Command-line value parsers and formatters (see args.h). Integer arithmetic only,
+// with explicit overflow checks, so "--vms 99999999999999999999" is an error, not a wrap.
+#include "args.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+// Parses leading decimal digits. Returns the number of digits (0: none), or -1 on
+// overflow of uint64_t.
+static int digits(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	int n = 0;
+	for (; isdigit((unsigned char)s[n]); n++) {
+		uint64_t d = (uint64_t)(s[n] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return n;
+}
+
+static int why_set(char *why, size_t len, const char *fmt, const char *a)
+	__attribute__((format(printf, 3, 0)));
+static int why_set(char *why, size_t len, const char *fmt, const char *a)
+{
+	snprintf(why, len, fmt, a);
+	return -1;
+}
+
+static int range(uint64_t v, uint64_t min, uint64_t max, char *why, size_t len,
+		 const char *unit)
+{
+	if (v >= min && v <= max)
+		return 0;
+	snprintf(why, len, "out of range (%llu..%llu%s)", (unsigned long long)min,
+		 (unsigned long long)max, unit);
+	return -1;
+}
+
+int args_count(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why,
+	       size_t whylen)
+{
+	if (!s || !*s)
+		return why_set(why, whylen, "empty value%s", "");
+	if (s[0] == '-')
+		return why_set(why, whylen, "must not be negative%s", "");
+	uint64_t v;
+	int n = digits(s, &v);
+	if (n < 0)
+		return why_set(why, whylen, "number too large%s", "");
+	if (n == 0 || s[n])
+		return why_set(why, whylen, "not a whole number%s", "");
+	if (range(v, min, max, why, whylen, "") != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int args_size(const char *s, uint64_t align, uint64_t min, uint64_t max, uint64_t *out,
+	      char *why, size_t whylen)
+{
+	if (!s || !*s)
+		return why_set(why, whylen, "empty value%s", "");
+	if (s[0] == '-')
+		return why_set(why, whylen, "must not be negative%s", "");
+	uint64_t v;
+	int n = digits(s, &v);
+	if (n < 0)
+		return why_set(why, whylen, "number too large%s", "");
+	if (n == 0)
+		return why_set(why, whylen, "not a size (expected e.g. 4M or 65536)%s", "");
+	const char *suf = s + n;
+	unsigned shift = 0;
+	if (!*suf)
+		shift = 0;
+	else if (!strcasecmp(suf, "k") || !strcmp(suf, "KiB") || !strcmp(suf, "KB"))
+		shift = 10;
+	else if (!strcasecmp(suf, "m") || !strcmp(suf, "MiB") || !strcmp(suf, "MB"))
+		shift = 20;
+	else if (!strcasecmp(suf, "g") || !strcmp(suf, "GiB") || !strcmp(suf, "GB"))
+		shift = 30;
+	else
+		return why_set(why, whylen, "unknown size suffix '%s' (use K, M or G)", suf);
+	if (v > (UINT64_MAX >> shift))
+		return why_set(why, whylen, "number too large%s", "");
+	v <<= shift;
+	if (range(v, min, max, why, whylen, " bytes") != 0)
+		return -1;
+	if (align && v % align) {
+		snprintf(why, whylen, "not a multiple of %llu bytes", (unsigned long long)align);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int args_time(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns, char *why,
+	      size_t whylen)
+{
+	if (!s || !*s)
+		return why_set(why, whylen, "empty value%s", "");
+	if (s[0] == '-')
+		return why_set(why, whylen, "must not be negative%s", "");
+	uint64_t whole, frac = 0;
+	int n = digits(s, &whole);
+	if (n < 0)
+		return why_set(why, whylen, "number too large%s", "");
+	if (n == 0)
+		return why_set(why, whylen, "not a duration (expected e.g. 10ms)%s", "");
+	const char *p = s + n;
+	int fdigits = 0;
+	if (*p == '.') {
+		p++;
+		int m = digits(p, &frac);
+		if (m <= 0 || m > 9)
+			return why_set(why, whylen, "bad fraction (1 to 9 digits)%s", "");
+		fdigits = m;
+		p += m;
+	}
+	uint64_t unit;
+	if (!strcmp(p, "ns"))
+		unit = 1;
+	else if (!strcmp(p, "us"))
+		unit = 1000;
+	else if (!strcmp(p, "ms"))
+		unit = 1000000;
+	else if (!strcmp(p, "s"))
+		unit = 1000000000;
+	else if (!*p)
+		return why_set(why, whylen, "missing unit (ns, us, ms or s)%s", "");
+	else
+		return why_set(why, whylen, "unknown time unit '%s' (use ns, us, ms or s)", p);
+	if (whole > UINT64_MAX / unit)
+		return why_set(why, whylen, "number too large%s", "");
+	uint64_t ns = whole * unit;
+	// frac / 10^fdigits of a unit must be a whole number of ns.
+	uint64_t scale = 1;
+	for (int i = 0; i < fdigits; i++)
+		scale *= 10;
+	if ((frac * unit) % scale)
+		return why_set(why, whylen, "finer than 1 ns%s", "");
+	uint64_t fns = frac * unit / scale; // frac < 10^9 and unit <= 10^9: no overflow
+	if (ns > UINT64_MAX - fns)
+		return why_set(why, whylen, "number too large%s", "");
+	ns += fns;
+	if (range(ns, min_ns, max_ns, why, whylen, " ns") != 0)
+		return -1;
+	*out_ns = ns;
+	return 0;
+}
+
+const char *args_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= 1000000000ull)
+		snprintf(buf, len, "%llu.%06llu s", (unsigned long long)(ns / 1000000000ull),
+			 (unsigned long long)(ns % 1000000000ull / 1000));
+	else if (ns >= 1000000ull)
+		snprintf(buf, len, "%llu.%03llu ms", (unsigned long long)(ns / 1000000ull),
+			 (unsigned long long)(ns % 1000000ull / 1000));
+	else if (ns >= 1000ull)
+		snprintf(buf, len, "%llu.%03llu us", (unsigned long long)(ns / 1000ull),
+			 (unsigned long long)(ns % 1000ull));
+	else
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	return buf;
+}
+
+const char *args_fmt_count(uint64_t n, char *buf, size_t len)
+{
+	char tmp[32];
+	int d = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < d && o + 1 < len; i++) {
+		if (i && (d - i) % 3 == 0 && o + 2 < len)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}

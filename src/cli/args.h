@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// Parsers for command-line values (args.c). Each returns 0 and the value, or -1 and a
+// short reason in `why` ("not a number", "unknown unit 'XB'") for the caller to put in
+// its one-line error: "denali run: --mem 5XB: unknown size suffix 'XB' (use K, M or G)".
+#ifndef DENALI_CLI_ARGS_H
+#define DENALI_CLI_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// A decimal integer in [min, max]. No sign, no suffix, no spaces.
+int args_count(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why,
+	       size_t whylen);
+// A byte size: an integer with an optional binary suffix K/KiB, M/MiB, G/GiB (case
+// insensitive for the letter), a multiple of `align`, in [min, max].
+int args_size(const char *s, uint64_t align, uint64_t min, uint64_t max, uint64_t *out,
+	      char *why, size_t whylen);
+// A duration: an integer or decimal (up to 9 fractional digits) with a unit ns, us, ms
+// or s, converted to whole nanoseconds (must be exact), in [min_ns, max_ns].
+int args_time(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns, char *why,
+	      size_t whylen);
+// Writes a duration in the most readable unit ("12.345 ms").
+const char *args_fmt_ns(uint64_t ns, char *buf, size_t len);
+// Writes n with thousands separators ("12,345,678").
+const char *args_fmt_count(uint64_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// Per-VM guest memory: page table, copy-on-write, first-touch allocation, copy helpers.
+// The layout and page-table shape are described in mem.h. The rule this file keeps for
+// the CPU's software TLB: a mapping handed out by mem_map stays valid until
+// cpu_exec_flush_tlb(); so when a page changes from shared to private we flush, and we
+// call cpu_exec_page_freed() before a private page is freed.
+#include "vmm/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/image.h"
+
+#define PAGE CPU_PAGE_SIZE
+
+int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
+	     struct cpu_exec *x)
+{
+	memset(m, 0, sizeof *m);
+	m->img = img;
+	m->x = x;
+	m->mem_size = mem_size;
+	uint32_t npages = mem_size / PAGE;
+	m->ndir = (npages + MEM_LEAF_PAGES - 1) / MEM_LEAF_PAGES;
+	m->dir = calloc(m->ndir, sizeof *m->dir);
+	m->vregs = aligned_alloc(PAGE, PAGE);
+	if (!m->dir || !m->vregs) {
+		free(m->dir);
+		free(m->vregs);
+		memset(m, 0, sizeof *m);
+		return -1;
+	}
+	memset(m->vregs, 0, PAGE);
+	return 0;
+}
+
+void mem_destroy(struct mem *m)
+{
+	if (!m->dir && !m->vregs)
+		return;
+	for (uint32_t d = 0; d < m->ndir; d++) {
+		uint8_t **leaf = m->dir[d];
+		if (!leaf)
+			continue;
+		for (uint32_t i = 0; i < MEM_LEAF_PAGES; i++) {
+			if (!leaf[i])
+				continue;
+			if (m->x)
+				cpu_exec_page_freed(m->x, leaf[i]);
+			free(leaf[i]);
+		}
+		free(leaf);
+	}
+	if (m->x && m->vregs)
+		cpu_exec_page_freed(m->x, m->vregs);
+	if (m->x)
+		cpu_exec_flush_tlb(m->x);
+	free(m->vregs);
+	free(m->dir);
+	memset(m, 0, sizeof *m);
+}
+
+// The page's initial contents: the image's shared page or the zero page.
+static uint8_t *initial_page(const struct mem *m, uint32_t gpage)
+{
+	uint8_t *p = m->img ? image_page(m->img, gpage) : NULL;
+	if (p)
+		return p;
+	return m->img ? m->img->zero_page : NULL;
+}
+
+// Makes guest page gpage private and returns it, or NULL when out of memory.
+static uint8_t *make_private(struct mem *m, uint32_t gpage)
+{
+	uint32_t d = gpage / MEM_LEAF_PAGES, i = gpage % MEM_LEAF_PAGES;
+	if (!m->dir[d]) {
+		m->dir[d] = calloc(MEM_LEAF_PAGES, sizeof *m->dir[d]);
+		if (!m->dir[d])
+			return NULL;
+		m->leaves++;
+	}
+	uint8_t *p = aligned_alloc(PAGE, PAGE);
+	if (!p)
+		return NULL;
+	const uint8_t *init = m->img ? image_page(m->img, gpage) : NULL;
+	if (init) {
+		memcpy(p, init, PAGE);
+		m->cow_copies++;
+	} else {
+		memset(p, 0, PAGE);
+	}
+	m->dir[d][i] = p;
+	m->pages_private++;
+	// Reads may have mapped the shared page; they must now see the private copy.
+	if (m->x)
+		cpu_exec_flush_tlb(m->x);
+	return p;
+}
+
+int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi)
+{
+	struct mem *m = ctx;
+	uint32_t gpage = addr / PAGE;
+	if (gpage == DENALI_VREGS_ADDR / PAGE) {
+		pi->host = m->vregs;
+		pi->writable = true;
+		return 0;
+	}
+	// Page 0 and everything at or above mem_size are holes.
+	if (addr < DENALI_MEM_BASE || addr >= m->mem_size)
+		return -1;
+	uint8_t **leaf = m->dir[gpage / MEM_LEAF_PAGES];
+	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
+	if (p) {
+		pi->host = p;
+		pi->writable = true;
+		return 0;
+	}
+	if (!(acc & CPU_ACC_WRITE)) {
+		uint8_t *init = initial_page(m, gpage);
+		if (init) {
+			pi->host = init;
+			pi->writable = false;
+			return 0;
+		}
+	}
+	p = make_private(m, gpage);
+	if (!p) {
+		m->oom = true;
+		return -1;
+	}
+	pi->host = p;
+	pi->writable = true;
+	return 0;
+}
+
+// Copies between guest and host one page at a time. to_guest selects the direction.
+static uint32_t copy(struct mem *m, uint8_t *host, uint32_t gaddr, uint32_t len,
+		     bool to_guest)
+{
+	uint32_t done = 0;
+	while (done < len) {
+		// 64-bit: gaddr + done past 4 GiB is a hole, not a wrap to page 0.
+		uint64_t a = (uint64_t)gaddr + done;
+		if (a > UINT32_MAX)
+			break;
+		struct cpu_page_info pi;
+		if (mem_map(m, (uint32_t)a, to_guest ? CPU_ACC_WRITE : CPU_ACC_READ, &pi) != 0)
+			break;
+		uint32_t off = (uint32_t)a % PAGE, n = PAGE - off;
+		if (n > len - done)
+			n = len - done;
+		if (to_guest)
+			memcpy(pi.host + off, host + done, n);
+		else
+			memcpy(host + done, pi.host + off, n);
+		done += n;
+	}
+	return done;
+}
+
+int mem_copyin(struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
+{
+	return copy(m, dst, src_addr, len, false) == len ? 0 : -1;
+}
+
+int mem_copyout(struct mem *m, uint32_t dst_addr, const void *src, uint32_t len)
+{
+	return copy(m, (uint8_t *)src, dst_addr, len, true) == len ? 0 : -1;
+}
+
+uint32_t mem_copyin_prefix(struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
+{
+	return copy(m, dst, src_addr, len, false);
+}

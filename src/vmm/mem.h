@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Guest memory of one VM: the struct cpu_mem.map callback, and the copy helpers the
+// kernel uses to reach guest memory (mem.c).
+//
+// Guest address space (include/denali/abi.h):
+//   0x00000000-0x00000fff  hole: every access faults
+//   0x00001000-0x00001fff  this VM's private virtual-register page (always present)
+//   0x00002000-mem_size    ordinary memory
+//   mem_size-0xffffffff    hole
+// An untouched page holds its initial contents: the image's shared page (image.h), or
+// zeros. Reads and instruction fetches map that shared page read-only; the first write
+// copies it into a private page (copy-on-write). Only private pages cost host memory.
+//
+// Page table: a directory of `ndir` pointers to leaves of MEM_LEAF_PAGES entries, both
+// allocated on demand; an entry is a private host page or NULL (initial contents). A VM
+// that touched k pages costs about 4 KiB (vregs) + ndir*8 + k*(4 KiB) + leaves.
+#ifndef DENALI_VMM_MEM_H
+#define DENALI_VMM_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "denali/abi.h"
+
+#define MEM_LEAF_PAGES 64u
+
+struct image;
+
+struct mem {
+	const struct image *img; // initial contents (shared, read-only); may be NULL
+	struct cpu_exec *x;      // told about freed pages and changed mappings; may be NULL
+	uint32_t mem_size;       // bytes; a multiple of 4 KiB, DENALI_MEM_MIN..DENALI_MEM_MAX
+	uint8_t *vregs;          // the private virtual-register page
+	uint8_t ***dir;          // ndir leaves, each MEM_LEAF_PAGES private pages or NULL
+	uint32_t ndir;
+	// Counters (tests and statistics).
+	uint32_t pages_private;  // private pages held (not counting vregs)
+	uint32_t leaves;         // leaves allocated
+	uint64_t cow_copies;     // private pages made from an image page
+	bool oom;                // a host allocation failed; the access faulted
+};
+
+// Prepares empty memory for one VM. Returns 0, or -1 when out of host memory.
+int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
+	     struct cpu_exec *x) __attribute__((warn_unused_result));
+// Frees every private page (telling x first). The struct can be mem_init'ed again.
+void mem_destroy(struct mem *m);
+
+// struct cpu_mem.map for a `struct mem *` ctx: 0 and *pi filled, or -1 (fault).
+int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi);
+
+// The cpu_mem interface for m.
+static inline struct cpu_mem mem_iface(struct mem *m)
+{
+	return (struct cpu_mem){ .map = mem_map, .ctx = m };
+}
+
+static inline struct denali_vregs *mem_vregs(struct mem *m)
+{
+	return (struct denali_vregs *)m->vregs;
+}
+
+// Copies len bytes between guest memory and the host, one page at a time, with the
+// guest's own access rights (copyout makes pages private). Return 0, or -1 when any
+// byte is in a hole (then a prefix may have been copied).
+int mem_copyin(struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
+	__attribute__((warn_unused_result));
+int mem_copyout(struct mem *m, uint32_t dst_addr, const void *src, uint32_t len)
+	__attribute__((warn_unused_result));
+// Copies up to len bytes from src_addr, stopping at the first hole. Returns the count.
+uint32_t mem_copyin_prefix(struct mem *m, void *dst, uint32_t src_addr, uint32_t len);
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// PIO dispatch: what an IN or OUT does (include/denali/abi.h "PIO ports").
+//   OUT 0xE9 (DENALI_PORT_DEBUGCON)       appends AL to the VM's console.
+//   IN/OUT 0x100 (DENALI_PORT_CONSOLE_WRITE) writes ECX bytes at guest address ESI to
+//        the console; EAX <- bytes written, or 0xffffffff when any byte of the buffer is
+//        outside guest memory (then nothing is written). At most
+//        KERNEL_CONSOLE_WRITE_MAX bytes per request (a short write). The whole of EAX is
+//        set, whatever the access size.
+//   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
+// Every PIO costs cfg.pio_cycles of simulated time. Devices will plug in here (issue #5).
+#include <stdint.h>
+
+#include "denali/abi.h"
+#include "vmm/kernel.h"
+
+static uint32_t console_write(struct kernel *k, struct vm *vm)
+{
+	uint32_t addr = vm->cpu.r[CPU_ESI], len = vm->cpu.r[CPU_ECX];
+	if (len > KERNEL_CONSOLE_WRITE_MAX)
+		len = KERNEL_CONSOLE_WRITE_MAX;
+	if (mem_copyin(&vm->mem, k->pio_buf, addr, len) != 0)
+		return UINT32_MAX;
+	if (vm_console_append(vm, k->pio_buf, len, k->cfg.console_cap) != 0)
+		k->host_oom = true;
+	return len;
+}
+
+uint64_t kernel_pio(struct kernel *k, struct vm *vm)
+{
+	const struct cpu_pio *p = &vm->cpu.pio;
+	vm->pios++;
+	switch (p->port) {
+	case DENALI_PORT_DEBUGCON:
+		if (!p->is_in) {
+			uint8_t b = (uint8_t)p->value;
+			if (vm_console_append(vm, &b, 1, k->cfg.console_cap) != 0)
+				k->host_oom = true;
+			break;
+		}
+		goto unknown; // IN 0xE9 is not defined
+	case DENALI_PORT_CONSOLE_WRITE:
+		vm->cpu.r[CPU_EAX] = console_write(k, vm);
+		break;
+	default:
+	unknown:
+		vm->pios_unknown++;
+		if (p->is_in)
+			cpu_pio_complete(&vm->cpu, 0);
+		break;
+	}
+	return k->cfg.pio_cycles;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// One virtual machine: its CPU, memory, run state, exit status, console output and
+// counters (vm.c). The kernel (kernel.c) owns every struct vm and decides when it runs.
+//
+// Lifecycle:  NEW --first dispatch--> RUNNABLE <--> IDLE
+//                                        |  \---> TERMINATED (terminate instruction)
+//                                        \------> KILLED     (fault, or host out of memory)
+//             RUNNABLE/IDLE at the end of a run become STOPPED (--max-time reached) or
+//             HUNG (idle with nothing left that could wake it).
+// A VM gets its memory at its first dispatch and gives it back when it ends, so a run of
+// many short VMs holds memory only for the live ones. Console bytes and counters stay.
+#ifndef DENALI_VMM_VM_H
+#define DENALI_VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+#include "vmm/mem.h"
+
+enum vm_state {
+	VM_NEW = 0,
+	VM_RUNNABLE,
+	VM_IDLE,
+	VM_TERMINATED,
+	VM_KILLED,
+	VM_HUNG,
+	VM_STOPPED,
+};
+
+struct vm {
+	uint32_t id;
+	uint8_t state;        // enum vm_state
+	bool has_mem;         // mem is initialised
+	uint32_t exit_code;   // TERMINATED: the guest's EAX
+	uint64_t wake_gen;    // matches the tag of the one wake-up event that is current
+	struct cpu cpu;
+	struct mem mem;
+	// Console output: the first console_cap bytes are kept, console_total counts all.
+	uint8_t *console;
+	uint32_t console_len, console_cap;
+	uint64_t console_total;
+	// Counters.
+	uint64_t pios;         // PIO exits handled
+	uint64_t pios_unknown; // PIOs on ports no device owns
+	uint64_t slices;       // times dispatched
+	char *diag;            // KILLED: the one-line diagnostic (owned)
+};
+
+void vm_init(struct vm *vm, uint32_t id);
+// Frees the VM's guest memory (keeps console, counters and diagnostic).
+void vm_release_mem(struct vm *vm);
+// Frees everything the VM owns.
+void vm_free(struct vm *vm);
+// Appends console bytes, keeping at most `cap` bytes in total. Returns -1 when out of
+// host memory (the bytes are still counted in console_total).
+int vm_console_append(struct vm *vm, const uint8_t *bytes, uint32_t n, uint32_t cap);
+// "terminated", "killed", ...
+const char *vm_state_name(enum vm_state s);
+// True when the VM has ended (terminated or killed).
+static inline bool vm_ended(const struct vm *vm)
+{
+	return vm->state == VM_TERMINATED || vm->state == VM_KILLED;
+}
+
+#endif
