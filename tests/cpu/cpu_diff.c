@@ -202,8 +202,8 @@ static void emit_json(FILE *f, uint64_t idx, const struct diff_case *dc,
 			uint32_t off = dc->patch[p].off + k;
 			if (p == 0 && dc->patch[1].len && off - dc->patch[1].off < dc->patch[1].len)
 				continue; // patch B wins where they overlap
-			if (dc->patch[p].bytes[k] == 0)
-				continue; // memory reads zero unless listed
+			if (dc->patch[p].bytes[k] == 0 || off >= DIFF_DATA_SIZE)
+				continue; // memory reads zero unless listed; nothing past the region
 			fprintf(f, "%s[%u, %u]", first ? "" : ", ", DIFF_DATA_BASE + off,
 				dc->patch[p].bytes[k]);
 			first = 0;

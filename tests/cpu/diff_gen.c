@@ -660,6 +660,13 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 	struct gen g = { r, dc, m, regs, 0x1000 + rnd(r, 0x6000), dc->patch[0].bytes };
 	if (rnd(r, 4))
 		g.target &= ~(uint32_t)((e.size / 8) - 1);
+	uint32_t edge = rnd(r, 64);
+	if (edge < 4) // straddle a 4 KiB page boundary inside the data region
+		g.target = 0x1000u * (1 + rnd(r, 6)) - 1 - rnd(r, 3);
+	else if (edge == 4) // straddle the end of the data region: #PF, nothing written
+		g.target = DIFF_DATA_SIZE - 1 - rnd(r, 3);
+	else if (edge == 5) // stack at the bottom of the region: PUSH/CALL fault
+		regs[4] = DIFF_DATA_BASE + rnd(r, 6);
 	for (int i = 0; i < (int)DIFF_PATCH_BYTES; i++)
 		g.pa[i] = (uint8_t)rval(r);
 	uint8_t *pb = dc->patch[1].bytes;
