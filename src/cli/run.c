@@ -213,7 +213,7 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	printf("  context switches    %s\n", args_fmt_count(s->ctx_switches, a, sizeof a));
 	printf("  PIOs                %s\n", args_fmt_count(s->pios, a, sizeof a));
 	printf("  simulated time      %s\n", args_fmt_ns(sim_ns, b, sizeof b));
-	printf("  host time           %.3f s (wall clock of this run; not in the digest)\n",
+	printf("  host time           %.3f s (wall clock; the only host-dependent number)\n",
 	       host_s);
 	printf("  guest MIPS          %.1f (host)\n",
 	       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);

@@ -151,8 +151,8 @@ def main():
           and "exit code 0" in out and err == "", f"rc={rc} out={out!r} err={err!r}")
     rc1, out1, _ = run("run", "--image", hello, "--vms", "50")
     rc2, out2, _ = run("run", "--image", hello, "--vms", "50")
-    d1 = [l for l in out1.splitlines() if "digest" in l]
-    d2 = [l for l in out2.splitlines() if "digest" in l]
+    d1 = [l for l in out1.splitlines() if l.split()[:1] == ["digest"]]
+    d2 = [l for l in out2.splitlines() if l.split()[:1] == ["digest"]]
     check("summary for 50 VMs", rc1 == 0 and "VMs run" in out1 and "terminated ok       50"
           in out1 and "host time" in out1, out1)
     check("same digest twice", d1 and d1 == d2, f"{d1} vs {d2}")

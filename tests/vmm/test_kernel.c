@@ -184,6 +184,28 @@ static void test_idle_timeout(void **state)
 	stop(&r);
 }
 
+// VMs sleep for id * 2^20 ns; each wakes at its own time (time jumps between wake-ups)
+// and reports the time it saw.
+static void test_idle_many(void **state)
+{
+	static const uint8_t code[] = { LOAD_EAX(DENALI_VREGS_ADDR + 8), 0xc1, 0xe0, 20, /* shl eax, 20 */
+					MOV_EDX(0), IDLE, LOAD_EAX(DENALI_VREGS_ADDR + 0x18),
+					TERMINATE };
+	struct run r;
+	RUN(&r, code, 6);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	for (uint32_t i = 0; i < 6; i++) {
+		const struct vm *vm = &r.k->vms[i];
+		assert_int_equal(vm->state, VM_TERMINATED);
+		assert_true(vm->exit_code >= (i << 20));
+		assert_true(vm->exit_code < (i << 20) + 100000); // woke promptly
+		if (i)
+			assert_true(vm->exit_code > r.k->vms[i - 1].exit_code);
+	}
+	assert_int_equal(evq_len(&r.k->evq), 0);
+	stop(&r);
+}
+
 static void test_idle_no_timeout_and_hlt_hang(void **state)
 {
 	static const uint8_t idle_forever[] = { MOV_EAX(0xffffffffu), MOV_EDX(0xffffffffu), IDLE,
@@ -376,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_console_cap),
 		cmocka_unit_test(test_unknown_port),
 		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_idle_many),
 		cmocka_unit_test(test_idle_no_timeout_and_hlt_hang),
 		cmocka_unit_test(test_fault_kills_only_that_vm),
 		cmocka_unit_test(test_invalid_opcode_and_int),
