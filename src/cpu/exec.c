@@ -851,11 +851,8 @@ dispatch:
 	}
 	CASE(PUSHA) {
 		uint32_t sp = c->r[CPU_ESP];
-		// Probe the whole 32-byte frame first so a fault leaves no partial push.
-		uint32_t probe;
-		RMW_BEGIN(4, sp - 32, probe);
-		(void)probe;
-		(void)rmw_p;
+		// Stores go in push order; a fault leaves the earlier slots written and
+		// ESP unchanged, as on hardware (found by cpu_diff, 2026-11-29).
 		for (int i = 0; i < 8; i++)
 			STORE(4, sp - 4 * (uint32_t)(i + 1), c->r[i == 4 ? CPU_ESP : i]);
 		c->r[CPU_ESP] = sp - 32;
@@ -901,6 +898,16 @@ dispatch:
 		if (level > 0) {
 			sp -= 4;
 			STORE(4, sp, frame);
+		}
+		{
+			// The SDM: #PF if a write at the final ESP would fault. Hardware
+			// checks it after the pushes, before the registers change (cpu_diff
+			// seed 42, 2026-11-29).
+			uint64_t m_probe;
+			uint32_t fin = sp - d->imm;
+			if (!tlb_w(x, fin, 1) &&
+			    mem_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
+				goto fault;
 		}
 		c->r[CPU_EBP] = frame;
 		c->r[CPU_ESP] = sp - d->imm;
