@@ -55,6 +55,14 @@ struct denali_vregs {
 #define DENALI_OP_IDLE 0x00
 #define DENALI_OP_TERMINATE 0x01
 
+// --- Interrupt lines (docs/isa.md "Interrupts") ------------------------------------
+// Bit n of int_pending is line n.
+#define DENALI_IRQ_TIMER 0    // the one-shot timer expired
+#define DENALI_IRQ_NIC_RX 1   // the NIC's receive queue became non-empty
+#define DENALI_IRQ_DISK 2     // a disk request completed
+#define DENALI_IRQ_CONSOLE 3  // console input is available
+#define DENALI_IRQ_LINES 32
+
 // --- PIO ports (docs/isa.md "Devices") -------------------------------------------
 // A PIO is IN or OUT on the port in DX (or an immediate port). Arguments are in
 // registers; IN returns a result in EAX. One PIO per operation.
