@@ -61,6 +61,14 @@ static inline struct denali_vregs *mem_vregs(struct mem *m)
 	return (struct denali_vregs *)m->vregs;
 }
 
+// Host bytes this VM's memory holds: vregs page, directory, leaves and private pages.
+static inline uint64_t mem_host_bytes(const struct mem *m)
+{
+	return (m->vregs ? CPU_PAGE_SIZE : 0) + (uint64_t)m->ndir * sizeof(*m->dir) +
+	       (uint64_t)m->leaves * MEM_LEAF_PAGES * sizeof(**m->dir) +
+	       (uint64_t)m->pages_private * CPU_PAGE_SIZE;
+}
+
 // Copies len bytes between guest memory and the host, one page at a time, with the
 // guest's own access rights (copyout makes pages private). Return 0, or -1 when any
 // byte is in a hole (then a prefix may have been copied).
