@@ -390,6 +390,9 @@ int main(int argc, char **argv)
 			       st[c].bad);
 	printf("cpu-diff: %" PRIu64 " cases (%" PRIu64 " faulted natively), %" PRIu64
 	       " mismatches, %" PRIu64 " native timeouts\n", done, faults, bad, timeouts);
+	const struct cpu_exec_stats *xs = cpu_exec_stats(di.x);
+	printf("cpu-diff: interpreter decoded %" PRIu64 " blocks, %" PRIu64
+	       " self-modifying-code invalidations\n", xs->blocks_decoded, xs->smc_invalidations);
 	if (emit) {
 		fclose(emit);
 		printf("cpu-diff: wrote %" PRIu64 " cases to %s\n", emitted, o.emit);

@@ -455,6 +455,28 @@ static void fix_ea(struct gen *g, struct enc *e)
 	if (e->disp_size == 1)
 		disp = (uint32_t)(int32_t)(int8_t)disp;
 	int b = e->base, x = e->index, s = e->scale;
+	if (b == 4) { // ESP stays inside the data region (PUSH/POP/CALL use it as well)
+		uint32_t esp = DIFF_DATA_BASE + 0xc000 + rnd(g->r, 0x100) * 4;
+		if (x < 0) {
+			if (e->disp_size == 4)
+				poke(e, e->disp_pos, want - esp, 4), g->regs[4] = esp;
+			else
+				g->regs[4] = want - disp; // disp8: still inside
+			return;
+		}
+		g->regs[4] = esp;
+		if (e->disp_size == 4) {
+			uint32_t xv = rnd(g->r, 128) - 64;
+			g->regs[x] = xv;
+			poke(e, e->disp_pos, want - esp - xv * (uint32_t)s, 4);
+			return;
+		}
+		uint32_t d = want - disp - esp;
+		g->target -= d % (uint32_t)s; // make it divisible by the scale
+		d = DIFF_DATA_BASE + g->target - disp - esp;
+		g->regs[x] = d / (uint32_t)s;
+		return;
+	}
 	if (b < 0 && x < 0) {
 		poke(e, e->disp_pos, want, 4);
 	} else if (b >= 0 && x >= 0 && b != x) {
@@ -830,6 +852,16 @@ static void sequence(struct diff_rng *r, struct diff_case *dc, struct diff_meta 
 	int branch_unit[52], branch_pos[52], branch_size[52], nbr = 0;
 	uint32_t n = 0;
 	int u;
+	// Self-modifying code: one sequence in four starts with `mov byte [abs32], imm8`
+	// that rewrites an immediate of a later instruction, inside the same decoded block.
+	bool smc = rnd(r, 4) == 0;
+	uint32_t imm_at[52], imm_len[52], nimm = 0;
+	if (smc) {
+		static const uint8_t patcher[6] = { 0xc6, 0x05, 0, 0, 0, 0 }; // address: below
+		memcpy(dc->code, patcher, 6);
+		dc->code[6] = (uint8_t)rval(r);
+		n = 7;
+	}
 	for (u = 0; u < nunits && n < DIFF_MAX_CODE - 64; u++) {
 		unit_at[u] = n;
 		const struct op *o = &t->ops[t->seq_ops[rnd(r, (uint32_t)t->nseq)]];
@@ -847,6 +879,10 @@ static void sequence(struct diff_rng *r, struct diff_case *dc, struct diff_meta 
 			branch_pos[nbr] = (int)n + e.imm_pos;
 			branch_size[nbr] = e.imm_size;
 			nbr++;
+		}
+		else if (e.imm_size > 0 && e.imm_size != 3 && o->sp != SP_SHD) {
+			imm_at[nimm] = n + (uint32_t)e.imm_pos; // an immediate we may rewrite
+			imm_len[nimm++] = (uint32_t)e.imm_size;
 		}
 		memcpy(dc->code + n, e.b, (size_t)e.n);
 		n += (uint32_t)e.n;
@@ -872,6 +908,15 @@ static void sequence(struct diff_rng *r, struct diff_case *dc, struct diff_meta 
 	}
 	dc->code_off = 0x100;
 	dc->code_len = n;
+	if (smc) {
+		uint32_t at = DIFF_DATA_BASE + 0x1000; // no immediate to patch: a plain store
+		if (nimm) {
+			uint32_t k = rnd(r, nimm);
+			at = DIFF_CODE_BASE + dc->code_off + imm_at[k] + rnd(r, imm_len[k]);
+		}
+		for (int i = 0; i < 4; i++)
+			dc->code[2 + i] = (uint8_t)(at >> (8 * i));
+	}
 	uint32_t *regs = dc->in.r;
 	for (int i = 0; i < 8; i++)
 		regs[i] = rval(r);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The interpreter side of the differential tests: runs a struct diff_case in the
-// interpreter with a struct cpu_mem that serves exactly the code pages (read/execute)
+// interpreter with a struct cpu_mem that serves exactly the code pages (read/write/exec)
 // and the data region (read/write) of diff_proto.h, and reports the same struct
 // diff_result the native runner does. The comparison is in cpu_diff.c.
 #ifndef DENALI_TESTS_CPU_DIFF_INTERP_H
