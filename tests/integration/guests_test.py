@@ -63,6 +63,16 @@ def main():
                     i += 1
             check(f"{name}: expected output, exit 0", rc == 0 and i == len(expected),
                   f"rc={rc} matched {i}/{len(expected)} out={out[-600:]!r} err={err!r}")
+        elif name == "fixture-exit3":
+            rc, out, err = run(denali, "run", "--image", elf, "--vms", "2", *LIMIT)
+            check(f"{name}: exit code 3, status 1", rc == 1 and out.count("exit code 3") == 2,
+                  f"rc={rc} out={out!r}")
+        elif name == "fixture-fault":
+            rc, out, err = run(denali, "run", "--image", elf, "--vms", "3", *LIMIT)
+            lines = [l for l in err.splitlines() if "killed at eip" in l]
+            check(f"{name}: each VM killed with one diagnostic line",
+                  rc == 1 and len(lines) == 3 and all(f"vm {i}:" in err for i in range(3))
+                  and "page fault" in err, f"rc={rc} err={err!r}")
         else:
             rc, out, err = run(denali, "run", "--image", elf, *LIMIT)
             check(f"{name}: runs", rc in (0, 1), f"rc={rc} err={err!r}")
