@@ -3,9 +3,15 @@
 // timeouts, and what happens on each CPU exit (see kernel.h for the model and its
 // parameters). PIO requests go to pio.c; guest memory is mem.c; VM records are vm.c.
 //
-// Invariants: a VM id is in the run queue iff its state is RUNNABLE or NEW; an IDLE VM
-// with a timeout has exactly one wake event whose tag equals vm->wake_gen (older events
-// carry older tags and are dropped when popped); `live` counts VMs not ended.
+// Invariants: a VM id is in the scheduler's queue iff its state is RUNNABLE or NEW and
+// it is not the running VM; an IDLE VM with a timeout has exactly one wake event whose
+// tag equals vm->wake_gen (older events carry older tags and are dropped when popped);
+// likewise timer and coalescing events carry iv->timer_gen / iv->coal_gen; `live`
+// counts VMs not ended.
+//
+// Interrupts and exceptions (docs/isa.md sections 8 and 9): kernel_raise_irq sets a
+// pending bit; enter_vm delivers what is pending and ready before every cpu_run, i.e.
+// at VM entry and at each boundary between budget pieces (events split the budget).
 #include "vmm/kernel.h"
 
 #include <stdarg.h>
@@ -29,6 +35,13 @@ void kernel_config_default(struct kernel_config *cfg)
 		.max_time_cycles = 0,
 		.console_cap = 65536,
 		.block_max_insns = 0,
+		.ctx_page_cycles = 170,
+		.ctx_free_pages = 4,
+		.ctx_cap_same_cycles = 4250,
+		.ctx_cap_other_cycles = 12920,
+		.intr_cycles = 1000,
+		.intr = { .kind = INTR_BATCHED },
+		.sched = SCHED_RR,
 	};
 }
 
@@ -47,10 +60,34 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	       const struct image *img, char *err, size_t errlen)
 {
 	*out = NULL;
-	if (cfg->nvms == 0 || cfg->cpu_khz == 0 || cfg->quantum_cycles == 0 ||
-	    cfg->mem_size != img->mem_size) {
+	if (cfg->nvms == 0 || cfg->cpu_khz == 0 || cfg->mem_size != img->mem_size) {
 		snprintf(err, errlen, "kernel: bad configuration");
 		return -1;
+	}
+	if (cfg->quantum_cycles == 0) {
+		snprintf(err, errlen, "kernel: bad configuration: the quantum must be positive");
+		return -1;
+	}
+	if (cfg->sched >= SCHED_KINDS || cfg->n_intr_groups > KERNEL_MAX_GROUPS ||
+	    cfg->n_ticket_groups > KERNEL_MAX_GROUPS || cfg->intr.kind >= INTR_KINDS) {
+		snprintf(err, errlen, "kernel: bad configuration: scheduler or interrupt policy");
+		return -1;
+	}
+	for (uint32_t g = 0; g < cfg->n_intr_groups; g++) {
+		const struct kernel_intr_group *ig = &cfg->intr_groups[g];
+		if (ig->first > ig->last || ig->last >= cfg->nvms || ig->policy.kind >= INTR_KINDS) {
+			snprintf(err, errlen, "kernel: interrupt group %u-%u: outside VMs 0-%u",
+				 ig->first, ig->last, cfg->nvms - 1);
+			return -1;
+		}
+	}
+	for (uint32_t g = 0; g < cfg->n_ticket_groups; g++) {
+		const struct kernel_ticket_group *tg = &cfg->ticket_groups[g];
+		if (tg->first > tg->last || tg->last >= cfg->nvms || tg->tickets == 0) {
+			snprintf(err, errlen, "kernel: ticket group %u-%u: outside VMs 0-%u or "
+				 "zero tickets", tg->first, tg->last, cfg->nvms - 1);
+			return -1;
+		}
 	}
 	struct kernel *k = calloc(1, sizeof *k);
 	if (!k)
@@ -58,19 +95,37 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->cfg = *cfg;
 	k->img = img;
 	k->last_vm = -1;
+	k->running = -1;
 	evq_init(&k->evq);
 	struct cpu_exec_opts xo = { .block_max_insns = cfg->block_max_insns };
 	k->x = cpu_exec_new(&xo);
 	k->vms = calloc(cfg->nvms, sizeof *k->vms);
-	k->rq = calloc(cfg->nvms, sizeof *k->rq);
+	k->iv = calloc(cfg->nvms, sizeof *k->iv);
 	k->pio_buf = malloc(KERNEL_CONSOLE_WRITE_MAX);
-	if (!k->x || !k->vms || !k->rq || !k->pio_buf)
+	if (!k->x || !k->vms || !k->iv || !k->pio_buf)
+		goto oom;
+	uint32_t *tickets = NULL;
+	if (cfg->n_ticket_groups) {
+		tickets = calloc(cfg->nvms, sizeof *tickets);
+		if (!tickets)
+			goto oom;
+		for (uint32_t g = 0; g < cfg->n_ticket_groups; g++)
+			for (uint32_t i = cfg->ticket_groups[g].first; i <= cfg->ticket_groups[g].last; i++)
+				tickets[i] = cfg->ticket_groups[g].tickets;
+	}
+	int sr = sched_init(&k->sched, (enum sched_kind)cfg->sched, cfg->nvms, tickets);
+	free(tickets);
+	if (sr != 0)
 		goto oom;
 	for (uint32_t i = 0; i < cfg->nvms; i++) {
 		vm_init(&k->vms[i], i);
-		k->rq[i] = i; // everyone starts runnable, in id order
+		const struct intr_policy *pol = &cfg->intr;
+		for (uint32_t g = 0; g < cfg->n_intr_groups; g++)
+			if (i >= cfg->intr_groups[g].first && i <= cfg->intr_groups[g].last)
+				pol = &cfg->intr_groups[g].policy;
+		intr_vm_init(&k->iv[i], pol, kernel_ns_to_cycles(cfg, pol->t_ns));
+		sched_enqueue(&k->sched, i, SCHED_TAIL); // everyone starts runnable, in id order
 	}
-	k->rq_len = cfg->nvms;
 	k->live = cfg->nvms;
 	*out = k;
 	return 0;
@@ -88,7 +143,8 @@ void kernel_free(struct kernel *k)
 		for (uint32_t i = 0; i < k->cfg.nvms; i++)
 			vm_free(&k->vms[i]);
 	free(k->vms);
-	free(k->rq);
+	free(k->iv);
+	sched_free(&k->sched);
 	free(k->pio_buf);
 	evq_free(&k->evq);
 	if (k->x)
@@ -96,24 +152,11 @@ void kernel_free(struct kernel *k)
 	free(k);
 }
 
-static void rq_push(struct kernel *k, uint32_t id)
-{
-	// Capacity nvms suffices: each VM is in the queue at most once.
-	k->rq[(k->rq_head + k->rq_len) % k->cfg.nvms] = id;
-	k->rq_len++;
-}
-
-static uint32_t rq_pop(struct kernel *k)
-{
-	uint32_t id = k->rq[k->rq_head];
-	k->rq_head = (k->rq_head + 1) % k->cfg.nvms;
-	k->rq_len--;
-	return id;
-}
-
 // Ends a VM: frees its memory, keeps its results.
 static void end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 {
+	if (sched_queued(&k->sched, vm->id))
+		sched_remove(&k->sched, vm->id);
 	vm->state = st;
 	vm_release_mem(vm);
 	if (k->last_vm == (int64_t)vm->id)
@@ -168,8 +211,9 @@ static void fault_reason(const struct cpu *c, enum cpu_exit e, char *buf, size_t
 }
 
 // Kills one VM for a guest fault with one diagnostic line: VM id, EIP, instruction
-// bytes and disassembly, reason. Other VMs are not affected.
-static void kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e)
+// bytes and disassembly, reason (and `note`, if any). Other VMs are not affected.
+static void kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
+			   const char *note)
 {
 	char reason[128], hex[3 * 15 + 1] = "", dis[96] = "?";
 	uint32_t eip = vm->cpu.fault.eip;
@@ -190,8 +234,8 @@ static void kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e)
 	} else {
 		fault_reason(&vm->cpu, e, reason, sizeof reason);
 	}
-	set_diag(vm, "vm %u: killed at eip 0x%08x [%s] %s: %s", vm->id, eip,
-		 n ? hex : "unreadable", n ? dis : "", reason);
+	set_diag(vm, "vm %u: killed at eip 0x%08x [%s] %s: %s%s%s", vm->id, eip,
+		 n ? hex : "unreadable", n ? dis : "", reason, note ? "; " : "", note ? note : "");
 	end_vm(k, vm, VM_KILLED);
 }
 
@@ -205,7 +249,118 @@ static void write_vregs(struct kernel *k, struct vm *vm)
 	v->cpu_khz = k->cfg.cpu_khz;
 	v->mem_size = k->cfg.mem_size;
 	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
-	v->int_pending = 0;
+	struct intr_vm *s = &k->iv[vm->id];
+	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
+	v->int_pending = s->shown;
+}
+
+// The pending interrupts vm may see now (its policy says they are ready), or 0.
+static uint32_t visible_pending(const struct kernel *k, const struct vm *vm)
+{
+	const struct intr_vm *s = &k->iv[vm->id];
+	return intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
+}
+
+// After a cpu_run: bits the guest cleared in int_pending since entry are acknowledged.
+static void ack_pending(struct kernel *k, struct vm *vm)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	if (!s->shown)
+		return;
+	uint32_t cleared = s->shown & ~mem_vregs(&vm->mem)->int_pending;
+	s->shown &= ~cleared;
+	s->pending &= ~cleared;
+	if (cleared && !s->pending) {
+		s->count = 0;
+		s->coal_gen++;
+	}
+}
+
+// Pushes `words` 32-bit words (words[0] ends up at the new ESP) on the guest stack.
+// Returns 0, or -1 when any byte is outside writable guest memory (nothing changes).
+static int push_frame(struct vm *vm, const uint32_t *words, uint32_t n)
+{
+	uint32_t esp = vm->cpu.r[CPU_ESP], len = 4 * n;
+	uint8_t buf[32];
+	if (esp < len || len > sizeof buf)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t b = 0; b < 4; b++)
+			buf[4 * i + b] = (uint8_t)(words[i] >> (8 * b));
+	if (mem_copyout(&vm->mem, esp - len, buf, len) != 0)
+		return -1;
+	vm->cpu.r[CPU_ESP] = esp - len;
+	return 0;
+}
+
+// Delivers pending, ready interrupts to the handler if the guest enabled them: one
+// upcall for all of them (docs/isa.md 9.3). Returns the cycles it cost (0: nothing
+// delivered), or -1 when the frame could not be pushed (the VM was killed).
+static int64_t deliver_interrupts(struct kernel *k, struct vm *vm)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	if (!s->pending)
+		return 0;
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	const struct intr_ops *op = intr_ops(s->policy);
+	if (!(v->int_enable & 1) || !v->int_handler || !op->ready(s, k->now))
+		return 0;
+	uint32_t frame[4] = { s->pending, vm->cpu.eip, DENALI_FRAME_CS,
+			      cpu_get_eflags(&vm->cpu) };
+	if (push_frame(vm, frame, 4) != 0) {
+		set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt frame: "
+			 "ESP 0x%08x leaves no 16 writable bytes below it", vm->id, vm->cpu.eip,
+			 vm->cpu.r[CPU_ESP]);
+		end_vm(k, vm, VM_KILLED);
+		return -1;
+	}
+	vm->cpu.eip = v->int_handler;
+	v->int_enable = 0;
+	k->stats.intr_deliveries++;
+	k->stats.irqs_delivered += s->count;
+	intr_hist_add(&k->stats.latency_ns, kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
+	op->delivered(s, k->now);
+	s->pending = 0;
+	s->count = 0;
+	s->coal_gen++;
+	return (int64_t)k->cfg.intr_cycles;
+}
+
+// A fault or INT n with exc_handler set: push the exception frame and enter the
+// handler (docs/isa.md 8.2). Returns true when delivered, false when the VM was
+// killed (no handler, a double fault, or no room for the frame).
+static bool deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e)
+{
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	struct intr_vm *s = &k->iv[vm->id];
+	const struct cpu_fault *f = &vm->cpu.fault;
+	char note[128];
+	if (!v->exc_handler) {
+		kill_for_fault(k, vm, e, NULL);
+		return false;
+	}
+	if (s->exc_armed && s->exc_retired == vm->cpu.retired) {
+		snprintf(note, sizeof note, "double fault: raised before the exception "
+			 "handler at 0x%08x retired an instruction", v->exc_handler);
+		kill_for_fault(k, vm, e, note);
+		return false;
+	}
+	uint32_t frame[5] = { f->vector, e == CPU_EXIT_FAULT ? f->error_code : 0, vm->cpu.eip,
+			      DENALI_FRAME_CS, cpu_get_eflags(&vm->cpu) };
+	if (push_frame(vm, frame, 5) != 0) {
+		snprintf(note, sizeof note, "double fault: cannot push the exception frame "
+			 "below ESP 0x%08x", vm->cpu.r[CPU_ESP]);
+		kill_for_fault(k, vm, e, note);
+		return false;
+	}
+	if (e == CPU_EXIT_FAULT && f->vector == CPU_VEC_PF)
+		v->fault_addr = f->addr;
+	vm->cpu.eip = v->exc_handler;
+	v->int_enable = 0;
+	s->exc_armed = true;
+	s->exc_retired = vm->cpu.retired;
+	k->stats.exc_delivered++;
+	return true;
 }
 
 // First dispatch: memory and CPU reset (EIP = entry, ESP = top of memory).
@@ -229,16 +384,85 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 {
 	vm->state = VM_IDLE;
 	vm->wake_gen++;
+	k->iv[vm->id].idle_since = k->now;
 	if (timeout_ns == UINT64_MAX)
 		return;
 	uint64_t dt = kernel_ns_to_cycles(&k->cfg, timeout_ns);
-	uint64_t at = k->now + dt < k->now ? UINT64_MAX : k->now + dt;
+	if (dt >= KERNEL_TIME_HORIZON || k->now + dt >= KERNEL_TIME_HORIZON)
+		return; // beyond the end of simulated time: no timeout (docs/isa.md 7)
+	uint64_t at = k->now + dt;
 	if (evq_push(&k->evq, at, KEV_WAKE, vm->id, vm->wake_gen) == UINT64_MAX)
 		k->host_oom = true; // the VM stays idle: reported as hung
 }
 
+// Makes an idle VM runnable. It is queued with the paper's priority boost (ahead of
+// every VM that did not idle, FIFO among boosted VMs) if it slept for some simulated
+// time; a VM woken at the instant it idled (a zero timeout) goes to the tail, so idling
+// for nothing in a loop cannot starve the others. Under the sync policy a VM woken by
+// an interrupt is queued urgent.
+static void wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	vm->state = VM_RUNNABLE;
+	vm->wake_gen++; // its timeout event, if any, is stale now
+	enum sched_where w = k->now > s->idle_since ? SCHED_BOOST : SCHED_TAIL;
+	if (by_irq && intr_ops(s->policy)->preempt)
+		w = SCHED_URGENT;
+	s->woke_by_irq = by_irq;
+	if (by_irq)
+		k->stats.irq_wakes++;
+	sched_enqueue(&k->sched, vm->id, w);
+}
+
+// vm's pending interrupts just became ready: wake it if idle; under the sync policy,
+// switch to it at the next boundary.
+static void irq_ready(struct kernel *k, struct vm *vm)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	if (vm->state == VM_IDLE) {
+		wake_vm(k, vm, true);
+	} else if (intr_ops(s->policy)->preempt && sched_queued(&k->sched, vm->id) &&
+		   k->sched.where[vm->id] != 1 + 0 /* already urgent */) {
+		sched_remove(&k->sched, vm->id);
+		sched_enqueue(&k->sched, vm->id, SCHED_URGENT);
+		s->woke_by_irq = true;
+	}
+	if (intr_ops(s->policy)->preempt && k->running >= 0 && k->running != (int64_t)vm->id)
+		k->preempt = true;
+}
+
+void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line)
+{
+	if (vm_id >= k->cfg.nvms || line >= DENALI_IRQ_LINES)
+		return;
+	struct vm *vm = &k->vms[vm_id];
+	if (vm_ended(vm) || vm->state == VM_HUNG || vm->state == VM_STOPPED)
+		return;
+	struct intr_vm *s = &k->iv[vm_id];
+	const struct intr_ops *op = intr_ops(s->policy);
+	k->stats.irqs_raised++;
+	bool was_ready = op->ready(s, k->now);
+	if (!s->pending)
+		s->first_cycles = k->now;
+	s->pending |= 1u << line;
+	s->count++;
+	if (op->ready(s, k->now)) {
+		if (!was_ready)
+			irq_ready(k, vm);
+		else if (op->preempt)
+			irq_ready(k, vm); // sync: every raise switches
+	} else if (s->count == 1) {
+		uint64_t at = op->ready_at(s);
+		if (at != UINT64_MAX &&
+		    evq_push(&k->evq, at, KEV_COALESCE, vm_id, s->coal_gen) == UINT64_MAX)
+			k->host_oom = true;
+	}
+}
+
 // Runs one VM for one quantum, handling PIOs inline. Returns with the VM runnable
-// (quantum spent: the caller requeues it), idle, or ended.
+// (quantum spent, or preempted: k->preempt), idle, or ended. Events due inside the
+// quantum split the cpu_run budget, so they take effect at the next block boundary.
+static void process_events(struct kernel *k);
 static void run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
@@ -254,12 +478,27 @@ static void run_slice(struct kernel *k, struct vm *vm)
 			if ((uint64_t)budget > rest)
 				budget = (int64_t)rest;
 		}
+		process_events(k);
+		if (k->preempt)
+			return;
+		const struct evq_event *top = evq_peek(&k->evq);
+		if (top && top->time - k->now < (uint64_t)budget)
+			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
+		int64_t icost = deliver_interrupts(k, vm);
+		if (icost < 0)
+			return;
+		if (icost > 0) {
+			k->now += (uint64_t)icost;
+			left -= icost;
+			continue;
+		}
 		write_vregs(k, vm);
 		uint64_t c0 = vm->cpu.cycles;
 		enum cpu_exit e = cpu_run(k->x, &vm->cpu, &mi, budget);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
 		left -= (int64_t)used;
+		ack_pending(k, vm);
 		switch (e) {
 		case CPU_EXIT_BUDGET:
 		case CPU_EXIT_STEP:
@@ -271,10 +510,12 @@ static void run_slice(struct kernel *k, struct vm *vm)
 			continue;
 		}
 		case CPU_EXIT_IDLE:
-			idle_vm(k, vm, (uint64_t)vm->cpu.r[CPU_EDX] << 32 | vm->cpu.r[CPU_EAX]);
-			return;
 		case CPU_EXIT_HLT:
-			idle_vm(k, vm, UINT64_MAX);
+			// A ready interrupt pending: the idle returns at once (docs/isa.md 7).
+			if (visible_pending(k, vm))
+				continue;
+			idle_vm(k, vm, e == CPU_EXIT_HLT ? UINT64_MAX :
+				(uint64_t)vm->cpu.r[CPU_EDX] << 32 | vm->cpu.r[CPU_EAX]);
 			return;
 		case CPU_EXIT_TERMINATE:
 			vm->exit_code = vm->cpu.r[CPU_EAX];
@@ -282,8 +523,11 @@ static void run_slice(struct kernel *k, struct vm *vm)
 			return;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
-			kill_for_fault(k, vm, e);
-			return;
+			if (!deliver_exception(k, vm, e))
+				return;
+			k->now += k->cfg.intr_cycles;
+			left -= (int64_t)k->cfg.intr_cycles;
+			continue;
 		}
 		// An exit code the kernel does not know: our bug, but only this VM pays.
 		set_diag(vm, "vm %u: killed: unknown cpu exit %d at eip 0x%08x", vm->id, (int)e,
@@ -293,20 +537,36 @@ static void run_slice(struct kernel *k, struct vm *vm)
 	}
 }
 
-// Moves every wake event due at or before now into the run queue.
-static void deliver_events(struct kernel *k)
+// Handles every event due at or before now: idle timeouts wake VMs, timers raise
+// their interrupt, coalescing deadlines make pending interrupts ready. Stale events
+// (their tag no longer matches) are dropped.
+static void process_events(struct kernel *k)
 {
 	const struct evq_event *top;
 	while ((top = evq_peek(&k->evq)) && top->time <= k->now) {
 		struct evq_event ev;
 		evq_pop(&k->evq, &ev);
-		if (ev.kind != KEV_WAKE || ev.target >= k->cfg.nvms)
+		if (ev.target >= k->cfg.nvms)
 			continue;
 		struct vm *vm = &k->vms[ev.target];
-		if (vm->state != VM_IDLE || vm->wake_gen != ev.tag)
-			continue; // stale: the VM woke or ended since
-		vm->state = VM_RUNNABLE;
-		rq_push(k, vm->id);
+		struct intr_vm *s = &k->iv[ev.target];
+		switch (ev.kind) {
+		case KEV_WAKE:
+			if (vm->state != VM_IDLE || vm->wake_gen != ev.tag)
+				continue; // stale: the VM woke or ended since
+			wake_vm(k, vm, false);
+			break;
+		case KEV_TIMER:
+			timer_fire(k, ev.target, ev.tag);
+			break;
+		case KEV_COALESCE:
+			if (s->coal_gen == ev.tag && !vm_ended(vm) &&
+			    intr_ops(s->policy)->ready(s, k->now))
+				irq_ready(k, vm);
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -353,8 +613,9 @@ enum kernel_end kernel_run(struct kernel *k)
 			k->end = KERNEL_END_MAX_TIME;
 			break;
 		}
-		deliver_events(k);
-		if (k->rq_len == 0) {
+		process_events(k);
+		uint32_t id = sched_pick(&k->sched);
+		if (id == SCHED_NONE) {
 			const struct evq_event *top = evq_peek(&k->evq);
 			if (!top) {
 				k->end = k->live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE;
@@ -364,21 +625,51 @@ enum kernel_end kernel_run(struct kernel *k)
 			k->now = max && top->time > max ? max : top->time;
 			continue;
 		}
-		struct vm *vm = &k->vms[rq_pop(k)];
+		struct vm *vm = &k->vms[id];
 		if (vm->state == VM_NEW && start_vm(k, vm) != 0)
 			continue;
-		if (k->last_vm != (int64_t)vm->id) {
-			// The CPU switches VM: charge the switch and forget the last VM's TLB.
-			if (k->stats.dispatches > 0) {
-				k->now += k->cfg.ctx_switch_cycles;
-				k->stats.ctx_switches++;
-			}
-			cpu_exec_flush_tlb(k->x);
-			k->last_vm = vm->id;
+		struct intr_vm *s = &k->iv[id];
+		if (s->woke_by_irq) {
+			k->stats.irq_switches++;
+			s->woke_by_irq = false;
 		}
+		// Every dispatch but the first is a context switch (kernel.h: the cost model).
+		bool same = k->last_vm == (int64_t)id, switched = k->stats.dispatches > 0;
+		if (switched) {
+			k->now += k->cfg.ctx_switch_cycles;
+			k->stats.ctx_switches++;
+			k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
+		}
+		if (!same) {
+			// The CPU changes VM: forget the last VM's TLB.
+			cpu_exec_flush_tlb(k->x);
+			k->last_vm = id;
+		}
+		uint64_t misses0 = cpu_exec_stats(k->x)->tlb_misses, cycles0 = vm->cpu.cycles;
+		k->running = id;
 		run_slice(k, vm);
-		if (vm->state == VM_RUNNABLE)
-			rq_push(k, vm->id);
+		k->running = -1;
+		if (switched) {
+			uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - misses0;
+			pages = pages > k->cfg.ctx_free_pages ? pages - k->cfg.ctx_free_pages : 0;
+			uint64_t cap = same ? k->cfg.ctx_cap_same_cycles : k->cfg.ctx_cap_other_cycles;
+			uint64_t per = k->cfg.ctx_page_cycles;
+			uint64_t refill = per && pages > cap / per ? cap : pages * per;
+			refill = refill > cap ? cap : refill;
+			k->now += refill;
+			k->stats.ctx_refill_cycles += refill;
+			k->stats.ctx_switch_cycles += refill;
+		}
+		sched_charge(&k->sched, id, vm->cpu.cycles - cycles0);
+		if (vm->state == VM_RUNNABLE) {
+			// Preempted for another VM's interrupt: it resumes first among the normal VMs.
+			if (k->preempt) {
+				k->stats.irq_preemptions++;
+				k->stats.irq_switches++;
+			}
+			sched_enqueue(&k->sched, id, k->preempt ? SCHED_HEAD : SCHED_TAIL);
+		}
+		k->preempt = false;
 	}
 	finish_live(k, k->end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
 	tally(k);

@@ -7,12 +7,31 @@
 // one quantum of cycles; it leaves the queue when it idles, halts, terminates or is
 // killed; idle timeouts are events in the (time, seq) event queue; when nobody is
 // runnable, time jumps to the next event. Kernel work is charged to simulated time:
-// a context switch whenever the CPU changes VM, and a fixed cost per PIO.
+// a context switch at every dispatch but the first (the cost model below), a fixed cost
+// per PIO and per interrupt or exception delivery. Within a slice, cpu_run budgets are
+// split at event times, so events (timers, wake-ups, device interrupts) take effect at
+// the first block boundary at or after their time.
+//
+// Context-switch cost (paper section 4.1): ctx_switch_cycles, plus a cache-refill term
+// charged after the incoming VM's slice: ctx_page_cycles for each distinct page it
+// touched beyond the first ctx_free_pages, capped at ctx_cap_same_cycles when the VM is
+// the one that ran last (its TLB is kept) and at ctx_cap_other_cycles otherwise. The
+// count of distinct pages is the CPU's TLB-miss count for the slice (the TLB is flushed
+// on a VM change, so a miss is a page touched for the first time in the slice, or a
+// page evicted from the 256-entry TLB: a fair proxy for cache footprint). Defaults give
+// the paper's 1.4 us best case, 3.9 us worst case with one VM, 9 us with two or more.
 //
 // Parameters (kernel_config, defaults from kernel_config_default):
 //   cpu_khz            1,700,000   the paper's 1.7 GHz server
 //   quantum_cycles        17,000   10 us time slice
 //   ctx_switch_cycles      2,380   1.4 us, the paper's best-case VM switch (section 4.1.1)
+//   ctx_page_cycles          170   0.1 us of cache refill per page touched
+//   ctx_free_pages             4   pages a slice touches for free (code, stack, vregs)
+//   ctx_cap_same_cycles    4,250   2.5 us: refill cap when the same VM runs again
+//   ctx_cap_other_cycles  12,920   7.6 us: refill cap when another VM ran before
+//   intr_cycles            1,000   one interrupt or exception upcall (frame push)
+//   intr                 batched   interrupt policy (intr.h); intr_groups override it
+//   sched                     rr   scheduler policy (sched.h)
 //   pio_cycles             2,000   one PIO trap into the kernel and back
 //   max_time_cycles            0   0 = run until every VM ends or deadlocks
 //   console_cap           65,536   console bytes kept per VM (all bytes are counted)
@@ -24,10 +43,17 @@
 #include <stdint.h>
 
 #include "vmm/evq.h"
+#include "vmm/intr.h"
+#include "vmm/sched.h"
 #include "vmm/vm.h"
 
 struct image;
 struct cpu_exec;
+
+#define KERNEL_MAX_GROUPS 16
+// Simulated time ends at 2^62 cycles (about 86 years at 1.7 GHz): an idle timeout or
+// timer deadline beyond it never fires, so time arithmetic cannot overflow.
+#define KERNEL_TIME_HORIZON (1ull << 62)
 
 struct kernel_config {
 	uint32_t nvms;
@@ -39,6 +65,25 @@ struct kernel_config {
 	uint64_t max_time_cycles;   // 0: no limit
 	uint32_t console_cap;
 	int block_max_insns;        // passed to cpu_exec_new (0 = its default)
+	// Context-switch cost model (see above) and interrupt cost.
+	uint64_t ctx_page_cycles;
+	uint32_t ctx_free_pages;
+	uint64_t ctx_cap_same_cycles;
+	uint64_t ctx_cap_other_cycles;
+	uint64_t intr_cycles;
+	// Interrupt policy for every VM, and overrides for VM id ranges (later groups win).
+	struct intr_policy intr;
+	struct kernel_intr_group {
+		uint32_t first, last; // VM ids, inclusive
+		struct intr_policy policy;
+	} intr_groups[KERNEL_MAX_GROUPS];
+	uint32_t n_intr_groups;
+	// Scheduler and, for stride, tickets per VM id range (default 100).
+	uint8_t sched;              // enum sched_kind
+	struct kernel_ticket_group {
+		uint32_t first, last, tickets;
+	} ticket_groups[KERNEL_MAX_GROUPS];
+	uint32_t n_ticket_groups;
 };
 
 void kernel_config_default(struct kernel_config *cfg);
@@ -57,10 +102,24 @@ struct kernel_stats {
 	uint64_t ctx_switches;
 	uint64_t pios, pios_unknown;
 	uint64_t dispatches;
+	uint64_t ctx_switch_cycles; // all context-switch cost charged, base + refill
+	uint64_t ctx_refill_cycles; // the refill part
+	// Interrupts (kernel_raise_irq) and exceptions.
+	uint64_t irqs_raised;       // raises, including ones for lines already pending
+	uint64_t irqs_delivered;    // raises that reached a handler
+	uint64_t intr_deliveries;   // upcalls (one carries every pending line)
+	uint64_t irq_wakes;         // idle VMs woken by an interrupt
+	uint64_t irq_switches;      // dispatches caused by interrupts: sync preemptions plus
+	                            // dispatches of VMs an interrupt woke
+	uint64_t irq_preemptions;   // running VMs preempted for an interrupt (sync)
+	uint64_t exc_delivered;     // exceptions delivered to exc_handler
+	uint64_t timer_arms;        // timer PIOs
+	struct intr_hist latency_ns; // per delivery: time since its oldest raise, ns
 };
 
-// Wake-up events in the queue.
-enum { KEV_WAKE = 1 };
+// Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag:
+// timer_gen), a coalescing deadline (tag: coal_gen).
+enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3 };
 
 struct kernel {
 	struct kernel_config cfg;
@@ -68,8 +127,10 @@ struct kernel {
 	struct cpu_exec *x;
 	struct vm *vms;        // cfg.nvms, indexed by id
 	uint64_t now;          // simulated time, cycles
-	uint32_t *rq;          // run queue: a ring of VM ids
-	uint32_t rq_head, rq_len;
+	struct sched sched;    // the runnable VMs (sched.h)
+	struct intr_vm *iv;    // per VM: interrupts, timer, exception state (intr.h)
+	int64_t running;       // the VM in the CPU now, or -1
+	bool preempt;          // end the running VM's slice at the next boundary (sync)
 	struct evq evq;
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
 	uint32_t live;         // VMs not yet TERMINATED or KILLED
@@ -105,5 +166,14 @@ uint64_t kernel_ns_to_cycles(const struct kernel_config *cfg, uint64_t ns);
 
 // Handles the PIO in vm->cpu.pio (pio.c). Returns the cycles it costs.
 uint64_t kernel_pio(struct kernel *k, struct vm *vm);
+
+// Raises interrupt `line` (0..31) for VM vm_id at the current simulated time: sets its
+// pending bit and, as the VM's policy says, wakes it or switches to it. Devices call it.
+// Ignored for an ended VM or a bad line or id.
+void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line);
+
+// The timer device (timer.c): the PIO on DENALI_PORT_TIMER, and its expiry event.
+void timer_pio(struct kernel *k, struct vm *vm);
+void timer_fire(struct kernel *k, uint32_t vm_id, uint64_t gen);
 
 #endif

@@ -6,6 +6,7 @@
 //        outside guest memory (then nothing is written). At most
 //        KERNEL_CONSOLE_WRITE_MAX bytes per request (a short write). The whole of EAX is
 //        set, whatever the access size.
+//   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer: deadline ECX:EAX ns (timer.c).
 //   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
 // Every PIO costs cfg.pio_cycles of simulated time. Devices will plug in here (issue #5).
 #include <stdint.h>
@@ -40,6 +41,9 @@ uint64_t kernel_pio(struct kernel *k, struct vm *vm)
 		goto unknown; // IN 0xE9 is not defined
 	case DENALI_PORT_CONSOLE_WRITE:
 		vm->cpu.r[CPU_EAX] = console_write(k, vm);
+		break;
+	case DENALI_PORT_TIMER:
+		timer_pio(k, vm); // timer.c
 		break;
 	default:
 	unknown:

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+// The virtual NIC (nic.h): addresses from the VM id, the receive ring and the PIO ops.
+// The switch (switch.c) calls nic_rx_push through the kernel's port callback; the kernel's
+// PIO dispatch (src/vmm/pio.c) calls nic_send/nic_recv/nic_status.
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/nic.h"
+
+void nic_mac_for(uint32_t id, uint8_t mac[6])
+{
+	mac[0] = 0x02; // locally administered, unicast
+	mac[1] = 0x44; // 'D'
+	mac[2] = 0x4e; // 'N'
+	mac[3] = (uint8_t)(id >> 16);
+	mac[4] = (uint8_t)(id >> 8);
+	mac[5] = (uint8_t)id;
+}
+
+uint32_t nic_ipv4_for(uint32_t id)
+{
+	return 0x0a000000u + ((id + 1u) & 0x00ffffffu);
+}
+
+int64_t nic_id_of_mac(const uint8_t mac[6])
+{
+	if (mac[0] != 0x02 || mac[1] != 0x44 || mac[2] != 0x4e)
+		return -1;
+	return ((int64_t)mac[3] << 16) | ((int64_t)mac[4] << 8) | mac[5];
+}
+
+int nic_init(struct nic *n, uint32_t vm_id, uint32_t rxq_frames, bool with_ipv4,
+	     bool chatty)
+{
+	memset(n, 0, sizeof(*n));
+	n->vm_id = vm_id;
+	nic_mac_for(vm_id, n->mac);
+	n->ipv4 = with_ipv4 ? nic_ipv4_for(vm_id) : 0;
+	n->chatty = chatty;
+	n->cap = rxq_frames ? rxq_frames : NIC_RXQ_DEFAULT;
+	n->rxq = malloc((size_t)n->cap * NIC_FRAME_MAX);
+	n->rxlen = calloc(n->cap, sizeof(*n->rxlen));
+	if (!n->rxq || !n->rxlen) {
+		nic_destroy(n);
+		return -1;
+	}
+	return 0;
+}
+
+void nic_destroy(struct nic *n)
+{
+	free(n->rxq);
+	free(n->rxlen);
+	n->rxq = NULL;
+	n->rxlen = NULL;
+	n->count = 0;
+}
+
+int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len)
+{
+	if (len < NIC_FRAME_MIN || len > NIC_FRAME_MAX) {
+		n->st.rx_drop_length++;
+		return -1;
+	}
+	if (n->count == n->cap) {
+		n->st.rx_drop_full++;
+		return -1;
+	}
+	uint32_t slot = (n->head + n->count) % n->cap;
+	memcpy(n->rxq + (size_t)slot * NIC_FRAME_MAX, frame, len);
+	n->rxlen[slot] = (uint16_t)len;
+	n->count++;
+	n->st.rx_queued++;
+	return n->count == 1 ? 1 : 0;
+}
+
+// NIC_SEND (docs/isa.md 9.1).
+uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
+		  uint32_t len)
+{
+	n->tx_len = 0;
+	if (len < NIC_FRAME_MIN || len > NIC_FRAME_MAX) {
+		n->st.tx_err_length++;
+		return NIC_ERR_LENGTH;
+	}
+	if (io->copyin(io->ctx, n->tx_frame, addr, len) != 0) {
+		n->st.tx_err_fault++;
+		return NIC_ERR_FAULT;
+	}
+	n->tx_len = len;
+	n->st.tx_frames++;
+	n->st.tx_bytes += len;
+	return 0;
+}
+
+// NIC_RECV (docs/isa.md 9.1).
+uint32_t nic_recv(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
+		  uint32_t cap)
+{
+	if (n->count == 0) {
+		n->st.rx_empty++;
+		return 0;
+	}
+	uint32_t len = n->rxlen[n->head];
+	if (cap < len) {
+		n->st.rx_err_small++;
+		return NIC_ERR_SMALL;
+	}
+	if (io->copyout(io->ctx, addr, n->rxq + (size_t)n->head * NIC_FRAME_MAX, len) != 0) {
+		n->st.rx_err_fault++;
+		return NIC_ERR_FAULT;
+	}
+	n->head = (n->head + 1) % n->cap;
+	n->count--;
+	n->st.rx_frames++;
+	n->st.rx_bytes += len;
+	return len;
+}
+
+uint32_t nic_pio_cost(const struct nic *n, uint16_t port)
+{
+	if (!n->chatty)
+		return 1;
+	if (port == NIC_PORT_SEND)
+		return NIC_CHATTY_SEND_PIOS;
+	if (port == NIC_PORT_RECV)
+		return NIC_CHATTY_RECV_PIOS;
+	return 1;
+}

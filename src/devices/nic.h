@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// The virtual NIC of one VM (nic.c): its MAC and IPv4 address, a bounded receive queue
+// and the three PIO operations of docs/isa.md section 9 (NIC_SEND, NIC_RECV, NIC_STATUS).
+// The NIC never touches guest memory: the kernel passes a struct nic_guest_io whose
+// callbacks copy bytes in and out (mem_copyin/mem_copyout). Frames the VM sends are left
+// in n->tx_frame for the caller to hand to the switch (switch.c).
+//
+// Addresses, derived from the VM id (docs/devices.md):
+//   MAC   02:44:4e:ii:ii:ii   locally administered unicast ("DN"), id in the low 24 bits
+//   IPv4  10.0.0.0 + id + 1   e.g. VM 0 = 10.0.0.1, VM 258 = 10.0.1.3 (only when enabled)
+#ifndef DENALI_DEVICES_NIC_H
+#define DENALI_DEVICES_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+// Ports (docs/isa.md section 9). TODO(abi.h is not ours): mirror as DENALI_PORT_NIC_*.
+#define NIC_PORT_SEND 0x0110u   // ESI = frame address, ECX = length; EAX <- 0 or error
+#define NIC_PORT_RECV 0x0111u   // EDI = buffer, ECX = capacity; EAX <- length, 0 = empty
+#define NIC_PORT_STATUS 0x0112u // EAX <- frames queued
+#define NIC_PORT_FIRST 0x0110u
+#define NIC_PORT_LAST 0x011fu
+
+// Error codes returned in EAX (all have the top bit set, so never a frame length).
+#define NIC_ERR_FAULT 0xffffffffu  // the buffer is not all in guest memory
+#define NIC_ERR_LENGTH 0xfffffffeu // NIC_SEND length outside NIC_FRAME_MIN..NIC_FRAME_MAX
+#define NIC_ERR_SMALL 0xfffffffdu  // NIC_RECV capacity below the head frame's length
+#define NIC_ERR_PORT 0xfffffffcu   // an unassigned NIC port (0x113-0x11f), IN only
+
+#define NIC_FRAME_MIN 14u   // an Ethernet header
+#define NIC_FRAME_MAX 1514u // MTU 1500 + header (no FCS)
+#define NIC_RXQ_DEFAULT 256u
+
+// PIO-equivalents charged per operation in chatty mode (the pcnet32 driver, paper 4.5c).
+#define NIC_CHATTY_SEND_PIOS 12u
+#define NIC_CHATTY_RECV_PIOS 10u
+
+struct nic_guest_io {
+	// Both return 0, or -1 when any byte is outside guest memory.
+	int (*copyin)(void *ctx, void *dst, uint32_t addr, uint32_t len);
+	int (*copyout)(void *ctx, uint32_t addr, const void *src, uint32_t len);
+	void *ctx;
+};
+
+struct nic_stats {
+	uint64_t tx_frames, tx_bytes, tx_err_length, tx_err_fault;
+	uint64_t rx_frames, rx_bytes;   // frames the guest received by NIC_RECV
+	uint64_t rx_queued;             // frames put in the receive queue
+	uint64_t rx_drop_full;          // arrived while the queue was full
+	uint64_t rx_drop_length;        // arrived with a bad length
+	uint64_t rx_err_small, rx_err_fault, rx_empty;
+	uint64_t bad_port;
+};
+
+struct nic {
+	uint32_t vm_id;
+	uint8_t mac[6];
+	uint32_t ipv4;          // host order, 0 = none
+	bool chatty;
+	// Receive queue: a ring of cap slots of NIC_FRAME_MAX bytes.
+	uint8_t *rxq;
+	uint16_t *rxlen;
+	uint32_t cap, head, count;
+	// The last frame NIC_SEND accepted (valid until the next send).
+	uint8_t tx_frame[NIC_FRAME_MAX];
+	uint32_t tx_len;
+	struct nic_stats st;
+};
+
+// MAC and IPv4 (host order) of VM `id` (see above).
+void nic_mac_for(uint32_t id, uint8_t mac[6]);
+uint32_t nic_ipv4_for(uint32_t id);
+// The VM id of a MAC made by nic_mac_for, or -1 for any other MAC.
+int64_t nic_id_of_mac(const uint8_t mac[6]);
+
+// Prepares the NIC of VM vm_id with a receive queue of rxq_frames (0: the default).
+// with_ipv4: give it nic_ipv4_for(vm_id). Returns 0, or -1 when out of host memory.
+int nic_init(struct nic *n, uint32_t vm_id, uint32_t rxq_frames, bool with_ipv4,
+	     bool chatty) __attribute__((warn_unused_result));
+void nic_destroy(struct nic *n);
+
+// Puts an arriving frame at the tail of the receive queue. Returns 1 when the queue was
+// empty before (raise DENALI_IRQ_NIC_RX), 0 when queued behind others, -1 when dropped
+// (queue full or bad length; counted).
+int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len);
+
+// NIC_SEND: copies ECX bytes at ESI into n->tx_frame. Returns the EAX value: 0 when the
+// caller must now transmit n->tx_frame/n->tx_len, or a NIC_ERR_* code.
+uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
+		  uint32_t len);
+// NIC_RECV: copies the head frame to addr when it fits in cap bytes and dequeues it.
+// Returns the EAX value: the length, 0 if empty, NIC_ERR_SMALL (the frame stays queued)
+// or NIC_ERR_FAULT (the frame stays queued; a prefix of the buffer may be written).
+uint32_t nic_recv(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
+		  uint32_t cap);
+static inline uint32_t nic_status(const struct nic *n) { return n->count; }
+
+// The PIO-equivalents an operation on `port` costs: 1, or 12/10 for send/recv when chatty.
+uint32_t nic_pio_cost(const struct nic *n, uint16_t port);
+
+#endif

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+// The Ethernet switch (switch.h has the model): per-port transmit rings, one link with
+// round-robin transmit scheduling, the in-flight ring, MAC learning and forwarding.
+// Frame bytes are copied into malloc'd buffers; no host address reaches a result (the MAC
+// table hashes the MAC value, and every order is a port number or a FIFO position).
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/switch.h"
+
+struct switch_frame {
+	uint64_t t_ns;     // tx ring: when it was queued; fly ring: when it arrives
+	uint32_t port;     // fly ring: the ingress port
+	uint32_t len;
+	uint8_t *data;
+};
+
+struct ring {
+	struct switch_frame *f;
+	uint32_t head, len, cap;
+};
+
+struct switch_port {
+	switch_deliver_fn deliver;
+	void *ctx;
+	bool learn, up;
+	struct ring txq;
+	struct switch_port_stats st;
+};
+
+struct switch_mac {
+	uint64_t key;      // MAC + 1 as a 48-bit big-endian number; 0 = empty slot
+	uint32_t port;
+	bool is_static;
+};
+
+void switch_config_default(struct switch_config *c)
+{
+	*c = (struct switch_config){
+		.link_bps = 1000000000ull,
+		.latency_ns = 10000,
+		.mtu = 1500,
+		.txq_frames = 512,
+		.learn_max = 4096,
+		.flood_unknown = false,
+	};
+}
+
+// --- rings ------------------------------------------------------------------------
+
+static int ring_push(struct ring *r, const struct switch_frame *f)
+{
+	if (r->len == r->cap) {
+		uint32_t ncap = r->cap ? r->cap * 2 : 8;
+		struct switch_frame *nf = malloc(sizeof(*nf) * ncap);
+		if (!nf)
+			return -1;
+		for (uint32_t i = 0; i < r->len; i++)
+			nf[i] = r->f[(r->head + i) % r->cap];
+		free(r->f);
+		r->f = nf;
+		r->head = 0;
+		r->cap = ncap;
+	}
+	r->f[(r->head + r->len) % r->cap] = *f;
+	r->len++;
+	return 0;
+}
+
+static struct switch_frame ring_pop(struct ring *r)
+{
+	struct switch_frame f = r->f[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
+	return f;
+}
+
+static void ring_free(struct ring *r)
+{
+	while (r->len)
+		free(ring_pop(r).data);
+	free(r->f);
+	r->f = NULL;
+	r->cap = 0;
+}
+
+// The in-flight frames live in a ring stored in struct sw's fly fields.
+static struct ring fly_get(struct sw *s)
+{
+	return (struct ring){ s->fly, s->fly_head, s->fly_len, s->fly_cap };
+}
+
+static void fly_put(struct sw *s, const struct ring *r)
+{
+	s->fly = r->f;
+	s->fly_head = r->head;
+	s->fly_len = r->len;
+	s->fly_cap = r->cap;
+}
+
+// --- MAC table --------------------------------------------------------------------
+
+static uint64_t mac_key(const uint8_t m[6])
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 6; i++)
+		k = (k << 8) | m[i];
+	return k + 1;
+}
+
+static uint32_t mac_slot(const struct sw *s, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	uint32_t i = (uint32_t)(h >> 32) & (s->macs_cap - 1);
+	while (s->macs[i].key && s->macs[i].key != key)
+		i = (i + 1) & (s->macs_cap - 1);
+	return i;
+}
+
+static int mac_grow(struct sw *s)
+{
+	uint32_t ncap = s->macs_cap ? s->macs_cap * 2 : 64;
+	struct switch_mac *old = s->macs;
+	uint32_t ocap = s->macs_cap;
+	s->macs = calloc(ncap, sizeof(*s->macs));
+	if (!s->macs) {
+		s->macs = old;
+		return -1;
+	}
+	s->macs_cap = ncap;
+	for (uint32_t i = 0; i < ocap; i++)
+		if (old[i].key)
+			s->macs[mac_slot(s, old[i].key)] = old[i];
+	free(old);
+	return 0;
+}
+
+// Sets mac -> port. A static entry is never replaced by a learned one.
+static int mac_set(struct sw *s, const uint8_t mac[6], uint32_t port, bool is_static)
+{
+	if ((s->macs_len + 1) * 2 > s->macs_cap && mac_grow(s) != 0)
+		return -1;
+	uint64_t key = mac_key(mac);
+	struct switch_mac *e = &s->macs[mac_slot(s, key)];
+	if (e->key) {
+		if (e->is_static && !is_static)
+			return 0;
+		if (!e->is_static && is_static)
+			s->learned_len--;
+	} else {
+		if (!is_static && s->learned_len >= s->cfg.learn_max) {
+			s->st.learn_full++;
+			return 0;
+		}
+		s->macs_len++;
+		if (!is_static) {
+			s->learned_len++;
+			s->st.learned++;
+		}
+	}
+	*e = (struct switch_mac){ key, port, is_static };
+	return 0;
+}
+
+uint32_t switch_lookup(const struct sw *s, const uint8_t mac[6])
+{
+	if (!s->macs_cap)
+		return SWITCH_NO_PORT;
+	const struct switch_mac *e = &s->macs[mac_slot(s, mac_key(mac))];
+	return e->key ? e->port : SWITCH_NO_PORT;
+}
+
+// --- setup ------------------------------------------------------------------------
+
+struct sw *switch_new(const struct switch_config *cfg, switch_schedule_fn schedule,
+		      void *ctx)
+{
+	struct sw *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	if (!s->cfg.link_bps)
+		s->cfg.link_bps = 1000000000ull;
+	s->schedule = schedule;
+	s->sched_ctx = ctx;
+	s->scheduled_ns = UINT64_MAX;
+	return s;
+}
+
+void switch_free(struct sw *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nports; i++)
+		ring_free(&s->ports[i].txq);
+	struct ring r = fly_get(s);
+	ring_free(&r);
+	free(s->ports);
+	free(s->macs);
+	free(s);
+}
+
+void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx)
+{
+	s->monitor = fn;
+	s->mon_ctx = ctx;
+}
+
+uint32_t switch_add_port(struct sw *s, switch_deliver_fn deliver, void *ctx, bool learn)
+{
+	if (s->nports == s->ports_cap) {
+		uint32_t ncap = s->ports_cap ? s->ports_cap * 2 : 8;
+		struct switch_port *np = realloc(s->ports, sizeof(*np) * ncap);
+		if (!np)
+			return SWITCH_NO_PORT;
+		s->ports = np;
+		s->ports_cap = ncap;
+	}
+	s->ports[s->nports] = (struct switch_port){ .deliver = deliver, .ctx = ctx,
+						    .learn = learn, .up = true };
+	return s->nports++;
+}
+
+void switch_port_set_up(struct sw *s, uint32_t port, bool up)
+{
+	if (port < s->nports)
+		s->ports[port].up = up;
+}
+
+int switch_add_static(struct sw *s, const uint8_t mac[6], uint32_t port)
+{
+	return mac_set(s, mac, port, true);
+}
+
+const struct switch_port_stats *switch_port_stats(const struct sw *s, uint32_t port)
+{
+	return port < s->nports ? &s->ports[port].st : NULL;
+}
+
+// --- the link ---------------------------------------------------------------------
+
+// Nanoseconds a frame of len bytes occupies the link (rounded up).
+static uint64_t wire_ns(const struct sw *s, uint32_t len)
+{
+	uint64_t bits = (uint64_t)(len + 24) * 8;
+	return (bits * 1000000000ull + s->cfg.link_bps - 1) / s->cfg.link_bps;
+}
+
+// When the next transmission can start, or UINT64_MAX when no port has a frame.
+static uint64_t next_tx_ns(const struct sw *s)
+{
+	uint64_t t = UINT64_MAX;
+	for (uint32_t i = 0; i < s->nports; i++) {
+		const struct ring *q = &s->ports[i].txq;
+		if (q->len && q->f[q->head].t_ns < t)
+			t = q->f[q->head].t_ns;
+	}
+	if (t == UINT64_MAX)
+		return t;
+	return t > s->link_free_ns ? t : s->link_free_ns;
+}
+
+uint64_t switch_next_ns(const struct sw *s)
+{
+	uint64_t t = next_tx_ns(s);
+	if (s->fly_len && s->fly[s->fly_head].t_ns < t)
+		t = s->fly[s->fly_head].t_ns;
+	return t;
+}
+
+static void reschedule(struct sw *s)
+{
+	uint64_t t = switch_next_ns(s);
+	if (t != UINT64_MAX && t != s->scheduled_ns) {
+		s->scheduled_ns = t;
+		s->schedule(s->sched_ctx, t);
+	}
+}
+
+// Starts transmitting at t: the first port, round-robin from rr_next, whose head frame
+// was queued by t.
+static void start_tx(struct sw *s, uint64_t t)
+{
+	for (uint32_t k = 0; k < s->nports; k++) {
+		uint32_t i = (s->rr_next + k) % s->nports;
+		struct ring *q = &s->ports[i].txq;
+		if (!q->len || q->f[q->head].t_ns > t)
+			continue;
+		struct switch_frame f = ring_pop(q);
+		s->rr_next = (i + 1) % s->nports;
+		s->link_free_ns = t + wire_ns(s, f.len);
+		f.t_ns = s->link_free_ns + s->cfg.latency_ns;
+		f.port = i;
+		struct ring r = fly_get(s);
+		if (ring_push(&r, &f) != 0) {
+			s->oom = true;
+			free(f.data);
+		}
+		fly_put(s, &r);
+		return;
+	}
+}
+
+static void deliver_to(struct sw *s, uint32_t p, const struct switch_frame *f)
+{
+	struct switch_port *o = &s->ports[p];
+	if (o->deliver(o->ctx, f->data, f->len, f->t_ns)) {
+		o->st.rx_frames++;
+		o->st.rx_bytes += f->len;
+	} else {
+		o->st.rx_drop++;
+	}
+}
+
+static void flood(struct sw *s, const struct switch_frame *f)
+{
+	s->st.flooded++;
+	for (uint32_t p = 0; p < s->nports; p++)
+		if (p != f->port && s->ports[p].up)
+			deliver_to(s, p, f);
+}
+
+// Forwards one frame that has arrived (switch.h "Model").
+static void forward(struct sw *s, const struct switch_frame *f)
+{
+	const uint8_t *dst = f->data, *src = f->data + 6;
+	s->st.forwarded++;
+	if (s->ports[f->port].learn && !(src[0] & 1))
+		if (mac_set(s, src, f->port, false) != 0)
+			s->oom = true;
+	uint32_t out;
+	if (dst[0] & 1) {
+		out = SWITCH_FLOOD;
+	} else {
+		out = switch_lookup(s, dst);
+		if (out == SWITCH_NO_PORT) {
+			if (s->cfg.flood_unknown)
+				out = SWITCH_FLOOD;
+			else
+				s->st.drop_unknown++;
+		} else if (out == f->port) {
+			s->st.drop_same_port++;
+			out = SWITCH_NO_PORT;
+		} else if (!s->ports[out].up) {
+			s->st.drop_down++;
+			out = SWITCH_NO_PORT;
+		}
+	}
+	if (s->monitor)
+		s->monitor(s->mon_ctx, f->data, f->len, f->t_ns, f->port, out);
+	if (out == SWITCH_FLOOD)
+		flood(s, f);
+	else if (out != SWITCH_NO_PORT)
+		deliver_to(s, out, f);
+}
+
+void switch_run(struct sw *s, uint64_t t_ns)
+{
+	if (t_ns > s->now_ns)
+		s->now_ns = t_ns;
+	if (s->scheduled_ns <= t_ns)
+		s->scheduled_ns = UINT64_MAX;
+	for (;;) {
+		uint64_t ttx = next_tx_ns(s);
+		uint64_t tfly = s->fly_len ? s->fly[s->fly_head].t_ns : UINT64_MAX;
+		if (tfly <= ttx && tfly <= t_ns) { // arrivals first at equal times
+			struct ring r = fly_get(s);
+			struct switch_frame f = ring_pop(&r);
+			fly_put(s, &r);
+			forward(s, &f);
+			free(f.data);
+		} else if (ttx <= t_ns) {
+			start_tx(s, ttx);
+		} else {
+			break;
+		}
+	}
+	reschedule(s);
+}
+
+int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
+		uint64_t t_ns)
+{
+	if (port >= s->nports)
+		return -1;
+	struct switch_port *p = &s->ports[port];
+	if (t_ns < s->now_ns)
+		t_ns = s->now_ns; // never back in time
+	switch_run(s, t_ns);
+	if (len < 14 || len > s->cfg.mtu + 14) {
+		p->st.tx_drop_length++;
+		return -1;
+	}
+	if (p->txq.len >= s->cfg.txq_frames) {
+		p->st.tx_drop_full++;
+		return -1;
+	}
+	struct switch_frame f = { .t_ns = t_ns, .port = port, .len = len,
+				  .data = malloc(len) };
+	if (!f.data || ring_push(&p->txq, &f) != 0) {
+		free(f.data);
+		s->oom = true;
+		p->st.tx_drop_full++;
+		return -1;
+	}
+	memcpy(f.data, frame, len);
+	p->st.tx_frames++;
+	p->st.tx_bytes += len;
+	switch_run(s, t_ns);
+	return 0;
+}

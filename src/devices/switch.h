@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// The Ethernet switch that connects the VMs' NICs, pcap replay and the live TAP
+// (switch.c). All time is simulated nanoseconds; the switch never reads a clock.
+//
+// Model (docs/devices.md "Switch"):
+//   - Ports are numbered from 0 in the order switch_add_port creates them. A port has a
+//     bounded transmit queue (frames it sent into the switch) and a deliver callback
+//     (frames the switch hands out of it). A port can be down (its VM ended).
+//   - One shared link (the host machine's NIC, 1 Gb/s by default) carries every frame:
+//     the transmit scheduler takes one frame at a time, round-robin over the ports with
+//     queued frames (the paper's per-machine queue drained round-robin over senders).
+//     A frame of L bytes occupies the link (L + 24) * 8 bits (preamble, FCS, gap), and
+//     arrives latency_ns after its last bit left.
+//   - On arrival it is forwarded: the source MAC is learned on learning ports; broadcast
+//     and multicast go to every up port but the ingress; a known unicast goes to its port;
+//     an unknown unicast is flooded (flood_unknown) or dropped and counted.
+//   - The kernel provides the clock: the switch calls schedule(ctx, t) whenever it has
+//     work due at t, and the kernel calls switch_run(sw, t) then (late is fine: timestamps
+//     come from the model, not from when switch_run is called). Calls must not go back
+//     in time. Tests drive it with a fake clock.
+#ifndef DENALI_DEVICES_SWITCH_H
+#define DENALI_DEVICES_SWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SWITCH_NO_PORT UINT32_MAX
+#define SWITCH_FLOOD (UINT32_MAX - 1)
+
+struct switch_config {
+	uint64_t link_bps;     // 1,000,000,000
+	uint64_t latency_ns;   // 10,000 (10 us through switch and wire)
+	uint32_t mtu;          // 1500: larger frames (payload > mtu) are dropped at send
+	uint32_t txq_frames;   // 512 per port
+	uint32_t learn_max;    // 4096 learned MACs
+	bool flood_unknown;    // false: unknown unicast is dropped (paper: "no running VM")
+};
+void switch_config_default(struct switch_config *c);
+
+// Hands a frame out of a port at simulated time t_ns. Returns false when the receiver
+// dropped it (counted as rx_drop on the port).
+typedef bool (*switch_deliver_fn)(void *ctx, const uint8_t *frame, uint32_t len,
+				 uint64_t t_ns);
+// Asks the owner to call switch_run at (or after) t_ns.
+typedef void (*switch_schedule_fn)(void *ctx, uint64_t t_ns);
+// Sees every frame that crosses the switch, when it is forwarded: in_port, and out_port
+// = a port, SWITCH_FLOOD, or SWITCH_NO_PORT (dropped).
+typedef void (*switch_monitor_fn)(void *ctx, const uint8_t *frame, uint32_t len,
+				 uint64_t t_ns, uint32_t in_port, uint32_t out_port);
+
+struct switch_port_stats {
+	uint64_t tx_frames, tx_bytes;  // accepted from this port into the switch
+	uint64_t tx_drop_full, tx_drop_length;
+	uint64_t rx_frames, rx_bytes;  // delivered out of this port
+	uint64_t rx_drop;              // the receiver refused (e.g. its queue was full)
+};
+
+struct switch_stats {
+	uint64_t forwarded;            // frames that crossed the link
+	uint64_t flooded;              // broadcast/multicast/unknown frames flooded
+	uint64_t drop_unknown;         // unicast to no known MAC (flood_unknown off)
+	uint64_t drop_down;            // unicast to a port that is down (its VM ended)
+	uint64_t drop_same_port;       // destination is on the ingress port
+	uint64_t learned, learn_full;
+};
+
+struct switch_frame;
+struct switch_port;
+struct switch_mac;
+
+struct sw {
+	struct switch_config cfg;
+	switch_schedule_fn schedule;
+	void *sched_ctx;
+	switch_monitor_fn monitor;
+	void *mon_ctx;
+	struct switch_port *ports;
+	uint32_t nports, ports_cap;
+	uint32_t rr_next;              // round-robin: the port to look at first
+	uint64_t link_free_ns;         // the link is busy until then
+	uint64_t now_ns;               // the latest time switch_run/send was called with
+	uint64_t scheduled_ns;         // the last time handed to schedule (UINT64_MAX: none)
+	struct switch_frame *fly;      // frames on the wire, in arrival order (a ring)
+	uint32_t fly_head, fly_len, fly_cap;
+	struct switch_mac *macs;       // open addressing, key = MAC as 48-bit number
+	uint32_t macs_cap, macs_len, learned_len;
+	bool oom;                      // an allocation failed (frames were dropped)
+	struct switch_stats st;
+};
+
+// Creates a switch. schedule is required; ctx is passed back to it.
+struct sw *switch_new(const struct switch_config *cfg, switch_schedule_fn schedule,
+		      void *ctx);
+void switch_free(struct sw *s);
+void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx);
+
+// Adds a port; learn: learn source MACs seen on it. Returns the port number, or
+// SWITCH_NO_PORT when out of memory.
+uint32_t switch_add_port(struct sw *s, switch_deliver_fn deliver, void *ctx, bool learn);
+// Marks a port up or down (a down port receives nothing; its queue is kept).
+void switch_port_set_up(struct sw *s, uint32_t port, bool up);
+// A static MAC table entry (learning never moves it). Returns 0, or -1 (out of memory).
+int switch_add_static(struct sw *s, const uint8_t mac[6], uint32_t port)
+	__attribute__((warn_unused_result));
+// The port a MAC is on, or SWITCH_NO_PORT.
+uint32_t switch_lookup(const struct sw *s, const uint8_t mac[6]);
+
+// A port sends a frame at t_ns (copied). Returns 0, or -1 when dropped (counted: bad
+// length, queue full, out of memory).
+int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
+		uint64_t t_ns);
+// Does all the work due up to t_ns (transmissions and deliveries).
+void switch_run(struct sw *s, uint64_t t_ns);
+// The earliest time work is pending, or UINT64_MAX.
+uint64_t switch_next_ns(const struct sw *s);
+
+const struct switch_port_stats *switch_port_stats(const struct sw *s, uint32_t port);
+
+#endif

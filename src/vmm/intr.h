@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Virtual-interrupt delivery policies and interrupt statistics (intr.c).
+//
+// The kernel keeps per VM a pending bitmask (struct intr_vm) and asks the VM's policy two
+// questions: is what is pending *ready* (may the VM see and handle it now), and does a
+// raise force an immediate switch to the target. Policies (docs/isa.md section 9):
+//   batched     Denali: ready as soon as one bit is pending; delivered when the VM next
+//               runs; no forced switch.
+//   sync        the paper's baseline: ready at once, and the scheduler preempts the
+//               running VM and switches to the target at the next block boundary.
+//   coalesce    ready when `n` raises are pending or `t_ns` passed since the oldest one
+//               (NIC interrupt moderation); until then they do not wake an idle VM.
+//   adaptive    coalesce whose per-VM threshold follows the observed rate: after a
+//               delivery that came less than t_ns after the previous one the threshold
+//               doubles (at most n); after one that came more than 4*t_ns after it the
+//               threshold halves (at least 1). It starts at 1.
+// A policy is plain data (struct intr_policy); its behaviour is a struct intr_ops.
+#ifndef DENALI_VMM_INTR_H
+#define DENALI_VMM_INTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum intr_kind { INTR_BATCHED = 0, INTR_SYNC, INTR_COALESCE, INTR_ADAPTIVE, INTR_KINDS };
+
+// A policy as configured: kind and, for coalesce/adaptive, the count and time bounds.
+struct intr_policy {
+	uint8_t kind;   // enum intr_kind
+	uint32_t n;     // coalesce: raises; adaptive: the largest threshold
+	uint64_t t_ns;  // coalesce/adaptive: the longest an interrupt waits, ns
+};
+
+// Per-VM interrupt, timer and exception state, kept by the kernel beside struct vm.
+struct intr_vm {
+	uint32_t pending;        // bit n = line n raised and not yet delivered
+	uint32_t count;          // raises since the last delivery (a line may repeat)
+	uint32_t shown;          // the int_pending value written at the last VM entry
+	uint32_t cur_n;          // adaptive: the current threshold
+	uint64_t first_cycles;   // time of the oldest undelivered raise
+	uint64_t t_cycles;       // the policy's t in cycles (0: none)
+	uint64_t last_delivery;  // time of the previous delivery (adaptive)
+	uint64_t timer_at;       // the timer's deadline in cycles, 0 = not armed
+	uint32_t timer_gen;      // tag of the current timer event
+	uint32_t coal_gen;       // tag of the current coalescing deadline event
+	uint64_t exc_retired;    // cpu.retired at the last exception delivery
+	uint64_t idle_since;     // when the VM last idled (the priority boost needs > 0 sleep)
+	uint8_t policy;          // enum intr_kind
+	bool exc_armed;          // an exception was delivered and no instruction ran since
+	bool woke_by_irq;        // woken by an interrupt, not yet dispatched
+};
+
+struct intr_ops {
+	const char *name;
+	// Whether the pending interrupts may be seen and delivered at time `now`.
+	bool (*ready)(const struct intr_vm *s, uint64_t now);
+	// When pending-but-not-ready interrupts become ready with no further raise, or
+	// UINT64_MAX (the kernel queues an event then).
+	uint64_t (*ready_at)(const struct intr_vm *s);
+	// Called after a delivery (adaptive adjusts its threshold).
+	void (*delivered)(struct intr_vm *s, uint64_t now);
+	bool preempt; // a raise switches to the target at once (sync)
+};
+
+const struct intr_ops *intr_ops(enum intr_kind kind);
+
+// Parses "batched", "sync", "coalesce:N:T" or "adaptive:N:T" (T a time such as 50us;
+// "coalesce" alone means coalesce:8:50us, "adaptive" alone adaptive:16:50us).
+// Returns 0, or -1 with the reason in why.
+int intr_policy_parse(const char *s, struct intr_policy *p, char *why, size_t whylen);
+// Writes the canonical text of p ("coalesce:8:50000ns").
+void intr_policy_format(const struct intr_policy *p, char *buf, size_t len);
+
+// Sets the per-VM state for policy p (t converted to cycles by the caller).
+void intr_vm_init(struct intr_vm *s, const struct intr_policy *p, uint64_t t_cycles);
+
+// A fixed-bucket latency histogram (deterministic). Values below 16 have a bucket
+// each; above, 8 buckets per power of two, so a quantile is exact to within 12.5%
+// (it is reported as its bucket's lower bound, clamped to [min, max]).
+#define INTR_HIST_BUCKETS 496
+struct intr_hist {
+	uint64_t n, min, max, sum;
+	uint64_t bucket[INTR_HIST_BUCKETS];
+};
+void intr_hist_add(struct intr_hist *h, uint64_t v);
+// The q-quantile (0 <= q <= 1) of the values added; 0 when empty.
+uint64_t intr_hist_quantile(const struct intr_hist *h, double q);
+// The bucket index of v and the smallest value of bucket i.
+unsigned intr_hist_bucket(uint64_t v);
+uint64_t intr_hist_lower(unsigned i);
+
+#endif
