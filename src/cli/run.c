@@ -36,6 +36,9 @@ struct run_opts {
 	bool quiet;
 	int64_t console_vms; // -1: default
 	const char *results;
+	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
+	// config that apply_sched_opts copies from.
+	struct kernel_config ks;
 };
 
 static void usage(FILE *f)
@@ -55,6 +58,18 @@ static void usage(FILE *f)
 		"                   (default: all when N <= 4, none otherwise)\n"
 		"  --quiet          print only the digest line\n"
 		"  --results DIR    write DIR/summary.json after a successful run\n"
+		"  --intr POLICY    interrupt delivery: batched (default), sync,\n"
+		"                   coalesce:N:T or adaptive:N:T (e.g. coalesce:8:50us)\n"
+		"  --intr-group FIRST-LAST=POLICY\n"
+		"                   policy for VMs FIRST..LAST (repeatable, later wins)\n"
+		"  --sched rr|stride  scheduler (default rr)\n"
+		"  --tickets FIRST-LAST=N  stride tickets of VMs FIRST..LAST (default 100)\n"
+		"  --ctx-base T     context-switch cost (default 1.4us)\n"
+		"  --ctx-page T     cache refill per page touched in a slice (default 100ns)\n"
+		"  --ctx-free-pages N  pages a slice touches for free (default 4)\n"
+		"  --ctx-cap-same T    refill cap, same VM again (default 2.5us)\n"
+		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
+		"  --intr-cost T    cost of one interrupt or exception upcall (default 1000 cycles)\n"
 		"  -h, --help       show this help\n"
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
@@ -68,11 +83,117 @@ static int bad(const char *flag, const char *val, const char *why)
 	return 2;
 }
 
+// Parses "FIRST-LAST=REST" (VM ids). Returns REST, or NULL with why set.
+static const char *parse_range(const char *val, uint32_t *first, uint32_t *last, char *why,
+			       size_t whylen)
+{
+	char *end;
+	if (*val < '0' || *val > '9')
+		goto bad;
+	unsigned long a = strtoul(val, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	unsigned long b = strtoul(end + 1, &end, 10);
+	if (*end != '=' || a > b || b >= MAX_VMS)
+		goto bad;
+	*first = (uint32_t)a;
+	*last = (uint32_t)b;
+	return end + 1;
+bad:
+	snprintf(why, whylen, "expected FIRST-LAST=VALUE with VM ids FIRST <= LAST < %u",
+		 MAX_VMS);
+	return NULL;
+}
+
+// The interrupt, scheduler and context-switch flags, into ks (cycles at ks->cpu_khz).
+// Returns 0, or -1 with why set. Flags it does not know are not passed here.
+static int parse_sched_opt(const char *flag, const char *val, struct kernel_config *ks,
+			   char *why, size_t whylen)
+{
+	uint64_t v;
+	if (!strcmp(flag, "--intr"))
+		return intr_policy_parse(val, &ks->intr, why, whylen);
+	if (!strcmp(flag, "--intr-group")) {
+		if (ks->n_intr_groups == KERNEL_MAX_GROUPS) {
+			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			return -1;
+		}
+		struct kernel_intr_group *g = &ks->intr_groups[ks->n_intr_groups];
+		const char *pol = parse_range(val, &g->first, &g->last, why, whylen);
+		if (!pol || intr_policy_parse(pol, &g->policy, why, whylen) != 0)
+			return -1;
+		ks->n_intr_groups++;
+		return 0;
+	}
+	if (!strcmp(flag, "--sched")) {
+		enum sched_kind kind;
+		if (sched_parse(val, &kind) != 0) {
+			snprintf(why, whylen, "unknown scheduler (rr or stride)");
+			return -1;
+		}
+		ks->sched = (uint8_t)kind;
+		return 0;
+	}
+	if (!strcmp(flag, "--tickets")) {
+		if (ks->n_ticket_groups == KERNEL_MAX_GROUPS) {
+			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			return -1;
+		}
+		struct kernel_ticket_group *g = &ks->ticket_groups[ks->n_ticket_groups];
+		const char *n = parse_range(val, &g->first, &g->last, why, whylen);
+		if (!n || args_count(n, 1, 1000000, &v, why, whylen) != 0)
+			return -1;
+		g->tickets = (uint32_t)v;
+		ks->n_ticket_groups++;
+		return 0;
+	}
+	if (!strcmp(flag, "--ctx-free-pages")) {
+		if (args_count(val, 0, 1000000, &v, why, whylen) != 0)
+			return -1;
+		ks->ctx_free_pages = (uint32_t)v;
+		return 0;
+	}
+	// The rest are times, 0 .. 1 s.
+	if (args_time(val, 0, 1000000000, &v, why, whylen) != 0)
+		return -1;
+	uint64_t cyc = kernel_ns_to_cycles(ks, v);
+	if (!strcmp(flag, "--ctx-base"))
+		ks->ctx_switch_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-page"))
+		ks->ctx_page_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-cap-same"))
+		ks->ctx_cap_same_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-cap-other"))
+		ks->ctx_cap_other_cycles = cyc;
+	else if (!strcmp(flag, "--intr-cost"))
+		ks->intr_cycles = cyc;
+	return 0;
+}
+
+// Copies the interrupt, scheduler and context-switch settings into cfg.
+static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg)
+{
+	const struct kernel_config *ks = &o->ks;
+	cfg->intr = ks->intr;
+	memcpy(cfg->intr_groups, ks->intr_groups, sizeof cfg->intr_groups);
+	cfg->n_intr_groups = ks->n_intr_groups;
+	cfg->sched = ks->sched;
+	memcpy(cfg->ticket_groups, ks->ticket_groups, sizeof cfg->ticket_groups);
+	cfg->n_ticket_groups = ks->n_ticket_groups;
+	cfg->ctx_switch_cycles = ks->ctx_switch_cycles;
+	cfg->ctx_page_cycles = ks->ctx_page_cycles;
+	cfg->ctx_free_pages = ks->ctx_free_pages;
+	cfg->ctx_cap_same_cycles = ks->ctx_cap_same_cycles;
+	cfg->ctx_cap_other_cycles = ks->ctx_cap_other_cycles;
+	cfg->intr_cycles = ks->intr_cycles;
+}
+
 // Parses argv into *o. Returns 0, 1 after --help (exit 0), or 2 after an error line.
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT,
 				.quantum_ns = 10000, .console_vms = -1 };
+	kernel_config_default(&o->ks);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -86,7 +207,10 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		}
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
-						      "--quantum", "--console", "--results" };
+						      "--quantum", "--console", "--results",
+						      "--intr", "--intr-group", "--sched", "--tickets",
+						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
+						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost" };
 		const char *flag = NULL, *val = NULL;
 		for (size_t f = 0; f < sizeof valued / sizeof valued[0]; f++) {
 			size_t n = strlen(valued[f]);
@@ -141,6 +265,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			if (!*val)
 				return bad(flag, "''", "empty directory name");
 			o->results = val;
+		} else if (parse_sched_opt(flag, val, &o->ks, why, sizeof why) != 0) {
+			return bad(flag, val, why);
 		}
 	}
 	if (!o->image) {
@@ -193,6 +319,41 @@ static const char *end_name(enum kernel_end e)
 	return "?";
 }
 
+// Interrupt, exception and context-switch statistics (issue #4), when there are any.
+static void intr_summary(const struct kernel *k)
+{
+	const struct kernel_stats *s = &k->stats;
+	char a[48], b[48], pol[64];
+	intr_policy_format(&k->cfg.intr, pol, sizeof pol);
+	printf("  scheduler           %s, interrupts %s%s\n", sched_name(k->cfg.sched), pol,
+	       k->cfg.n_intr_groups ? " (and per-group policies)" : "");
+	if (s->ctx_switches)
+		printf("  ctx switch cost     %.2f us mean (%.2f us of it cache refill)\n",
+		       (double)s->ctx_switch_cycles / (double)s->ctx_switches * 1000.0 /
+		       (double)k->cfg.cpu_khz,
+		       (double)s->ctx_refill_cycles / (double)s->ctx_switches * 1000.0 /
+		       (double)k->cfg.cpu_khz);
+	if (!s->irqs_raised && !s->exc_delivered)
+		return;
+	printf("  interrupts          %s raised, %s delivered in %s upcalls (%.2f per upcall)\n",
+	       args_fmt_count(s->irqs_raised, a, sizeof a),
+	       args_fmt_count(s->irqs_delivered, b, sizeof b),
+	       args_fmt_count(s->intr_deliveries, pol, sizeof pol),
+	       s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0);
+	const struct intr_hist *h = &s->latency_ns;
+	if (h->n)
+		printf("  delivery latency    min %llu ns, median %llu ns, p99 %llu ns, max %llu ns\n",
+		       (unsigned long long)h->min,
+		       (unsigned long long)intr_hist_quantile(h, 0.5),
+		       (unsigned long long)intr_hist_quantile(h, 0.99),
+		       (unsigned long long)h->max);
+	printf("  switches for irqs   %llu (%llu preemptions, %llu idle VMs woken)\n",
+	       (unsigned long long)s->irq_switches, (unsigned long long)s->irq_preemptions,
+	       (unsigned long long)s->irq_wakes);
+	if (s->exc_delivered)
+		printf("  exceptions handled  %llu\n", (unsigned long long)s->exc_delivered);
+}
+
 static void summary(const struct kernel *k, const struct run_opts *o, double host_s,
 		    uint64_t digest)
 {
@@ -212,6 +373,7 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	printf("  guest instructions  %s\n", args_fmt_count(s->retired, a, sizeof a));
 	printf("  context switches    %s\n", args_fmt_count(s->ctx_switches, a, sizeof a));
 	printf("  PIOs                %s\n", args_fmt_count(s->pios, a, sizeof a));
+	intr_summary(k);
 	printf("  simulated time      %s\n", args_fmt_ns(sim_ns, b, sizeof b));
 	printf("  host time           %.3f s (wall clock; the only host-dependent number)\n",
 	       host_s);
@@ -255,6 +417,57 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 	json_object_object_add(j, "simulated_ns",
 			       json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, k->now)));
 	json_object_object_add(j, "digest", json_object_new_string(hex));
+	{
+		// Interrupts, scheduler and context switches (issue #4).
+		char pol[64];
+		intr_policy_format(&k->cfg.intr, pol, sizeof pol);
+		json_object_object_add(j, "scheduler", json_object_new_string(sched_name(k->cfg.sched)));
+		json_object_object_add(j, "intr_policy", json_object_new_string(pol));
+		json_object *groups = json_object_new_array();
+		for (uint32_t g = 0; g < k->cfg.n_intr_groups; g++) {
+			const struct kernel_intr_group *ig = &k->cfg.intr_groups[g];
+			json_object *jg = json_object_new_object();
+			intr_policy_format(&ig->policy, pol, sizeof pol);
+			json_object_object_add(jg, "first", json_object_new_int64(ig->first));
+			json_object_object_add(jg, "last", json_object_new_int64(ig->last));
+			json_object_object_add(jg, "policy", json_object_new_string(pol));
+			json_object_array_add(groups, jg);
+		}
+		json_object_object_add(j, "intr_groups", groups);
+		json_object_object_add(j, "ctx_switch_cycles_total", json_object_new_int64((int64_t)s->ctx_switch_cycles));
+		json_object_object_add(j, "ctx_refill_cycles_total", json_object_new_int64((int64_t)s->ctx_refill_cycles));
+		json_object *ji = json_object_new_object();
+		json_object_object_add(ji, "raised", json_object_new_int64((int64_t)s->irqs_raised));
+		json_object_object_add(ji, "delivered", json_object_new_int64((int64_t)s->irqs_delivered));
+		json_object_object_add(ji, "upcalls", json_object_new_int64((int64_t)s->intr_deliveries));
+		json_object_object_add(ji, "per_upcall", json_object_new_double(
+			s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0));
+		json_object_object_add(ji, "idle_wakes", json_object_new_int64((int64_t)s->irq_wakes));
+		json_object_object_add(ji, "switches", json_object_new_int64((int64_t)s->irq_switches));
+		json_object_object_add(ji, "preemptions", json_object_new_int64((int64_t)s->irq_preemptions));
+		json_object_object_add(ji, "exceptions_handled", json_object_new_int64((int64_t)s->exc_delivered));
+		json_object_object_add(ji, "timer_arms", json_object_new_int64((int64_t)s->timer_arms));
+		const struct intr_hist *h = &s->latency_ns;
+		json_object *jl = json_object_new_object();
+		json_object_object_add(jl, "count", json_object_new_int64((int64_t)h->n));
+		json_object_object_add(jl, "min", json_object_new_int64((int64_t)h->min));
+		json_object_object_add(jl, "median", json_object_new_int64((int64_t)intr_hist_quantile(h, 0.5)));
+		json_object_object_add(jl, "p99", json_object_new_int64((int64_t)intr_hist_quantile(h, 0.99)));
+		json_object_object_add(jl, "max", json_object_new_int64((int64_t)h->max));
+		// The histogram: [bucket lower bound in ns, count] for every non-empty bucket.
+		json_object *jb = json_object_new_array();
+		for (unsigned i = 0; i < INTR_HIST_BUCKETS; i++) {
+			if (!h->bucket[i])
+				continue;
+			json_object *pair = json_object_new_array();
+			json_object_array_add(pair, json_object_new_int64((int64_t)intr_hist_lower(i)));
+			json_object_array_add(pair, json_object_new_int64((int64_t)h->bucket[i]));
+			json_object_array_add(jb, pair);
+		}
+		json_object_object_add(jl, "histogram", jb);
+		json_object_object_add(ji, "latency_ns", jl);
+		json_object_object_add(j, "interrupts", ji);
+	}
 	json_object *per = json_object_new_array();
 	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
 		const struct vm *vm = &k->vms[i];
@@ -305,6 +518,7 @@ int cli_run(int argc, char **argv)
 	cfg.mem_size = o.mem_size;
 	cfg.quantum_cycles = kernel_ns_to_cycles(&cfg, o.quantum_ns);
 	cfg.max_time_cycles = o.max_time_ns ? kernel_ns_to_cycles(&cfg, o.max_time_ns) : 0;
+	apply_sched_opts(&o, &cfg);
 
 	char err[512];
 	struct image *img;
@@ -348,6 +562,8 @@ int cli_run(int argc, char **argv)
 			for (uint32_t i = 0; i < cfg.nvms; i++)
 				status_line(&k->vms[i]);
 			char b[48];
+			if (k->stats.irqs_raised || k->stats.exc_delivered)
+				intr_summary(k);
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);
