@@ -37,7 +37,7 @@ struct denali_vregs {
 	uint64_t time_ns;      // 0x18 RO simulated time at the last VM entry, ns
 	uint32_t int_enable;   // 0x20 RW 1: virtual interrupts may be delivered
 	uint32_t int_pending;  // 0x24 RW0C pending-interrupt bitmask (bit n = line n); clearing
-	                       //      a bit acknowledges it (docs/isa.md section 8)
+	                       //      a bit acknowledges it (docs/isa.md 8.4)
 	uint32_t int_handler;  // 0x28 RW guest address of the interrupt handler, 0 = none
 	uint32_t exc_handler;  // 0x2c RW guest address of the exception handler, 0 = none
 	uint8_t mac[6];        // 0x30 RO the NIC's MAC address
@@ -45,7 +45,7 @@ struct denali_vregs {
 	uint32_t ipv4;         // 0x38 RO configured IPv4 address (network order), 0 = none
 	uint32_t exit_code;    // 0x3c reserved
 	uint64_t boot_time_ns; // 0x40 RO simulated time when the VM booted
-	uint32_t fault_addr;   // 0x48 RO #PF: the faulting address of the last exception delivered
+	uint32_t fault_addr;   // 0x48 RO the address of the last #PF delivered to exc_handler
 	uint32_t reserved2;    // 0x4c
 };
 
@@ -71,9 +71,9 @@ struct denali_vregs {
 // registers; IN returns a result in EAX. One PIO per operation.
 #define DENALI_PORT_DEBUGCON 0x00e9   // OUT: write AL to the console (Bochs convention)
 #define DENALI_PORT_CONSOLE_WRITE 0x0100 // ESI = buffer, ECX = length; EAX <- bytes or -1
-#define DENALI_PORT_TIMER 0x0130      // IN/OUT: one-shot timer deadline ECX:EAX ns (0 = cancel)
+#define DENALI_PORT_TIMER 0x0130      // IN/OUT: timer deadline ECX:EAX ns (0 = cancel)
 
-// --- Exception and interrupt frames (docs/isa.md sections 8 and 9) ----------------
+// --- Exception and interrupt frames (docs/isa.md 8.2, 8.5) ----------------------
 // Exception frame, from the new ESP up: vector, error code, EIP, CS, EFLAGS (20 bytes);
 // the handler returns with `add esp, 8; iret`. Interrupt frame: pending mask, EIP, CS,
 // EFLAGS (16 bytes); the handler sets int_enable = 1 and returns with `add esp, 4; iret`.

@@ -3,7 +3,7 @@
 //
 // The kernel keeps per VM a pending bitmask (struct intr_vm) and asks the VM's policy two
 // questions: is what is pending *ready* (may the VM see and handle it now), and does a
-// raise force an immediate switch to the target. Policies (docs/isa.md section 9):
+// raise force an immediate switch to the target. Policies (docs/isa.md 8.6):
 //   batched     Denali: ready as soon as one bit is pending; delivered when the VM next
 //               runs; no forced switch.
 //   sync        the paper's baseline: ready at once, and the scheduler preempts the

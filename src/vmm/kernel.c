@@ -9,7 +9,7 @@
 // likewise timer and coalescing events carry iv->timer_gen / iv->coal_gen; `live`
 // counts VMs not ended.
 //
-// Interrupts and exceptions (docs/isa.md sections 8 and 9): kernel_raise_irq sets a
+// Interrupts and exceptions (docs/isa.md section 8): kernel_raise_irq sets a
 // pending bit; enter_vm delivers what is pending and ready before every cpu_run, i.e.
 // at VM entry and at each boundary between budget pieces (events split the budget).
 #include "vmm/kernel.h"
@@ -294,7 +294,7 @@ static int push_frame(struct vm *vm, const uint32_t *words, uint32_t n)
 }
 
 // Delivers pending, ready interrupts to the handler if the guest enabled them: one
-// upcall for all of them (docs/isa.md 9.3). Returns the cycles it cost (0: nothing
+// upcall for all of them (docs/isa.md 8.5). Returns the cycles it cost (0: nothing
 // delivered), or -1 when the frame could not be pushed (the VM was killed).
 static int64_t deliver_interrupts(struct kernel *k, struct vm *vm)
 {
@@ -318,7 +318,8 @@ static int64_t deliver_interrupts(struct kernel *k, struct vm *vm)
 	v->int_enable = 0;
 	k->stats.intr_deliveries++;
 	k->stats.irqs_delivered += s->count;
-	intr_hist_add(&k->stats.latency_ns, kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
+	intr_hist_add(&k->stats.latency_ns,
+		      kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
 	op->delivered(s, k->now);
 	s->pending = 0;
 	s->count = 0;
@@ -389,7 +390,7 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 		return;
 	uint64_t dt = kernel_ns_to_cycles(&k->cfg, timeout_ns);
 	if (dt >= KERNEL_TIME_HORIZON || k->now + dt >= KERNEL_TIME_HORIZON)
-		return; // beyond the end of simulated time: no timeout (docs/isa.md 7)
+		return; // beyond the end of simulated time: no timeout (docs/isa.md 7.1)
 	uint64_t at = k->now + dt;
 	if (evq_push(&k->evq, at, KEV_WAKE, vm->id, vm->wake_gen) == UINT64_MAX)
 		k->host_oom = true; // the VM stays idle: reported as hung
@@ -511,7 +512,7 @@ static void run_slice(struct kernel *k, struct vm *vm)
 		}
 		case CPU_EXIT_IDLE:
 		case CPU_EXIT_HLT:
-			// A ready interrupt pending: the idle returns at once (docs/isa.md 7).
+			// A ready interrupt pending: the idle returns at once (docs/isa.md 7.1).
 			if (visible_pending(k, vm))
 				continue;
 			idle_vm(k, vm, e == CPU_EXIT_HLT ? UINT64_MAX :

@@ -6,7 +6,7 @@
 //        outside guest memory (then nothing is written). At most
 //        KERNEL_CONSOLE_WRITE_MAX bytes per request (a short write). The whole of EAX is
 //        set, whatever the access size.
-//   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer: deadline ECX:EAX ns (timer.c).
+//   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer, deadline ECX:EAX (timer.c).
 //   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
 // Every PIO costs cfg.pio_cycles of simulated time. Devices will plug in here (issue #5).
 #include <stdint.h>

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The one-shot timer device, one per VM (docs/isa.md section 9.4). A PIO on
+// The one-shot timer device, one per VM (docs/isa.md 9.1). A PIO on
 // DENALI_PORT_TIMER (IN or OUT) sets the deadline to ECX:EAX ns of simulated time
 // (absolute, the clock of time_ns), replacing any earlier one; 0 cancels. At the
 // deadline (or at once, if it has passed) the kernel raises DENALI_IRQ_TIMER. IN
 // returns 0 in EAX. A deadline past KERNEL_TIME_HORIZON never fires. The deadline is
-// an event in the kernel's queue whose tag is the VM's timer generation, so a replaced or cancelled deadline's event is dropped.
+// an event in the kernel's queue whose tag is the VM's timer generation, so the event
+// of a replaced or cancelled deadline is dropped.
 #include <stdint.h>
 
 #include "denali/abi.h"

@@ -93,7 +93,7 @@ static void test_double_fault(void **state)
 	vmrun_free(&r);
 }
 
-// isa.md 9.3, 9.4: the timer wakes an idle VM; one upcall per expiry; handler entered
+// isa.md 8.5, 9.1: the timer wakes an idle VM; one upcall per expiry; handler entered
 // with int_enable = 0; wake-up no earlier than the deadline, and promptly.
 static void test_timer_batched(void **state)
 {
@@ -122,7 +122,7 @@ static void test_timer_batched(void **state)
 	vmrun_free(&r);
 }
 
-// isa.md 9.2: without a handler, int_pending shows the line; clearing acknowledges it;
+// isa.md 8.4: without a handler, int_pending shows the line; clearing acknowledges it;
 // a cancelled timer never fires.
 static void test_poll_ack_and_cancel(void **state)
 {
@@ -139,7 +139,7 @@ static void test_poll_ack_and_cancel(void **state)
 	vmrun_free(&r);
 }
 
-// isa.md 9.3: interrupts pending together are delivered in one upcall.
+// isa.md 8.5: interrupts pending together are delivered in one upcall.
 static void test_batched_mask(void **state)
 {
 	struct kernel_config c = vmrun_config(2);

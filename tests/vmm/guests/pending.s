@@ -1,6 +1,6 @@
 # Interrupts raised before the VM starts (the test calls kernel_raise_irq): one upcall
 # carries all of them. Enabling takes effect at the next VM entry, which idle with a
-# zero timeout forces (docs/isa.md 9.3). RES+0: upcalls, RES+4: the first mask.
+# zero timeout forces (docs/isa.md 8.5). RES+0: upcalls, RES+4: the first mask.
 start:
 	mov dword ptr [V_IHANDLER], offset ihandler
 	mov dword ptr [V_IEN], 1

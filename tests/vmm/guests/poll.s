@@ -1,4 +1,4 @@
-# Polling without a handler (docs/isa.md 9.2): arm the timer 50 us ahead, idle, read
+# Polling without a handler (docs/isa.md 8.4): arm the timer 50 us ahead, idle, read
 # int_pending, acknowledge it by clearing the bit, idle 1 us (a fresh VM entry) and
 # read int_pending again. Then arm a timer and cancel it (deadline 0): the idle with a
 # 200 us timeout must run to its timeout. RES+0: first read, RES+4: second read,

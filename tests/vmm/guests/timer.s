@@ -1,4 +1,4 @@
-# The timer and batched delivery (docs/isa.md 9.3, 9.4). Five rounds: arm the timer
+# The timer and batched delivery (docs/isa.md 8.5, 9.1). Five rounds: arm the timer
 # 100 us after time_ns, idle with no timeout, and record the time seen after waking.
 # The interrupt handler counts upcalls and ORs the masks it receives.
 # RES+0: upcalls, RES+4: OR of masks, RES+8: int_enable seen in the handler,
