@@ -84,6 +84,11 @@ static uint8_t *sparse_page(struct sparse *s, uint32_t addr)
 	return s->pages[i];
 }
 
+static bool sparse_has(const struct sparse *s, uint32_t addr)
+{
+	return s->cap && s->keys[slot(s, (addr >> 12) + 1)] != 0;
+}
+
 static uint8_t sparse_peek(const struct sparse *s, uint32_t addr)
 {
 	if (!s->cap)
@@ -108,8 +113,31 @@ static void sparse_clear(struct sparse *s, struct cpu_exec *x)
 	cpu_exec_flush_tlb(x);
 }
 
+// A test touches at most this many distinct pages (64 MiB); further accesses raise #PF,
+// so a REP string instruction with ECX = 0xFFFFFFFF ends in a fault instead of
+// allocating 4 GiB (docs/cpu-test.md).
+#define SPARSE_MAX_PAGES 16384u
+
+// Untouched pages read as zeros through one shared page; a write makes the page real.
+static const uint8_t sparse_zero_page[CPU_PAGE_SIZE] __attribute__((aligned(4096)));
+
 static int sparse_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi)
 {
+	struct sparse *s = ctx;
+	if (acc != CPU_ACC_WRITE && s->cap) {
+		size_t i = slot(s, (addr >> 12) + 1);
+		if (!s->keys[i]) {
+			pi->host = (uint8_t *)sparse_zero_page;
+			pi->writable = false;
+			return 0;
+		}
+	} else if (acc != CPU_ACC_WRITE) {
+		pi->host = (uint8_t *)sparse_zero_page;
+		pi->writable = false;
+		return 0;
+	}
+	if (s->n >= SPARSE_MAX_PAGES && !sparse_has(s, addr))
+		return -1;
 	uint8_t *p = sparse_page(ctx, addr);
 	if (!p)
 		return -1;
