@@ -281,7 +281,7 @@ static uint32_t submit(struct disk_vm *v, struct disk *d, struct disk_req *r,
 	return r->id;
 }
 
-// DISK_READ (docs/isa.md 9.2).
+// DISK_READ (docs/isa.md section 9).
 uint32_t disk_pio_read(struct disk_vm *v, uint32_t disk, uint64_t block, uint32_t addr,
 		       uint64_t t_ns)
 {
@@ -292,7 +292,7 @@ uint32_t disk_pio_read(struct disk_vm *v, uint32_t disk, uint64_t block, uint32_
 	return submit(v, v->d[disk], &r, t_ns);
 }
 
-// DISK_WRITE (docs/isa.md 9.2).
+// DISK_WRITE (docs/isa.md section 9).
 uint32_t disk_pio_write(struct disk_vm *v, const struct nic_guest_io *io, uint32_t disk,
 			uint64_t block, uint32_t addr, uint64_t t_ns)
 {
@@ -311,7 +311,7 @@ uint32_t disk_pio_write(struct disk_vm *v, const struct nic_guest_io *io, uint32
 	return submit(v, v->d[disk], &r, t_ns);
 }
 
-// DISK_DONE (docs/isa.md 9.2).
+// DISK_DONE (docs/isa.md section 9).
 uint32_t disk_pio_done(struct disk_vm *v, uint32_t *status)
 {
 	if (!v->done_len) {
@@ -326,7 +326,7 @@ uint32_t disk_pio_done(struct disk_vm *v, uint32_t *status)
 	return id;
 }
 
-// DISK_INFO (docs/isa.md 9.2).
+// DISK_INFO (docs/isa.md section 9).
 uint32_t disk_pio_info(const struct disk_vm *v, uint32_t disk, uint32_t *ro)
 {
 	*ro = 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Virtual disks (disk.c): persistent, fixed-size disks in host files, serving 4 KiB block
 // reads and writes asynchronously with a modelled service time, and the per-VM side of
-// the disk PIO ABI (docs/isa.md section 9.2).
+// the disk PIO ABI (docs/isa.md section 9).
 //
 // A disk is opened read-write (attached to one VM at a time) or read-only (attached to
 // any number of VMs: a shared boot image). Requests are served in FIFO order, one at a
@@ -29,7 +29,7 @@
 #define DISK_PER_VM 4u        // disks one VM can have, numbered 0..3
 #define DISK_OUTSTANDING 64u  // requests a VM may have queued or uncollected
 
-// Ports (docs/isa.md section 9.2). TODO(abi.h is not ours): mirror as DENALI_PORT_DISK_*.
+// Ports (docs/isa.md section 9). TODO(abi.h is not ours): mirror as DENALI_PORT_DISK_*.
 #define DISK_PORT_READ 0x0120u  // ECX = disk, EBX = block, EDI = buffer; EAX <- id | error
 #define DISK_PORT_WRITE 0x0121u // ECX = disk, EBX = block, ESI = buffer; EAX <- id | error
 #define DISK_PORT_DONE 0x0122u  // EAX <- oldest completed id (0: none), ECX <- its status

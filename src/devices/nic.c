@@ -74,7 +74,7 @@ int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len)
 	return n->count == 1 ? 1 : 0;
 }
 
-// NIC_SEND (docs/isa.md 9.1).
+// NIC_SEND (docs/isa.md section 9).
 uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
 		  uint32_t len)
 {
@@ -93,7 +93,7 @@ uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
 	return 0;
 }
 
-// NIC_RECV (docs/isa.md 9.1).
+// NIC_RECV (docs/isa.md section 9).
 uint32_t nic_recv(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
 		  uint32_t cap)
 {

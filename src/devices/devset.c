@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+// The devices of one run (devset.h): builds NICs, switch ports, replay, capture and disks
+// from a config, routes PIOs to nic.c/disk.c, and moves frames between the switch, the
+// NICs and the trace files. Port numbers: VM i is switch port i; the replay port follows.
+#include <stdlib.h>
+#include <string.h>
+
+#include "denali/abi.h"
+#include "devices/devset.h"
+#include "devices/pcap_in.h"
+#include "devices/pcap_out.h"
+
+struct dvm {
+	struct devset *d;
+	uint32_t id;
+	bool ended;
+	struct nic nic;
+	struct disk_vm dv;
+	struct nic_guest_io io;
+};
+
+struct devset {
+	struct devset_config cfg;
+	struct devset_host h;
+	struct dvm *vms;
+	struct sw *sw;
+	uint32_t replay_port;
+	struct pcap_in *in;
+	struct pcap_in_frame *next;   // the next replayed frame, when have_next
+	bool have_next;
+	char in_err[512];             // a damaged trace found during the run
+	struct pcap_out *out;
+	struct disk *disks[DEVSET_MAX_DISKS];
+	uint64_t replay_frames;
+};
+
+void devset_config_default(struct devset_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	switch_config_default(&c->sw);
+	disk_model_default(&c->disk_model);
+	c->ipv4 = true;
+	c->pcap_vm = -1;
+}
+
+// --- callbacks --------------------------------------------------------------------
+
+static int io_copyin(void *ctx, void *dst, uint32_t addr, uint32_t len)
+{
+	struct dvm *v = ctx;
+	return v->d->h.copyin(v->d->h.ctx, v->id, dst, addr, len);
+}
+
+static int io_copyout(void *ctx, uint32_t addr, const void *src, uint32_t len)
+{
+	struct dvm *v = ctx;
+	return v->d->h.copyout(v->d->h.ctx, v->id, addr, src, len);
+}
+
+static void schedule(void *ctx, uint64_t t)
+{
+	struct devset *d = ctx;
+	d->h.schedule(d->h.ctx, t);
+}
+
+static bool nic_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
+{
+	struct dvm *v = ctx;
+	int r = nic_rx_push(&v->nic, f, len);
+	if (r == 1)
+		v->d->h.raise_irq(v->d->h.ctx, v->id, DENALI_IRQ_NIC_RX);
+	return r >= 0;
+}
+
+static bool replay_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
+{
+	return true; // the outside world takes every frame
+}
+
+static void monitor(void *ctx, const uint8_t *f, uint32_t len, uint64_t t, uint32_t in,
+		    uint32_t out)
+{
+	struct devset *d = ctx;
+	if (d->cfg.pcap_vm >= 0) {
+		uint32_t p = (uint32_t)d->cfg.pcap_vm;
+		if (in != p && out != p && !(out == SWITCH_FLOOD && !d->vms[p].ended))
+			return;
+	}
+	(void)pcap_out_write(d->out, t, f, len); // failures are reported at devset_free
+}
+
+static void disk_done(void *ctx, const struct disk_done *x)
+{
+	struct devset *d = ctx;
+	if (x->vm_id >= d->cfg.nvms)
+		return;
+	struct dvm *v = &d->vms[x->vm_id];
+	if (v->ended)
+		return;
+	uint32_t status = x->status;
+	if (x->is_read && status == 0 &&
+	    d->h.copyout(d->h.ctx, v->id, x->addr, x->data, DISK_BLOCK) != 0)
+		status = DISK_ERR_FAULT;
+	if (disk_vm_complete(&v->dv, x->id, status))
+		d->h.raise_irq(d->h.ctx, v->id, DENALI_IRQ_DISK);
+}
+
+// --- setup ------------------------------------------------------------------------
+
+static int replay_fetch(struct devset *d)
+{
+	int r = pcap_in_next(d->in, d->next, d->in_err, sizeof(d->in_err));
+	d->have_next = r == 1;
+	if (d->have_next)
+		d->h.schedule(d->h.ctx, d->next->t_ns);
+	return r;
+}
+
+int devset_new(struct devset **out, const struct devset_config *c,
+	       const struct devset_host *h, char *err, size_t errlen)
+{
+	struct devset *d = calloc(1, sizeof(*d));
+	if (!d || c->nvms == 0) {
+		free(d);
+		snprintf(err, errlen, "devices: %s", c->nvms ? "out of memory" : "no VMs");
+		return -1;
+	}
+	d->cfg = *c;
+	d->h = *h;
+	d->vms = calloc(c->nvms, sizeof(*d->vms));
+	d->sw = switch_new(&c->sw, schedule, d);
+	if (!d->vms || !d->sw)
+		goto oom;
+	for (uint32_t i = 0; i < c->nvms; i++) {
+		struct dvm *v = &d->vms[i];
+		v->d = d;
+		v->id = i;
+		v->io = (struct nic_guest_io){ io_copyin, io_copyout, v };
+		disk_vm_init(&v->dv, i);
+		if (nic_init(&v->nic, i, c->nic_rxq, c->ipv4, c->nic_chatty) != 0)
+			goto oom;
+		if (switch_add_port(d->sw, nic_deliver, v, false) != i ||
+		    switch_add_static(d->sw, v->nic.mac, i) != 0)
+			goto oom;
+	}
+	d->replay_port = switch_add_port(d->sw, replay_deliver, d, true);
+	if (d->replay_port == SWITCH_NO_PORT)
+		goto oom;
+	if (c->pcap_out) {
+		if (c->pcap_vm >= (int64_t)c->nvms) {
+			snprintf(err, errlen, "--pcap-vm %lld: no such VM (%u VMs)",
+				 (long long)c->pcap_vm, c->nvms);
+			goto fail;
+		}
+		if (pcap_out_open(&d->out, c->pcap_out, err, errlen) != 0)
+			goto fail;
+		switch_set_monitor(d->sw, monitor, d);
+	}
+	for (uint32_t i = 0; i < c->ndisks; i++) {
+		const struct devset_disk_spec *s = &c->disks[i];
+		if (s->first_vm > s->last_vm || s->last_vm >= c->nvms) {
+			snprintf(err, errlen, "%s: VMs %u-%u: outside 0-%u", s->path,
+				 s->first_vm, s->last_vm, c->nvms - 1);
+			goto fail;
+		}
+		if (disk_open(&d->disks[i], s->path, s->size_bytes, s->readonly,
+			      &c->disk_model, schedule, d, err, errlen) != 0)
+			goto fail;
+		for (uint32_t v = s->first_vm; v <= s->last_vm; v++)
+			if (disk_attach(&d->vms[v].dv, d->disks[i], err, errlen) != 0)
+				goto fail;
+	}
+	if (c->pcap_in) {
+		struct pcap_in_config pc = {
+			.path = c->pcap_in, .start_ns = c->pcap_start_ns,
+			.speed_milli = c->pcap_speed_milli, .loops = c->pcap_loops,
+			.rewrite = c->pcap_rewrite, .rewrite_ipv4 = c->pcap_rewrite && c->ipv4,
+			.seed = c->pcap_seed, .nvms = c->nvms,
+		};
+		d->next = malloc(sizeof(*d->next));
+		if (!d->next)
+			goto oom;
+		if (pcap_in_open(&d->in, &pc, err, errlen) != 0)
+			goto fail;
+		// A trace damaged before its first frame is the user's bad input: say so now.
+		if (replay_fetch(d) < 0) {
+			snprintf(err, errlen, "%s", d->in_err);
+			goto fail;
+		}
+	}
+	*out = d;
+	return 0;
+oom:
+	snprintf(err, errlen, "devices: out of memory");
+fail:;
+	char e2[8];
+	devset_free(d, e2, sizeof(e2));
+	return -1;
+}
+
+int devset_free(struct devset *d, char *err, size_t errlen)
+{
+	if (!d)
+		return 0;
+	int rc = 0;
+	if (d->in_err[0] && !d->have_next && d->in) {
+		snprintf(err, errlen, "%s", d->in_err);
+		rc = -1;
+	}
+	if (d->out && pcap_out_close(d->out, err, errlen) != 0)
+		rc = -1;
+	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
+		if (d->disks[i] && disk_close(d->disks[i], err, errlen) != 0)
+			rc = -1;
+	pcap_in_close(d->in);
+	free(d->next);
+	if (d->vms)
+		for (uint32_t i = 0; i < d->cfg.nvms; i++)
+			nic_destroy(&d->vms[i].nic);
+	free(d->vms);
+	switch_free(d->sw);
+	free(d);
+	return rc;
+}
+
+// --- running ----------------------------------------------------------------------
+
+void devset_run(struct devset *d, uint64_t now)
+{
+	while (d->have_next && d->next->t_ns <= now) {
+		(void)switch_send(d->sw, d->replay_port, d->next->data, d->next->len,
+				  d->next->t_ns); // a full queue is counted by the switch
+		d->replay_frames++;
+		(void)replay_fetch(d); // a damaged record ends the replay (devset_free reports)
+	}
+	switch_run(d->sw, now);
+	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
+		if (d->disks[i])
+			disk_run(d->disks[i], now, disk_done, d);
+}
+
+uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t regs[8],
+		    uint64_t now)
+{
+	if (vm_id >= d->cfg.nvms)
+		return 0;
+	struct dvm *v = &d->vms[vm_id];
+	uint32_t r;
+	switch (port) {
+	case NIC_PORT_SEND:
+		devset_run(d, now);
+		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX]);
+		if (r == 0)
+			(void)switch_send(d->sw, vm_id, v->nic.tx_frame, v->nic.tx_len, now);
+		regs[DEVSET_EAX] = r;
+		break;
+	case NIC_PORT_RECV:
+		devset_run(d, now);
+		regs[DEVSET_EAX] = nic_recv(&v->nic, &v->io, regs[DEVSET_EDI], regs[DEVSET_ECX]);
+		break;
+	case NIC_PORT_STATUS:
+		devset_run(d, now);
+		regs[DEVSET_EAX] = nic_status(&v->nic);
+		break;
+	case DISK_PORT_READ:
+		regs[DEVSET_EAX] = disk_pio_read(&v->dv, regs[DEVSET_ECX], regs[DEVSET_EBX],
+						 regs[DEVSET_EDI], now);
+		break;
+	case DISK_PORT_WRITE:
+		regs[DEVSET_EAX] = disk_pio_write(&v->dv, &v->io, regs[DEVSET_ECX],
+						  regs[DEVSET_EBX], regs[DEVSET_ESI], now);
+		break;
+	case DISK_PORT_DONE:
+		regs[DEVSET_EAX] = disk_pio_done(&v->dv, &regs[DEVSET_ECX]);
+		break;
+	case DISK_PORT_INFO:
+		regs[DEVSET_EAX] = disk_pio_info(&v->dv, regs[DEVSET_ECX], &regs[DEVSET_ECX]);
+		break;
+	default:
+		return 0;
+	}
+	return nic_pio_cost(&v->nic, port);
+}
+
+void devset_vm_ended(struct devset *d, uint32_t vm_id)
+{
+	if (vm_id >= d->cfg.nvms || d->vms[vm_id].ended)
+		return;
+	d->vms[vm_id].ended = true;
+	switch_port_set_up(d->sw, vm_id, false);
+	disk_vm_detach(&d->vms[vm_id].dv);
+}
+
+void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32_t *ipv4)
+{
+	memset(mac, 0, 6);
+	*ipv4 = 0;
+	if (vm_id >= d->cfg.nvms)
+		return;
+	const struct nic *n = &d->vms[vm_id].nic;
+	memcpy(mac, n->mac, 6);
+	uint8_t b[4] = { (uint8_t)(n->ipv4 >> 24), (uint8_t)(n->ipv4 >> 16),
+			 (uint8_t)(n->ipv4 >> 8), (uint8_t)n->ipv4 };
+	memcpy(ipv4, b, 4); // network order in memory
+}
+
+const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id)
+{
+	return vm_id < d->cfg.nvms ? &d->vms[vm_id].nic.st : NULL;
+}
+
+void devset_stats(const struct devset *d, struct devset_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
+		const struct nic_stats *n = &d->vms[i].nic.st;
+		st->nic_tx += n->tx_frames;
+		st->nic_rx += n->rx_frames;
+		st->nic_rx_drop_full += n->rx_drop_full;
+		st->nic_tx_err += n->tx_err_length + n->tx_err_fault;
+	}
+	if (d->in) {
+		const struct pcap_in_stats *p = pcap_in_stats(d->in);
+		st->replay_drop = p->drop_truncated + p->drop_runt + p->drop_oversize;
+	}
+	st->replay_frames = d->replay_frames;
+	st->sw_forwarded = d->sw->st.forwarded;
+	st->sw_flooded = d->sw->st.flooded;
+	st->sw_drop_unknown = d->sw->st.drop_unknown;
+	st->sw_drop_down = d->sw->st.drop_down;
+	for (uint32_t p = 0; p <= d->replay_port; p++)
+		st->sw_drop_queue += switch_port_stats(d->sw, p)->tx_drop_full;
+	st->captured = d->out ? pcap_out_frames(d->out) : 0;
+	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
+		if (d->disks[i]) {
+			st->disk_reads += d->disks[i]->st.reads;
+			st->disk_writes += d->disks[i]->st.writes;
+			st->disk_errors += d->disks[i]->st.errors_io;
+		}
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The devices of one run (devset.c): every VM's NIC and disks, the switch, trace replay
+// and capture, behind one small host interface, so the kernel wires them with a few
+// lines: call devset_pio from its PIO dispatch, devset_run when a scheduled time comes,
+// devset_vm_ended when a VM ends, and write devset_vregs into each VM's vregs page.
+// The host gives time in ns, interrupts and guest-memory copies as callbacks; the devices
+// still never see the CPU (registers are passed as a plain array in x86 order).
+#ifndef DENALI_DEVICES_DEVSET_H
+#define DENALI_DEVICES_DEVSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/disk.h"
+#include "devices/nic.h"
+#include "devices/switch.h"
+
+// Register indexes in devset_pio's regs[] (the x86 encoding order, like the CPU's).
+enum { DEVSET_EAX, DEVSET_ECX, DEVSET_EDX, DEVSET_EBX, DEVSET_ESP, DEVSET_EBP,
+       DEVSET_ESI, DEVSET_EDI };
+
+#define DEVSET_MAX_DISKS 16u
+
+struct devset_host {
+	void (*schedule)(void *ctx, uint64_t t_ns);  // call devset_run at (or after) t_ns
+	void (*raise_irq)(void *ctx, uint32_t vm_id, unsigned line);
+	// Both return 0, or -1 when any byte is outside the VM's guest memory.
+	int (*copyin)(void *ctx, uint32_t vm_id, void *dst, uint32_t addr, uint32_t len);
+	int (*copyout)(void *ctx, uint32_t vm_id, uint32_t addr, const void *src,
+		       uint32_t len);
+	void *ctx;
+};
+
+struct devset_disk_spec {
+	const char *path;
+	uint64_t size_bytes;       // 0: the file's size (it must exist)
+	bool readonly;
+	uint32_t first_vm, last_vm; // attached to these VMs (one VM for a read-write disk)
+};
+
+struct devset_config {
+	uint32_t nvms;
+	bool nic_chatty;
+	uint32_t nic_rxq;          // frames per receive queue, 0 = NIC_RXQ_DEFAULT
+	bool ipv4;                 // give VMs IPv4 addresses (nic_ipv4_for)
+	struct switch_config sw;
+	// Replay (pcap_in.h); path NULL = none. nvms is taken from above.
+	const char *pcap_in;
+	uint64_t pcap_start_ns;
+	uint32_t pcap_speed_milli, pcap_loops;
+	bool pcap_rewrite;
+	uint64_t pcap_seed;
+	// Capture (pcap_out.h); path NULL = none. pcap_vm: -1 every frame, else one VM's.
+	const char *pcap_out;
+	int64_t pcap_vm;
+	struct devset_disk_spec disks[DEVSET_MAX_DISKS];
+	uint32_t ndisks;
+	struct disk_model disk_model;
+};
+// Defaults: no replay, capture or disks, default switch and disk model, IPv4 on.
+void devset_config_default(struct devset_config *c);
+
+struct devset_stats {
+	uint64_t nic_tx, nic_rx, nic_rx_drop_full, nic_tx_err;
+	uint64_t replay_frames, replay_drop;     // injected; dropped while reading the trace
+	uint64_t sw_forwarded, sw_flooded, sw_drop_unknown, sw_drop_down, sw_drop_queue;
+	uint64_t captured;
+	uint64_t disk_reads, disk_writes, disk_errors;
+};
+
+struct devset;
+
+// Builds the devices (opens the trace, the capture file and the disk images). Returns
+// 0, or -1 with one line naming the file or option and the problem.
+int devset_new(struct devset **out, const struct devset_config *c,
+	       const struct devset_host *h, char *err, size_t errlen);
+// Closes everything. Returns 0, or -1 with a message (a capture or disk that could not
+// be written, or a trace that turned out damaged during the run).
+int devset_free(struct devset *d, char *err, size_t errlen);
+
+// Handles a PIO on `port` for VM vm_id at now_ns. Returns the PIO-equivalents to charge
+// (1, or 12/10 for a chatty send/receive), or 0 when the port is not an assigned device
+// port (the kernel treats it as unknown). Updates regs (EAX, and ECX for DISK_DONE/INFO).
+uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t regs[8],
+		    uint64_t now_ns);
+// Does all device work due by now_ns (replayed frames, the switch, disk completions).
+void devset_run(struct devset *d, uint64_t now_ns);
+// The VM ended: its switch port goes down and its disks are detached.
+void devset_vm_ended(struct devset *d, uint32_t vm_id);
+// The VM's vregs mac and ipv4 (network byte order as stored in memory, 0 = none).
+void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32_t *ipv4);
+void devset_stats(const struct devset *d, struct devset_stats *st);
+// Per-VM NIC counters (NULL for a bad id).
+const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id);
+
+#endif
