@@ -1540,8 +1540,8 @@ leave:
 	return why;
 }
 
-enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
-		      int64_t budget_cycles)
+// The TLBs describe one VM's memory: forget them when another CPU or memory runs.
+static void switch_to(struct cpu_exec *x, const struct cpu *c, const struct cpu_mem *mem)
 {
 	if (x->last_cpu != c || x->last_ctx != mem->ctx) {
 		cpu_exec_flush_tlb(x);
@@ -1549,17 +1549,18 @@ enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *m
 		x->last_ctx = mem->ctx;
 	}
 	x->mem = mem;
+}
+
+enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+		      int64_t budget_cycles)
+{
+	switch_to(x, c, mem);
 	return run(x, c, budget_cycles, false);
 }
 
 enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem)
 {
-	if (x->last_cpu != c || x->last_ctx != mem->ctx) {
-		cpu_exec_flush_tlb(x);
-		x->last_cpu = c;
-		x->last_ctx = mem->ctx;
-	}
-	x->mem = mem;
+	switch_to(x, c, mem);
 	return run(x, c, INT64_MAX / 4, true);
 }
 
