@@ -196,6 +196,7 @@ void switch_free(struct sw *s)
 	struct ring r = fly_get(s);
 	ring_free(&r);
 	free(s->ports);
+	free(s->queued);
 	free(s->macs);
 	free(s);
 }
@@ -209,11 +210,16 @@ void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx)
 uint32_t switch_add_port(struct sw *s, switch_deliver_fn deliver, void *ctx, bool learn)
 {
 	if (s->nports == s->ports_cap) {
-		uint32_t ncap = s->ports_cap ? s->ports_cap * 2 : 8;
+		uint32_t ncap = s->ports_cap ? s->ports_cap * 2 : 64;
 		struct switch_port *np = realloc(s->ports, sizeof(*np) * ncap);
 		if (!np)
 			return SWITCH_NO_PORT;
 		s->ports = np;
+		uint64_t *nq = realloc(s->queued, sizeof(*nq) * (ncap / 64));
+		if (!nq)
+			return SWITCH_NO_PORT;
+		memset(nq + s->ports_cap / 64, 0, sizeof(*nq) * ((ncap - s->ports_cap) / 64));
+		s->queued = nq;
 		s->ports_cap = ncap;
 	}
 	s->ports[s->nports] = (struct switch_port){ .deliver = deliver, .ctx = ctx,
@@ -250,11 +256,12 @@ static uint64_t wire_ns(const struct sw *s, uint32_t len)
 static uint64_t next_tx_ns(const struct sw *s)
 {
 	uint64_t t = UINT64_MAX;
-	for (uint32_t i = 0; i < s->nports; i++) {
-		const struct ring *q = &s->ports[i].txq;
-		if (q->len && q->f[q->head].t_ns < t)
-			t = q->f[q->head].t_ns;
-	}
+	for (uint32_t w = 0; w < s->ports_cap / 64; w++)
+		for (uint64_t b = s->queued[w]; b; b &= b - 1) {
+			const struct ring *q = &s->ports[w * 64 + (uint32_t)__builtin_ctzll(b)].txq;
+			if (q->f[q->head].t_ns < t)
+				t = q->f[q->head].t_ns;
+		}
 	if (t == UINT64_MAX)
 		return t;
 	return t > s->link_free_ns ? t : s->link_free_ns;
@@ -277,28 +284,53 @@ static void reschedule(struct sw *s)
 	}
 }
 
+// The first port >= from with frames queued, or UINT32_MAX (a scan of the bitmap, so
+// thousands of idle ports cost a few word reads).
+static uint32_t next_queued(const struct sw *s, uint32_t from)
+{
+	uint32_t nw = s->ports_cap / 64;
+	for (uint32_t w = from / 64; w < nw; w++) {
+		uint64_t b = s->queued[w];
+		if (w == from / 64)
+			b &= ~0ull << (from % 64);
+		if (b)
+			return w * 64 + (uint32_t)__builtin_ctzll(b);
+	}
+	return UINT32_MAX;
+}
+
+// Puts port i's head frame on the link at t if it was queued by then. Returns true if so.
+static bool try_port(struct sw *s, uint32_t i, uint64_t t)
+{
+	struct ring *q = &s->ports[i].txq;
+	if (q->f[q->head].t_ns > t)
+		return false;
+	struct switch_frame f = ring_pop(q);
+	if (!q->len)
+		s->queued[i / 64] &= ~(1ull << (i % 64));
+	s->rr_next = (i + 1) % s->nports;
+	s->link_free_ns = t + wire_ns(s, f.len);
+	f.t_ns = s->link_free_ns + s->cfg.latency_ns;
+	f.port = i;
+	struct ring r = fly_get(s);
+	if (ring_push(&r, &f) != 0) {
+		s->oom = true;
+		free(f.data);
+	}
+	fly_put(s, &r);
+	return true;
+}
+
 // Starts transmitting at t: the first port, round-robin from rr_next, whose head frame
-// was queued by t.
+// was queued by t (ports with queued frames from rr_next up, then from 0).
 static void start_tx(struct sw *s, uint64_t t)
 {
-	for (uint32_t k = 0; k < s->nports; k++) {
-		uint32_t i = (s->rr_next + k) % s->nports;
-		struct ring *q = &s->ports[i].txq;
-		if (!q->len || q->f[q->head].t_ns > t)
-			continue;
-		struct switch_frame f = ring_pop(q);
-		s->rr_next = (i + 1) % s->nports;
-		s->link_free_ns = t + wire_ns(s, f.len);
-		f.t_ns = s->link_free_ns + s->cfg.latency_ns;
-		f.port = i;
-		struct ring r = fly_get(s);
-		if (ring_push(&r, &f) != 0) {
-			s->oom = true;
-			free(f.data);
-		}
-		fly_put(s, &r);
-		return;
-	}
+	for (uint32_t i = next_queued(s, s->rr_next); i != UINT32_MAX; i = next_queued(s, i + 1))
+		if (try_port(s, i, t))
+			return;
+	for (uint32_t i = next_queued(s, 0); i < s->rr_next; i = next_queued(s, i + 1))
+		if (try_port(s, i, t))
+			return;
 }
 
 static void deliver_to(struct sw *s, uint32_t p, const struct switch_frame *f)
@@ -404,6 +436,7 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 		return -1;
 	}
 	memcpy(f.data, frame, len);
+	s->queued[port / 64] |= 1ull << (port % 64);
 	p->st.tx_frames++;
 	p->st.tx_bytes += len;
 	switch_run(s, t_ns);

@@ -76,6 +76,7 @@ struct sw {
 	void *mon_ctx;
 	struct switch_port *ports;
 	uint32_t nports, ports_cap;
+	uint64_t *queued;              // bit p: port p has frames queued (ports_cap bits)
 	uint32_t rr_next;              // round-robin: the port to look at first
 	uint64_t link_free_ns;         // the link is busy until then
 	uint64_t now_ns;               // the latest time switch_run/send was called with

@@ -186,6 +186,39 @@ static void test_round_robin(void **state)
 	rig_free(r);
 }
 
+// Round-robin across the words of the queued-port bitmap, wrapping past the last port.
+static void test_round_robin_many_ports(void **state)
+{
+	struct switch_config c;
+	switch_config_default(&c);
+	struct fake *fk = calloc(1, sizeof(*fk));
+	struct sw *s = switch_new(&c, fake_schedule, fk);
+	struct port_ctx *pc = calloc(200, sizeof(*pc));
+	for (uint32_t i = 0; i < 200; i++) {
+		pc[i] = (struct port_ctx){ fk, i % 8 };
+		assert_int_equal(switch_add_port(s, fake_deliver, &pc[i], false), i);
+		uint8_t mac[6];
+		nic_mac_for(i, mac);
+		assert_int_equal(switch_add_static(s, mac, i), 0);
+	}
+	uint8_t f[64];
+	uint32_t senders[4] = { 150, 3, 70, 199 };
+	// Port 150 goes first (rr_next becomes 151), then 199, wrap, 3, 70, 150, ...
+	for (uint32_t k = 0; k < 2; k++)
+		for (uint32_t j = 0; j < 4; j++) {
+			mk(f, 1, senders[j], (uint8_t)senders[j], 64);
+			assert_int_equal(switch_send(s, senders[j], f, 64, 0), 0);
+		}
+	drain(s);
+	assert_int_equal(fk->nrx, 8);
+	uint8_t want[8] = { 150, 199, 3, 70, 150, 199, 3, 70 };
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(fk->rx[i].tag, want[i]);
+	switch_free(s);
+	free(pc);
+	free(fk);
+}
+
 static void test_learning_broadcast_unknown(void **state)
 {
 	struct rig *r = rig_new(2, 1, false); // ports 0,1 VMs; port 2 external, learning
@@ -388,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_timing_one_frame),
 		cmocka_unit_test(test_back_to_back_and_late_run),
 		cmocka_unit_test(test_round_robin),
+		cmocka_unit_test(test_round_robin_many_ports),
 		cmocka_unit_test(test_learning_broadcast_unknown),
 		cmocka_unit_test(test_flood_unknown),
 		cmocka_unit_test(test_down_refused_same_port),
