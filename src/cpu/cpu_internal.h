@@ -114,7 +114,8 @@ enum op {
 };
 
 // Lazy-flag operations (cpu_lazy.op): kind * 4 + log2(size).
-enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG, LF_SHL, LF_SHR, LF_SAR };
+enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG, LF_SHL, LF_SHR, LF_SAR,
+		   LF_MUL };
 #define LF(kind, sizelog) ((uint8_t)((kind) << 2 | (sizelog)))
 
 // --- The executor (dcache.c, exec.c) ---------------------------------------------

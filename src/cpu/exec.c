@@ -714,7 +714,7 @@ dispatch:
 				setr(c, sz, CPU_EAX, lo);
 				setr(c, sz, CPU_EDX, (uint32_t)(p >> (sz * 8)));
 			}
-			set_arith(c, szp(lo, sz) | (over ? CPU_CF | CPU_OF : 0));
+			lazy(c, LF(LF_MUL, SL(sz)), lo, over, 0);
 			NEXT;
 		}
 		if (src == 0)
@@ -770,7 +770,8 @@ dispatch:
 		int64_t lo_s = sz == 4 ? (int32_t)p : (int16_t)p;
 		uint32_t lo = (uint32_t)p & MASK(sz);
 		setr(c, sz, d->reg, lo);
-		set_arith(c, szp(lo, sz) | (lo_s != p ? CPU_CF | CPU_OF : 0));
+		// Lazy: matrix code multiplies far more often than it reads the flags.
+		lazy(c, LF(LF_MUL, SL(sz)), lo, lo_s != p, 0);
 		NEXT;
 	}
 	}

@@ -94,6 +94,10 @@ uint32_t flags_eval(const struct cpu *c)
 		f |= (uint32_t)(sa >> (b < bits ? b - 1 : bits - 1)) & 1;
 		break;
 	}
+	case LF_MUL: // a = 1 when the product did not fit (CF = OF = 1); AF is 0
+		if (a)
+			f |= CPU_CF | CPU_OF;
+		break;
 	case LF_NEG: // res = 0 - b
 		if ((r & mask) != 0)
 			f |= CPU_CF;

@@ -538,6 +538,22 @@ static void run_slice(struct kernel *k, struct vm *vm)
 	}
 }
 
+// Whether an event no longer matters: its VM ended, or its tag is out of date.
+static bool event_stale(const struct kernel *k, const struct evq_event *ev)
+{
+	if (ev->kind != KEV_WAKE && ev->kind != KEV_TIMER && ev->kind != KEV_COALESCE)
+		return false; // other modules' events are theirs to judge
+	if (ev->target >= k->cfg.nvms)
+		return true;
+	const struct vm *vm = &k->vms[ev->target];
+	const struct intr_vm *s = &k->iv[ev->target];
+	switch (ev->kind) {
+	case KEV_WAKE: return vm->state != VM_IDLE || vm->wake_gen != ev->tag;
+	case KEV_TIMER: return vm_ended(vm) || s->timer_gen != ev->tag || !s->timer_at;
+	default: return vm_ended(vm) || s->coal_gen != ev->tag; // KEV_COALESCE
+	}
+}
+
 // Handles every event due at or before now: idle timeouts wake VMs, timers raise
 // their interrupt, coalescing deadlines make pending interrupts ready. Stale events
 // (their tag no longer matches) are dropped.
@@ -617,12 +633,16 @@ enum kernel_end kernel_run(struct kernel *k)
 		process_events(k);
 		uint32_t id = sched_pick(&k->sched);
 		if (id == SCHED_NONE) {
-			const struct evq_event *top = evq_peek(&k->evq);
+			// Nobody runnable: drop stale events (they must not move time), then
+			// jump to the next live one (or to max time).
+			const struct evq_event *top;
+			struct evq_event dropped;
+			while ((top = evq_peek(&k->evq)) && event_stale(k, top))
+				evq_pop(&k->evq, &dropped);
 			if (!top) {
 				k->end = k->live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE;
 				break;
 			}
-			// Nobody runnable: jump to the next event (or to max time).
 			k->now = max && top->time > max ? max : top->time;
 			continue;
 		}

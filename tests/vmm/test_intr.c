@@ -15,6 +15,7 @@
 #include "denali/abi.h"
 #include "dfault.h"
 #include "exc.h"
+#include "intrpush.h"
 #include "pending.h"
 #include "poll.h"
 #include "timer.h"
@@ -294,6 +295,27 @@ static void test_policy_groups(void **state)
 	vmrun_free(&r);
 }
 
+// isa.md 8.5, 9.1: no room for the interrupt frame ends the VM; a new deadline
+// replaces the old; a deadline beyond the end of simulated time never fires.
+static void test_timer_edges(void **state)
+{
+	struct kernel_config c = vmrun_config(3);
+	struct vmrun r;
+	RUN(&r, intrpush, &c);
+	assert_int_equal(r.end, KERNEL_END_DEADLOCK);
+	const struct vm *v0 = &r.k->vms[0];
+	assert_int_equal(v0->state, VM_KILLED);
+	assert_non_null(v0->diag);
+	assert_non_null(strstr(v0->diag, "cannot push the interrupt frame"));
+	assert_int_equal(r.k->vms[1].state, VM_TERMINATED);
+	assert_int_equal(vmrun_res(&r, 1, 0), 1);
+	assert_true(vmrun_res(&r, 1, 1) >= 100000);
+	assert_true(vmrun_res(&r, 1, 1) < 200000);
+	assert_int_equal(r.k->vms[2].state, VM_HUNG);
+	assert_true(r.k->now < 1700000); // the replaced 1 ms deadline did not move time
+	vmrun_free(&r);
+}
+
 // The policy parser and formatter.
 static void test_policy_parse(void **state)
 {
@@ -368,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_policy_adaptive),
 		cmocka_unit_test(test_policy_sync_vs_batched),
 		cmocka_unit_test(test_policy_groups),
+		cmocka_unit_test(test_timer_edges),
 		cmocka_unit_test(test_policy_parse),
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_intr_determinism),
