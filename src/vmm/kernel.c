@@ -423,7 +423,7 @@ static void irq_ready(struct kernel *k, struct vm *vm)
 	if (vm->state == VM_IDLE) {
 		wake_vm(k, vm, true);
 	} else if (intr_ops(s->policy)->preempt && sched_queued(&k->sched, vm->id) &&
-		   k->sched.where[vm->id] != 1 + 0 /* already urgent */) {
+		   !sched_urgent(&k->sched, vm->id)) {
 		sched_remove(&k->sched, vm->id);
 		sched_enqueue(&k->sched, vm->id, SCHED_URGENT);
 		s->woke_by_irq = true;
@@ -442,16 +442,12 @@ void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line)
 	struct intr_vm *s = &k->iv[vm_id];
 	const struct intr_ops *op = intr_ops(s->policy);
 	k->stats.irqs_raised++;
-	bool was_ready = op->ready(s, k->now);
 	if (!s->pending)
 		s->first_cycles = k->now;
 	s->pending |= 1u << line;
 	s->count++;
 	if (op->ready(s, k->now)) {
-		if (!was_ready)
-			irq_ready(k, vm);
-		else if (op->preempt)
-			irq_ready(k, vm); // sync: every raise switches
+		irq_ready(k, vm); // under sync, every raise switches to the VM
 	} else if (s->count == 1) {
 		uint64_t at = op->ready_at(s);
 		if (at != UINT64_MAX &&

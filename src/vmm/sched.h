@@ -65,6 +65,11 @@ static inline bool sched_queued(const struct sched *s, uint32_t id)
 {
 	return s->where[id] != 0;
 }
+// Whether id is queued as SCHED_URGENT.
+static inline bool sched_urgent(const struct sched *s, uint32_t id)
+{
+	return s->where[id] == 1 + 0; // class 0 (sched.c)
+}
 static inline void sched_enqueue(struct sched *s, uint32_t id, enum sched_where w)
 {
 	s->ops->enqueue(s, id, w);
