@@ -73,6 +73,35 @@ struct denali_vregs {
 #define DENALI_PORT_CONSOLE_WRITE 0x0100 // ESI = buffer, ECX = length; EAX <- bytes or -1
 #define DENALI_PORT_TIMER 0x0130      // IN/OUT: timer deadline ECX:EAX ns (0 = cancel)
 
+// The NIC (docs/isa.md 9, docs/devices.md). IN or OUT; results in EAX. 0x113-0x11f are
+// reserved (IN reads 0, OUT is ignored, counted as unknown PIOs).
+#define DENALI_PORT_NIC_SEND 0x0110   // ESI = frame, ECX = length; EAX <- 0 or error
+#define DENALI_PORT_NIC_RECV 0x0111   // EDI = buffer, ECX = capacity; EAX <- length,
+                                      //   0 = queue empty, or error (frame stays queued)
+#define DENALI_PORT_NIC_STATUS 0x0112 // EAX <- frames in the receive queue
+#define DENALI_NIC_FRAME_MIN 14u      // an Ethernet header
+#define DENALI_NIC_FRAME_MAX 1514u    // MTU 1500 + the 14-byte header, no FCS
+#define DENALI_NIC_ERR_FAULT 0xffffffffu  // buffer not all in guest memory
+#define DENALI_NIC_ERR_LENGTH 0xfffffffeu // NIC_SEND length outside 14..1514
+#define DENALI_NIC_ERR_SMALL 0xfffffffdu  // NIC_RECV capacity below the frame's length
+
+// Disks (docs/isa.md 9). Up to 4 per VM (ECX = 0..3), 4096-byte blocks, asynchronous:
+// READ/WRITE return a request id (1, 2, ...) at once; completion raises
+// DENALI_IRQ_DISK and DISK_DONE collects it. 0x124-0x12f are reserved.
+#define DENALI_PORT_DISK_READ 0x0120  // ECX = disk, EBX = block, EDI = buffer; EAX <- id
+#define DENALI_PORT_DISK_WRITE 0x0121 // ECX = disk, EBX = block, ESI = buffer; EAX <- id
+#define DENALI_PORT_DISK_DONE 0x0122  // EAX <- oldest completed id (0: none), ECX <- status
+#define DENALI_PORT_DISK_INFO 0x0123  // ECX = disk; EAX <- blocks (0: none), ECX <- 1 if RO
+#define DENALI_DISK_BLOCK 4096u
+#define DENALI_DISK_PER_VM 4u
+#define DENALI_DISK_OUTSTANDING 64u   // requests queued or uncollected per VM
+#define DENALI_DISK_ERR_FAULT 0xffffffffu  // buffer not all in guest memory
+#define DENALI_DISK_ERR_RANGE 0xfffffffeu  // block past the end of the disk
+#define DENALI_DISK_ERR_RDONLY 0xfffffffdu // write to a read-only disk
+#define DENALI_DISK_ERR_NODISK 0xfffffffcu // no disk with that number
+#define DENALI_DISK_ERR_BUSY 0xfffffffbu   // DENALI_DISK_OUTSTANDING requests already
+#define DENALI_DISK_ERR_IO 0xfffffffau     // the host file failed (completion status)
+
 // --- Exception and interrupt frames (docs/isa.md 8.2, 8.5) ----------------------
 // Exception frame, from the new ESP up: vector, error code, EIP, CS, EFLAGS (20 bytes);
 // the handler returns with `add esp, 8; iret`. Interrupt frame: pending mask, EIP, CS,

@@ -23,27 +23,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "denali/abi.h"
 #include "devices/nic.h" // struct nic_guest_io
 
-#define DISK_BLOCK 4096u
-#define DISK_PER_VM 4u        // disks one VM can have, numbered 0..3
-#define DISK_OUTSTANDING 64u  // requests a VM may have queued or uncollected
+#define DISK_BLOCK DENALI_DISK_BLOCK
+#define DISK_PER_VM DENALI_DISK_PER_VM           // disks one VM can have, numbered 0..3
+#define DISK_OUTSTANDING DENALI_DISK_OUTSTANDING // requests a VM may have queued or uncollected
 
-// Ports (docs/isa.md section 9). TODO(abi.h is not ours): mirror as DENALI_PORT_DISK_*.
-#define DISK_PORT_READ 0x0120u  // ECX = disk, EBX = block, EDI = buffer; EAX <- id | error
-#define DISK_PORT_WRITE 0x0121u // ECX = disk, EBX = block, ESI = buffer; EAX <- id | error
-#define DISK_PORT_DONE 0x0122u  // EAX <- oldest completed id (0: none), ECX <- its status
-#define DISK_PORT_INFO 0x0123u  // ECX = disk; EAX <- blocks (0: none), ECX <- 1 if read-only
+// Ports (docs/isa.md section 9; the values are the ABI's, include/denali/abi.h).
+#define DISK_PORT_READ DENALI_PORT_DISK_READ   // ECX = disk, EBX = block, EDI = buffer
+#define DISK_PORT_WRITE DENALI_PORT_DISK_WRITE // ECX = disk, EBX = block, ESI = buffer
+#define DISK_PORT_DONE DENALI_PORT_DISK_DONE   // EAX <- oldest completed id, ECX <- status
+#define DISK_PORT_INFO DENALI_PORT_DISK_INFO   // ECX = disk; EAX <- blocks, ECX <- RO flag
 #define DISK_PORT_FIRST 0x0120u
 #define DISK_PORT_LAST 0x012fu
 
 // Errors in EAX (submission) or ECX (completion status). 0 is success.
-#define DISK_ERR_FAULT 0xffffffffu  // the buffer is not all in guest memory
-#define DISK_ERR_RANGE 0xfffffffeu  // block number past the end of the disk
-#define DISK_ERR_RDONLY 0xfffffffdu // write to a read-only disk
-#define DISK_ERR_NODISK 0xfffffffcu // no disk with that number
-#define DISK_ERR_BUSY 0xfffffffbu   // DISK_OUTSTANDING requests already
-#define DISK_ERR_IO 0xfffffffau     // the host file failed (completion status only)
+#define DISK_ERR_FAULT DENALI_DISK_ERR_FAULT   // the buffer is not all in guest memory
+#define DISK_ERR_RANGE DENALI_DISK_ERR_RANGE   // block number past the end of the disk
+#define DISK_ERR_RDONLY DENALI_DISK_ERR_RDONLY // write to a read-only disk
+#define DISK_ERR_NODISK DENALI_DISK_ERR_NODISK // no disk with that number
+#define DISK_ERR_BUSY DENALI_DISK_ERR_BUSY     // DISK_OUTSTANDING requests already
+#define DISK_ERR_IO DENALI_DISK_ERR_IO         // the host file failed (completion only)
 
 struct disk_model {
 	uint64_t seek_min_ns;        // 800,000: track to track

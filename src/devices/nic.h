@@ -14,21 +14,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-// Ports (docs/isa.md section 9). TODO(abi.h is not ours): mirror as DENALI_PORT_NIC_*.
-#define NIC_PORT_SEND 0x0110u   // ESI = frame address, ECX = length; EAX <- 0 or error
-#define NIC_PORT_RECV 0x0111u   // EDI = buffer, ECX = capacity; EAX <- length, 0 = empty
-#define NIC_PORT_STATUS 0x0112u // EAX <- frames queued
+#include "denali/abi.h"
+
+// Ports (docs/isa.md section 9; the values are the ABI's, include/denali/abi.h).
+#define NIC_PORT_SEND DENALI_PORT_NIC_SEND     // ESI = frame, ECX = length; EAX <- 0 | error
+#define NIC_PORT_RECV DENALI_PORT_NIC_RECV     // EDI = buffer, ECX = capacity; EAX <- length
+#define NIC_PORT_STATUS DENALI_PORT_NIC_STATUS // EAX <- frames queued
 #define NIC_PORT_FIRST 0x0110u
 #define NIC_PORT_LAST 0x011fu
 
 // Error codes returned in EAX (all have the top bit set, so never a frame length).
-#define NIC_ERR_FAULT 0xffffffffu  // the buffer is not all in guest memory
-#define NIC_ERR_LENGTH 0xfffffffeu // NIC_SEND length outside NIC_FRAME_MIN..NIC_FRAME_MAX
-#define NIC_ERR_SMALL 0xfffffffdu  // NIC_RECV capacity below the head frame's length
+#define NIC_ERR_FAULT DENALI_NIC_ERR_FAULT   // the buffer is not all in guest memory
+#define NIC_ERR_LENGTH DENALI_NIC_ERR_LENGTH // NIC_SEND length outside the frame limits
+#define NIC_ERR_SMALL DENALI_NIC_ERR_SMALL   // NIC_RECV capacity below the frame's length
 #define NIC_ERR_PORT 0xfffffffcu   // an unassigned NIC port (0x113-0x11f), IN only
 
-#define NIC_FRAME_MIN 14u   // an Ethernet header
-#define NIC_FRAME_MAX 1514u // MTU 1500 + header (no FCS)
+#define NIC_FRAME_MIN DENALI_NIC_FRAME_MIN // an Ethernet header
+#define NIC_FRAME_MAX DENALI_NIC_FRAME_MAX // MTU 1500 + header (no FCS)
 #define NIC_RXQ_DEFAULT 256u
 
 // PIO-equivalents charged per operation in chatty mode (the pcnet32 driver, paper 4.5c).
