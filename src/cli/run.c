@@ -33,6 +33,8 @@ struct run_opts {
 	uint32_t mem_size;
 	uint64_t max_time_ns;
 	uint64_t quantum_ns;
+	uint64_t phys_mem;   // modelled physical memory, bytes
+	uint32_t swap_block; // swap transfer block, bytes
 	bool quiet;
 	int64_t console_vms; // -1: default
 	const char *results;
@@ -54,6 +56,10 @@ static void usage(FILE *f)
 		"  --max-time T     stop after T of simulated time: ns, us, ms or s,\n"
 		"                   e.g. 10ms or 1.5s (default: until every VM ends)\n"
 		"  --quantum T      scheduler time slice (default 10us)\n"
+		"  --phys-mem SIZE  modelled physical memory, 1M..1T, a multiple of 4K\n"
+		"                   (default 1G; docs/memory.md)\n"
+		"  --swap-block SIZE  swap transfer block: a power of two, 4K..1M\n"
+		"                   (default 32K)\n"
 		"  --console N      print the console output of the first N VMs\n"
 		"                   (default: all when N <= 4, none otherwise)\n"
 		"  --quiet          print only the digest line\n"
@@ -73,6 +79,8 @@ static void usage(FILE *f)
 		"  -h, --help       show this help\n"
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
+		"Memory: 1 GiB, 8,472 B kernel metadata per VM, swap disk 8.5 ms seek,\n"
+		"4.17 ms rotation, 40 MB/s (docs/memory.md).\n"
 		"Exit status: 0 all VMs terminated with code 0; 1 some VM exited nonzero,\n"
 		"was killed, hung, or was stopped by --max-time; 2 bad input.\n");
 }
@@ -192,7 +200,8 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 static int parse(int argc, char **argv, struct run_opts *o)
 {
 	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT,
-				.quantum_ns = 10000, .console_vms = -1 };
+				.quantum_ns = 10000, .phys_mem = PM_PHYS_DEFAULT,
+				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
 	kernel_config_default(&o->ks);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
@@ -208,6 +217,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
 						      "--quantum", "--console", "--results",
+						      "--phys-mem", "--swap-block",
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost" };
@@ -257,6 +267,16 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			if (args_time(val, 10, 1000000000, &v, why, sizeof why))
 				return bad(flag, val, why);
 			o->quantum_ns = v;
+		} else if (!strcmp(flag, "--phys-mem")) {
+			if (args_size(val, 4096, 1u << 20, 1ull << 40, &v, why, sizeof why))
+				return bad(flag, val, why);
+			o->phys_mem = v;
+		} else if (!strcmp(flag, "--swap-block")) {
+			if (args_size(val, 4096, PM_BLOCK_MIN, PM_BLOCK_MAX, &v, why, sizeof why))
+				return bad(flag, val, why);
+			if (v & (v - 1))
+				return bad(flag, val, "must be a power of two (4K, 8K, ..., 1M)");
+			o->swap_block = (uint32_t)v;
 		} else if (!strcmp(flag, "--console")) {
 			if (args_count(val, 0, MAX_VMS, &v, why, sizeof why))
 				return bad(flag, val, why);
@@ -354,6 +374,24 @@ static void intr_summary(const struct kernel *k)
 		printf("  exceptions handled  %llu\n", (unsigned long long)s->exc_delivered);
 }
 
+// The memory model's lines of the summary (docs/memory.md).
+static void memory_summary(const struct kernel *k)
+{
+	const struct physmem *pm = k->pm;
+	if (!pm)
+		return;
+	char a[48], b[48], c[48];
+	printf("  physical memory     %llu MiB in %u KiB swap blocks, peak %.1f MiB used\n",
+	       (unsigned long long)(pm->cfg.phys_bytes >> 20), pm->cfg.block_bytes / 1024,
+	       (double)pm->stats.peak_used_frames * 4096 / (1024.0 * 1024.0));
+	printf("  swapping            %s VMs out, %s blocks in, %s waits\n",
+	       args_fmt_count(pm->stats.swap_outs, a, sizeof a),
+	       args_fmt_count(pm->stats.blocks_in, b, sizeof b),
+	       args_fmt_count(pm->stats.swap_waits, c, sizeof c));
+	printf("  swap disk busy      %s\n",
+	       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, pm->disk.busy_cycles), a, sizeof a));
+}
+
 static void summary(const struct kernel *k, const struct run_opts *o, double host_s,
 		    uint64_t digest)
 {
@@ -379,6 +417,7 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	       host_s);
 	printf("  guest MIPS          %.1f (host)\n",
 	       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);
+	memory_summary(k);
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
@@ -416,6 +455,15 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 	json_object_object_add(j, "simulated_cycles", json_object_new_int64((int64_t)k->now));
 	json_object_object_add(j, "simulated_ns",
 			       json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, k->now)));
+	if (k->pm) {
+		const struct physmem *pm = k->pm;
+		json_object_object_add(j, "phys_mem", json_object_new_int64((int64_t)pm->cfg.phys_bytes));
+		json_object_object_add(j, "swap_block", json_object_new_int64(pm->cfg.block_bytes));
+		json_object_object_add(j, "swap_outs", json_object_new_int64((int64_t)pm->stats.swap_outs));
+		json_object_object_add(j, "swap_blocks_in", json_object_new_int64((int64_t)pm->stats.blocks_in));
+		json_object_object_add(j, "swap_waits", json_object_new_int64((int64_t)pm->stats.swap_waits));
+		json_object_object_add(j, "peak_frames", json_object_new_int64((int64_t)pm->stats.peak_used_frames));
+	}
 	json_object_object_add(j, "digest", json_object_new_string(hex));
 	{
 		// Interrupts, scheduler and context switches (issue #4).
@@ -518,6 +566,8 @@ int cli_run(int argc, char **argv)
 	cfg.mem_size = o.mem_size;
 	cfg.quantum_cycles = kernel_ns_to_cycles(&cfg, o.quantum_ns);
 	cfg.max_time_cycles = o.max_time_ns ? kernel_ns_to_cycles(&cfg, o.max_time_ns) : 0;
+	cfg.pm.phys_bytes = o.phys_mem;
+	cfg.pm.block_bytes = o.swap_block;
 	apply_sched_opts(&o, &cfg);
 
 	char err[512];

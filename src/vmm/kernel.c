@@ -21,6 +21,7 @@
 
 #include "denali/abi.h"
 #include "vmm/digest.h"
+#include "vmm/gatekeeper.h"
 #include "vmm/image.h"
 
 void kernel_config_default(struct kernel_config *cfg)
@@ -43,6 +44,7 @@ void kernel_config_default(struct kernel_config *cfg)
 		.intr = { .kind = INTR_BATCHED },
 		.sched = SCHED_RR,
 	};
+	physmem_config_default(&cfg->pm);
 }
 
 uint64_t kernel_cycles_to_ns(const struct kernel_config *cfg, uint64_t cycles)
@@ -99,6 +101,11 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	evq_init(&k->evq);
 	struct cpu_exec_opts xo = { .block_max_insns = cfg->block_max_insns };
 	k->x = cpu_exec_new(&xo);
+	if (physmem_new(&k->pm, &cfg->pm, cfg->cpu_khz, cfg->nvms, cfg->mem_size, img, err,
+			errlen) != 0) {
+		kernel_free(k);
+		return -1;
+	}
 	k->vms = calloc(cfg->nvms, sizeof *k->vms);
 	k->iv = calloc(cfg->nvms, sizeof *k->iv);
 	k->pio_buf = malloc(KERNEL_CONSOLE_WRITE_MAX);
@@ -147,6 +154,7 @@ void kernel_free(struct kernel *k)
 	sched_free(&k->sched);
 	free(k->pio_buf);
 	evq_free(&k->evq);
+	physmem_free(k->pm);
 	if (k->x)
 		cpu_exec_free(k->x);
 	free(k);
@@ -374,6 +382,8 @@ static int start_vm(struct kernel *k, struct vm *vm)
 		return -1;
 	}
 	vm->has_mem = true;
+	if (gk_vm_start(k, vm) != 0)
+		k->host_oom = true; // the VM runs outside the memory model
 	cpu_reset(&vm->cpu, k->img->entry, k->cfg.mem_size);
 	mem_vregs(&vm->mem)->boot_time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
 	vm->state = VM_RUNNABLE;
@@ -464,6 +474,7 @@ static void run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
 	int64_t left = (int64_t)k->cfg.quantum_cycles;
+	gk_dispatch(k, vm); // admission into modelled memory (gatekeeper.c)
 	vm->slices++;
 	k->stats.dispatches++;
 	while (left > 0) {
@@ -520,6 +531,13 @@ static void run_slice(struct kernel *k, struct vm *vm)
 			return;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
+			if (e == CPU_EXIT_FAULT) { // a swapped-out block? (gatekeeper.c)
+				enum gk_fault g = gk_fault(k, vm);
+				if (g == GK_FAULT_WAIT)
+					return;
+				if (g == GK_FAULT_RETRY)
+					continue;
+			}
 			if (!deliver_exception(k, vm, e))
 				return;
 			k->now += k->cfg.intr_cycles;

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "vmm/evq.h"
+#include "vmm/physmem.h"
 #include "vmm/intr.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
@@ -65,6 +66,7 @@ struct kernel_config {
 	uint64_t max_time_cycles;   // 0: no limit
 	uint32_t console_cap;
 	int block_max_insns;        // passed to cpu_exec_new (0 = its default)
+	struct physmem_config pm;   // modelled physical memory and swap (physmem.h)
 	// Context-switch cost model (see above) and interrupt cost.
 	uint64_t ctx_page_cycles;
 	uint32_t ctx_free_pages;
@@ -131,6 +133,7 @@ struct kernel {
 	struct intr_vm *iv;    // per VM: interrupts, timer, exception state (intr.h)
 	int64_t running;       // the VM in the CPU now, or -1
 	bool preempt;          // end the running VM's slice at the next boundary (sync)
+	struct physmem *pm;    // the memory model (physmem.h, gatekeeper.h)
 	struct evq evq;
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
 	uint32_t live;         // VMs not yet TERMINATED or KILLED

@@ -10,8 +10,24 @@
 #include <string.h>
 
 #include "vmm/image.h"
+#include "vmm/pagepool.h"
+#include "vmm/physmem.h"
 
 #define PAGE CPU_PAGE_SIZE
+
+// Host pages: from the pool when the memory model gave us one, else aligned_alloc.
+static uint8_t *page_get(struct mem *m)
+{
+	return m->pool ? pagepool_get(m->pool) : aligned_alloc(PAGE, PAGE);
+}
+
+static void page_put(struct mem *m, uint8_t *p)
+{
+	if (m->pool)
+		pagepool_put(m->pool, p);
+	else
+		free(p);
+}
 
 int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
 	     struct cpu_exec *x)
@@ -36,6 +52,8 @@ int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
 
 void mem_destroy(struct mem *m)
 {
+	if (m->pm)
+		physmem_mem_release(m->pm, m);
 	if (!m->dir && !m->vregs)
 		return;
 	for (uint32_t d = 0; d < m->ndir; d++) {
@@ -47,7 +65,7 @@ void mem_destroy(struct mem *m)
 				continue;
 			if (m->x)
 				cpu_exec_page_freed(m->x, leaf[i]);
-			free(leaf[i]);
+			page_put(m, leaf[i]);
 		}
 		free(leaf);
 	}
@@ -55,7 +73,8 @@ void mem_destroy(struct mem *m)
 		cpu_exec_page_freed(m->x, m->vregs);
 	if (m->x)
 		cpu_exec_flush_tlb(m->x);
-	free(m->vregs);
+	if (m->vregs)
+		page_put(m, m->vregs);
 	free(m->dir);
 	memset(m, 0, sizeof *m);
 }
@@ -79,7 +98,7 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 			return NULL;
 		m->leaves++;
 	}
-	uint8_t *p = aligned_alloc(PAGE, PAGE);
+	uint8_t *p = page_get(m);
 	if (!p)
 		return NULL;
 	const uint8_t *init = m->img ? image_page(m->img, gpage) : NULL;
@@ -97,6 +116,44 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 	return p;
 }
 
+// The memory model's view of an access to gpage: 0 when it may proceed, -1 when it must
+// fault (a swapped-out block, or no frames for a new block: then oom is set).
+static int model_access(struct mem *m, uint32_t gpage, enum cpu_access acc)
+{
+	uint32_t b = gpage >> m->block_shift;
+	struct physmem *pm = m->pm;
+	if (!physmem_block_allocated(m, b)) {
+		if (!(acc & CPU_ACC_WRITE))
+			return 0; // maps the shared image or zero page: no frame of its own
+		if (physmem_alloc_block(pm, m, b) != 0) {
+			m->fault_block = b; // no frame now: the VM waits (gatekeeper.c)
+			return -1;
+		}
+		return 0;
+	}
+	if (!physmem_block_resident(m, b)) {
+		if (!m->kernel_copy) {
+			m->fault_block = b;
+			return -1;
+		}
+		// A kernel copy (PIO argument) reads the block in without blocking the VM:
+		// the disk is still busy for it.
+		if (physmem_swap_in(pm, m, b, pm->now ? *pm->now : 0) == UINT64_MAX) {
+			m->oom = true;
+			return -1;
+		}
+		return 0;
+	}
+	if (b == m->inflight_block) {
+		if (!m->kernel_copy && pm->now && *pm->now < m->inflight_done) {
+			m->fault_block = b; // still on its way from the disk
+			return -1;
+		}
+		m->inflight_block = PM_NONE;
+	}
+	return 0;
+}
+
 int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi)
 {
 	struct mem *m = ctx;
@@ -108,6 +165,8 @@ int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info 
 	}
 	// Page 0 and everything at or above mem_size are holes.
 	if (addr < DENALI_MEM_BASE || addr >= m->mem_size)
+		return -1;
+	if (m->pm && model_access(m, gpage, acc) != 0)
 		return -1;
 	uint8_t **leaf = m->dir[gpage / MEM_LEAF_PAGES];
 	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
@@ -139,6 +198,7 @@ static uint32_t copy(struct mem *m, uint8_t *host, uint32_t gaddr, uint32_t len,
 		     bool to_guest)
 {
 	uint32_t done = 0;
+	m->kernel_copy = true;
 	while (done < len) {
 		// 64-bit: gaddr + done past 4 GiB is a hole, not a wrap to page 0.
 		uint64_t a = (uint64_t)gaddr + done;
@@ -156,6 +216,7 @@ static uint32_t copy(struct mem *m, uint8_t *host, uint32_t gaddr, uint32_t len,
 			memcpy(host + done, pi.host + off, n);
 		done += n;
 	}
+	m->kernel_copy = false;
 	return done;
 }
 

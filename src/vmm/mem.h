@@ -39,15 +39,32 @@ struct mem {
 	uint32_t leaves;         // leaves allocated
 	uint64_t cow_copies;     // private pages made from an image page
 	bool oom;                // a host allocation failed; the access faulted
+	// Memory model (physmem.h; owned by physmem.c). pm NULL: not modelled (every page
+	// is resident), as in unit tests that use mem alone.
+	bool admitted;           // in the gatekeeper's admitted set (physmem LRU)
+	bool kernel_copy;        // a copy helper is mapping: swap-ins do not block
+	uint8_t block_shift;     // log2(pages per block)
+	struct physmem *pm;
+	struct pagepool *pool;   // host pages come from here when set (pagepool.h)
+	uint8_t *blk;            // two bitmaps of nblocks bits: allocated, then resident
+	uint32_t vm_id;
+	uint32_t nblocks, blocks_alloc, blocks_resident;
+	uint32_t fault_block;    // PM_NONE, or the block the last fault must wait for
+	uint32_t inflight_block; // PM_NONE, or a block being read until inflight_done
+	uint64_t inflight_done;  // cycles
 };
 
 // Prepares empty memory for one VM. Returns 0, or -1 when out of host memory.
 int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
 	     struct cpu_exec *x) __attribute__((warn_unused_result));
-// Frees every private page (telling x first). The struct can be mem_init'ed again.
+// Frees every private page (telling x first) and gives its frames back to the memory
+// model if it has one. The struct can be mem_init'ed again.
 void mem_destroy(struct mem *m);
 
-// struct cpu_mem.map for a `struct mem *` ctx: 0 and *pi filled, or -1 (fault).
+// struct cpu_mem.map for a `struct mem *` ctx: 0 and *pi filled, or -1 (fault). With a
+// memory model, a touch of a swapped-out block also returns -1 and sets fault_block:
+// the kernel then blocks the VM until the block is read (gatekeeper.c) and restarts
+// the instruction. The first write into a block allocates it (physmem.c).
 int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi);
 
 // The cpu_mem interface for m.
