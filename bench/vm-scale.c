@@ -132,6 +132,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nn; i++)
 		in_child(idle_vms, ns[i]);
 	for (int i = 0; i < nn; i++)
-		in_child(switches, ns[i] < 10000 ? ns[i] : 10000);
+		in_child(switches, ns[i]);
 	return 0;
 }
