@@ -7,6 +7,8 @@
 //                                        \------> KILLED     (fault, or host out of memory)
 //             RUNNABLE/IDLE at the end of a run become STOPPED (--max-time reached) or
 //             HUNG (idle with nothing left that could wake it).
+// A VM waiting for the swap disk to read a block back is IDLE with one wake event at
+// the read's completion (gatekeeper.c).
 // A VM gets its memory at its first dispatch and gives it back when it ends, so a run of
 // many short VMs holds memory only for the live ones. Console bytes and counters stay.
 #ifndef DENALI_VMM_VM_H
