@@ -19,6 +19,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "devopts.h"
 #include "denali/abi.h"
 #include "vmm/digest.h"
 #include "vmm/image.h"
@@ -38,6 +39,7 @@ struct run_opts {
 	bool quiet;
 	int64_t console_vms; // -1: default
 	const char *results;
+	struct devopts dev;  // device flags (devopts.h)
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
 	// config that apply_sched_opts copies from.
 	struct kernel_config ks;
@@ -77,6 +79,9 @@ static void usage(FILE *f)
 		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
 		"  --intr-cost T    cost of one interrupt or exception upcall (default 1000 cycles)\n"
 		"  -h, --help       show this help\n"
+		"\n");
+	devopts_usage(f);
+	fprintf(f,
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
 		"Memory: 1 GiB, 8,472 B kernel metadata per VM, swap disk 8.5 ms seek,\n"
@@ -203,6 +208,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				.quantum_ns = 10000, .phys_mem = PM_PHYS_DEFAULT,
 				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
 	kernel_config_default(&o->ks);
+	devopts_init(&o->dev);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -214,6 +220,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			o->quiet = true;
 			continue;
 		}
+		int dr = devopts_parse(argc, argv, &i, &o->dev);
+		if (dr == 1)
+			continue;
+		if (dr == 2)
+			return 2;
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
 						      "--quantum", "--console", "--results",
@@ -418,6 +429,7 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	printf("  guest MIPS          %.1f (host)\n",
 	       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);
 	memory_summary(k);
+	devopts_summary(k);
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
@@ -465,6 +477,7 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 		json_object_object_add(j, "peak_frames", json_object_new_int64((int64_t)pm->stats.peak_used_frames));
 	}
 	json_object_object_add(j, "digest", json_object_new_string(hex));
+	devopts_json(k, j);
 	{
 		// Interrupts, scheduler and context switches (issue #4).
 		char pol[64];
@@ -582,6 +595,11 @@ int cli_run(int argc, char **argv)
 		image_free(img);
 		return 2;
 	}
+	if (devopts_attach(k, &o.dev) != 0) {
+		kernel_free(k);
+		image_free(img);
+		return 2;
+	}
 	double t0 = host_seconds();
 	kernel_run(k);
 	double host_s = host_seconds() - t0;
@@ -614,6 +632,7 @@ int cli_run(int argc, char **argv)
 			char b[48];
 			if (k->stats.irqs_raised || k->stats.exc_delivered)
 				intr_summary(k);
+			devopts_summary(k);
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);
@@ -625,6 +644,8 @@ int cli_run(int argc, char **argv)
 	const struct kernel_stats *s = &k->stats;
 	rc = s->ok == cfg.nvms ? 0 : 1;
 	if (o.results && write_results(k, &o, digest) != 0)
+		rc = 2;
+	if (devopts_detach(k) != 0)
 		rc = 2;
 	kernel_free(k);
 	image_free(img);

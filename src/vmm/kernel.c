@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "denali/abi.h"
+#include "vmm/devhost.h"
 #include "vmm/digest.h"
 #include "vmm/gatekeeper.h"
 #include "vmm/image.h"
@@ -166,6 +167,7 @@ static void end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
 	vm->state = st;
+	devhost_vm_ended(k, vm->id); // its switch port goes down
 	vm_release_mem(vm);
 	if (k->last_vm == (int64_t)vm->id)
 		k->last_vm = -1;
@@ -257,6 +259,7 @@ static void write_vregs(struct kernel *k, struct vm *vm)
 	v->cpu_khz = k->cfg.cpu_khz;
 	v->mem_size = k->cfg.mem_size;
 	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
+	devhost_vregs(k, vm); // mac, ipv4
 	struct intr_vm *s = &k->iv[vm->id];
 	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
 	v->int_pending = s->shown;
@@ -589,6 +592,9 @@ static void process_events(struct kernel *k)
 			break;
 		case KEV_TIMER:
 			timer_fire(k, ev.target, ev.tag);
+			break;
+		case KEV_DEVICE:
+			devhost_run(k);
 			break;
 		case KEV_COALESCE:
 			if (s->coal_gen == ev.tag && !vm_ended(vm) &&

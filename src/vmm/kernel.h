@@ -50,6 +50,7 @@
 
 struct image;
 struct cpu_exec;
+struct devhost;
 
 #define KERNEL_MAX_GROUPS 16
 // Simulated time ends at 2^62 cycles (about 86 years at 1.7 GHz): an idle timeout or
@@ -120,8 +121,9 @@ struct kernel_stats {
 };
 
 // Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag:
-// timer_gen), a coalescing deadline (tag: coal_gen).
-enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3 };
+// timer_gen), a coalescing deadline (tag: coal_gen), device work due (devhost.c; target
+// and tag 0).
+enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3, KEV_DEVICE = 4 };
 
 struct kernel {
 	struct kernel_config cfg;
@@ -135,6 +137,7 @@ struct kernel {
 	bool preempt;          // end the running VM's slice at the next boundary (sync)
 	struct physmem *pm;    // the memory model (physmem.h, gatekeeper.h)
 	struct evq evq;
+	struct devhost *dev;   // the devices (devhost.h), or NULL: none
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
 	uint32_t live;         // VMs not yet TERMINATED or KILLED
 	uint8_t *pio_buf;      // scratch for console writes (KERNEL_CONSOLE_WRITE_MAX)

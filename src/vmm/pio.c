@@ -7,11 +7,14 @@
 //        KERNEL_CONSOLE_WRITE_MAX bytes per request (a short write). The whole of EAX is
 //        set, whatever the access size.
 //   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer, deadline ECX:EAX (timer.c).
+//   IN/OUT 0x110-0x12f                   the NIC and disks (devhost.c), when attached;
+//        a chatty NIC operation costs several PIOs (docs/devices.md).
 //   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
-// Every PIO costs cfg.pio_cycles of simulated time. Devices will plug in here (issue #5).
+// Every PIO costs cfg.pio_cycles of simulated time (a chatty NIC operation several).
 #include <stdint.h>
 
 #include "denali/abi.h"
+#include "vmm/devhost.h"
 #include "vmm/kernel.h"
 
 static uint32_t console_write(struct kernel *k, struct vm *vm)
@@ -45,7 +48,11 @@ uint64_t kernel_pio(struct kernel *k, struct vm *vm)
 	case DENALI_PORT_TIMER:
 		timer_pio(k, vm); // timer.c
 		break;
-	default:
+	default: {
+		uint64_t cost = devhost_pio(k, vm); // 0: not a device port
+		if (cost)
+			return cost;
+	}
 	unknown:
 		vm->pios_unknown++;
 		if (p->is_in)

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+// `denali run` device flags (devopts.h): values are checked here with one error line
+// each ("denali run: --pcap-speed 0: ..."); files are opened by devset_new, whose
+// messages name the file. The counters come from devset_stats (docs/devices.md).
+#include "devopts.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "vmm/devhost.h"
+#include "vmm/kernel.h"
+
+#define MAX_VM_ID 999999u
+
+void devopts_init(struct devopts *d)
+{
+	memset(d, 0, sizeof *d);
+	devset_config_default(&d->c);
+}
+
+void devopts_usage(FILE *f)
+{
+	fprintf(f,
+		"Devices (docs/devices.md; none unless one of these is given):\n"
+		"  --nic chatty|simple  NIC cost: chatty charges 12 PIOs per send and 10 per\n"
+		"                   receive (the pcnet32 ablation); simple 1 (default)\n"
+		"  --nic-rxq N      receive-queue frames per VM, 1..65536 (default 256)\n"
+		"  --no-ipv4        give the VMs no IPv4 address (ipv4 vreg 0)\n"
+		"  --pcap-in FILE   replay a pcap/pcapng trace into the switch\n"
+		"  --pcap-start T   simulated time of its first frame (default 0)\n"
+		"  --pcap-speed X   replay speed multiplier, 0.001..1000000 (default 1)\n"
+		"  --pcap-loops N   times through the trace, 1..1000000 (default 1)\n"
+		"  --pcap-rewrite SEED  spread flows over the VMs: destination MAC and IPv4\n"
+		"                   become a VM's, chosen per flow from SEED\n"
+		"  --pcap-out FILE  capture every frame crossing the switch (ns pcap)\n"
+		"  --pcap-vm ID     capture only frames from or to VM ID\n"
+		"  --disk PATH[:SIZE][:ro][:vms=FIRST[-LAST]]\n"
+		"                   a virtual disk in a host file (created with SIZE when\n"
+		"                   missing); read-write disks belong to one VM (default 0),\n"
+		"                   read-only ones to many (default all); repeatable, 16 max\n");
+}
+
+static int bad(const char *flag, const char *val, const char *why)
+{
+	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
+	return 2;
+}
+
+// "X", "X.Y" with up to 3 decimals, in thousandths, 1..1e9. Returns 0 or -1.
+static int parse_speed(const char *s, uint32_t *milli)
+{
+	uint64_t v = 0, frac = 0;
+	int nint = 0, nfrac = 0;
+	for (; *s >= '0' && *s <= '9'; s++, nint++) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > 1000000)
+			return -1;
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, nfrac++) {
+			if (nfrac == 3)
+				return -1;
+			frac = frac * 10 + (uint64_t)(*s - '0');
+		}
+		if (!nfrac)
+			return -1;
+	}
+	for (; nfrac < 3; nfrac++)
+		frac *= 10;
+	uint64_t m = v * 1000 + frac;
+	if (*s || !nint || m == 0 || m > 1000000000u)
+		return -1;
+	*milli = (uint32_t)m;
+	return 0;
+}
+
+// PATH[:SIZE][:ro][:vms=FIRST[-LAST]] into a disk spec (path points into val).
+static int parse_disk(char *val, struct devset_disk_spec *s, bool *vms_set, char *why,
+		      size_t whylen)
+{
+	*s = (struct devset_disk_spec){ .path = val };
+	*vms_set = false;
+	char *p = strchr(val, ':');
+	if (p)
+		*p++ = '\0';
+	if (!*val) {
+		snprintf(why, whylen, "empty file name");
+		return -1;
+	}
+	while (p) {
+		char *next = strchr(p, ':');
+		if (next)
+			*next++ = '\0';
+		uint64_t v;
+		if (!strcmp(p, "ro")) {
+			s->readonly = true;
+		} else if (!strncmp(p, "vms=", 4) || !strncmp(p, "vm=", 3)) {
+			char *r = strchr(p, '=') + 1, *dash = strchr(r, '-');
+			if (dash)
+				*dash = '\0';
+			if (args_count(r, 0, MAX_VM_ID, &v, why, whylen) != 0)
+				return -1;
+			s->first_vm = s->last_vm = (uint32_t)v;
+			if (dash) {
+				if (args_count(dash + 1, 0, MAX_VM_ID, &v, why, whylen) != 0)
+					return -1;
+				if (v < s->first_vm) {
+					snprintf(why, whylen, "vms=FIRST-LAST needs FIRST <= LAST");
+					return -1;
+				}
+				s->last_vm = (uint32_t)v;
+			}
+			*vms_set = true;
+		} else if (args_size(p, 4096, 4096, 1ull << 40, &v, why, whylen) == 0) {
+			s->size_bytes = v;
+		} else {
+			snprintf(why, whylen, "'%s' is not SIZE (a multiple of 4K, up to 1T), "
+				 "'ro' or 'vms=FIRST-LAST'", p);
+			return -1;
+		}
+		p = next;
+	}
+	return 0;
+}
+
+int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
+{
+	static const char *const valued[] = { "--nic", "--nic-rxq", "--pcap-in",
+					      "--pcap-start", "--pcap-speed", "--pcap-loops",
+					      "--pcap-rewrite", "--pcap-out", "--pcap-vm",
+					      "--disk" };
+	const char *a = argv[*i];
+	if (!strcmp(a, "--no-ipv4")) {
+		d->any = true;
+		d->c.ipv4 = false;
+		return 1;
+	}
+	const char *flag = NULL, *val = NULL;
+	for (size_t f = 0; f < sizeof valued / sizeof valued[0]; f++) {
+		size_t n = strlen(valued[f]);
+		if (!strncmp(a, valued[f], n) && (a[n] == '\0' || a[n] == '=')) {
+			flag = valued[f];
+			if (a[n] == '=')
+				val = a + n + 1;
+			else if (*i + 1 < argc)
+				val = argv[++*i];
+			else {
+				fprintf(stderr, "denali run: %s needs a value\n", flag);
+				return 2;
+			}
+		}
+	}
+	if (!flag)
+		return 0;
+	d->any = true;
+	char why[160];
+	uint64_t v;
+	struct devset_config *c = &d->c;
+	if (!strcmp(flag, "--nic")) {
+		if (!strcmp(val, "chatty"))
+			c->nic_chatty = true;
+		else if (!strcmp(val, "simple"))
+			c->nic_chatty = false;
+		else
+			return bad(flag, val, "unknown NIC model (chatty or simple)");
+	} else if (!strcmp(flag, "--nic-rxq")) {
+		if (args_count(val, 1, 65536, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->nic_rxq = (uint32_t)v;
+	} else if (!strcmp(flag, "--pcap-in") || !strcmp(flag, "--pcap-out")) {
+		if (!*val)
+			return bad(flag, "''", "empty file name");
+		*(!strcmp(flag, "--pcap-in") ? &c->pcap_in : &c->pcap_out) = val;
+	} else if (!strcmp(flag, "--pcap-start")) {
+		if (args_time(val, 0, 1ull << 60, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->pcap_start_ns = v;
+	} else if (!strcmp(flag, "--pcap-speed")) {
+		if (parse_speed(val, &c->pcap_speed_milli) != 0)
+			return bad(flag, val, "expected a multiplier from 0.001 to 1000000 "
+				   "with at most 3 decimals, e.g. 2 or 0.5");
+	} else if (!strcmp(flag, "--pcap-loops")) {
+		if (args_count(val, 1, 1000000, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->pcap_loops = (uint32_t)v;
+	} else if (!strcmp(flag, "--pcap-rewrite")) {
+		if (args_count(val, 0, UINT64_MAX, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->pcap_rewrite = true;
+		c->pcap_seed = v;
+	} else if (!strcmp(flag, "--pcap-vm")) {
+		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->pcap_vm = (int64_t)v;
+		d->pcap_vm_set = true;
+	} else { // --disk
+		if (c->ndisks == DEVSET_MAX_DISKS)
+			return bad(flag, val, "at most 16 disks");
+		struct devset_disk_spec *s = &c->disks[c->ndisks];
+		bool vms_set;
+		char shown[256]; // val as given: parse_disk cuts it at the colons
+		snprintf(shown, sizeof shown, "%s", val);
+		// val points into argv[*i], which is writable: the path stays there.
+		if (parse_disk(argv[*i] + (val - argv[*i]), s, &vms_set, why, sizeof why))
+			return bad(flag, shown, why);
+		if (!vms_set)
+			s->last_vm = s->readonly ? UINT32_MAX : 0; // UINT32_MAX: all, at attach
+		c->ndisks++;
+	}
+	return 1;
+}
+
+int devopts_attach(struct kernel *k, const struct devopts *d)
+{
+	if (!d->any)
+		return 0;
+	if (d->pcap_vm_set && !d->c.pcap_out) {
+		fprintf(stderr, "denali run: --pcap-vm %lld: needs --pcap-out FILE\n",
+			(long long)d->c.pcap_vm);
+		return 2;
+	}
+	struct devset_config c = d->c;
+	for (uint32_t i = 0; i < c.ndisks; i++)
+		if (c.disks[i].last_vm == UINT32_MAX)
+			c.disks[i].last_vm = k->cfg.nvms - 1;
+	// Bad input leaves no files behind: remember which outputs are new.
+	struct stat sb;
+	bool out_new = c.pcap_out && stat(c.pcap_out, &sb) != 0;
+	bool disk_new[DEVSET_MAX_DISKS] = { false };
+	for (uint32_t i = 0; i < c.ndisks; i++)
+		disk_new[i] = stat(c.disks[i].path, &sb) != 0;
+	char err[512];
+	if (devhost_attach(k, &c, err, sizeof err) != 0) {
+		fprintf(stderr, "denali run: %s\n", err);
+		if (out_new)
+			unlink(c.pcap_out);
+		for (uint32_t i = 0; i < c.ndisks; i++)
+			if (disk_new[i])
+				unlink(c.disks[i].path);
+		return 2;
+	}
+	return 0;
+}
+
+int devopts_detach(struct kernel *k)
+{
+	char err[512];
+	if (devhost_detach(k, err, sizeof err) != 0) {
+		fprintf(stderr, "denali run: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+void devopts_summary(const struct kernel *k)
+{
+	struct devset_stats st;
+	if (!devhost_stats(k, &st))
+		return;
+	char a[48], b[48], c[48], e[48], f[48];
+	printf("  nic                 %s sent, %s received, %s dropped (rx queue full), "
+	       "%s send errors\n", args_fmt_count(st.nic_tx, a, sizeof a),
+	       args_fmt_count(st.nic_rx, b, sizeof b),
+	       args_fmt_count(st.nic_rx_drop_full, c, sizeof c),
+	       args_fmt_count(st.nic_tx_err, e, sizeof e));
+	printf("  switch              %s forwarded, %s flooded; dropped: %s unknown MAC, "
+	       "%s VM ended, %s port queue full\n",
+	       args_fmt_count(st.sw_forwarded, a, sizeof a),
+	       args_fmt_count(st.sw_flooded, b, sizeof b),
+	       args_fmt_count(st.sw_drop_unknown, c, sizeof c),
+	       args_fmt_count(st.sw_drop_down, e, sizeof e),
+	       args_fmt_count(st.sw_drop_queue, f, sizeof f));
+	if (st.replay_frames || st.replay_drop || st.captured)
+		printf("  trace               %s frames replayed, %s dropped reading it, "
+		       "%s captured\n", args_fmt_count(st.replay_frames, a, sizeof a),
+		       args_fmt_count(st.replay_drop, b, sizeof b),
+		       args_fmt_count(st.captured, c, sizeof c));
+	if (st.disk_reads || st.disk_writes || st.disk_errors)
+		printf("  disks               %s reads, %s writes, %s I/O errors\n",
+		       args_fmt_count(st.disk_reads, a, sizeof a),
+		       args_fmt_count(st.disk_writes, b, sizeof b),
+		       args_fmt_count(st.disk_errors, c, sizeof c));
+}
+
+static void add(json_object *o, const char *name, uint64_t v)
+{
+	json_object_object_add(o, name, json_object_new_int64((int64_t)v));
+}
+
+void devopts_json(const struct kernel *k, json_object *j)
+{
+	struct devset_stats st;
+	if (!devhost_stats(k, &st))
+		return;
+	json_object *d = json_object_new_object();
+	add(d, "nic_sent", st.nic_tx);
+	add(d, "nic_received", st.nic_rx);
+	add(d, "nic_send_errors", st.nic_tx_err);
+	json_object *drop = json_object_new_object();
+	add(drop, "rx_queue_full", st.nic_rx_drop_full);
+	add(drop, "unknown_mac", st.sw_drop_unknown);
+	add(drop, "vm_ended", st.sw_drop_down);
+	add(drop, "port_queue_full", st.sw_drop_queue);
+	add(drop, "trace_unreadable", st.replay_drop);
+	json_object_object_add(d, "dropped", drop);
+	add(d, "switch_forwarded", st.sw_forwarded);
+	add(d, "switch_flooded", st.sw_flooded);
+	add(d, "replayed", st.replay_frames);
+	add(d, "captured", st.captured);
+	add(d, "disk_reads", st.disk_reads);
+	add(d, "disk_writes", st.disk_writes);
+	add(d, "disk_errors", st.disk_errors);
+	json_object_object_add(j, "devices", d);
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// The device flags of `denali run` (devopts.c): parsing into a devset_config, attaching
+// the devices to the kernel (vmm/devhost.h), and the device lines of the run's summary
+// and summary.json. Devices exist only when some device flag is given; without one the
+// NIC and disk ports are unknown ports, as before.
+//
+//   --nic chatty|simple        NIC cost model (chatty: 12 PIOs per send, 10 per receive)
+//   --nic-rxq N                receive-queue frames per VM (default 256)
+//   --no-ipv4                  no IPv4 addresses in the ipv4 virtual register
+//   --pcap-in FILE             replay a pcap/pcapng trace into the switch
+//   --pcap-start T             when its first frame enters (default 0)
+//   --pcap-speed X             speed multiplier, 0.001..1000000 (default 1)
+//   --pcap-loops N             times through the trace (default 1)
+//   --pcap-rewrite SEED        spread flows over the VMs (destination MAC and IPv4)
+//   --pcap-out FILE            capture every frame crossing the switch (ns pcap)
+//   --pcap-vm ID               capture only the frames from or to VM ID
+//   --disk PATH[:SIZE][:ro][:vms=FIRST[-LAST]]  a virtual disk (repeatable, up to 16)
+#ifndef DENALI_CLI_DEVOPTS_H
+#define DENALI_CLI_DEVOPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "devices/devset.h"
+
+struct kernel;
+
+struct devopts {
+	bool any;                  // some device flag was given
+	bool pcap_vm_set;
+	struct devset_config c;
+};
+
+void devopts_init(struct devopts *d);
+// Tries argv[*i] as a device flag ("--flag VALUE" or "--flag=VALUE"). Returns 0 when it
+// is not one, 1 when it was consumed (*i moved past its value), 2 after an error line.
+int devopts_parse(int argc, char **argv, int *i, struct devopts *d);
+// Usage lines for --help.
+void devopts_usage(FILE *f);
+// Attaches the devices to k when any flag was given. Returns 0, or 2 after one error
+// line naming the file or flag.
+int devopts_attach(struct kernel *k, const struct devopts *d);
+// Prints the device lines of the summary (nothing without devices).
+void devopts_summary(const struct kernel *k);
+// Adds "devices" to the summary.json object (nothing without devices).
+void devopts_json(const struct kernel *k, json_object *j);
+// Closes the devices. Returns 0, or 2 after one error line (a capture or disk that could
+// not be written, a trace found damaged during the run).
+int devopts_detach(struct kernel *k);
+
+#endif

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// The glue between the kernel and the devices of a run (devset.h, docs/devices.md
+// "Wiring into the kernel"). devhost.c gives devset its host callbacks: `schedule`
+// pushes a KEV_DEVICE event into the kernel's event queue (ns rounded up to cycles),
+// `raise_irq` is kernel_raise_irq, and `copyin`/`copyout` are mem_copyin/mem_copyout on
+// the VM's memory. The kernel calls the four hooks below; with no devices attached
+// (k->dev NULL) each is a no-op, so runs without devices behave exactly as before.
+// struct devhost (in k->dev) holds the devset and the last device event pushed.
+#ifndef DENALI_VMM_DEVHOST_H
+#define DENALI_VMM_DEVHOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/devset.h"
+
+struct kernel;
+struct vm;
+
+// The PIO ports routed to the devices (NIC 0x110-0x11f, disk 0x120-0x12f).
+#define DEVHOST_PORT_FIRST 0x0110u
+#define DEVHOST_PORT_LAST 0x012fu
+
+// Builds the devices for k (cfg->nvms is set from k). Call after kernel_new and before
+// kernel_run. Returns 0, or -1 with one line naming the file or flag and the problem.
+int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
+		   size_t errlen);
+// Closes the devices (the capture file, disk images, the trace). Call after kernel_run,
+// before kernel_free. Returns 0, or -1 with one line (a capture or disk that could not
+// be written, a trace found damaged during the run). No-op without devices.
+int devhost_detach(struct kernel *k, char *err, size_t errlen);
+
+// A PIO on a device port (pio.c): the cycles to charge (PIO-equivalents x pio_cycles),
+// or 0 when no device handles the port (the kernel then treats it as unknown).
+uint64_t devhost_pio(struct kernel *k, struct vm *vm);
+// A KEV_DEVICE event came due: do every device job due by now.
+void devhost_run(struct kernel *k);
+// Writes the VM's mac and ipv4 virtual registers (at every VM entry).
+void devhost_vregs(struct kernel *k, struct vm *vm);
+// The VM ended: its switch port goes down, its disks are detached.
+void devhost_vm_ended(struct kernel *k, uint32_t vm_id);
+// Device counters; false (and *st zeroed) without devices.
+bool devhost_stats(const struct kernel *k, struct devset_stats *st);
+
+#endif
