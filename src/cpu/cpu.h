@@ -109,7 +109,6 @@ struct cpu {
 	uint64_t retired; // instructions retired
 	struct cpu_pio pio;     // valid after CPU_EXIT_PIO
 	struct cpu_fault fault; // valid after CPU_EXIT_FAULT and CPU_EXIT_INT
-	uint32_t tsc_offset_lo; // reserved; RDTSC returns cycles
 };
 
 // What a page of guest memory is, as the memory owner reports it.
