@@ -187,11 +187,13 @@ struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off);
 struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step);
 void dcache_free_zombies(struct cpu_exec *x);
 void dcache_flush_ctlb(struct cpu_exec *x);
-// Slow memory paths. Return 0, or -1 after recording a #PF in x->c->fault.
+struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host);
+bool dcache_drop(struct cpu_exec *x, const uint8_t *host); // true if it had code
+// tlb.c: slow memory paths. Return 0, or -1 after recording a #PF in x->c->fault.
 // `d` is the executing instruction (for self-modifying-code handling).
-int mem_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
+int tlb_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
 		  enum cpu_access acc, uint64_t *out);
-int mem_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
+int tlb_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
 		   uint64_t v);
 
 uint32_t flags_eval(const struct cpu *c);       // flags.c: lazy bits only

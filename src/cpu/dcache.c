@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The decode cache, the software TLBs and the slow memory paths.
+// The decode cache: decoded blocks per host code page, and the code TLB.
 //
 // Decoded blocks are cached per host code page (struct dpage), found by hashing the
 // host page address. Every VM that maps the same host page (a shared, copy-on-write
 // image page) therefore shares its decoded code. A page that holds decoded code never
 // gets a fast-path write TLB entry, so every guest write to it reaches
-// mem_slow_write(), which drops the page's decoded code (self-modifying code) and
+// tlb_slow_write() (tlb.c), which drops the page's decoded code (self-modifying code) and
 // makes the run loop re-look-up its next block (ATTN_SMC, exec.c).
 // The hash only speeds up lookups: no result depends on host addresses.
+// The data TLB's slow paths are in tlb.c.
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ static size_t hash_of(const struct cpu_exec *x, const uint8_t *host)
 	return (size_t)(h >> 32) & (x->hash_size - 1);
 }
 
-static struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host)
+struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host)
 {
 	for (struct dpage *p = x->hash[hash_of(x, host)]; p; p = p->hnext)
 		if (p->host == host)
@@ -97,7 +98,7 @@ void dcache_flush_ctlb(struct cpu_exec *x)
 
 // Removes the decoded code of `host` (if any). Inside a run the dpage becomes a
 // zombie, freed when cpu_run returns, because the loop may still point into it.
-static bool dcache_drop(struct cpu_exec *x, const uint8_t *host)
+bool dcache_drop(struct cpu_exec *x, const uint8_t *host)
 {
 	struct dpage **pp = &x->hash[hash_of(x, host)];
 	for (; *pp; pp = &(*pp)->hnext) {
@@ -336,117 +337,4 @@ struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
 	x->scratch->cost = d->cost;
 	finish_block(x, x->scratch->insn, 2);
 	return x->scratch;
-}
-
-// --- Data accesses ----------------------------------------------------------------
-
-static void record_pf(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
-{
-	(void)d;
-	struct cpu_fault *f = &x->c->fault;
-	f->vector = CPU_VEC_PF;
-	f->error_code = acc;
-	f->addr = a;
-}
-
-// A write reached a page with decoded code (or one whose mapping changed under the
-// code TLB): make the run loop leave the current block after this instruction.
-static void smc_hit(struct cpu_exec *x, struct dinsn *d)
-{
-	dcache_flush_ctlb(x);
-	x->attn |= ATTN_SMC;
-	x->st.smc_invalidations++;
-	if (d && !x->patched && !(d->flags & DI_TERM) && d->op != OP_BLOCK_END &&
-	    d->op != OP_STEP_END && d->op != OP_SMC_EXIT) {
-		struct dinsn *n = d + 1;
-		x->patched = n;
-		x->patched_orig = *n;
-		n->op = OP_SMC_EXIT;
-		n->h = x->labels ? x->labels[OP_SMC_EXIT] : NULL;
-	}
-}
-
-// Translates the page of a for acc, installing a TLB entry. Returns the host address
-// of a, or NULL with #PF recorded.
-static uint8_t *xlate(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
-{
-	struct cpu_page_info pi;
-	uint32_t page = a & CPU_PAGE_MASK;
-	x->st.tlb_misses++;
-	if (x->mem->map(x->mem->ctx, page, acc, &pi) != 0 || !pi.host) {
-		record_pf(x, d, a, acc);
-		return NULL;
-	}
-	struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
-	e->base = (uintptr_t)pi.host - page;
-	e->rtag = page;
-	e->wtag = TLB_INVALID;
-	if (acc == CPU_ACC_WRITE) {
-		if (dcache_drop(x, pi.host))
-			smc_hit(x, d);
-		// A copy-on-write copy of a page we were executing from.
-		struct ctlb_ent *ce = &x->ctlb[(a >> 12) & (CTLB_N - 1)];
-		if (ce->tag == page && ce->dp->host != pi.host)
-			smc_hit(x, d);
-		e->wtag = page;
-	} else if (pi.writable && !dcache_find(x, pi.host)) {
-		e->wtag = page;
-	}
-	return pi.host + (a & ~CPU_PAGE_MASK);
-}
-
-int mem_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
-		  enum cpu_access acc, uint64_t *out)
-{
-	x->st.slow_accesses++;
-	uint32_t last = a + size - 1;
-	if ((a ^ last) & CPU_PAGE_MASK) { // crosses a page: translate both first
-		uint8_t *p1 = xlate(x, d, a, acc);
-		if (!p1)
-			return -1;
-		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, acc);
-		if (!p2) {
-			x->c->fault.addr = last & CPU_PAGE_MASK;
-			return -1;
-		}
-		unsigned n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
-		uint8_t buf[8];
-		memcpy(buf, p1, n1);
-		memcpy(buf + n1, p2, size - n1);
-		uint64_t v = 0;
-		memcpy(&v, buf, size);
-		*out = v;
-		return 0;
-	}
-	uint8_t *p = xlate(x, d, a, acc);
-	if (!p)
-		return -1;
-	uint64_t v = 0;
-	memcpy(&v, p, size);
-	*out = v;
-	return 0;
-}
-
-int mem_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size, uint64_t v)
-{
-	x->st.slow_accesses++;
-	uint32_t last = a + size - 1;
-	uint8_t *p1 = xlate(x, d, a, CPU_ACC_WRITE);
-	if (!p1)
-		return -1;
-	if ((a ^ last) & CPU_PAGE_MASK) {
-		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, CPU_ACC_WRITE);
-		if (!p2) {
-			x->c->fault.addr = last & CPU_PAGE_MASK;
-			return -1;
-		}
-		unsigned n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
-		uint8_t buf[8];
-		memcpy(buf, &v, size);
-		memcpy(p1, buf, n1);
-		memcpy(p2, buf + n1, size - n1);
-		return 0;
-	}
-	memcpy(p1, &v, size);
-	return 0;
 }

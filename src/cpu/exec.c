@@ -394,7 +394,7 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 			(var) = ld(m_ptr, (sz));                                   \
 		} else {                                                        \
 			uint64_t m_val;                                            \
-			if (mem_slow_read(x, d, m_addr, (sz), CPU_ACC_READ, &m_val))   \
+			if (tlb_slow_read(x, d, m_addr, (sz), CPU_ACC_READ, &m_val))   \
 				goto fault;                                     \
 			(var) = (uint32_t)m_val;                                   \
 		}                                                               \
@@ -405,7 +405,7 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 		uint8_t *m_ptr = tlb_w(x, m_addr, (sz));                               \
 		if (likely(m_ptr != NULL)) {                                       \
 			st(m_ptr, (sz), (val));                                    \
-		} else if (mem_slow_write(x, d, m_addr, (sz), (val))) {             \
+		} else if (tlb_slow_write(x, d, m_addr, (sz), (val))) {             \
 			goto fault;                                             \
 		}                                                               \
 	} while (0)
@@ -418,7 +418,7 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 		(var) = ld(rmw_p, (sz));                                        \
 	} else {                                                                \
 		uint64_t m_val;                                                    \
-		if (mem_slow_read(x, d, rmw_a, (sz), CPU_ACC_WRITE, &m_val))       \
+		if (tlb_slow_read(x, d, rmw_a, (sz), CPU_ACC_WRITE, &m_val))       \
 			goto fault;                                             \
 		(var) = (uint32_t)m_val;                                           \
 	}
@@ -427,7 +427,7 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 		if (likely(rmw_p != NULL))                                      \
 			st(rmw_p, (sz), (val));                                 \
 		else                                                            \
-			(void)mem_slow_write(x, d, rmw_a, (sz), (val));         \
+			(void)tlb_slow_write(x, d, rmw_a, (sz), (val));         \
 	} while (0)
 #define RAISE(vec)                                                              \
 	do {                                                                    \
@@ -947,7 +947,7 @@ dispatch:
 			uint64_t m_probe;
 			uint32_t fin = sp - d->imm;
 			if (!tlb_w(x, fin, 1) &&
-			    mem_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
+			    tlb_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
 				goto fault;
 		}
 		c->r[CPU_EBP] = frame;
@@ -1123,7 +1123,7 @@ dispatch:
 		uint32_t probe_hi;
 		{
 			uint64_t slow_v_;
-			if (mem_slow_read(x, d, a + 4, 4, CPU_ACC_WRITE, &slow_v_))
+			if (tlb_slow_read(x, d, a + 4, 4, CPU_ACC_WRITE, &slow_v_))
 				goto fault;
 			probe_hi = (uint32_t)slow_v_;
 		}
