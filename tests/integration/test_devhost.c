@@ -2,8 +2,12 @@
 // The devices wired into the kernel (src/vmm/devhost.c): a hand-written guest pair
 // (guests/nicpair.s) exchanges a frame through PIOs, the switch and the receive
 // interrupt; the same guest without devices sees unknown ports; the first replayed
-// frame becomes a KEV_DEVICE event at the right cycle; chatty PIO costs.
+// frame becomes a KEV_DEVICE event at the right cycle; chatty PIO costs; a guest
+// writes and reads a disk block (guests/diskrw.s): the data reaches the host file, the
+// completion interrupt wakes it; a read-only disk shared by two VMs refuses writes.
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +19,7 @@
 #include "vmm/kernel.h"
 #include "vmrun.h"
 
+#include "diskrw.h"
 #include "nicpair.h"
 
 static void run_pair(struct vmrun *r, bool devices)
@@ -148,6 +153,95 @@ static void test_chatty_costs(void **state)
 	vmrun_free(&r);
 }
 
+static void run_disk(struct vmrun *r, uint32_t nvms, const char *path, bool ro)
+{
+	struct kernel_config cfg = vmrun_config(nvms);
+	cfg.max_time_cycles = 1700000000ull; // 1 s
+	vmrun_new(r, diskrw_code, sizeof diskrw_code, 0, &cfg);
+	struct devset_config c;
+	devset_config_default(&c);
+	c.ndisks = 1;
+	c.disks[0] = (struct devset_disk_spec){ .path = path, .size_bytes = 65536,
+						.readonly = ro, .first_vm = 0,
+						.last_vm = nvms - 1 };
+	char err[256];
+	assert_int_equal(devhost_attach(r->k, &c, err, sizeof err), 0);
+	r->end = kernel_run(r->k);
+	assert_int_equal(devhost_detach(r->k, err, sizeof err), 0);
+}
+
+// The dword at byte offset off of the file (0xdeadbeef when it cannot be read).
+static uint32_t file_word(const char *path, long off)
+{
+	uint32_t w = 0xdeadbeefu;
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		if (fseek(f, off, SEEK_SET) != 0 || fread(&w, 4, 1, f) != 1)
+			w = 0xdeadbeefu;
+		fclose(f);
+	}
+	return w;
+}
+
+static void test_disk_write_read(void **state)
+{
+	(void)state;
+	const char *path = "devhost-disk-rw.img";
+	remove(path);
+	struct vmrun r;
+	run_disk(&r, 1, path, false);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	assert_int_equal(vmrun_res(&r, 0, 0), 16);          // 64 KiB
+	assert_int_equal(vmrun_res(&r, 0, 1), 0);           // read-write
+	assert_int_equal(vmrun_res(&r, 0, 2), 1);           // write id
+	assert_int_equal(vmrun_res(&r, 0, 3), 2);           // read id
+	assert_int_equal(vmrun_res(&r, 0, 4), 1);           // completions in order, ok
+	assert_int_equal(vmrun_res(&r, 0, 5), 0);
+	assert_int_equal(vmrun_res(&r, 0, 6), 2);
+	assert_int_equal(vmrun_res(&r, 0, 7), 0);
+	assert_int_equal(vmrun_res(&r, 0, 8), 0x5a000000u);  // read back after the write
+	assert_int_equal(vmrun_res(&r, 0, 9), 0xfffffffeu);  // block 16: past the end
+	assert_int_equal(vmrun_res(&r, 0, 10), 0xfffffffcu); // no disk 1
+	assert_int_equal(vmrun_res(&r, 0, 12), 1);           // whole block equal
+	assert_true(r.k->stats.irqs_raised >= 1);            // line 2 woke it
+	assert_true(r.k->stats.irq_wakes >= 1);
+	vmrun_free(&r);
+	// The write reached the host file (and stays there: the devices are closed).
+	assert_int_equal(file_word(path, 3 * 4096), 0x5a000000u);
+	assert_int_equal(file_word(path, 3 * 4096 + 4092), 0x5a0003ffu);
+	assert_int_equal(file_word(path, 2 * 4096), 0);
+	remove(path);
+}
+
+static void test_disk_readonly_shared(void **state)
+{
+	(void)state;
+	const char *path = "devhost-disk-ro.img";
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	static uint8_t img[65536];
+	uint32_t w = 0x12345678u;
+	memcpy(img + 3 * 4096, &w, 4);
+	assert_int_equal(fwrite(img, 1, sizeof img, f), sizeof img);
+	fclose(f);
+	struct vmrun r;
+	run_disk(&r, 2, path, true);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	for (uint32_t vm = 0; vm < 2; vm++) {
+		assert_int_equal(vmrun_res(&r, vm, 0), 16);
+		assert_int_equal(vmrun_res(&r, vm, 1), 1);           // read-only
+		assert_int_equal(vmrun_res(&r, vm, 2), 0xfffffffdu); // the write refused
+		assert_int_equal(vmrun_res(&r, vm, 3), 1);           // read id
+		assert_int_equal(vmrun_res(&r, vm, 4), 1);
+		assert_int_equal(vmrun_res(&r, vm, 5), 0);
+		assert_int_equal(vmrun_res(&r, vm, 8), 0x12345678u); // the shared image's data
+		assert_int_equal(vmrun_res(&r, vm, 12), 0);          // not the guest's pattern
+	}
+	vmrun_free(&r);
+	assert_int_equal(file_word(path, 3 * 4096), 0x12345678u);
+	remove(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +249,8 @@ int main(void)
 		cmocka_unit_test(test_no_devices),
 		cmocka_unit_test(test_replay_schedules_device_event),
 		cmocka_unit_test(test_chatty_costs),
+		cmocka_unit_test(test_disk_write_read),
+		cmocka_unit_test(test_disk_readonly_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
