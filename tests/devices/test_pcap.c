@@ -33,10 +33,12 @@ static const struct trace traces[] = {
 	{ "ntp-control.pcap", 21, 0 }, { "vrrp.pcap", 165, 0 },
 };
 
+// dir/name in a static buffer; a path that does not fit fails the test.
 static char *path_of(const char *dir, const char *name)
 {
 	static char buf[4096];
-	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	int n = snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
 	return buf;
 }
 
