@@ -71,6 +71,10 @@ struct denali_vregs {
 // registers; IN returns a result in EAX. One PIO per operation.
 #define DENALI_PORT_DEBUGCON 0x00e9   // OUT: write AL to the console (Bochs convention)
 #define DENALI_PORT_CONSOLE_WRITE 0x0100 // ESI = buffer, ECX = length; EAX <- bytes or -1
+// Console input (docs/isa.md 9.4), when the run was given some (--console-in): EDI =
+// buffer, ECX = capacity; EAX <- bytes read (at most 4096), 0 = none left, or -1 when the
+// buffer is not all in guest memory. DENALI_IRQ_CONSOLE is raised once input is there.
+#define DENALI_PORT_CONSOLE_READ 0x0101
 #define DENALI_PORT_TIMER 0x0130      // IN/OUT: timer deadline ECX:EAX ns (0 = cancel)
 
 // The NIC (docs/isa.md 9, docs/devices.md). IN or OUT; results in EAX. 0x113-0x11f are

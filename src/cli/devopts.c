@@ -40,7 +40,11 @@ void devopts_usage(FILE *f)
 		"  --disk PATH[:SIZE][:ro][:vms=FIRST[-LAST]]\n"
 		"                   a virtual disk in a host file (created with SIZE when\n"
 		"                   missing); read-write disks belong to one VM (default 0),\n"
-		"                   read-only ones to many (default all); repeatable, 16 max\n");
+		"                   read-only ones to many (default all); repeatable, 16 max\n"
+		"  --console-in FILE  console input: the file's bytes, readable by every VM\n"
+		"                   from time 0 (CONSOLE_READ, port 0x101; docs/isa.md 9.4)\n"
+		"  --console-input STRING  console input given as a string\n"
+		"  --console-in-vm ID  give the console input only to VM ID\n");
 }
 
 static int bad(const char *flag, const char *val, const char *why)
@@ -131,7 +135,8 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 	static const char *const valued[] = { "--nic", "--nic-rxq", "--pcap-in",
 					      "--pcap-start", "--pcap-speed", "--pcap-loops",
 					      "--pcap-rewrite", "--pcap-out", "--pcap-vm",
-					      "--disk" };
+					      "--disk", "--console-in", "--console-input",
+					      "--console-in-vm" };
 	const char *a = argv[*i];
 	if (!strcmp(a, "--no-ipv4")) {
 		d->any = true;
@@ -196,6 +201,21 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 			return bad(flag, val, why);
 		c->pcap_vm = (int64_t)v;
 		d->pcap_vm_set = true;
+	} else if (!strcmp(flag, "--console-in") || !strcmp(flag, "--console-input")) {
+		if (c->console_in || c->console_text)
+			return bad(flag, val, "console input given twice");
+		if (!strcmp(flag, "--console-input")) {
+			c->console_text = val;
+		} else {
+			if (!*val)
+				return bad(flag, "''", "empty file name");
+			c->console_in = val;
+		}
+	} else if (!strcmp(flag, "--console-in-vm")) {
+		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
+			return bad(flag, val, why);
+		c->console_vm = (int64_t)v;
+		d->console_vm_set = true;
 	} else { // --disk
 		if (c->ndisks == DEVSET_MAX_DISKS)
 			return bad(flag, val, "at most 16 disks");
@@ -220,6 +240,11 @@ int devopts_attach(struct kernel *k, const struct devopts *d)
 	if (d->pcap_vm_set && !d->c.pcap_out) {
 		fprintf(stderr, "denali run: --pcap-vm %lld: needs --pcap-out FILE\n",
 			(long long)d->c.pcap_vm);
+		return 2;
+	}
+	if (d->console_vm_set && !d->c.console_in && !d->c.console_text) {
+		fprintf(stderr, "denali run: --console-in-vm %lld: needs --console-in FILE or "
+			"--console-input STRING\n", (long long)d->c.console_vm);
 		return 2;
 	}
 	struct devset_config c = d->c;

@@ -15,6 +15,8 @@
 //   --pcap-out FILE            capture every frame crossing the switch (ns pcap)
 //   --pcap-vm ID               capture only the frames from or to VM ID
 //   --disk PATH[:SIZE][:ro][:vms=FIRST[-LAST]]  a virtual disk (repeatable, up to 16)
+//   --console-in FILE / --console-input STRING  console input (CONSOLE_READ)
+//   --console-in-vm ID         console input for VM ID only (default every VM)
 #ifndef DENALI_CLI_DEVOPTS_H
 #define DENALI_CLI_DEVOPTS_H
 
@@ -31,6 +33,7 @@ struct kernel;
 struct devopts {
 	bool any;                  // some device flag was given
 	bool pcap_vm_set;
+	bool console_vm_set;
 	struct devset_config c;
 };
 

@@ -32,6 +32,7 @@ struct devset {
 	struct pcap_out *out;
 	struct disk *disks[DEVSET_MAX_DISKS];
 	uint64_t replay_frames;
+	struct console_in con;
 };
 
 void devset_config_default(struct devset_config *c)
@@ -41,6 +42,7 @@ void devset_config_default(struct devset_config *c)
 	disk_model_default(&c->disk_model);
 	c->ipv4 = true;
 	c->pcap_vm = -1;
+	c->console_vm = -1;
 }
 
 // --- callbacks --------------------------------------------------------------------
@@ -170,6 +172,11 @@ int devset_new(struct devset **out, const struct devset_config *c,
 			if (disk_attach(&d->vms[v].dv, d->disks[i], err, errlen) != 0)
 				goto fail;
 	}
+	if (console_in_open(&d->con, c->console_in, c->console_text, c->console_vm, c->nvms,
+			    err, errlen) != 0)
+		goto fail;
+	if (d->con.len)
+		d->h.schedule(d->h.ctx, 0); // devset_run raises DENALI_IRQ_CONSOLE at time 0
 	if (c->pcap_in) {
 		struct pcap_in_config pc = {
 			.path = c->pcap_in, .start_ns = c->pcap_start_ns,
@@ -213,6 +220,7 @@ int devset_free(struct devset *d, char *err, size_t errlen)
 		if (d->disks[i] && disk_close(d->disks[i], err, errlen) != 0)
 			rc = -1;
 	pcap_in_close(d->in);
+	console_in_close(&d->con);
 	free(d->next);
 	if (d->vms)
 		for (uint32_t i = 0; i < d->cfg.nvms; i++)
@@ -237,6 +245,9 @@ void devset_run(struct devset *d, uint64_t now)
 	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
 		if (d->disks[i])
 			disk_run(d->disks[i], now, disk_done, d);
+	for (uint32_t i = 0; d->con.len && i < d->cfg.nvms; i++)
+		if (!d->vms[i].ended && console_in_take_signal(&d->con, i))
+			d->h.raise_irq(d->h.ctx, i, DENALI_IRQ_CONSOLE);
 }
 
 uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t regs[8],
@@ -276,6 +287,10 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	case DISK_PORT_INFO:
 		regs[DEVSET_EAX] = disk_pio_info(&v->dv, regs[DEVSET_ECX], &regs[DEVSET_ECX]);
 		break;
+	case DENALI_PORT_CONSOLE_READ:
+		regs[DEVSET_EAX] = console_in_read(&d->con, vm_id, regs[DEVSET_EDI],
+						   regs[DEVSET_ECX], io_copyout, v);
+		return 1;
 	default:
 		return 0;
 	}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/console_in.h"
 #include "devices/disk.h"
 #include "devices/nic.h"
 #include "devices/switch.h"
@@ -57,8 +58,12 @@ struct devset_config {
 	struct devset_disk_spec disks[DEVSET_MAX_DISKS];
 	uint32_t ndisks;
 	struct disk_model disk_model;
+	// Console input (console_in.h): the file console_in, else the string console_text
+	// (both NULL: none), for VM console_vm (-1: every VM).
+	const char *console_in, *console_text;
+	int64_t console_vm;
 };
-// Defaults: no replay, capture or disks, default switch and disk model, IPv4 on.
+// Defaults: no replay, capture, disks or console input, default switch and disk model, IPv4 on.
 void devset_config_default(struct devset_config *c);
 
 struct devset_stats {
@@ -82,6 +87,7 @@ int devset_free(struct devset *d, char *err, size_t errlen);
 // Handles a PIO on `port` for VM vm_id at now_ns. Returns the PIO-equivalents to charge
 // (1, or 12/10 for a chatty send/receive), or 0 when the port is not an assigned device
 // port (the kernel treats it as unknown). Updates regs (EAX, and ECX for DISK_DONE/INFO).
+// Also handles DENALI_PORT_CONSOLE_READ (console input).
 uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t regs[8],
 		    uint64_t now_ns);
 // Does all device work due by now_ns (replayed frames, the switch, disk completions).

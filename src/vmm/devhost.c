@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "denali/abi.h"
 #include "vmm/kernel.h"
 
 struct devhost {
@@ -109,7 +110,8 @@ uint64_t devhost_pio(struct kernel *k, struct vm *vm)
 {
 	struct devhost *h = k->dev;
 	uint16_t port = vm->cpu.pio.port;
-	if (!h || port < DEVHOST_PORT_FIRST || port > DEVHOST_PORT_LAST)
+	if (!h || ((port < DEVHOST_PORT_FIRST || port > DEVHOST_PORT_LAST) &&
+		   port != DENALI_PORT_CONSOLE_READ))
 		return 0;
 	uint32_t regs[8];
 	memcpy(regs, vm->cpu.r, sizeof regs); // the same x86 order (DEVSET_EAX..DEVSET_EDI)

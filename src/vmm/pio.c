@@ -6,6 +6,8 @@
 //        outside guest memory (then nothing is written). At most
 //        KERNEL_CONSOLE_WRITE_MAX bytes per request (a short write). The whole of EAX is
 //        set, whatever the access size.
+//   IN/OUT 0x101 (DENALI_PORT_CONSOLE_READ) console input (devhost.c, console_in.c),
+//        when the run has some; otherwise an unknown port.
 //   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer, deadline ECX:EAX (timer.c).
 //   IN/OUT 0x110-0x12f                   the NIC and disks (devhost.c), when attached;
 //        a chatty NIC operation costs several PIOs (docs/devices.md).

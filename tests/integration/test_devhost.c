@@ -4,7 +4,8 @@
 // interrupt; the same guest without devices sees unknown ports; the first replayed
 // frame becomes a KEV_DEVICE event at the right cycle; chatty PIO costs; a guest
 // writes and reads a disk block (guests/diskrw.s): the data reaches the host file, the
-// completion interrupt wakes it; a read-only disk shared by two VMs refuses writes.
+// completion interrupt wakes it; a read-only disk shared by two VMs refuses writes;
+// console input (guests/conread.s): for one VM or all, the interrupt, bad input.
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -19,6 +21,7 @@
 #include "vmm/kernel.h"
 #include "vmrun.h"
 
+#include "conread.h"
 #include "diskrw.h"
 #include "nicpair.h"
 
@@ -242,6 +245,102 @@ static void test_disk_readonly_shared(void **state)
 	remove(path);
 }
 
+static void run_conread(struct vmrun *r, const char *path, const char *text, int64_t vm)
+{
+	struct kernel_config cfg = vmrun_config(2);
+	cfg.max_time_cycles = 1700000000ull; // 1 s
+	vmrun_new(r, conread_code, sizeof conread_code, 0, &cfg);
+	struct devset_config c;
+	devset_config_default(&c);
+	c.console_in = path;
+	c.console_text = text;
+	c.console_vm = vm;
+	char err[256];
+	assert_int_equal(devhost_attach(r->k, &c, err, sizeof err), 0);
+	r->end = kernel_run(r->k);
+	assert_int_equal(r->end, KERNEL_END_ALL_DONE);
+	assert_int_equal(devhost_detach(r->k, err, sizeof err), 0);
+}
+
+// VM id read `text` in 5-byte reads, was woken by the console interrupt, and a read
+// into unmapped memory failed without consuming anything.
+static void check_read(const struct vmrun *r, uint32_t id, const char *text)
+{
+	uint32_t n = (uint32_t)strlen(text);
+	assert_int_equal(vmrun_res(r, id, 0), n);
+	assert_int_equal(vmrun_res(r, id, 1), (n + 4) / 5);
+	assert_int_equal(vmrun_res(r, id, 2), 1u << DENALI_IRQ_CONSOLE);
+	assert_int_equal(vmrun_res(r, id, 3), 0xffffffffu);
+	char got[64] = { 0 };
+	for (uint32_t i = 0; i < 16; i++) {
+		uint32_t w = vmrun_res(r, id, 4 + i);
+		memcpy(got + 4 * i, &w, 4);
+	}
+	assert_string_equal(got, text);
+}
+
+static void test_console_input_one_vm(void **state)
+{
+	(void)state;
+	struct vmrun r;
+	run_conread(&r, NULL, "hello, console\n", 1);
+	check_read(&r, 1, "hello, console\n");
+	// VM 0 has no input: no interrupt, every read returns 0 (even into bad memory).
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(vmrun_res(&r, 0, i), 0);
+	assert_int_equal(r.k->vms[0].pios_unknown, 0);
+	vmrun_free(&r);
+}
+
+static void test_console_input_file_every_vm(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/denali-conin-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	const char *text = "line one\nline two, a little longer\n";
+	fputs(text, f);
+	fclose(f);
+	struct vmrun r;
+	run_conread(&r, path, NULL, -1);
+	check_read(&r, 0, text);
+	check_read(&r, 1, text);
+	vmrun_free(&r);
+	unlink(path);
+	// Without devices the port is unknown: the bad read and the first read return 0.
+	struct kernel_config cfg = vmrun_config(1);
+	cfg.max_time_cycles = 1700000000ull;
+	vmrun(&r, conread_code, sizeof conread_code, 0, &cfg);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	assert_int_equal(vmrun_res(&r, 0, 0), 0);
+	assert_int_equal(vmrun_res(&r, 0, 3), 0);
+	assert_int_equal(r.k->vms[0].pios_unknown, 2);
+	vmrun_free(&r);
+}
+
+static void test_console_input_bad(void **state)
+{
+	(void)state;
+	struct vmrun r;
+	struct kernel_config cfg = vmrun_config(2);
+	vmrun_new(&r, conread_code, sizeof conread_code, 0, &cfg);
+	struct devset_config c;
+	devset_config_default(&c);
+	char err[256];
+	c.console_in = "/nonexistent/denali-console-input";
+	assert_int_equal(devhost_attach(r.k, &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "/nonexistent/denali-console-input"));
+	assert_null(r.k->dev);
+	c.console_in = NULL;
+	c.console_text = "x";
+	c.console_vm = 2;
+	assert_int_equal(devhost_attach(r.k, &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "--console-in-vm 2"));
+	assert_null(r.k->dev);
+	vmrun_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +350,9 @@ int main(void)
 		cmocka_unit_test(test_chatty_costs),
 		cmocka_unit_test(test_disk_write_read),
 		cmocka_unit_test(test_disk_readonly_shared),
+		cmocka_unit_test(test_console_input_one_vm),
+		cmocka_unit_test(test_console_input_file_every_vm),
+		cmocka_unit_test(test_console_input_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
