@@ -44,7 +44,9 @@ void devopts_usage(FILE *f)
 		"  --console-in FILE  console input: the file's bytes, readable by every VM\n"
 		"                   from time 0 (CONSOLE_READ, port 0x101; docs/isa.md 9.4)\n"
 		"  --console-input STRING  console input given as a string\n"
-		"  --console-in-vm ID  give the console input only to VM ID\n");
+		"  --console-in-vm ID  give the console input only to VM ID\n"
+		"  --tap NAME       live mode: bridge the switch to the Linux TAP device NAME\n"
+		"                   and pace simulated time to wall time (NONDETERMINISTIC)\n");
 }
 
 static int bad(const char *flag, const char *val, const char *why)
@@ -136,7 +138,7 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 					      "--pcap-start", "--pcap-speed", "--pcap-loops",
 					      "--pcap-rewrite", "--pcap-out", "--pcap-vm",
 					      "--disk", "--console-in", "--console-input",
-					      "--console-in-vm" };
+					      "--console-in-vm", "--tap" };
 	const char *a = argv[*i];
 	if (!strcmp(a, "--no-ipv4")) {
 		d->any = true;
@@ -211,6 +213,10 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 				return bad(flag, "''", "empty file name");
 			c->console_in = val;
 		}
+	} else if (!strcmp(flag, "--tap")) {
+		if (!*val)
+			return bad(flag, "''", "empty device name");
+		c->tap = val;
 	} else if (!strcmp(flag, "--console-in-vm")) {
 		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
 			return bad(flag, val, why);
@@ -303,6 +309,14 @@ void devopts_summary(const struct kernel *k)
 		       "%s captured\n", args_fmt_count(st.replay_frames, a, sizeof a),
 		       args_fmt_count(st.replay_drop, b, sizeof b),
 		       args_fmt_count(st.captured, c, sizeof c));
+	if (st.live) {
+		printf("  tap                 %s frames in, %s out, %s refused by the host\n",
+		       args_fmt_count(st.tap_rx, a, sizeof a),
+		       args_fmt_count(st.tap_tx, b, sizeof b),
+		       args_fmt_count(st.tap_tx_err, c, sizeof c));
+		printf("  mode                NONDETERMINISTIC (live --tap, paced to wall time): "
+		       "the digest is not reproducible\n");
+	}
 	if (st.disk_reads || st.disk_writes || st.disk_errors)
 		printf("  disks               %s reads, %s writes, %s I/O errors\n",
 		       args_fmt_count(st.disk_reads, a, sizeof a),
@@ -338,5 +352,13 @@ void devopts_json(const struct kernel *k, json_object *j)
 	add(d, "disk_reads", st.disk_reads);
 	add(d, "disk_writes", st.disk_writes);
 	add(d, "disk_errors", st.disk_errors);
+	if (st.live) {
+		add(d, "tap_in", st.tap_rx);
+		add(d, "tap_out", st.tap_tx);
+		add(d, "tap_refused", st.tap_tx_err);
+		json_object_object_add(j, "nondeterministic", json_object_new_boolean(1));
+		json_object_object_add(j, "digest_note", json_object_new_string(
+			"live --tap run paced to wall time: the digest is not reproducible"));
+	}
 	json_object_object_add(j, "devices", d);
 }

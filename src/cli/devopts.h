@@ -17,6 +17,7 @@
 //   --disk PATH[:SIZE][:ro][:vms=FIRST[-LAST]]  a virtual disk (repeatable, up to 16)
 //   --console-in FILE / --console-input STRING  console input (CONSOLE_READ)
 //   --console-in-vm ID         console input for VM ID only (default every VM)
+//   --tap NAME                 live mode: bridge to a TAP device, paced to wall time
 #ifndef DENALI_CLI_DEVOPTS_H
 #define DENALI_CLI_DEVOPTS_H
 

@@ -7,6 +7,7 @@
 
 #include "denali/abi.h"
 #include "devices/devset.h"
+#include "devices/live.h"
 #include "devices/pcap_in.h"
 #include "devices/pcap_out.h"
 
@@ -33,6 +34,10 @@ struct devset {
 	struct disk *disks[DEVSET_MAX_DISKS];
 	uint64_t replay_frames;
 	struct console_in con;
+	struct live *live;             // --tap, else NULL
+	uint32_t tap_port;
+	uint64_t live_next;           // the next pacing tick already scheduled
+	uint64_t live_now;            // the time live_run was called with
 };
 
 void devset_config_default(struct devset_config *c)
@@ -77,6 +82,18 @@ static bool nic_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
 static bool replay_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
 {
 	return true; // the outside world takes every frame
+}
+
+static bool tap_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
+{
+	struct devset *d = ctx;
+	return live_send(d->live, f, len);
+}
+
+static void tap_in(void *ctx, const uint8_t *f, uint32_t len)
+{
+	struct devset *d = ctx;
+	(void)switch_send(d->sw, d->tap_port, f, len, d->live_now); // drops are counted
 }
 
 static void monitor(void *ctx, const uint8_t *f, uint32_t len, uint64_t t, uint32_t in,
@@ -177,6 +194,14 @@ int devset_new(struct devset **out, const struct devset_config *c,
 		goto fail;
 	if (d->con.len)
 		d->h.schedule(d->h.ctx, 0); // devset_run raises DENALI_IRQ_CONSOLE at time 0
+	if (c->tap) {
+		if (live_open(&d->live, c->tap, err, errlen) != 0)
+			goto fail;
+		d->tap_port = switch_add_port(d->sw, tap_deliver, d, true);
+		if (d->tap_port == SWITCH_NO_PORT)
+			goto oom;
+		d->h.schedule(d->h.ctx, 0); // the first pacing tick
+	}
 	if (c->pcap_in) {
 		struct pcap_in_config pc = {
 			.path = c->pcap_in, .start_ns = c->pcap_start_ns,
@@ -221,6 +246,7 @@ int devset_free(struct devset *d, char *err, size_t errlen)
 			rc = -1;
 	pcap_in_close(d->in);
 	console_in_close(&d->con);
+	live_close(d->live);
 	free(d->next);
 	if (d->vms)
 		for (uint32_t i = 0; i < d->cfg.nvms; i++)
@@ -240,6 +266,14 @@ void devset_run(struct devset *d, uint64_t now)
 				  d->next->t_ns); // a full queue is counted by the switch
 		d->replay_frames++;
 		(void)replay_fetch(d); // a damaged record ends the replay (devset_free reports)
+	}
+	if (d->live) { // frames from the TAP enter at now (tap_in)
+		d->live_now = now;
+		live_run(d->live, now, tap_in, d);
+		if (d->live_next <= now) {
+			d->live_next = now + LIVE_TICK_NS;
+			d->h.schedule(d->h.ctx, d->live_next);
+		}
 	}
 	switch_run(d->sw, now);
 	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
@@ -346,6 +380,9 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 	for (uint32_t p = 0; p <= d->replay_port; p++)
 		st->sw_drop_queue += switch_port_stats(d->sw, p)->tx_drop_full;
 	st->captured = d->out ? pcap_out_frames(d->out) : 0;
+	st->live = d->live != NULL;
+	if (d->live)
+		live_counts(d->live, &st->tap_rx, &st->tap_tx, &st->tap_tx_err);
 	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
 		if (d->disks[i]) {
 			st->disk_reads += d->disks[i]->st.reads;

@@ -62,6 +62,9 @@ struct devset_config {
 	// (both NULL: none), for VM console_vm (-1: every VM).
 	const char *console_in, *console_text;
 	int64_t console_vm;
+	// Live mode (live.h): bridge the switch to this TAP device and pace simulated time
+	// to wall time. NULL: none (the run stays deterministic).
+	const char *tap;
 };
 // Defaults: no replay, capture, disks or console input, default switch and disk model, IPv4 on.
 void devset_config_default(struct devset_config *c);
@@ -72,6 +75,8 @@ struct devset_stats {
 	uint64_t sw_forwarded, sw_flooded, sw_drop_unknown, sw_drop_down, sw_drop_queue;
 	uint64_t captured;
 	uint64_t disk_reads, disk_writes, disk_errors;
+	bool live;                               // --tap: the run is nondeterministic
+	uint64_t tap_rx, tap_tx, tap_tx_err;    // live mode: frames from and to the TAP
 };
 
 struct devset;
