@@ -208,8 +208,14 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 	struct dpage *dp = dcache_find(x, pi.host);
 	if (!dp) {
 		dp = calloc(1, sizeof *dp);
-		if (!dp)
-			return NULL; // out of host memory: reported to the guest as #PF
+		if (!dp) { // out of host memory: reported to the guest as #PF
+			struct cpu_fault *f = &x->c->fault;
+			f->vector = CPU_VEC_PF;
+			f->error_code = CPU_ACC_EXEC;
+			f->addr = eip;
+			f->eip = eip;
+			return NULL;
+		}
 		dp->host = pi.host;
 		size_t h = hash_of(x, pi.host);
 		dp->hnext = x->hash[h];
