@@ -65,8 +65,13 @@ static pcap_t *open_path(const char *path, char *err, size_t errlen)
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path,
 				PCAP_TSTAMP_PRECISION_NANO, pe);
-	if (!pc)
-		snprintf(err, errlen, "%s: %s", path, pe);
+	if (!pc) {
+		// libpcap names the file itself in some messages ("x: No such file").
+		if (strncmp(pe, path, strlen(path)) == 0)
+			snprintf(err, errlen, "%s", pe);
+		else
+			snprintf(err, errlen, "%s: %s", path, pe);
+	}
 	return pc;
 }
 

@@ -33,7 +33,12 @@ int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t err
 	}
 	p->d = pcap_dump_open(p->dead, path);
 	if (!p->d) {
-		snprintf(err, errlen, "%s: %s", path, pcap_geterr(p->dead));
+		const char *pe = pcap_geterr(p->dead);
+		// libpcap names the file itself in some messages ("x: No such file").
+		if (strncmp(pe, path, strlen(path)) == 0)
+			snprintf(err, errlen, "%s", pe);
+		else
+			snprintf(err, errlen, "%s: %s", path, pe);
 		goto fail;
 	}
 	*out = p;
