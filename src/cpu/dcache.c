@@ -191,6 +191,17 @@ const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x)
 
 // --- Code pages -------------------------------------------------------------------
 
+// Records a #PF on instruction fetch at addr (of the instruction at eip); returns NULL.
+static void *fetch_fault(struct cpu_exec *x, uint32_t addr, uint32_t eip)
+{
+	struct cpu_fault *f = &x->c->fault;
+	f->vector = CPU_VEC_PF;
+	f->error_code = CPU_ACC_EXEC;
+	f->addr = addr;
+	f->eip = eip;
+	return NULL;
+}
+
 // Translates the code page of eip, fills the code TLB entry and returns its dpage
 // (created on first use). Returns NULL (with #PF recorded) if eip is not mapped.
 struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent *ce)
@@ -198,23 +209,13 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 	struct cpu_page_info pi;
 	uint32_t page = eip & CPU_PAGE_MASK;
 	if (x->mem->map(x->mem->ctx, page, CPU_ACC_EXEC, &pi) != 0 || !pi.host) {
-		struct cpu_fault *f = &x->c->fault;
-		f->vector = CPU_VEC_PF;
-		f->error_code = CPU_ACC_EXEC;
-		f->addr = eip;
-		f->eip = eip;
-		return NULL;
+		return fetch_fault(x, eip, eip);
 	}
 	struct dpage *dp = dcache_find(x, pi.host);
 	if (!dp) {
 		dp = calloc(1, sizeof *dp);
 		if (!dp) { // out of host memory: reported to the guest as #PF
-			struct cpu_fault *f = &x->c->fault;
-			f->vector = CPU_VEC_PF;
-			f->error_code = CPU_ACC_EXEC;
-			f->addr = eip;
-			f->eip = eip;
-			return NULL;
+			return fetch_fault(x, eip, eip);
 		}
 		dp->host = pi.host;
 		size_t h = hash_of(x, pi.host);
@@ -305,12 +306,7 @@ struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
 		struct cpu_page_info pi;
 		if (x->mem->map(x->mem->ctx, a & CPU_PAGE_MASK, CPU_ACC_EXEC, &pi) != 0 ||
 		    !pi.host) {
-			struct cpu_fault *f = &x->c->fault;
-			f->vector = CPU_VEC_PF;
-			f->error_code = CPU_ACC_EXEC;
-			f->addr = a;
-			f->eip = eip;
-			return NULL;
+			return fetch_fault(x, a, eip);
 		}
 		size_t chunk = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
 		if (chunk > 15 - have)
