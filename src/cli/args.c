@@ -184,3 +184,9 @@ const char *args_fmt_count(uint64_t n, char *buf, size_t len)
 	buf[o < len ? o : len - 1] = '\0';
 	return buf;
 }
+
+int args_bad(const char *flag, const char *val, const char *why)
+{
+	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
+	return 2;
+}

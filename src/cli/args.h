@@ -20,6 +20,10 @@ int args_size(const char *s, uint64_t align, uint64_t min, uint64_t max, uint64_
 int args_time(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns, char *why,
 	      size_t whylen);
 // Writes a duration in the most readable unit ("12.345 ms").
+// Prints "denali run: FLAG VAL: WHY" to stderr (the one-line bad-input error) and
+// returns 2, the exit status for bad input.
+int args_bad(const char *flag, const char *val, const char *why);
+
 const char *args_fmt_ns(uint64_t ns, char *buf, size_t len);
 // Writes n with thousands separators ("12,345,678").
 const char *args_fmt_count(uint64_t n, char *buf, size_t len);

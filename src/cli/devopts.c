@@ -49,11 +49,6 @@ void devopts_usage(FILE *f)
 		"                   and pace simulated time to wall time (NONDETERMINISTIC)\n");
 }
 
-static int bad(const char *flag, const char *val, const char *why)
-{
-	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
-	return 2;
-}
 
 // "X", "X.Y" with up to 3 decimals, in thousandths, 1..1e9. Returns 0 or -1.
 static int parse_speed(const char *s, uint32_t *milli)
@@ -172,66 +167,66 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 		else if (!strcmp(val, "simple"))
 			c->nic_chatty = false;
 		else
-			return bad(flag, val, "unknown NIC model (chatty or simple)");
+			return args_bad(flag, val, "unknown NIC model (chatty or simple)");
 	} else if (!strcmp(flag, "--nic-rxq")) {
 		if (args_count(val, 1, 65536, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->nic_rxq = (uint32_t)v;
 	} else if (!strcmp(flag, "--pcap-in") || !strcmp(flag, "--pcap-out")) {
 		if (!*val)
-			return bad(flag, "''", "empty file name");
+			return args_bad(flag, "''", "empty file name");
 		*(!strcmp(flag, "--pcap-in") ? &c->pcap_in : &c->pcap_out) = val;
 	} else if (!strcmp(flag, "--pcap-start")) {
 		if (args_time(val, 0, 1ull << 60, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->pcap_start_ns = v;
 	} else if (!strcmp(flag, "--pcap-speed")) {
 		if (parse_speed(val, &c->pcap_speed_milli) != 0)
-			return bad(flag, val, "expected a multiplier from 0.001 to 1000000 "
+			return args_bad(flag, val, "expected a multiplier from 0.001 to 1000000 "
 				   "with at most 3 decimals, e.g. 2 or 0.5");
 	} else if (!strcmp(flag, "--pcap-loops")) {
 		if (args_count(val, 1, 1000000, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->pcap_loops = (uint32_t)v;
 	} else if (!strcmp(flag, "--pcap-rewrite")) {
 		if (args_count(val, 0, UINT64_MAX, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->pcap_rewrite = true;
 		c->pcap_seed = v;
 	} else if (!strcmp(flag, "--pcap-vm")) {
 		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->pcap_vm = (int64_t)v;
 		d->pcap_vm_set = true;
 	} else if (!strcmp(flag, "--console-in") || !strcmp(flag, "--console-input")) {
 		if (c->console_in || c->console_text)
-			return bad(flag, val, "console input given twice");
+			return args_bad(flag, val, "console input given twice");
 		if (!strcmp(flag, "--console-input")) {
 			c->console_text = val;
 		} else {
 			if (!*val)
-				return bad(flag, "''", "empty file name");
+				return args_bad(flag, "''", "empty file name");
 			c->console_in = val;
 		}
 	} else if (!strcmp(flag, "--tap")) {
 		if (!*val)
-			return bad(flag, "''", "empty device name");
+			return args_bad(flag, "''", "empty device name");
 		c->tap = val;
 	} else if (!strcmp(flag, "--console-in-vm")) {
 		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		c->console_vm = (int64_t)v;
 		d->console_vm_set = true;
 	} else { // --disk
 		if (c->ndisks == DEVSET_MAX_DISKS)
-			return bad(flag, val, "at most 16 disks");
+			return args_bad(flag, val, "at most 16 disks");
 		struct devset_disk_spec *s = &c->disks[c->ndisks];
 		bool vms_set;
 		char shown[256]; // val as given: parse_disk cuts it at the colons
 		snprintf(shown, sizeof shown, "%s", val);
 		// val points into argv[*i], which is writable: the path stays there.
 		if (parse_disk(argv[*i] + (val - argv[*i]), s, &vms_set, why, sizeof why))
-			return bad(flag, shown, why);
+			return args_bad(flag, shown, why);
 		if (!vms_set)
 			s->last_vm = s->readonly ? UINT32_MAX : 0; // UINT32_MAX: all, at attach
 		c->ndisks++;

@@ -90,11 +90,6 @@ static void usage(FILE *f)
 		"was killed, hung, or was stopped by --max-time; 2 bad input.\n");
 }
 
-static int bad(const char *flag, const char *val, const char *why)
-{
-	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
-	return 2;
-}
 
 // Parses "FIRST-LAST=REST" (VM ids). Returns REST, or NULL with why set.
 static const char *parse_range(const char *val, uint32_t *first, uint32_t *last, char *why,
@@ -259,45 +254,45 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		uint64_t v;
 		if (!strcmp(flag, "--image")) {
 			if (!*val)
-				return bad(flag, "''", "empty file name");
+				return args_bad(flag, "''", "empty file name");
 			o->image = val;
 		} else if (!strcmp(flag, "--vms")) {
 			if (args_count(val, 1, MAX_VMS, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->nvms = (uint32_t)v;
 		} else if (!strcmp(flag, "--mem")) {
 			if (args_size(val, 4096, DENALI_MEM_MIN, DENALI_MEM_MAX, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->mem_size = (uint32_t)v;
 		} else if (!strcmp(flag, "--max-time")) {
 			if (args_time(val, 1, UINT64_MAX / 2, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->max_time_ns = v;
 		} else if (!strcmp(flag, "--quantum")) {
 			// 10 ns .. 1 s: below that a slice holds no instruction.
 			if (args_time(val, 10, 1000000000, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->quantum_ns = v;
 		} else if (!strcmp(flag, "--phys-mem")) {
 			if (args_size(val, 4096, 1u << 20, 1ull << 40, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->phys_mem = v;
 		} else if (!strcmp(flag, "--swap-block")) {
 			if (args_size(val, 4096, PM_BLOCK_MIN, PM_BLOCK_MAX, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			if (v & (v - 1))
-				return bad(flag, val, "must be a power of two (4K, 8K, ..., 1M)");
+				return args_bad(flag, val, "must be a power of two (4K, 8K, ..., 1M)");
 			o->swap_block = (uint32_t)v;
 		} else if (!strcmp(flag, "--console")) {
 			if (args_count(val, 0, MAX_VMS, &v, why, sizeof why))
-				return bad(flag, val, why);
+				return args_bad(flag, val, why);
 			o->console_vms = (int64_t)v;
 		} else if (!strcmp(flag, "--results")) {
 			if (!*val)
-				return bad(flag, "''", "empty directory name");
+				return args_bad(flag, "''", "empty directory name");
 			o->results = val;
 		} else if (parse_sched_opt(flag, val, &o->ks, why, sizeof why) != 0) {
-			return bad(flag, val, why);
+			return args_bad(flag, val, why);
 		}
 	}
 	if (!o->image) {
