@@ -46,8 +46,20 @@ struct denali_vregs {
 	uint32_t exit_code;    // 0x3c reserved
 	uint64_t boot_time_ns; // 0x40 RO simulated time when the VM booted
 	uint32_t fault_addr;   // 0x48 RO the address of the last #PF delivered to exc_handler
-	uint32_t reserved2;    // 0x4c
+	uint32_t cmdline_len;  // 0x4c RO bytes of the command line at DENALI_CMDLINE_ADDR
+	uint64_t tsc_at_entry; // 0x50 RO this VM's RDTSC value at the last VM entry: the
+	                       //      current time is time_ns + (RDTSC - tsc_at_entry) *
+	                       //      1000000 / cpu_khz (docs/isa.md 6)
+	uint32_t machine_id;   // 0x58 RO the simulated machine this VM runs on, 0-based
+	uint32_t machine_vms;  // 0x5c RO the number of VMs on this machine
 };
+
+// The command line (`denali run --args`, `--client-args`): a NUL-terminated string of at
+// most DENALI_CMDLINE_MAX bytes (NUL excluded) in the upper half of the virtual-register
+// page, written once at boot. Words are separated by spaces; libos crt0 turns it into
+// main's argv (argv[0] is the image's name, "guest").
+#define DENALI_CMDLINE_ADDR (DENALI_VREGS_ADDR + 0x800u)
+#define DENALI_CMDLINE_MAX 2047u
 
 // --- Denali instructions (docs/isa.md "Denali instructions") ---------------------
 // Both use the escape 0F 0C followed by one immediate byte. Compilers never emit it.
@@ -76,6 +88,20 @@ struct denali_vregs {
 // buffer is not all in guest memory. DENALI_IRQ_CONSOLE is raised once input is there.
 #define DENALI_PORT_CONSOLE_READ 0x0101
 #define DENALI_PORT_TIMER 0x0130      // IN/OUT: timer deadline ECX:EAX ns (0 = cancel)
+
+// Results (docs/isa.md 9.5): named statistics that go into the run's summary, per
+// machine, summed over its VMs. IN; ESI = name, ECX = name length (1..32 bytes of
+// [A-Za-z0-9_.-]), EBX:EDI = the 64-bit value (unsigned); EAX <- 0 or an error.
+// STAT_ADD adds to a counter; STAT_SAMPLE records one sample (e.g. a latency in ns) in
+// a histogram (count, sum, min, max, percentiles). A name is one kind or the other.
+#define DENALI_PORT_STAT_ADD 0x0140
+#define DENALI_PORT_STAT_SAMPLE 0x0141
+#define DENALI_STAT_NAME_MAX 32u
+#define DENALI_STATS_PER_MACHINE 64u
+#define DENALI_STAT_ERR_FAULT 0xffffffffu // name not all in guest memory
+#define DENALI_STAT_ERR_NAME 0xfffffffeu  // empty, too long, or a bad character
+#define DENALI_STAT_ERR_FULL 0xfffffffdu  // DENALI_STATS_PER_MACHINE names already
+#define DENALI_STAT_ERR_KIND 0xfffffffcu  // the name is already the other kind
 
 // The NIC (docs/isa.md 9, docs/devices.md). IN or OUT; results in EAX. 0x113-0x11f are
 // reserved (IN reads 0, OUT is ignored, counted as unknown PIOs).

@@ -259,6 +259,9 @@ static void write_vregs(struct kernel *k, struct vm *vm)
 	v->cpu_khz = k->cfg.cpu_khz;
 	v->mem_size = k->cfg.mem_size;
 	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
+	v->tsc_at_entry = vm->cpu.cycles;
+	v->machine_id = k->cfg.machine_id;
+	v->machine_vms = k->cfg.nvms;
 	devhost_vregs(k, vm); // mac, ipv4
 	struct intr_vm *s = &k->iv[vm->id];
 	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
@@ -388,7 +391,16 @@ static int start_vm(struct kernel *k, struct vm *vm)
 	if (gk_vm_start(k, vm) != 0)
 		k->host_oom = true; // the VM runs outside the memory model
 	cpu_reset(&vm->cpu, k->img->entry, k->cfg.mem_size);
-	mem_vregs(&vm->mem)->boot_time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	v->boot_time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
+	if (k->cfg.cmdline) {
+		size_t n = strlen(k->cfg.cmdline);
+		n = n > DENALI_CMDLINE_MAX ? DENALI_CMDLINE_MAX : n;
+		char *dst = (char *)v + (DENALI_CMDLINE_ADDR - DENALI_VREGS_ADDR);
+		memcpy(dst, k->cfg.cmdline, n);
+		dst[n] = 0;
+		v->cmdline_len = (uint32_t)n;
+	}
 	vm->state = VM_RUNNABLE;
 	return 0;
 }

@@ -87,6 +87,10 @@ struct kernel_config {
 		uint32_t first, last, tickets;
 	} ticket_groups[KERNEL_MAX_GROUPS];
 	uint32_t n_ticket_groups;
+	// The machine's number in a multi-machine run (vregs machine_id) and the guests'
+	// command line (vregs cmdline, at most DENALI_CMDLINE_MAX bytes; NULL: empty).
+	uint32_t machine_id;
+	const char *cmdline;
 };
 
 void kernel_config_default(struct kernel_config *cfg);
