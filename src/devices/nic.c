@@ -7,19 +7,34 @@
 
 #include "devices/nic.h"
 
-void nic_mac_for(uint32_t id, uint8_t mac[6])
+void nic_mac_at(uint32_t machine, uint32_t id, uint8_t mac[6])
 {
 	mac[0] = 0x02; // locally administered, unicast
 	mac[1] = 0x44; // 'D'
 	mac[2] = 0x4e; // 'N'
-	mac[3] = (uint8_t)(id >> 16);
+	mac[3] = (uint8_t)(machine << 4 | id >> 16);
 	mac[4] = (uint8_t)(id >> 8);
 	mac[5] = (uint8_t)id;
 }
 
+uint32_t nic_ipv4_at(uint32_t machine, uint32_t id)
+{
+	return 0x0a000000u + (((machine << 20) + id + 1u) & 0x00ffffffu);
+}
+
+void nic_mac_for(uint32_t id, uint8_t mac[6])
+{
+	nic_mac_at(0, id, mac);
+}
+
 uint32_t nic_ipv4_for(uint32_t id)
 {
-	return 0x0a000000u + ((id + 1u) & 0x00ffffffu);
+	return nic_ipv4_at(0, id);
+}
+
+int64_t nic_machine_of_mac(const uint8_t mac[6])
+{
+	return nic_id_of_mac(mac) < 0 ? -1 : mac[3] >> 4;
 }
 
 int64_t nic_id_of_mac(const uint8_t mac[6])
@@ -32,10 +47,16 @@ int64_t nic_id_of_mac(const uint8_t mac[6])
 int nic_init(struct nic *n, uint32_t vm_id, uint32_t rxq_frames, bool with_ipv4,
 	     bool chatty)
 {
+	return nic_init_at(n, 0, vm_id, rxq_frames, with_ipv4, chatty);
+}
+
+int nic_init_at(struct nic *n, uint32_t machine, uint32_t vm_id, uint32_t rxq_frames,
+		bool with_ipv4, bool chatty)
+{
 	memset(n, 0, sizeof(*n));
 	n->vm_id = vm_id;
-	nic_mac_for(vm_id, n->mac);
-	n->ipv4 = with_ipv4 ? nic_ipv4_for(vm_id) : 0;
+	nic_mac_at(machine, vm_id, n->mac);
+	n->ipv4 = with_ipv4 ? nic_ipv4_at(machine, vm_id) : 0;
 	n->chatty = chatty;
 	n->cap = rxq_frames ? rxq_frames : NIC_RXQ_DEFAULT;
 	n->rxq = malloc((size_t)n->cap * NIC_FRAME_MAX);

@@ -5,9 +5,13 @@
 // callbacks copy bytes in and out (mem_copyin/mem_copyout). Frames the VM sends are left
 // in n->tx_frame for the caller to hand to the switch (switch.c).
 //
-// Addresses, derived from the VM id (docs/devices.md):
-//   MAC   02:44:4e:ii:ii:ii   locally administered unicast ("DN"), id in the low 24 bits
-//   IPv4  10.0.0.0 + id + 1   e.g. VM 0 = 10.0.0.1, VM 258 = 10.0.1.3 (only when enabled)
+// Addresses, derived from the machine number m (0-15, docs/machines.md) and the VM id i:
+//   MAC   02:44:4e:(m<<4 | i>>16):(i>>8):i   locally administered unicast ("DN")
+//   IPv4  10.0.0.0 + (m << 20) + i + 1       (only when enabled)
+// e.g. machine 0 VM 258 = 02:44:4e:00:01:02, 10.0.1.3; machine 1 VM 0 = 02:44:4e:10:00:00,
+// 10.16.0.1. On machine 0 this is the single-machine rule of before for every VM id
+// (the id's low 24 bits); with clients a machine has at most NIC_MACHINE_VMS_MAX VMs, so
+// no two VMs anywhere share an address.
 #ifndef DENALI_DEVICES_NIC_H
 #define DENALI_DEVICES_NIC_H
 
@@ -69,14 +73,26 @@ struct nic {
 	struct nic_stats st;
 };
 
-// MAC and IPv4 (host order) of VM `id` (see above).
+#define NIC_MACHINES_MAX 16u              // machine numbers 0..15 (4 bits of the MAC)
+#define NIC_MACHINE_VMS_MAX ((1u << 20) - 2) // VMs per machine in a multi-machine run
+
+// MAC and IPv4 (host order) of VM `id` on machine `machine` (see above).
+void nic_mac_at(uint32_t machine, uint32_t id, uint8_t mac[6]);
+uint32_t nic_ipv4_at(uint32_t machine, uint32_t id);
+// The same on machine 0 (the single-machine rule).
 void nic_mac_for(uint32_t id, uint8_t mac[6]);
 uint32_t nic_ipv4_for(uint32_t id);
-// The VM id of a MAC made by nic_mac_for, or -1 for any other MAC.
+// The low 24 bits of a MAC made by nic_mac_at (on machine 0: the VM id), or -1 for any
+// other MAC.
 int64_t nic_id_of_mac(const uint8_t mac[6]);
+// The machine number of a MAC made by nic_mac_at, or -1 for any other MAC.
+int64_t nic_machine_of_mac(const uint8_t mac[6]);
 
-// Prepares the NIC of VM vm_id with a receive queue of rxq_frames (0: the default).
-// with_ipv4: give it nic_ipv4_for(vm_id). Returns 0, or -1 when out of host memory.
+// Prepares the NIC of VM vm_id on `machine` with a receive queue of rxq_frames (0: the
+// default). with_ipv4: give it nic_ipv4_at(machine, vm_id). Returns 0, or -1 when out
+// of host memory. nic_init is nic_init_at on machine 0.
+int nic_init_at(struct nic *n, uint32_t machine, uint32_t vm_id, uint32_t rxq_frames,
+		bool with_ipv4, bool chatty) __attribute__((warn_unused_result));
 int nic_init(struct nic *n, uint32_t vm_id, uint32_t rxq_frames, bool with_ipv4,
 	     bool chatty) __attribute__((warn_unused_result));
 void nic_destroy(struct nic *n);

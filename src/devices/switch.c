@@ -23,7 +23,7 @@ struct ring {
 struct switch_port {
 	switch_deliver_fn deliver;
 	void *ctx;
-	bool learn, up;
+	bool learn, up, lossy;
 	struct ring txq;
 	struct switch_port_stats st;
 };
@@ -184,6 +184,10 @@ struct sw *switch_new(const struct switch_config *cfg, switch_schedule_fn schedu
 	s->schedule = schedule;
 	s->sched_ctx = ctx;
 	s->scheduled_ns = UINT64_MAX;
+	s->uplink = SWITCH_NO_PORT;
+	s->loss_state = cfg->loss_seed;
+	if (s->cfg.loss_ppb > 1000000000u)
+		s->cfg.loss_ppb = 1000000000u;
 	return s;
 }
 
@@ -225,6 +229,20 @@ uint32_t switch_add_port(struct sw *s, switch_deliver_fn deliver, void *ctx, boo
 	s->ports[s->nports] = (struct switch_port){ .deliver = deliver, .ctx = ctx,
 						    .learn = learn, .up = true };
 	return s->nports++;
+}
+
+void switch_set_uplink(struct sw *s, uint32_t port)
+{
+	if (port < s->nports) {
+		s->uplink = port;
+		s->ports[port].learn = false;
+	}
+}
+
+void switch_set_lossy(struct sw *s, uint32_t port, bool lossy)
+{
+	if (port < s->nports)
+		s->ports[port].lossy = lossy;
 }
 
 void switch_port_set_up(struct sw *s, uint32_t port, bool up)
@@ -333,9 +351,32 @@ static void start_tx(struct sw *s, uint64_t t)
 			return;
 }
 
+// splitmix64 (Steele, Lea and Flood 2014): a full-period 64-bit generator whose output
+// depends only on the seed and the number of draws.
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+// Whether the next frame out of a lossy port is lost: a draw scaled to 0..10^9-1
+// (multiply-shift, no modulo bias worth the name) below loss_ppb.
+static bool lose(struct sw *s)
+{
+	uint64_t r = splitmix64(&s->loss_state);
+	return (uint64_t)(((unsigned __int128)r * 1000000000u) >> 64) < s->cfg.loss_ppb;
+}
+
 static void deliver_to(struct sw *s, uint32_t p, const struct switch_frame *f)
 {
 	struct switch_port *o = &s->ports[p];
+	if (o->lossy && s->cfg.loss_ppb && lose(s)) {
+		o->st.rx_loss++;
+		s->st.lost++;
+		return;
+	}
 	if (o->deliver(o->ctx, f->data, f->len, f->t_ns)) {
 		o->st.rx_frames++;
 		o->st.rx_bytes += f->len;
@@ -366,10 +407,15 @@ static void forward(struct sw *s, const struct switch_frame *f)
 	} else {
 		out = switch_lookup(s, dst);
 		if (out == SWITCH_NO_PORT) {
-			if (s->cfg.flood_unknown)
+			if (s->cfg.flood_unknown) {
 				out = SWITCH_FLOOD;
-			else
+			} else if (s->uplink != SWITCH_NO_PORT && f->port != s->uplink &&
+				   s->ports[s->uplink].up) {
+				out = s->uplink; // not on this machine: maybe on another
+				s->st.to_uplink++;
+			} else {
 				s->st.drop_unknown++;
+			}
 		} else if (out == f->port) {
 			s->st.drop_same_port++;
 			out = SWITCH_NO_PORT;

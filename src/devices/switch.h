@@ -14,6 +14,15 @@
 //   - On arrival it is forwarded: the source MAC is learned on learning ports; broadcast
 //     and multicast go to every up port but the ingress; a known unicast goes to its port;
 //     an unknown unicast is flooded (flood_unknown) or dropped and counted.
+//   - Several machines (docs/machines.md): one port may be the uplink to the other
+//     machines. A unicast frame for a MAC that is not in the table goes out of the
+//     uplink instead of being dropped (unless it came in from the uplink: frames from
+//     the other machines are switched locally and never sent back); broadcasts flood
+//     to it like to any port. The uplink does not learn.
+//   - Loss (--loss): a frame handed out of a lossy port is dropped with probability
+//     loss_ppb / 10^9, decided by a splitmix64 generator seeded with loss_seed and
+//     drawn once per frame per lossy port in forwarding order, so a run's losses are
+//     reproducible. The monitor (capture) sees the frame before the loss.
 //   - The kernel provides the clock: the switch calls schedule(ctx, t) whenever it has
 //     work due at t, and the kernel calls switch_run(sw, t) then (late is fine: timestamps
 //     come from the model, not from when switch_run is called). Calls must not go back
@@ -34,6 +43,8 @@ struct switch_config {
 	uint32_t txq_frames;   // 512 per port
 	uint32_t learn_max;    // 4096 learned MACs
 	bool flood_unknown;    // false: unknown unicast is dropped (paper: "no running VM")
+	uint32_t loss_ppb;     // 0: no loss; 1,000,000,000: every frame (lossy ports only)
+	uint64_t loss_seed;    // the loss generator's seed
 };
 void switch_config_default(struct switch_config *c);
 
@@ -53,6 +64,7 @@ struct switch_port_stats {
 	uint64_t tx_drop_full, tx_drop_length;
 	uint64_t rx_frames, rx_bytes;  // delivered out of this port
 	uint64_t rx_drop;              // the receiver refused (e.g. its queue was full)
+	uint64_t rx_loss;              // lost on the way out (loss_ppb, lossy ports)
 };
 
 struct switch_stats {
@@ -62,6 +74,8 @@ struct switch_stats {
 	uint64_t drop_down;            // unicast to a port that is down (its VM ended)
 	uint64_t drop_same_port;       // destination is on the ingress port
 	uint64_t learned, learn_full;
+	uint64_t to_uplink;            // unicast for a MAC not here, sent to the uplink
+	uint64_t lost;                 // frames lost (all ports' rx_loss)
 };
 
 struct switch_frame;
@@ -85,6 +99,8 @@ struct sw {
 	uint32_t fly_head, fly_len, fly_cap;
 	struct switch_mac *macs;       // open addressing, key = MAC as 48-bit number
 	uint32_t macs_cap, macs_len, learned_len;
+	uint32_t uplink;               // the uplink port, or SWITCH_NO_PORT
+	uint64_t loss_state;           // splitmix64 state (loss)
 	bool oom;                      // an allocation failed (frames were dropped)
 	struct switch_stats st;
 };
@@ -98,6 +114,10 @@ void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx);
 // Adds a port; learn: learn source MACs seen on it. Returns the port number, or
 // SWITCH_NO_PORT when out of memory.
 uint32_t switch_add_port(struct sw *s, switch_deliver_fn deliver, void *ctx, bool learn);
+// Makes a port the uplink to the other machines (see the model above).
+void switch_set_uplink(struct sw *s, uint32_t port);
+// Makes the frames handed out of a port subject to loss (VM ports and the uplink).
+void switch_set_lossy(struct sw *s, uint32_t port, bool lossy);
 // Marks a port up or down (a down port receives nothing; its queue is kept).
 void switch_port_set_up(struct sw *s, uint32_t port, bool up);
 // A static MAC table entry (learning never moves it). Returns 0, or -1 (out of memory).

@@ -33,6 +33,36 @@ static void test_addresses(void **state)
 	assert_int_equal(nic_id_of_mac(m), -1);
 	assert_int_equal(nic_ipv4_for(0), 0x0a000001);
 	assert_int_equal(nic_ipv4_for(258), 0x0a000103);
+	assert_int_equal(nic_machine_of_mac(m1), 1); // 0x12 >> 4: the rule has no gaps
+
+	// Several machines (docs/machines.md): machine m, VM i.
+	nic_mac_at(1, 0, m);
+	uint8_t m2[6] = { 0x02, 0x44, 0x4e, 0x10, 0, 0 };
+	assert_memory_equal(m, m2, 6);
+	assert_int_equal(nic_machine_of_mac(m), 1);
+	assert_int_equal(nic_ipv4_at(1, 0), 0x0a100001); // 10.16.0.1
+	nic_mac_at(15, NIC_MACHINE_VMS_MAX - 1, m);
+	uint8_t m3[6] = { 0x02, 0x44, 0x4e, 0xff, 0xff, 0xfd };
+	assert_memory_equal(m, m3, 6);
+	assert_int_equal(nic_machine_of_mac(m), 15);
+	assert_int_equal(nic_ipv4_at(15, NIC_MACHINE_VMS_MAX - 1), 0x0afffffe);
+	m[2] = 0x4f;
+	assert_int_equal(nic_machine_of_mac(m), -1);
+	// Machine 0 is the single-machine rule for every id.
+	for (uint32_t id = 0; id < (1u << 24); id += 4099) {
+		uint8_t a[6], b[6] = { 0x02, 0x44, 0x4e, (uint8_t)(id >> 16), (uint8_t)(id >> 8),
+				       (uint8_t)id };
+		nic_mac_at(0, id, a);
+		assert_memory_equal(a, b, 6);
+		assert_int_equal(nic_ipv4_at(0, id), 0x0a000000u + ((id + 1) & 0xffffffu));
+	}
+	// Distinct machines never share an address (every VM id a machine may have).
+	for (uint32_t id = 0; id < NIC_MACHINE_VMS_MAX; id += 65521)
+		for (uint32_t ma = 0; ma < NIC_MACHINES_MAX; ma++)
+			for (uint32_t mb = ma + 1; mb < NIC_MACHINES_MAX; mb++) {
+				assert_int_not_equal(nic_ipv4_at(ma, id), nic_ipv4_at(mb, id));
+				assert_int_not_equal(nic_ipv4_at(ma, id), nic_ipv4_at(mb, 0));
+			}
 
 	struct nic n;
 	assert_int_equal(nic_init(&n, 7, 0, true, false), 0);
@@ -42,6 +72,10 @@ static void test_addresses(void **state)
 	nic_destroy(&n);
 	assert_int_equal(nic_init(&n, 7, 0, false, false), 0);
 	assert_int_equal(n.ipv4, 0);
+	nic_destroy(&n);
+	assert_int_equal(nic_init_at(&n, 2, 7, 0, true, false), 0);
+	assert_int_equal(n.ipv4, 0x0a200008); // 10.32.0.8
+	assert_int_equal(n.mac[3], 0x20);
 	nic_destroy(&n);
 }
 

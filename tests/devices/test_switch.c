@@ -376,6 +376,121 @@ static void test_learn_limit(void **state)
 }
 
 // Random traffic from a seeded generator; returns a digest of what was delivered.
+// The uplink (several machines): port 2 is the uplink of a switch with VMs 0 and 1.
+// Unicast for a MAC that is not here goes to the uplink; frames from the uplink are
+// switched locally and never sent back; broadcasts reach it; it learns nothing.
+static void test_uplink(void **state)
+{
+	struct rig *r = rig_new(2, 1, false);
+	switch_set_uplink(r->s, 2);
+	uint8_t f[64], remote[6];
+	nic_mac_at(1, 0, remote); // machine 1, VM 0
+	mk(f, 0, 0, 1, 64);
+	memcpy(f, remote, 6);
+	assert_int_equal(switch_send(r->s, 0, f, 64, 0), 0);
+	drain(r->s);
+	assert_int_equal(r->f.nrx, 1);
+	assert_int_equal(r->f.rx[0].port, 2);
+	assert_int_equal(r->s->st.to_uplink, 1);
+	assert_int_equal(r->s->st.drop_unknown, 0);
+	// From the uplink: the remote VM answers VM 1; nothing is learned on the uplink.
+	mk(f, 1, 0, 2, 64);
+	memcpy(f + 6, remote, 6);
+	assert_int_equal(switch_send(r->s, 2, f, 64, 100000), 0);
+	drain(r->s);
+	assert_int_equal(r->f.nrx, 2);
+	assert_int_equal(r->f.rx[1].port, 1);
+	assert_int_equal(switch_lookup(r->s, remote), SWITCH_NO_PORT);
+	// From the uplink to a MAC not here: dropped, never back out of the uplink.
+	mk(f, 77, 0, 3, 64);
+	assert_int_equal(switch_send(r->s, 2, f, 64, 200000), 0);
+	drain(r->s);
+	assert_int_equal(r->f.nrx, 2);
+	assert_int_equal(r->s->st.drop_unknown, 1);
+	// Broadcast from a VM floods to the other VM and the uplink; from the uplink to
+	// both VMs only.
+	mk(f, 0, 0, 4, 64);
+	memset(f, 0xff, 6);
+	assert_int_equal(switch_send(r->s, 0, f, 64, 300000), 0);
+	drain(r->s);
+	assert_int_equal(r->f.nrx, 4);
+	assert_int_equal(r->f.rx[2].port, 1);
+	assert_int_equal(r->f.rx[3].port, 2);
+	assert_int_equal(switch_send(r->s, 2, f, 64, 400000), 0);
+	drain(r->s);
+	assert_int_equal(r->f.nrx, 6);
+	assert_int_equal(r->f.rx[4].port, 0);
+	assert_int_equal(r->f.rx[5].port, 1);
+	// A down uplink (never in practice) counts as unknown.
+	switch_port_set_up(r->s, 2, false);
+	mk(f, 0, 0, 5, 64);
+	memcpy(f, remote, 6);
+	assert_int_equal(switch_send(r->s, 0, f, 64, 500000), 0);
+	drain(r->s);
+	assert_int_equal(r->s->st.drop_unknown, 2);
+	assert_int_equal(r->f.nrx, 6);
+	rig_free(r);
+}
+
+// Loss: n frames VM 0 -> VM 1 with loss_ppb; returns the tags delivered as a bit mask
+// (frames 0..63) and the loss count.
+static uint64_t lossy_run(uint32_t ppb, uint64_t seed, uint32_t n, uint64_t *lost,
+			  bool lossy)
+{
+	struct fake *fk = calloc(1, sizeof *fk);
+	struct port_ctx pc[2] = { { fk, 0 }, { fk, 1 } };
+	struct switch_config c;
+	switch_config_default(&c);
+	c.loss_ppb = ppb;
+	c.loss_seed = seed;
+	struct sw *s = switch_new(&c, fake_schedule, fk);
+	for (uint32_t i = 0; i < 2; i++) {
+		uint8_t mac[6];
+		assert_int_equal(switch_add_port(s, fake_deliver, &pc[i], false), i);
+		nic_mac_for(i, mac);
+		assert_int_equal(switch_add_static(s, mac, i), 0);
+		switch_set_lossy(s, i, lossy);
+	}
+	uint8_t f[64];
+	for (uint32_t i = 0; i < n; i++) {
+		mk(f, 1, 0, (uint8_t)i, 64);
+		assert_int_equal(switch_send(s, 0, f, 64, (uint64_t)i * 1000), 0);
+		drain(s);
+	}
+	uint64_t mask = 0;
+	for (uint32_t i = 0; i < fk->nrx; i++)
+		if (fk->rx[i].tag < 64)
+			mask |= 1ull << fk->rx[i].tag;
+	*lost = s->st.lost;
+	assert_int_equal(switch_port_stats(s, 1)->rx_loss, s->st.lost);
+	assert_int_equal(fk->nrx + s->st.lost, n);
+	switch_free(s);
+	free(fk);
+	return mask;
+}
+
+static void test_loss(void **state)
+{
+	uint64_t lost, lost2;
+	// No loss, and loss on ports that are not lossy: everything arrives.
+	assert_int_equal(lossy_run(0, 1, 64, &lost, true), UINT64_MAX);
+	assert_int_equal(lost, 0);
+	assert_int_equal(lossy_run(1000000000u, 1, 64, &lost, false), UINT64_MAX);
+	// Certain loss.
+	assert_int_equal(lossy_run(1000000000u, 1, 64, &lost, true), 0);
+	assert_int_equal(lost, 64);
+	// 30%: the same frames lost for the same seed, others for another seed.
+	uint64_t a = lossy_run(300000000u, 7, 64, &lost, true);
+	assert_int_equal(lossy_run(300000000u, 7, 64, &lost2, true), a);
+	assert_int_equal(lost, lost2);
+	assert_true(lost > 5 && lost < 40);
+	assert_int_not_equal(lossy_run(300000000u, 8, 64, &lost2, true), a);
+	// The rate over many frames is close to P (1000 frames, 10%: 100 +- 40).
+	(void)lossy_run(100000000u, 3, 1000, &lost, true);
+	printf("10%% loss over 1000 frames, seed 3: %llu lost\n", (unsigned long long)lost);
+	assert_true(lost >= 60 && lost <= 140);
+}
+
 static uint64_t stress(uint64_t seed)
 {
 	struct rig *r = rig_new(5, 1, false);
@@ -429,6 +544,8 @@ int main(void)
 		cmocka_unit_test(test_many_static_macs),
 		cmocka_unit_test(test_learn_limit),
 		cmocka_unit_test(test_stress_deterministic),
+		cmocka_unit_test(test_uplink),
+		cmocka_unit_test(test_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
