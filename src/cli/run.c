@@ -20,6 +20,7 @@
 #include "args.h"
 #include "cli.h"
 #include "devopts.h"
+#include "results_out.h"
 #include "denali/abi.h"
 #include "vmm/digest.h"
 #include "vmm/image.h"
@@ -425,6 +426,7 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);
 	memory_summary(k);
 	devopts_summary(k);
+	results_out_print(&k->results);
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
@@ -473,6 +475,7 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 	}
 	json_object_object_add(j, "digest", json_object_new_string(hex));
 	devopts_json(k, j);
+	results_out_json(&k->results, j);
 	{
 		// Interrupts, scheduler and context switches (issue #4).
 		char pol[64];
@@ -628,6 +631,7 @@ int cli_run(int argc, char **argv)
 			if (k->stats.irqs_raised || k->stats.exc_delivered)
 				intr_summary(k);
 			devopts_summary(k);
+			results_out_print(&k->results);
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);

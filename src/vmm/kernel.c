@@ -155,6 +155,7 @@ void kernel_free(struct kernel *k)
 	sched_free(&k->sched);
 	free(k->pio_buf);
 	evq_free(&k->evq);
+	results_free(&k->results);
 	physmem_free(k->pm);
 	if (k->x)
 		cpu_exec_free(k->x);
@@ -741,5 +742,8 @@ uint64_t kernel_digest(const struct kernel *k)
 		h = digest_u64(h, vm->console_total);
 		h = digest_bytes(h, vm->console, vm->console_len);
 	}
+	// Guest results only when there are some, so runs without them keep their digests.
+	if (k->results.n || k->results.rejected)
+		h = results_digest(&k->results, h);
 	return digest_u64(h, k->now);
 }

@@ -43,8 +43,9 @@
 #include <stdint.h>
 
 #include "vmm/evq.h"
-#include "vmm/physmem.h"
 #include "vmm/intr.h"
+#include "vmm/physmem.h"
+#include "vmm/results.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
 
@@ -149,6 +150,7 @@ struct kernel {
 	enum kernel_end end;
 	bool ran;
 	struct kernel_stats stats; // valid after kernel_run
+	struct results results;    // named results from the guests (results.h)
 };
 
 // The most bytes one console-write PIO transfers; a longer request writes this many and

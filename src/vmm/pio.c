@@ -11,6 +11,9 @@
 //   IN/OUT 0x130 (DENALI_PORT_TIMER)     the one-shot timer, deadline ECX:EAX (timer.c).
 //   IN/OUT 0x110-0x12f                   the NIC and disks (devhost.c), when attached;
 //        a chatty NIC operation costs several PIOs (docs/devices.md).
+//   IN/OUT 0x140, 0x141 (DENALI_PORT_STAT_ADD/SAMPLE) add to a named result of this
+//        machine (results.c): ESI = name, ECX = its length, EBX:EDI = value; EAX <- 0
+//        or DENALI_STAT_ERR_* (FAULT when the name is not all in guest memory).
 //   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
 // Every PIO costs cfg.pio_cycles of simulated time (a chatty NIC operation several).
 #include <stdint.h>
@@ -31,6 +34,22 @@ static uint32_t console_write(struct kernel *k, struct vm *vm)
 	return len;
 }
 
+static uint32_t stat_report(struct kernel *k, struct vm *vm, enum results_kind kind)
+{
+	char name[DENALI_STAT_NAME_MAX];
+	uint32_t addr = vm->cpu.r[CPU_ESI], len = vm->cpu.r[CPU_ECX];
+	uint64_t v = (uint64_t)vm->cpu.r[CPU_EBX] << 32 | vm->cpu.r[CPU_EDI];
+	if (len == 0 || len > DENALI_STAT_NAME_MAX) {
+		k->results.rejected++;
+		return DENALI_STAT_ERR_NAME;
+	}
+	if (mem_copyin(&vm->mem, name, addr, len) != 0) {
+		k->results.rejected++;
+		return DENALI_STAT_ERR_FAULT;
+	}
+	return results_report(&k->results, kind, name, len, v);
+}
+
 uint64_t kernel_pio(struct kernel *k, struct vm *vm)
 {
 	const struct cpu_pio *p = &vm->cpu.pio;
@@ -49,6 +68,11 @@ uint64_t kernel_pio(struct kernel *k, struct vm *vm)
 		break;
 	case DENALI_PORT_TIMER:
 		timer_pio(k, vm); // timer.c
+		break;
+	case DENALI_PORT_STAT_ADD:
+	case DENALI_PORT_STAT_SAMPLE:
+		vm->cpu.r[CPU_EAX] = stat_report(k, vm, p->port == DENALI_PORT_STAT_ADD ?
+						 RESULTS_COUNTER : RESULTS_SAMPLE);
 		break;
 	default: {
 		uint64_t cost = devhost_pio(k, vm); // 0: not a device port

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for the guests' named results (src/vmm/results.c) and the results ports
+// through the kernel (guests/results.s).
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "results.h"
+#include "vmm/digest.h"
+#include "vmm/results.h"
+#include "vmrun.h"
+
+static uint32_t add(struct results *r, const char *name, uint64_t v)
+{
+	return results_report(r, RESULTS_COUNTER, name, (uint32_t)strlen(name), v);
+}
+static uint32_t sample(struct results *r, const char *name, uint64_t v)
+{
+	return results_report(r, RESULTS_SAMPLE, name, (uint32_t)strlen(name), v);
+}
+
+// Every value lies in its bucket, buckets are contiguous and ordered, and a bucket's
+// lower bound is at most 1/32 below any value in it.
+static void test_buckets(void **state)
+{
+	(void)state;
+	for (uint32_t i = 0; i + 1 < RESULTS_BUCKETS; i++)
+		assert_true(results_bucket_lower(i) < results_bucket_lower(i + 1));
+	assert_int_equal(results_bucket(UINT64_MAX), RESULTS_BUCKETS - 1);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int n = 0; n < 200000; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t v = n < 70000 ? (uint64_t)n : x >> (x & 63);
+		uint32_t b = results_bucket(v);
+		uint64_t lo = results_bucket_lower(b);
+		assert_true(lo <= v);
+		if (b + 1 < RESULTS_BUCKETS)
+			assert_true(v < results_bucket_lower(b + 1));
+		assert_true(v - lo <= v / 32);
+	}
+}
+
+static void test_counters_and_samples(void **state)
+{
+	(void)state;
+	struct results r;
+	results_init(&r);
+	assert_int_equal(add(&r, "http.replies", 3), 0);
+	assert_int_equal(add(&r, "http.replies", 4), 0);
+	for (uint64_t v = 1; v <= 1000; v++)
+		assert_int_equal(sample(&r, "lat_ns", v * 1000), 0);
+	const struct results_entry *c = results_find(&r, "http.replies");
+	assert_non_null(c);
+	assert_int_equal(c->sum, 7);
+	assert_int_equal(c->count, 2);
+	const struct results_entry *s = results_find(&r, "lat_ns");
+	assert_int_equal(s->count, 1000);
+	assert_int_equal(s->min, 1000);
+	assert_int_equal(s->max, 1000000);
+	uint64_t p50 = results_quantile(s, 500), p99 = results_quantile(s, 990);
+	assert_true(p50 <= 500000 && p50 >= 500000 - 500000 / 32);
+	assert_true(p99 <= 990000 && p99 >= 990000 - 990000 / 32);
+	assert_int_equal(results_quantile(s, 0), 1000);
+	uint64_t p100 = results_quantile(s, 1000);
+	assert_true(p100 <= 1000000 && p100 >= 1000000 - 1000000 / 32);
+	assert_null(results_find(&r, "missing"));
+	results_free(&r);
+}
+
+static void test_bad_requests(void **state)
+{
+	(void)state;
+	struct results r;
+	results_init(&r);
+	assert_int_equal(results_report(&r, RESULTS_COUNTER, "x", 0, 1), DENALI_STAT_ERR_NAME);
+	char longname[40];
+	memset(longname, 'a', sizeof longname);
+	assert_int_equal(results_report(&r, RESULTS_COUNTER, longname, 33, 1), DENALI_STAT_ERR_NAME);
+	assert_int_equal(results_report(&r, RESULTS_COUNTER, longname, 32, 1), 0);
+	assert_int_equal(add(&r, "sp ace", 1), DENALI_STAT_ERR_NAME);
+	assert_int_equal(add(&r, "nul\0x", 1), 0); // strlen stops at the NUL: "nul"
+	assert_int_equal(results_report(&r, RESULTS_COUNTER, "nul\0x", 5, 1), DENALI_STAT_ERR_NAME);
+	assert_int_equal(sample(&r, "nul", 1), DENALI_STAT_ERR_KIND);
+	char name[16];
+	while (r.n < DENALI_STATS_PER_MACHINE) {
+		snprintf(name, sizeof name, "c%u", r.n);
+		assert_int_equal(add(&r, name, 1), 0);
+	}
+	assert_int_equal(add(&r, "one-too-many", 1), DENALI_STAT_ERR_FULL);
+	assert_int_equal(add(&r, "c10", 1), 0); // existing names still work
+	assert_int_equal(r.rejected, 6);
+	// The sum wraps instead of trapping.
+	assert_int_equal(add(&r, "nul", UINT64_MAX), 0);
+	assert_int_equal(results_find(&r, "nul")->sum, 0);
+	results_free(&r);
+}
+
+static void test_digest(void **state)
+{
+	(void)state;
+	struct results a, b;
+	results_init(&a);
+	results_init(&b);
+	assert_int_equal(results_digest(&a, DIGEST_INIT), results_digest(&b, DIGEST_INIT));
+	sample(&a, "x", 5);
+	sample(&b, "x", 6);
+	assert_int_not_equal(results_digest(&a, DIGEST_INIT), results_digest(&b, DIGEST_INIT));
+	sample(&a, "x", 6);
+	sample(&b, "x", 5);
+	assert_int_equal(results_digest(&a, DIGEST_INIT), results_digest(&b, DIGEST_INIT));
+	results_free(&a);
+	results_free(&b);
+}
+
+// Three VMs report through the ports; hostile requests get error codes.
+static void test_ports(void **state)
+{
+	(void)state;
+	struct kernel_config cfg = vmrun_config(3);
+	struct vmrun r;
+	vmrun(&r, results_code, sizeof results_code, 0, &cfg);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	assert_int_equal(r.k->stats.ok, 3);
+	for (uint32_t id = 0; id < 3; id++) {
+		assert_int_equal(vmrun_res(&r, id, 0), 0);
+		assert_int_equal(vmrun_res(&r, id, 1), DENALI_STAT_ERR_NAME);
+		assert_int_equal(vmrun_res(&r, id, 2), DENALI_STAT_ERR_NAME);
+		assert_int_equal(vmrun_res(&r, id, 3), DENALI_STAT_ERR_FAULT);
+		assert_int_equal(vmrun_res(&r, id, 4), DENALI_STAT_ERR_KIND);
+	}
+	const struct results *res = &r.k->results;
+	assert_int_equal(results_find(res, "ops")->sum, 3);
+	assert_int_equal(results_find(res, "ids")->sum, 0 + 1 + 2);
+	const struct results_entry *lat = results_find(res, "lat_ns");
+	assert_int_equal(lat->count, 6);
+	assert_int_equal(lat->min, 100);
+	assert_int_equal(lat->max, 10002);
+	assert_int_equal(res->rejected, 12);
+	vmrun_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_counters_and_samples),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_ports),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
