@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The libos stdlib: heap, PRNG, integer parsing, qsort, exit/abort/assert.
+// The libos stdlib: heap, PRNG, integer helpers, qsort/bsearch, exit/atexit/abort/assert.
+// The strto* family is in strtol.c.
 //
 // Heap: an implicit list of blocks from _end (linker script) upwards. Each block has
 // a 16-byte header {size incl. header, used}; payloads are 16-byte aligned. malloc is
@@ -28,7 +29,8 @@ struct block {
 #define HDR ((uint32_t)sizeof(struct block))
 #define STACK_RESERVE_MAX (256u * 1024u)
 
-// The heap state. One per program (a guest is one single-threaded program).
+// The heap state. One per program; threads are cooperative (pthread.h) and never
+// switch inside malloc or free, so it needs no lock.
 static struct {
 	uintptr_t start, top, limit; // [start, top) holds blocks; top <= limit
 	bool ready;
@@ -140,71 +142,26 @@ int rand(void)
 	return (int)(x >> 1);
 }
 
+// The same generator on the caller's state (POSIX rand_r).
+int rand_r(unsigned *seed)
+{
+	uint32_t x = *seed ? *seed : 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*seed = x;
+	return (int)(x >> 1);
+}
+
 int abs(int v) { return v < 0 ? -v : v; }
 long labs(long v) { return v < 0 ? -v : v; }
+long long llabs(long long v) { return v < 0 ? -v : v; }
 
-static int digit_value(char ch)
+char *getenv(const char *name)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A' + 10;
-	return 99;
+	(void)name; // a guest has no environment
+	return NULL;
 }
-
-// Parses an unsigned magnitude like strtoul; sets *neg from a leading sign.
-static unsigned long parse_magnitude(const char *s, char **end, int base, bool *neg,
-	bool *overflow)
-{
-	const char *p = s;
-	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-		p++;
-	*neg = false;
-	*overflow = false;
-	if (*p == '+' || *p == '-')
-		*neg = *p++ == '-';
-	if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
-	    digit_value(p[2]) < 16) {
-		p += 2;
-		base = 16;
-	} else if (base == 0) {
-		base = p[0] == '0' ? 8 : 10;
-	}
-	unsigned long v = 0;
-	const char *digits = p;
-	for (int d; (d = digit_value(*p)) < base; p++) {
-		if (v > (ULONG_MAX - (unsigned long)d) / (unsigned long)base)
-			*overflow = true;
-		v = v * (unsigned long)base + (unsigned long)d;
-	}
-	if (end != NULL)
-		*end = (char *)(p == digits ? s : p);
-	return v;
-}
-
-long strtol(const char *s, char **end, int base)
-{
-	bool neg, overflow;
-	unsigned long v = parse_magnitude(s, end, base, &neg, &overflow);
-	if (!neg && (overflow || v > (unsigned long)LONG_MAX))
-		return LONG_MAX;
-	if (neg && (overflow || v > (unsigned long)LONG_MAX + 1ul))
-		return -LONG_MAX - 1;
-	return neg ? (long)(0ul - v) : (long)v;
-}
-
-unsigned long strtoul(const char *s, char **end, int base)
-{
-	bool neg, overflow;
-	unsigned long v = parse_magnitude(s, end, base, &neg, &overflow);
-	if (overflow)
-		return ULONG_MAX;
-	return neg ? 0ul - v : v;
-}
-
-int atoi(const char *s) { return (int)strtol(s, NULL, 10); }
 
 static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
 {
@@ -251,8 +208,44 @@ void qsort(void *base, size_t count, size_t size, int (*cmp)(const void *, const
 	}
 }
 
+void *bsearch(const void *key, const void *base, size_t count, size_t size,
+	int (*cmp)(const void *, const void *))
+{
+	const unsigned char *lo = base;
+	while (count > 0) {
+		const unsigned char *mid = lo + (count / 2) * size;
+		int c = cmp(key, mid);
+		if (c == 0)
+			return (void *)mid;
+		if (c > 0) {
+			lo = mid + size;
+			count -= count / 2 + 1;
+		} else {
+			count /= 2;
+		}
+	}
+	return NULL;
+}
+
+#define ATEXIT_MAX 32
+static struct {
+	void (*fn[ATEXIT_MAX])(void);
+	int n;
+} exit_fns;
+
+int atexit(void (*fn)(void))
+{
+	if (fn == NULL || exit_fns.n == ATEXIT_MAX)
+		return -1;
+	exit_fns.fn[exit_fns.n++] = fn;
+	return 0;
+}
+
 void exit(int status)
 {
+	// Last registered first; a handler that calls exit() resumes with the next one.
+	while (exit_fns.n > 0)
+		exit_fns.fn[--exit_fns.n]();
 	denali_console_flush();
 	denali_terminate(status);
 }

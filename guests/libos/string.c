@@ -4,7 +4,9 @@
 // calls to themselves. Compilers also call memcpy/memset/memmove/memcmp for struct
 // copies and large initialisers, so these must exist even if a program never names them.
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
@@ -133,4 +135,115 @@ char *strstr(const char *hay, const char *needle)
 			return (char *)hay;
 	}
 	return NULL;
+}
+
+char *strcat(char *restrict dst, const char *restrict src)
+{
+	strcpy(dst + strlen(dst), src);
+	return dst;
+}
+
+// Appends at most n bytes of src and always a NUL (unlike strncpy).
+char *strncat(char *restrict dst, const char *restrict src, size_t n)
+{
+	char *d = dst + strlen(dst);
+	while (n-- > 0 && *src)
+		*d++ = *src++;
+	*d = '\0';
+	return dst;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+size_t strspn(const char *s, const char *accept)
+{
+	size_t n = 0;
+	while (s[n] && strchr(accept, s[n]))
+		n++;
+	return n;
+}
+
+size_t strcspn(const char *s, const char *reject)
+{
+	size_t n = 0;
+	while (s[n] && !strchr(reject, s[n]))
+		n++;
+	return n;
+}
+
+char *strpbrk(const char *s, const char *accept)
+{
+	s += strcspn(s, accept);
+	return *s ? (char *)s : NULL;
+}
+
+char *strtok_r(char *restrict s, const char *restrict delim, char **restrict save)
+{
+	if (s == NULL)
+		s = *save;
+	if (s == NULL)
+		return NULL;
+	s += strspn(s, delim);
+	if (*s == '\0') {
+		*save = NULL;
+		return NULL;
+	}
+	char *end = s + strcspn(s, delim);
+	if (*end) {
+		*end = '\0';
+		*save = end + 1;
+	} else {
+		*save = NULL;
+	}
+	return s;
+}
+
+// One static position, as in C: threads that switch in the middle of a tokenisation
+// would share it, so threaded code should use strtok_r.
+char *strtok(char *restrict s, const char *restrict delim)
+{
+	static char *save;
+	return strtok_r(s, delim, &save);
+}
+
+char *strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = malloc(len + 1);
+	if (d) {
+		memcpy(d, s, len);
+		d[len] = '\0';
+	}
+	return d;
+}
+
+char *strdup(const char *s)
+{
+	return strndup(s, strlen(s));
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+int strncasecmp(const char *a, const char *b, size_t n)
+{
+	for (; n > 0; n--, a++, b++) {
+		int x = lower((unsigned char)*a), y = lower((unsigned char)*b);
+		if (x != y || x == 0)
+			return x - y;
+	}
+	return 0;
+}
+
+int strcasecmp(const char *a, const char *b)
+{
+	return strncasecmp(a, b, (size_t)-1);
 }

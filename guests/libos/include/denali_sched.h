@@ -54,6 +54,11 @@ void denali_sched_poll(void);
 // timeout" variant (spin while software timers are pending). Building the libos or an
 // app with -DDENALI_IDLE_NO_TIMEOUT=1 makes 0 the default.
 extern int denali_idle_timeout;
+#if defined(DENALI_IDLE_NO_TIMEOUT) && DENALI_IDLE_NO_TIMEOUT
+// crt0 (start.c) reads this before main and sets denali_idle_timeout = 0. Weak, so
+// every file of the program may include this header.
+__attribute__((weak)) const int denali_idle_no_timeout_default = 1;
+#endif
 
 // Scheduler statistics, for experiments.
 struct denali_sched_stats {

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// The pthread thread API over the libos scheduler (sched.c): create, join, detach,
+// exit, self, once, and thread attributes.
+//
+// A thread is one malloc'd block: its record (struct denali_thread), then its stack,
+// whose lowest word is a canary the scheduler checks at every switch away from the
+// thread (an overflow that reached it ends the VM with a message instead of
+// corrupting the heap silently). The stack of a new thread is built to look like a
+// context saved by denali_ctx_switch (switch.S), returning into sched_thread_start:
+//
+//   top - 4   0                   fake return address of sched_thread_start
+//   top - 8   sched_thread_start  popped by switch.S's RET
+//   top - 12  EBP = 0             end of the frame-pointer chain
+//   top - 24  EBX ESI EDI = 0     <- the saved ESP
+//
+// top is 16-byte aligned, so ESP + 4 is 16-byte aligned at the entry of
+// sched_thread_start, as the i386 SysV ABI wants of every function entry.
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sched_internal.h"
+
+void sched_thread_start(void);
+
+static uint32_t next_thread_id = 2;
+
+int pthread_attr_init(pthread_attr_t *attr)
+{
+	attr->stacksize = PTHREAD_STACK_DEFAULT;
+	attr->detachstate = PTHREAD_CREATE_JOINABLE;
+	return 0;
+}
+
+int pthread_attr_destroy(pthread_attr_t *attr)
+{
+	(void)attr;
+	return 0;
+}
+
+int pthread_attr_setstacksize(pthread_attr_t *attr, size_t stacksize)
+{
+	if (stacksize < PTHREAD_STACK_MIN || stacksize > 0x40000000u)
+		return EINVAL;
+	attr->stacksize = stacksize;
+	return 0;
+}
+
+int pthread_attr_getstacksize(const pthread_attr_t *attr, size_t *stacksize)
+{
+	*stacksize = attr->stacksize;
+	return 0;
+}
+
+int pthread_attr_setdetachstate(pthread_attr_t *attr, int state)
+{
+	if (state != PTHREAD_CREATE_JOINABLE && state != PTHREAD_CREATE_DETACHED)
+		return EINVAL;
+	attr->detachstate = state;
+	return 0;
+}
+
+int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
+{
+	*state = attr->detachstate;
+	return 0;
+}
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+	void *(*start)(void *), void *arg)
+{
+	size_t stack = attr ? attr->stacksize : PTHREAD_STACK_DEFAULT;
+	if (stack < PTHREAD_STACK_MIN || start == NULL)
+		return EINVAL;
+	stack = (stack + 15u) & ~(size_t)15u;
+	size_t rec = (sizeof(struct denali_thread) + 15u) & ~(size_t)15u;
+	if (stack > SIZE_MAX - rec)
+		return EAGAIN;
+	unsigned char *mem = malloc(rec + stack); // 16-byte aligned
+	if (mem == NULL)
+		return EAGAIN;
+	struct denali_thread *t = (struct denali_thread *)mem;
+	*t = (struct denali_thread){ 0 };
+	t->start = start;
+	t->arg = arg;
+	t->detached = attr && attr->detachstate == PTHREAD_CREATE_DETACHED;
+	t->canary = (uint32_t *)(mem + rec);
+	*t->canary = THREAD_CANARY;
+	t->id = next_thread_id++;
+	uint32_t *top = (uint32_t *)(mem + rec + stack);
+	top[-1] = 0;
+	top[-2] = (uint32_t)(uintptr_t)sched_thread_start;
+	for (int i = 3; i <= 6; i++)
+		top[-i] = 0; // EBP EBX ESI EDI
+	t->esp = (uint32_t)(uintptr_t)(top - 6);
+	sched_add_thread(t);
+	*thread = t;
+	return 0;
+}
+
+// Frees an exited thread's memory (never the main thread's record, which is static).
+static void release(struct denali_thread *t)
+{
+	if (t->canary)
+		free(t);
+}
+
+int pthread_join(pthread_t t, void **retval)
+{
+	struct denali_thread *self = sched_self();
+	if (t == NULL)
+		return ESRCH;
+	if (t == self)
+		return EDEADLK;
+	if (t->detached || t->joined)
+		return EINVAL;
+	t->joined = 1;
+	if (t->state != THREAD_EXITED) {
+		t->joiner = self;
+		self->state = THREAD_BLOCKED;
+		self->waitq = NULL;
+		sched_block(); // sched_exit_current wakes us
+	}
+	if (retval)
+		*retval = t->retval;
+	release(t);
+	return 0;
+}
+
+int pthread_detach(pthread_t t)
+{
+	if (t == NULL)
+		return ESRCH;
+	if (t->detached || t->joined)
+		return EINVAL;
+	if (t->state == THREAD_EXITED)
+		release(t); // nobody will join it now
+	else
+		t->detached = 1;
+	return 0;
+}
+
+void pthread_exit(void *retval)
+{
+	sched_self()->retval = retval;
+	sched_exit_current();
+}
+
+pthread_t pthread_self(void)
+{
+	return sched_self();
+}
+
+int pthread_equal(pthread_t a, pthread_t b)
+{
+	return a == b;
+}
+
+// Cooperative threads cannot race between the test and the call, unless fn itself
+// blocks: then a second caller would run fn again, so the state goes to 1 (running)
+// first and a concurrent caller waits by yielding until it reaches 2 (done).
+int pthread_once(pthread_once_t *once, void (*fn)(void))
+{
+	if (*once == 0) {
+		*once = 1;
+		fn();
+		*once = 2;
+	}
+	while (*once != 2)
+		sched_yield();
+	return 0;
+}
