@@ -342,6 +342,7 @@ static const char *end_name(enum kernel_end e)
 	case KERNEL_END_ALL_DONE: return "all VMs ended";
 	case KERNEL_END_MAX_TIME: return "max time reached";
 	case KERNEL_END_DEADLOCK: return "deadlock: every live VM idle with nothing to wake it";
+	case KERNEL_END_CLIENTS_DONE: return "every client VM ended";
 	}
 	return "?";
 }

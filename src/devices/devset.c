@@ -38,6 +38,9 @@ struct devset {
 	uint32_t tap_port;
 	uint64_t live_next;           // the next pacing tick already scheduled
 	uint64_t live_now;            // the time live_run was called with
+	uint32_t uplink_port;         // several machines: the uplink port, else SWITCH_NO_PORT
+	struct linkq inbox;           // frames from other machines, not yet in the switch
+	uint64_t uplink_in, uplink_drop;
 };
 
 void devset_config_default(struct devset_config *c)
@@ -146,6 +149,8 @@ int devset_new(struct devset **out, const struct devset_config *c,
 	}
 	d->cfg = *c;
 	d->h = *h;
+	d->uplink_port = SWITCH_NO_PORT;
+	linkq_init(&d->inbox);
 	d->vms = calloc(c->nvms, sizeof(*d->vms));
 	d->sw = switch_new(&c->sw, schedule, d);
 	if (!d->vms || !d->sw)
@@ -156,15 +161,24 @@ int devset_new(struct devset **out, const struct devset_config *c,
 		v->id = i;
 		v->io = (struct nic_guest_io){ io_copyin, io_copyout, v };
 		disk_vm_init(&v->dv, i);
-		if (nic_init(&v->nic, i, c->nic_rxq, c->ipv4, c->nic_chatty) != 0)
+		if (nic_init_at(&v->nic, c->machine, i, c->nic_rxq, c->ipv4, c->nic_chatty) != 0)
 			goto oom;
 		if (switch_add_port(d->sw, nic_deliver, v, false) != i ||
 		    switch_add_static(d->sw, v->nic.mac, i) != 0)
 			goto oom;
+		switch_set_lossy(d->sw, i, true);
 	}
 	d->replay_port = switch_add_port(d->sw, replay_deliver, d, true);
 	if (d->replay_port == SWITCH_NO_PORT)
 		goto oom;
+	if (c->uplink) {
+		// After the replay port, so single-machine port numbers stay as they were.
+		d->uplink_port = switch_add_port(d->sw, c->uplink, c->uplink_ctx, false);
+		if (d->uplink_port == SWITCH_NO_PORT)
+			goto oom;
+		switch_set_uplink(d->sw, d->uplink_port);
+		switch_set_lossy(d->sw, d->uplink_port, true);
+	}
 	if (c->pcap_out) {
 		if (c->pcap_vm >= (int64_t)c->nvms) {
 			snprintf(err, errlen, "--pcap-vm %lld: no such VM (%u VMs)",
@@ -247,6 +261,7 @@ int devset_free(struct devset *d, char *err, size_t errlen)
 	pcap_in_close(d->in);
 	console_in_close(&d->con);
 	live_close(d->live);
+	linkq_free(&d->inbox);
 	free(d->next);
 	if (d->vms)
 		for (uint32_t i = 0; i < d->cfg.nvms; i++)
@@ -259,13 +274,40 @@ int devset_free(struct devset *d, char *err, size_t errlen)
 
 // --- running ----------------------------------------------------------------------
 
+int devset_link_in(struct devset *d, const uint8_t *frame, uint32_t len, uint64_t t_ns,
+		   uint32_t src, uint64_t seq)
+{
+	if (d->uplink_port == SWITCH_NO_PORT ||
+	    linkq_push(&d->inbox, t_ns, src, seq, frame, len) != 0) {
+		d->uplink_drop++;
+		return -1;
+	}
+	d->h.schedule(d->h.ctx, t_ns);
+	return 0;
+}
+
 void devset_run(struct devset *d, uint64_t now)
 {
-	while (d->have_next && d->next->t_ns <= now) {
-		(void)switch_send(d->sw, d->replay_port, d->next->data, d->next->len,
-				  d->next->t_ns); // a full queue is counted by the switch
-		d->replay_frames++;
-		(void)replay_fetch(d); // a damaged record ends the replay (devset_free reports)
+	// Replayed frames and frames from other machines enter in time order (a replayed
+	// frame first at equal times), so the switch never sees time go back.
+	for (;;) {
+		const struct linkq_frame *in = linkq_peek(&d->inbox);
+		bool replay = d->have_next && d->next->t_ns <= now;
+		bool link = in && in->t_ns <= now;
+		if (replay && (!link || d->next->t_ns <= in->t_ns)) {
+			(void)switch_send(d->sw, d->replay_port, d->next->data, d->next->len,
+					  d->next->t_ns); // a full queue is counted by the switch
+			d->replay_frames++;
+			(void)replay_fetch(d); // a damaged record ends the replay (devset_free reports)
+		} else if (link) {
+			struct linkq_frame f;
+			linkq_pop(&d->inbox, &f);
+			d->uplink_in++;
+			(void)switch_send(d->sw, d->uplink_port, f.data, f.len, f.t_ns);
+			free(f.data);
+		} else {
+			break;
+		}
 	}
 	if (d->live) { // frames from the TAP enter at now (tap_in)
 		d->live_now = now;
@@ -380,6 +422,16 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 	for (uint32_t p = 0; p <= d->replay_port; p++)
 		st->sw_drop_queue += switch_port_stats(d->sw, p)->tx_drop_full;
 	st->captured = d->out ? pcap_out_frames(d->out) : 0;
+	st->sw_lost = d->sw->st.lost;
+	if (d->uplink_port != SWITCH_NO_PORT) {
+		const struct switch_port_stats *u = switch_port_stats(d->sw, d->uplink_port);
+		st->uplink = true;
+		st->uplink_out = u->rx_frames;
+		st->uplink_lost = u->rx_loss;
+		st->uplink_in = d->uplink_in;
+		st->uplink_in_drop = d->uplink_drop;
+		st->sw_drop_queue += u->tx_drop_full;
+	}
 	st->live = d->live != NULL;
 	if (d->live)
 		live_counts(d->live, &st->tap_rx, &st->tap_tx, &st->tap_tx_err);

@@ -14,6 +14,7 @@
 
 #include "devices/console_in.h"
 #include "devices/disk.h"
+#include "devices/linkq.h"
 #include "devices/nic.h"
 #include "devices/switch.h"
 
@@ -65,6 +66,14 @@ struct devset_config {
 	// Live mode (live.h): bridge the switch to this TAP device and pace simulated time
 	// to wall time. NULL: none (the run stays deterministic).
 	const char *tap;
+	// Several machines (docs/machines.md): this machine's number (VM addresses,
+	// nic_mac_at), and the uplink: when `uplink` is set, the switch gets one more port
+	// whose frames go to uplink(uplink_ctx, ...) at the time they leave the switch, and
+	// devset_link_in brings the other machines' frames in through it. The switch's
+	// loss (sw.loss_ppb) applies to the VM ports and the uplink.
+	uint32_t machine;
+	switch_deliver_fn uplink;
+	void *uplink_ctx;
 };
 // Defaults: no replay, capture, disks or console input, default switch and disk model, IPv4 on.
 void devset_config_default(struct devset_config *c);
@@ -77,6 +86,11 @@ struct devset_stats {
 	uint64_t disk_reads, disk_writes, disk_errors;
 	bool live;                               // --tap: the run is nondeterministic
 	uint64_t tap_rx, tap_tx, tap_tx_err;    // live mode: frames from and to the TAP
+	uint64_t sw_lost;                        // lost by --loss (every port's rx_loss)
+	bool uplink;                             // several machines: the uplink counters
+	uint64_t uplink_out, uplink_in;          // frames to and from the other machines
+	uint64_t uplink_lost;                    // of sw_lost: lost on the way out
+	uint64_t uplink_in_drop;                 // from the link, no memory to queue
 };
 
 struct devset;
@@ -97,6 +111,13 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 		    uint64_t now_ns);
 // Does all device work due by now_ns (replayed frames, the switch, disk completions).
 void devset_run(struct devset *d, uint64_t now_ns);
+// A frame from another machine reaches this machine's switch at t_ns (>= the time of
+// the last devset_run, or it enters late, at the switch's current time); (t_ns, src,
+// seq) orders frames due together. The frame is copied; it enters the switch at the
+// devset_run for t_ns (host->schedule is asked for it). Returns 0, or -1 when there is
+// no uplink or no memory (the frame is lost and counted in uplink_in_drop).
+int devset_link_in(struct devset *d, const uint8_t *frame, uint32_t len, uint64_t t_ns,
+		   uint32_t src, uint64_t seq);
 // The VM ended: its switch port goes down and its disks are detached.
 void devset_vm_ended(struct devset *d, uint32_t vm_id);
 // The VM's vregs mac and ipv4 (network byte order as stored in memory, 0 = none).

@@ -18,6 +18,7 @@ struct devhost {
 	struct devset *set;
 	uint64_t last_at;  // cycles of the last KEV_DEVICE pushed, while it may be queued
 	bool last_queued;
+	bool uplink;       // several machines: frames may still leave for the others
 };
 
 static uint64_t now_ns(const struct kernel *k)
@@ -29,7 +30,7 @@ static void host_schedule(void *ctx, uint64_t t_ns)
 {
 	struct kernel *k = ctx;
 	struct devhost *h = k->dev;
-	if (!k->live)
+	if (!k->live && !(h && h->uplink))
 		return; // every VM has ended: device work can change nothing any more
 	uint64_t at = kernel_ns_to_cycles(&k->cfg, t_ns);
 	if (at >= KERNEL_TIME_HORIZON)
@@ -84,6 +85,7 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 	}
 	struct devset_config c = *cfg;
 	c.nvms = k->cfg.nvms;
+	h->uplink = c.uplink != NULL;
 	struct devset_host hi = { host_schedule, host_raise_irq, host_copyin, host_copyout, k };
 	// devset_new may schedule (the first replayed frame): k->dev must be set by then.
 	k->dev = h;
@@ -132,6 +134,12 @@ void devhost_run(struct kernel *k)
 	if (h->last_queued && k->now >= h->last_at)
 		h->last_queued = false; // it is being processed now
 	devset_run(h->set, now_ns(k));
+}
+
+int devhost_link_in(struct kernel *k, const uint8_t *frame, uint32_t len, uint64_t t_ns,
+		    uint32_t src, uint64_t seq)
+{
+	return k->dev ? devset_link_in(k->dev->set, frame, len, t_ns, src, seq) : -1;
 }
 
 void devhost_vregs(struct kernel *k, struct vm *vm)

@@ -3,8 +3,10 @@
 // "Wiring into the kernel"). devhost.c gives devset its host callbacks: `schedule`
 // pushes a KEV_DEVICE event into the kernel's event queue (ns rounded up to cycles),
 // `raise_irq` is kernel_raise_irq, and `copyin`/`copyout` are mem_copyin/mem_copyout on
-// the VM's memory. The kernel calls the four hooks below; with no devices attached
-// (k->dev NULL) each is a no-op, so runs without devices behave exactly as before.
+// the VM's memory. The kernel calls the hooks below; with no devices attached (k->dev
+// NULL) each is a no-op, so runs without devices behave exactly as before. With an
+// uplink (several machines, world.h) device events go on after every VM has ended, so
+// frames already in the switch still leave for the other machines.
 // struct devhost (in k->dev) holds the devset and the last device event pushed.
 #ifndef DENALI_VMM_DEVHOST_H
 #define DENALI_VMM_DEVHOST_H
@@ -36,6 +38,10 @@ int devhost_detach(struct kernel *k, char *err, size_t errlen);
 uint64_t devhost_pio(struct kernel *k, struct vm *vm);
 // A KEV_DEVICE event came due: do every device job due by now.
 void devhost_run(struct kernel *k);
+// A frame from another machine arrives at this machine's switch at t_ns (world.c;
+// devset_link_in). Returns 0, or -1 without devices or memory (the frame is lost).
+int devhost_link_in(struct kernel *k, const uint8_t *frame, uint32_t len, uint64_t t_ns,
+		    uint32_t src, uint64_t seq);
 // Writes the VM's mac and ipv4 virtual registers (at every VM entry).
 void devhost_vregs(struct kernel *k, struct vm *vm);
 // The VM ended: its switch port goes down, its disks are detached.

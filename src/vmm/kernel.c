@@ -482,38 +482,38 @@ void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line)
 	}
 }
 
-// Runs one VM for one quantum, handling PIOs inline. Returns with the VM runnable
-// (quantum spent, or preempted: k->preempt), idle, or ended. Events due inside the
-// quantum split the cpu_run budget, so they take effect at the next block boundary.
+// Runs one VM for the rest of its quantum (k->slice_left cycles), handling PIOs inline.
+// Returns false with the VM runnable (quantum spent, or preempted: k->preempt), idle,
+// or ended. Events due inside the quantum split the cpu_run budget, so they take
+// effect at the next block boundary. A multi-machine horizon (k->until below max time)
+// splits it the same way, and then the slice pauses: it returns true with the VM still
+// in the CPU, and the next run_loop resumes it where it stopped, as if the horizon had
+// been an event with nothing to do.
 static void process_events(struct kernel *k);
-static void run_slice(struct kernel *k, struct vm *vm)
+static bool run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
-	int64_t left = (int64_t)k->cfg.quantum_cycles;
-	gk_dispatch(k, vm); // admission into modelled memory (gatekeeper.c)
-	vm->slices++;
-	k->stats.dispatches++;
-	while (left > 0) {
-		int64_t budget = left;
-		if (k->cfg.max_time_cycles) {
-			if (k->now >= k->cfg.max_time_cycles)
-				return;
-			uint64_t rest = k->cfg.max_time_cycles - k->now;
+	while (k->slice_left > 0) {
+		int64_t budget = k->slice_left;
+		if (k->until != UINT64_MAX) { // max time or a multi-machine horizon
+			if (k->now >= k->until)
+				return k->until_horizon;
+			uint64_t rest = k->until - k->now;
 			if ((uint64_t)budget > rest)
 				budget = (int64_t)rest;
 		}
 		process_events(k);
 		if (k->preempt)
-			return;
+			return false;
 		const struct evq_event *top = evq_peek(&k->evq);
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
 		int64_t icost = deliver_interrupts(k, vm);
 		if (icost < 0)
-			return;
+			return false;
 		if (icost > 0) {
 			k->now += (uint64_t)icost;
-			left -= icost;
+			k->slice_left -= icost;
 			continue;
 		}
 		write_vregs(k, vm);
@@ -521,7 +521,7 @@ static void run_slice(struct kernel *k, struct vm *vm)
 		enum cpu_exit e = cpu_run(k->x, &vm->cpu, &mi, budget);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
-		left -= (int64_t)used;
+		k->slice_left -= (int64_t)used;
 		ack_pending(k, vm);
 		switch (e) {
 		case CPU_EXIT_BUDGET:
@@ -530,7 +530,7 @@ static void run_slice(struct kernel *k, struct vm *vm)
 		case CPU_EXIT_PIO: {
 			uint64_t cost = kernel_pio(k, vm);
 			k->now += cost;
-			left -= (int64_t)cost;
+			k->slice_left -= (int64_t)cost;
 			continue;
 		}
 		case CPU_EXIT_IDLE:
@@ -540,32 +540,33 @@ static void run_slice(struct kernel *k, struct vm *vm)
 				continue;
 			idle_vm(k, vm, e == CPU_EXIT_HLT ? UINT64_MAX :
 				(uint64_t)vm->cpu.r[CPU_EDX] << 32 | vm->cpu.r[CPU_EAX]);
-			return;
+			return false;
 		case CPU_EXIT_TERMINATE:
 			vm->exit_code = vm->cpu.r[CPU_EAX];
 			end_vm(k, vm, VM_TERMINATED);
-			return;
+			return false;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
 			if (e == CPU_EXIT_FAULT) { // a swapped-out block? (gatekeeper.c)
 				enum gk_fault g = gk_fault(k, vm);
 				if (g == GK_FAULT_WAIT)
-					return;
+					return false;
 				if (g == GK_FAULT_RETRY)
 					continue;
 			}
 			if (!deliver_exception(k, vm, e))
-				return;
+				return false;
 			k->now += k->cfg.intr_cycles;
-			left -= (int64_t)k->cfg.intr_cycles;
+			k->slice_left -= (int64_t)k->cfg.intr_cycles;
 			continue;
 		}
 		// An exit code the kernel does not know: our bug, but only this VM pays.
 		set_diag(vm, "vm %u: killed: unknown cpu exit %d at eip 0x%08x", vm->id, (int)e,
 			 vm->cpu.eip);
 		end_vm(k, vm, VM_KILLED);
-		return;
+		return false;
 	}
+	return false;
 }
 
 // Whether an event no longer matters: its VM ended, or its tag is out of date.
@@ -652,82 +653,175 @@ static void tally(struct kernel *k)
 	}
 }
 
+// Why run_loop returned.
+enum loop_end {
+	LOOP_LIMIT, // now reached `until` (a slice may be paused: k->paused)
+	LOOP_EMPTY, // nobody runnable and no live event: every VM ended, or a deadlock
+};
+
+// Starts a dispatch of VM id: the context-switch charge, the TLB, a fresh quantum.
+static void dispatch_begin(struct kernel *k, struct vm *vm)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	if (s->woke_by_irq) {
+		k->stats.irq_switches++;
+		s->woke_by_irq = false;
+	}
+	// Every dispatch but the first is a context switch (kernel.h: the cost model).
+	struct kernel_dispatch *d = &k->disp;
+	d->same = k->last_vm == (int64_t)vm->id;
+	d->switched = k->stats.dispatches > 0;
+	if (d->switched) {
+		k->now += k->cfg.ctx_switch_cycles;
+		k->stats.ctx_switches++;
+		k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
+	}
+	if (!d->same) {
+		// The CPU changes VM: forget the last VM's TLB.
+		cpu_exec_flush_tlb(k->x);
+		k->last_vm = vm->id;
+	}
+	d->misses0 = cpu_exec_stats(k->x)->tlb_misses;
+	d->cycles0 = vm->cpu.cycles;
+	k->running = vm->id;
+	k->slice_left = (int64_t)k->cfg.quantum_cycles;
+	gk_dispatch(k, vm); // admission into modelled memory (gatekeeper.c)
+	vm->slices++;
+	k->stats.dispatches++;
+}
+
+// Ends the dispatch begun by dispatch_begin: the cache-refill charge, the scheduler's
+// accounting, and the VM back in the queue if it is still runnable.
+static void dispatch_end(struct kernel *k, struct vm *vm)
+{
+	const struct kernel_dispatch *d = &k->disp;
+	uint32_t id = vm->id;
+	k->running = -1;
+	if (d->switched) {
+		uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - d->misses0;
+		pages = pages > k->cfg.ctx_free_pages ? pages - k->cfg.ctx_free_pages : 0;
+		uint64_t cap = d->same ? k->cfg.ctx_cap_same_cycles : k->cfg.ctx_cap_other_cycles;
+		uint64_t per = k->cfg.ctx_page_cycles;
+		uint64_t refill = per && pages > cap / per ? cap : pages * per;
+		refill = refill > cap ? cap : refill;
+		k->now += refill;
+		k->stats.ctx_refill_cycles += refill;
+		k->stats.ctx_switch_cycles += refill;
+	}
+	sched_charge(&k->sched, id, vm->cpu.cycles - d->cycles0);
+	if (vm->state == VM_RUNNABLE) {
+		// Preempted for another VM's interrupt: it resumes first among the normal VMs.
+		if (k->preempt) {
+			k->stats.irq_preemptions++;
+			k->stats.irq_switches++;
+		}
+		sched_enqueue(&k->sched, id, k->preempt ? SCHED_HEAD : SCHED_TAIL);
+	}
+	k->preempt = false;
+}
+
+// The dispatch loop: runs VMs and events until simulated time reaches `until` (cycles;
+// UINT64_MAX: no limit) or nothing is left to do. Slices stop exactly at `until` (the
+// budget is cut there), but the kernel work after a slice (a PIO, a context switch's
+// refill) may carry now a little past it. horizon: `until` is a multi-machine horizon,
+// not the end of the run, so a slice it cuts pauses (run_slice) and resumes at the next
+// call.
+static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
+{
+	k->until = until;
+	k->until_horizon = horizon;
+	for (;;) {
+		if (k->now >= until)
+			return LOOP_LIMIT;
+		struct vm *vm;
+		if (k->paused) {
+			vm = &k->vms[k->running]; // the slice a horizon paused goes on
+			k->paused = false;
+		} else {
+			process_events(k);
+			uint32_t id = sched_pick(&k->sched);
+			if (id == SCHED_NONE) {
+				// Nobody runnable: drop stale events (they must not move time), then
+				// jump to the next live one (or to the limit).
+				const struct evq_event *top;
+				struct evq_event dropped;
+				while ((top = evq_peek(&k->evq)) && event_stale(k, top))
+					evq_pop(&k->evq, &dropped);
+				if (!top)
+					return LOOP_EMPTY;
+				k->now = top->time > until ? until : top->time;
+				continue;
+			}
+			vm = &k->vms[id];
+			if (vm->state == VM_NEW && start_vm(k, vm) != 0)
+				continue;
+			dispatch_begin(k, vm);
+		}
+		if (run_slice(k, vm)) {
+			k->paused = true;
+			return LOOP_LIMIT;
+		}
+		dispatch_end(k, vm);
+	}
+}
+
+// The limit max time sets (UINT64_MAX: none).
+static uint64_t max_limit(const struct kernel *k)
+{
+	return k->cfg.max_time_cycles ? k->cfg.max_time_cycles : UINT64_MAX;
+}
+
 enum kernel_end kernel_run(struct kernel *k)
 {
 	if (k->ran)
 		return k->end;
-	k->ran = true;
-	for (;;) {
-		uint64_t max = k->cfg.max_time_cycles;
-		if (max && k->now >= max) {
-			k->end = KERNEL_END_MAX_TIME;
-			break;
-		}
-		process_events(k);
-		uint32_t id = sched_pick(&k->sched);
-		if (id == SCHED_NONE) {
-			// Nobody runnable: drop stale events (they must not move time), then
-			// jump to the next live one (or to max time).
-			const struct evq_event *top;
-			struct evq_event dropped;
-			while ((top = evq_peek(&k->evq)) && event_stale(k, top))
-				evq_pop(&k->evq, &dropped);
-			if (!top) {
-				k->end = k->live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE;
-				break;
-			}
-			k->now = max && top->time > max ? max : top->time;
-			continue;
-		}
-		struct vm *vm = &k->vms[id];
-		if (vm->state == VM_NEW && start_vm(k, vm) != 0)
-			continue;
-		struct intr_vm *s = &k->iv[id];
-		if (s->woke_by_irq) {
-			k->stats.irq_switches++;
-			s->woke_by_irq = false;
-		}
-		// Every dispatch but the first is a context switch (kernel.h: the cost model).
-		bool same = k->last_vm == (int64_t)id, switched = k->stats.dispatches > 0;
-		if (switched) {
-			k->now += k->cfg.ctx_switch_cycles;
-			k->stats.ctx_switches++;
-			k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
-		}
-		if (!same) {
-			// The CPU changes VM: forget the last VM's TLB.
-			cpu_exec_flush_tlb(k->x);
-			k->last_vm = id;
-		}
-		uint64_t misses0 = cpu_exec_stats(k->x)->tlb_misses, cycles0 = vm->cpu.cycles;
-		k->running = id;
-		run_slice(k, vm);
-		k->running = -1;
-		if (switched) {
-			uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - misses0;
-			pages = pages > k->cfg.ctx_free_pages ? pages - k->cfg.ctx_free_pages : 0;
-			uint64_t cap = same ? k->cfg.ctx_cap_same_cycles : k->cfg.ctx_cap_other_cycles;
-			uint64_t per = k->cfg.ctx_page_cycles;
-			uint64_t refill = per && pages > cap / per ? cap : pages * per;
-			refill = refill > cap ? cap : refill;
-			k->now += refill;
-			k->stats.ctx_refill_cycles += refill;
-			k->stats.ctx_switch_cycles += refill;
-		}
-		sched_charge(&k->sched, id, vm->cpu.cycles - cycles0);
-		if (vm->state == VM_RUNNABLE) {
-			// Preempted for another VM's interrupt: it resumes first among the normal VMs.
-			if (k->preempt) {
-				k->stats.irq_preemptions++;
-				k->stats.irq_switches++;
-			}
-			sched_enqueue(&k->sched, id, k->preempt ? SCHED_HEAD : SCHED_TAIL);
-		}
-		k->preempt = false;
-	}
-	finish_live(k, k->end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
-	tally(k);
+	enum loop_end e = run_loop(k, max_limit(k), false);
+	kernel_finish(k, e == LOOP_LIMIT ? KERNEL_END_MAX_TIME :
+		      k->live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE);
 	return k->end;
+}
+
+bool kernel_run_until(struct kernel *k, uint64_t until)
+{
+	if (k->ran)
+		return true;
+	uint64_t max = max_limit(k);
+	uint64_t limit = until < max ? until : max;
+	if (run_loop(k, limit, limit < max) == LOOP_EMPTY) {
+		if (!k->live)
+			return true;
+		// Live VMs all idle with nothing queued: only another machine can wake them.
+		if (limit != UINT64_MAX && k->now < limit)
+			k->now = limit;
+	}
+	return false;
+}
+
+uint64_t kernel_next_activity(struct kernel *k)
+{
+	if (k->ran)
+		return UINT64_MAX;
+	if (k->paused || k->sched.len)
+		return k->now;
+	const struct evq_event *top;
+	struct evq_event dropped;
+	while ((top = evq_peek(&k->evq)) && event_stale(k, top))
+		evq_pop(&k->evq, &dropped);
+	if (!top)
+		return UINT64_MAX;
+	return top->time > k->now ? top->time : k->now;
+}
+
+void kernel_finish(struct kernel *k, enum kernel_end end)
+{
+	if (k->ran)
+		return;
+	k->ran = true;
+	k->end = end;
+	k->paused = false;
+	k->running = -1;
+	finish_live(k, end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
+	tally(k);
 }
 
 uint64_t kernel_digest(const struct kernel *k)

@@ -101,6 +101,8 @@ enum kernel_end {
 	KERNEL_END_ALL_DONE = 0, // every VM terminated or was killed
 	KERNEL_END_MAX_TIME,     // max_time_cycles reached; live VMs are STOPPED
 	KERNEL_END_DEADLOCK,     // live VMs all idle with nothing to wake them: HUNG
+	KERNEL_END_CLIENTS_DONE, // several machines: every client VM ended; live VMs are
+	                         // STOPPED (world.h)
 };
 
 struct kernel_stats {
@@ -148,7 +150,15 @@ struct kernel {
 	uint8_t *pio_buf;      // scratch for console writes (KERNEL_CONSOLE_WRITE_MAX)
 	bool host_oom;         // some allocation failed during the run
 	enum kernel_end end;
-	bool ran;
+	uint64_t until;        // the dispatch loop's limit: max time or a horizon (cycles)
+	bool until_horizon;    // until is a multi-machine horizon (kernel_run_until)
+	bool paused;           // a horizon paused the running VM's slice (kernel.c)
+	int64_t slice_left;    // cycles left in the running VM's quantum
+	struct kernel_dispatch {
+		bool same, switched;        // the VM ran last; a context switch was charged
+		uint64_t misses0, cycles0;  // TLB misses and VM cycles when it began
+	} disp;                // the dispatch in progress (kernel.c)
+	bool ran;              // the run is over (kernel_run or kernel_finish)
 	struct kernel_stats stats; // valid after kernel_run
 	struct results results;    // named results from the guests (results.h)
 };
@@ -165,6 +175,21 @@ void kernel_free(struct kernel *k);
 
 // Runs until every VM ended, max time, or deadlock. Call once.
 enum kernel_end kernel_run(struct kernel *k);
+
+// Several machines in one run (world.h) drive each kernel in steps instead:
+// kernel_run_until runs until simulated time reaches `until` cycles (or max time,
+// whichever is first): VMs and events as kernel_run would, slices cut exactly at the
+// limit, though kernel work after a slice may carry now a little past it. When live VMs
+// are all idle with nothing queued before the limit, time jumps to it (another machine
+// may send a frame); a deadlock is the caller's to judge. Returns true when the machine
+// is done: every VM ended, or kernel_finish was called.
+bool kernel_run_until(struct kernel *k, uint64_t until);
+// The earliest time this machine can do anything by itself: now when a VM is runnable,
+// else the time of its first live event, else UINT64_MAX (stale events are dropped).
+uint64_t kernel_next_activity(struct kernel *k);
+// Ends a stepped run: live VMs become HUNG for KERNEL_END_DEADLOCK, else STOPPED;
+// the statistics are tallied. Idempotent; kernel_run calls it itself.
+void kernel_finish(struct kernel *k, enum kernel_end end);
 
 // The results digest (digest.h): per VM in id order its state, exit code, retired
 // instructions, cycles, console byte count and kept console bytes; then the final

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+// The multi-machine run (world.h has the model): the rounds of the lockstep, the link
+// between the machines' uplinks, and the end of the run. Each machine is a kernel
+// (kernel.c) driven by kernel_run_until; frames cross through devset's uplink port
+// (devices/devset.c) and wait here, in a linkq, until the round ends.
+#include "vmm/world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/nic.h"
+#include "vmm/devhost.h"
+#include "vmm/digest.h"
+
+void world_config_default(struct world_config *c)
+{
+	*c = (struct world_config){ .latency_ns = 20000, .link_bps = 1000000000ull };
+}
+
+void world_init(struct world *w, const struct world_config *cfg)
+{
+	memset(w, 0, sizeof *w);
+	w->cfg = *cfg;
+	if (!w->cfg.link_bps)
+		w->cfg.link_bps = 1000000000ull;
+	if (!w->cfg.latency_ns)
+		w->cfg.latency_ns = 1; // the lookahead must be positive, or no round ends
+	linkq_init(&w->outbox);
+	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++) {
+		w->m[i].w = w;
+		w->m[i].id = i;
+	}
+}
+
+void world_free(struct world *w)
+{
+	linkq_free(&w->outbox);
+}
+
+// Nanoseconds a frame of len bytes occupies the link (preamble, FCS and gap included,
+// like the switch's link; rounded up).
+static uint64_t wire_ns(const struct world *w, uint32_t len)
+{
+	uint64_t bits = (uint64_t)(len + 24) * 8;
+	return (bits * 1000000000ull + w->cfg.link_bps - 1) / w->cfg.link_bps;
+}
+
+// The uplink port's deliver callback: machine m's switch hands a frame to the link at
+// t_ns. It leaves when m's side of the link is free (never before the round's start, so
+// it arrives at or after the horizon), and waits in the outbox until the round ends.
+static bool uplink_out(void *ctx, const uint8_t *frame, uint32_t len, uint64_t t_ns)
+{
+	struct world_machine *m = ctx;
+	struct world *w = m->w;
+	uint64_t t = t_ns;
+	if (t < w->round_start_ns)
+		t = w->round_start_ns;
+	if (t < m->link_free_ns)
+		t = m->link_free_ns;
+	m->link_free_ns = t + wire_ns(w, len);
+	uint64_t arrive = m->link_free_ns + w->cfg.latency_ns;
+	if (linkq_push(&w->outbox, arrive, m->id, w->seq++, frame, len) != 0) {
+		w->st.drop_oom++;
+		return false; // counted as refused on the uplink port too
+	}
+	w->st.frames++;
+	w->st.bytes += len;
+	return true;
+}
+
+void world_uplink(struct world *w, uint32_t m, struct devset_config *c)
+{
+	c->machine = m;
+	c->uplink = uplink_out;
+	c->uplink_ctx = m < WORLD_MAX_MACHINES ? &w->m[m] : NULL;
+}
+
+int world_add(struct world *w, struct kernel *k, char *err, size_t errlen)
+{
+	if (w->n == WORLD_MAX_MACHINES) {
+		snprintf(err, errlen, "at most %u machines", WORLD_MAX_MACHINES);
+		return -1;
+	}
+	if (!k->dev) {
+		snprintf(err, errlen, "machine %u: no devices attached (no uplink)", w->n);
+		return -1;
+	}
+	if (w->n && k->cfg.cpu_khz != w->m[0].k->cfg.cpu_khz) {
+		snprintf(err, errlen, "machine %u: CPU clock differs from machine 0's", w->n);
+		return -1;
+	}
+	if (k->cfg.machine_id != w->n) {
+		snprintf(err, errlen, "machine %u: its kernel says machine %u", w->n,
+			 k->cfg.machine_id);
+		return -1;
+	}
+	w->m[w->n++].k = k;
+	return 0;
+}
+
+static void deliver(struct world *w, uint32_t dst, const struct linkq_frame *f)
+{
+	if (devhost_link_in(w->m[dst].k, f->data, f->len, f->t_ns, f->src, f->seq) == 0)
+		w->st.deliveries++;
+	else
+		w->st.drop_in++;
+}
+
+// After a round: every frame of the outbox to its machine(s), in (arrival, source,
+// sequence) order. Destinations: the machine the MAC names; every other machine for
+// broadcast and multicast; machine 0 for a MAC that is no VM's.
+static void hand_off(struct world *w)
+{
+	struct linkq_frame f;
+	while (linkq_pop(&w->outbox, &f)) {
+		const uint8_t *dst = f.data;
+		int64_t mid = nic_machine_of_mac(dst);
+		if (dst[0] & 1) {
+			for (uint32_t j = 0; j < w->n; j++)
+				if (j != f.src)
+					deliver(w, j, &f);
+		} else if (mid >= 0) {
+			if ((uint64_t)mid < w->n && (uint32_t)mid != f.src)
+				deliver(w, (uint32_t)mid, &f);
+			else
+				w->st.drop_no_machine++; // on no machine, or not a VM of its own
+		} else if (f.src != 0) {
+			deliver(w, 0, &f);
+		} else {
+			w->st.drop_no_machine++;
+		}
+		free(f.data);
+	}
+}
+
+// Whether the run is over because its clients are: every VM of machines 1.. ended.
+static bool clients_done(const struct world *w)
+{
+	if (w->n < 2)
+		return false;
+	for (uint32_t i = 1; i < w->n; i++)
+		if (w->m[i].k->live)
+			return false;
+	return true;
+}
+
+static void finish_all(struct world *w, enum kernel_end end)
+{
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct kernel *k = w->m[i].k;
+		enum kernel_end e = end;
+		if (end == KERNEL_END_CLIENTS_DONE && !k->live)
+			e = KERNEL_END_ALL_DONE; // this machine's VMs all ended by themselves
+		kernel_finish(k, e);
+	}
+	w->end = end;
+	w->ran = true;
+}
+
+enum kernel_end world_run(struct world *w)
+{
+	if (w->ran || !w->n)
+		return w->end;
+	const struct kernel_config *c0 = &w->m[0].k->cfg;
+	uint64_t max = c0->max_time_cycles;
+	for (;;) {
+		if (clients_done(w)) {
+			finish_all(w, KERNEL_END_CLIENTS_DONE);
+			break;
+		}
+		uint64_t t = UINT64_MAX;
+		bool live = false;
+		for (uint32_t i = 0; i < w->n; i++) {
+			uint64_t a = kernel_next_activity(w->m[i].k);
+			t = a < t ? a : t;
+			live |= w->m[i].k->live != 0;
+		}
+		if (t == UINT64_MAX) {
+			// No machine can act again and no frame is on the link (as in kernel_run,
+			// that is a deadlock even before max time).
+			finish_all(w, live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE);
+			break;
+		}
+		if (max && t >= max) {
+			// Nothing happens before max time: every clock goes there, as in kernel_run.
+			for (uint32_t i = 0; i < w->n; i++)
+				(void)kernel_run_until(w->m[i].k, max);
+			finish_all(w, KERNEL_END_MAX_TIME);
+			break;
+		}
+		w->round_start_ns = kernel_cycles_to_ns(c0, t);
+		uint64_t until = kernel_ns_to_cycles(c0, w->round_start_ns + w->cfg.latency_ns);
+		for (uint32_t i = 0; i < w->n; i++)
+			(void)kernel_run_until(w->m[i].k, until);
+		hand_off(w);
+		w->rounds++;
+	}
+	return w->end;
+}
+
+uint64_t world_digest(const struct world *w)
+{
+	uint64_t h = DIGEST_INIT;
+	for (uint32_t i = 0; i < w->n; i++)
+		h = digest_u64(h, kernel_digest(w->m[i].k));
+	h = digest_u64(h, w->st.frames);
+	h = digest_u64(h, w->st.bytes);
+	h = digest_u64(h, w->st.deliveries);
+	h = digest_u64(h, w->st.drop_no_machine);
+	return digest_u64(h, w->end);
+}
