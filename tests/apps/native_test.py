@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# The applications built natively (NAME-native, glibc and real Linux TCP/UDP on
+# loopback): the outside oracle for the guest builds. Checks:
+#  - httpd: documents byte-exact against an independent Python copy of the pattern
+#    (common/docpat.c), HEAD, 404, 405, 400 on garbage, 431 on 8 KiB of headers, 505,
+#    HTTP/1.0 close vs keep-alive, HTTP/1.1 persistence, Connection: close, pipelining,
+#    a request body skipped, doc= documents; and it survives all of that;
+#  - httpgen against httpd with verify=1: open loop, closed loop, keep-alive, Zipf over
+#    several servers: zero errors, every reply counted;
+#  - tcpbench send/recv: 8 MiB verified; a short stream fails the receiver's check;
+#  - gamesrv with 4 gameclients: joins, snapshots, latency, no mismatches;
+#  - bad arguments: exit 2 with one "bad argument" line for each app.
+# usage: native_test.py BUILD/guests/apps  (the directory holding the *-native programs)
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+BIN = sys.argv[1]
+failures = []
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + str(detail)[:2000]))
+    if not cond:
+        failures.append(name)
+
+
+def prog(name):
+    return os.path.join(BIN, name + "-native")
+
+
+# --- the document pattern, written again from its description in docpat.h ---------
+def mix(x):
+    x ^= x >> 16
+    x = (x * 0x85EBCA6B) & 0xFFFFFFFF
+    x ^= x >> 13
+    x = (x * 0xC2B2AE35) & 0xFFFFFFFF
+    x ^= x >> 16
+    return x
+
+
+def doc_bytes(name, size):
+    seed = 2166136261
+    for c in name.encode():
+        seed = ((seed ^ c) * 16777619) & 0xFFFFFFFF
+    out = bytearray()
+    for w in range((size + 3) // 4):
+        inner = mix((w ^ ((w >> 32) * 0x9E3779B9)) & 0xFFFFFFFF)
+        out += struct.pack("<I", mix(seed ^ inner))
+    return bytes(out[:size])
+
+
+def start(args):
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    m = re.search(r"port (\d+)", line)
+    if not m:
+        p.kill()
+        raise RuntimeError(f"{args[0]}: no port in {line!r}: {p.stderr.read()}")
+    return p, int(m.group(1))
+
+
+def exchange(port, data, shut=True, timeout=5):
+    """Sends raw bytes, returns everything the server sends until it closes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        out += b"<timeout>"
+    s.close()
+    return out
+
+
+def responses(raw, heads=()):
+    """Splits a byte stream into (status, headers dict, body) responses; the ones
+    whose index is in heads answer HEAD requests (no body)."""
+    res = []
+    while raw:
+        head, sep, rest = raw.partition(b"\r\n\r\n")
+        if not sep:
+            res.append((0, {}, raw))
+            break
+        lines = head.decode(errors="replace").split("\r\n")
+        status = int(lines[0].split()[1])
+        hdrs = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
+        n = 0 if len(res) in heads else int(hdrs.get("content-length", "0"))
+        res.append((status, hdrs, rest[:n]))
+        raw = rest[n:]
+    return res
+
+
+def httpd_checks():
+    p, port = start([prog("httpd"), "port=0", "doc=/tiny:1", "doc=/empty:0", "conns=8"])
+    try:
+        for name, size in (("/small", 2258), ("/large", 134007), ("/100k", 102400),
+                           ("/tiny", 1), ("/empty", 0)):
+            r = responses(exchange(port, f"GET {name} HTTP/1.0\r\n\r\n".encode()))
+            check(f"GET {name}: 200, {size} bytes equal to the pattern",
+                  len(r) == 1 and r[0][0] == 200 and r[0][2] == doc_bytes(name, size)
+                  and r[0][1].get("connection") == "close",
+                  r[0][:2] if r else r)
+        r = responses(exchange(port, b"HEAD /large HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        check("HEAD: Content-Length, no body", len(r) == 1 and r[0][0] == 200 and
+              r[0][1].get("content-length") == "134007" and r[0][2] == b"", r)
+        r = responses(exchange(port, b"GET /small?q=1 HTTP/1.0\r\n\r\n"))
+        check("query string ignored", r and r[0][0] == 200, r[:1])
+        cases = [
+            ("404", b"GET /nothing HTTP/1.0\r\n\r\n", 404),
+            ("405", b"POST /small HTTP/1.0\r\n\r\n", 405),
+            ("lowercase method is another method", b"get /small HTTP/1.0\r\n\r\n", 405),
+            ("400 garbage", b"\x00\x01\x02 hello\r\n\r\n", 400),
+            ("400 no version", b"GET /small\r\n\r\n", 400),
+            ("400 1.1 without Host", b"GET /small HTTP/1.1\r\n\r\n", 400),
+            ("400 folded header", b"GET / HTTP/1.0\r\nA: b\r\n c\r\n\r\n", 400),
+            ("400 bad Content-Length", b"GET / HTTP/1.0\r\nContent-Length: 1x\r\n\r\n", 400),
+            ("413 huge Content-Length", b"GET / HTTP/1.0\r\nContent-Length: 99999999999\r\n\r\n", 413),
+            ("414 long URI", b"GET /" + b"a" * 300 + b" HTTP/1.0\r\n\r\n", 414),
+            ("431 8 KiB of headers", b"GET / HTTP/1.0\r\n" + b"X: " + b"y" * 9000 + b"\r\n\r\n", 431),
+            ("501 chunked", b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+            ("505 HTTP/2.0", b"GET / HTTP/2.0\r\n\r\n", 505),
+        ]
+        for name, req, want in cases:
+            r = responses(exchange(port, req))
+            check(name, len(r) == 1 and r[0][0] == want, r[:1])
+        # Persistence: HTTP/1.1 keeps the connection for pipelined requests until
+        # Connection: close; the body of a request with Content-Length is skipped.
+        pipe = (b"GET /small HTTP/1.1\r\nHost: a\r\n\r\n"
+                b"GET /tiny HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nBODY"
+                b"HEAD /small HTTP/1.1\r\nHost: a\r\n\r\n"
+                b"GET /tiny HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                b"GET /small HTTP/1.1\r\nHost: a\r\n\r\n")
+        r = responses(exchange(port, pipe, shut=False), heads=(2,))
+        check("HTTP/1.1 pipelining: 4 answers, stops after Connection: close",
+              [x[0] for x in r] == [200] * 4 and r[0][2] == doc_bytes("/small", 2258) and
+              r[1][2] == doc_bytes("/tiny", 1) and r[2][2] == b"" and
+              r[3][1].get("connection") == "close", [(x[0], len(x[2])) for x in r])
+        r = responses(exchange(port, b"GET /tiny HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                      b"GET /tiny HTTP/1.0\r\n\r\n", shut=False))
+        check("HTTP/1.0 keep-alive honoured, then closed",
+              [x[0] for x in r] == [200, 200] and r[0][1].get("connection") == "keep-alive"
+              and r[1][1].get("connection") == "close", r)
+        # Many connections at once, more than conns=8: they queue, all are served.
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+        for s in socks:
+            s.sendall(b"GET /small HTTP/1.0\r\n\r\n")
+        got = 0
+        for s in socks:
+            data = b""
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                data += b
+            got += data.endswith(doc_bytes("/small", 2258))
+            s.close()
+        check("20 concurrent connections with conns=8: all served", got == 20, got)
+        # Half-sent requests and immediate closes must not hurt it.
+        for junk in (b"GET /sm", b"", b"\r\n" * 5000):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(junk)
+            s.close()
+        if shutil_which("curl"):
+            out = subprocess.run(["curl", "-s", "-o", "-", f"http://127.0.0.1:{port}/large"],
+                                 capture_output=True, timeout=30).stdout
+            check("curl gets /large intact", out == doc_bytes("/large", 134007), len(out))
+        check("httpd still running", p.poll() is None)
+        return p, port
+    except Exception:
+        p.kill()
+        raise
+
+
+def shutil_which(x):
+    import shutil
+    return shutil.which(x)
+
+
+def run(args, timeout=60):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def counts(line):
+    return {k: int(v) for v, k in re.findall(r"(\d+) (requests|replies|bytes|errors|timeouts|overload)[,;]", line)}
+
+
+def httpgen_checks(port):
+    base = ["base=127.0.0.1", f"port={port}", "verify=1"]
+    for name, extra in (("open loop", ["rate=500", "duration=1s"]),
+                        ("closed loop /large", ["mode=closed", "conns=6", "duration=1s", "path=/large"]),
+                        ("keep-alive /100k", ["rate=300", "duration=1s", "keepalive=1", "path=/100k"]),
+                        ("Zipf over 4 servers", ["servers=4", "alpha=1.0", "rate=400", "duration=1s"])):
+        if "servers=4" in extra:
+            # 127.0.0.1..127.0.0.4 all reach the same loopback httpd.
+            pass
+        rc, out, err = run([prog("httpgen")] + base + extra)
+        c = counts(out)
+        check(f"httpgen {name}: exit 0, replies = requests > 0, 0 errors",
+              rc == 0 and c.get("replies", 0) > 0 and c.get("replies") == c.get("requests")
+              and c.get("errors") == 0, out + err)
+    rc, out, err = run([prog("httpgen")] + base + ["rate=200", "duration=0.5s", "path=/nothing"])
+    check("httpgen counts 404s as errors and exits 1", rc == 1 and "status not 200" in out
+          and counts(out).get("errors", 0) > 0, out + err)
+    rc, out, err = run([prog("httpgen"), "base=127.0.0.1", "port=1", "rate=50",
+                        "duration=0.2s"])
+    check("httpgen: connection refused is an error", rc == 1 and "connect failed" in out,
+          out + err)
+
+
+def tcpbench_checks():
+    p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=8M"])
+    rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
+                        "bytes=8M", "chunk=3000"])
+    rout = p.communicate(timeout=30)[0]
+    check("tcpbench 8 MiB: sender exit 0", rc == 0 and "sent 8388608 bytes" in out, out + err)
+    check("tcpbench 8 MiB: receiver verified every byte",
+          p.returncode == 0 and "received 8388608 bytes, 0 errors" in rout, rout)
+    p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=1M"])
+    rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
+                        "bytes=1000"])
+    rout = p.communicate(timeout=30)[0]
+    check("tcpbench: a short stream fails the receiver", p.returncode == 1 and
+          "expected 1048576" in rout, rout)
+    p, port = start([prog("tcpbench"), "mode=recv", "port=0"])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(doc_bytes("tcpbench", 5000)[:4000] + b"X" + doc_bytes("tcpbench", 5000)[4001:])
+    s.close()
+    rout = p.communicate(timeout=30)[0]
+    check("tcpbench: a wrong byte is found at its offset", p.returncode == 1 and
+          "byte 4000 differs" in rout, rout)
+
+
+def game_checks():
+    p, port = start([prog("gamesrv"), "port=0", "duration=3s"])
+    clients = [subprocess.Popen([prog("gameclient"), "server=127.0.0.1", f"port={port}",
+                                 "duration=2s", f"seed={i}", f"session={i % 2}"],
+                                stdout=subprocess.PIPE, text=True) for i in range(4)]
+    outs = [c.communicate(timeout=30)[0] for c in clients]
+    sout = p.communicate(timeout=30)[0]
+    for i, (c, o) in enumerate(zip(clients, outs)):
+        m = re.search(r"(\d+) updates sent, (\d+) snapshots, (\d+) acked, latency mean (\d+) us", o)
+        ok = c.returncode == 0 and m and int(m.group(1)) >= 35 and int(m.group(2)) >= 15 \
+            and int(m.group(3)) >= int(m.group(1)) - 3 and 0 < int(m.group(4)) < 200000 \
+            and " 0 mismatches" in o
+        check(f"gameclient {i}: ~40 updates, ~20 snapshots, acked, latency below a tick", ok, o)
+    m = re.search(r"(\d+) ticks, (\d+) joins, (\d+) updates in, (\d+) snapshots out, (\d+) clamped, (\d+) bad", sout)
+    check("gamesrv: ~30 ticks, 4 joins, updates in, snapshots out, nothing clamped or bad",
+          p.returncode == 0 and m and 27 <= int(m.group(1)) <= 31 and m.group(2) == "4" and
+          int(m.group(3)) >= 150 and int(m.group(4)) >= 60 and m.group(5) == "0" and
+          m.group(6) == "0", sout)
+    # Hostile datagrams: garbage, a spoofed update for a slot, a cheater teleporting.
+    p, port = start([prog("gamesrv"), "port=0", "duration=1s"])
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(2)
+    for junk in (b"", b"\x44\x51", b"\x44\x51\x03\x01" + b"\0" * 31, b"\xff" * 600):
+        u.sendto(junk, ("127.0.0.1", port))
+    u.sendto(struct.pack(">HBBII", 0x4451, 1, 1, 0, 7), ("127.0.0.1", port))
+    w = u.recv(100)
+    cid = struct.unpack(">HBBIIHH", w)[5]
+    upd = lambda seq, x: struct.pack(">HBBHHI6i", 0x4451, 3, 1, cid, 0, seq, x, 0, 0, 0, 0, 0)
+    u.sendto(upd(1, 0), ("127.0.0.1", port))
+    u.sendto(upd(2, 900000), ("127.0.0.1", port))
+    snap = u.recv(1000)
+    sout = p.communicate(timeout=30)[0]
+    x = struct.unpack(">i", snap[16 + 8:16 + 12])[0]
+    check("gamesrv: garbage counted as bad, a teleport clamped", "1 clamped" in sout and
+          " 4 bad" in sout and 0 < x < 1000, (sout, x))
+
+
+def bad_args():
+    cases = [("httpd", "port=99999"), ("httpd", "doc=small:10"), ("httpd", "bogus=1"),
+             ("httpgen", "alpha=abc"), ("httpgen", "mode=half"), ("httpgen", "duration=5"),
+             ("httpgen", "base=1.2.3"), ("httpgen", "path=nope"), ("gamesrv", "tick=0s"),
+             ("gameclient", "rate=0"), ("tcpbench", "mode=both"), ("tcpbench", "bytes=1Q"),
+             ("tcpbench", "noequals")]
+    for app, arg in cases:
+        rc, out, err = run([prog(app), arg], timeout=10)
+        check(f"{app} {arg}: exit 2 and one error line", rc == 2 and out == "" and
+              err.startswith(f"{app}: bad argument"), (rc, out, err))
+
+
+def main():
+    bad_args()
+    p, port = httpd_checks()
+    try:
+        httpgen_checks(port)
+        check("httpd survived the load", p.poll() is None)
+    finally:
+        p.kill()
+        p.wait()
+    tcpbench_checks()
+    game_checks()
+    if failures:
+        print(f"{len(failures)} failed: {', '.join(failures)}")
+        return 1
+    print("all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
