@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // nativerun: runs a denali guest image directly on the host CPU, as a 32-bit Linux
 // process, to check guests (and later the interpreter) against real hardware.
-//   nativerun [--vm-id N] [--mem-size BYTES] [--count 1] image.elf
+//   nativerun [--vm-id N] [--mem-size BYTES] [--count 1] [--args STRING] image.elf
 // It maps the virtual-register page at 0x1000 and guest memory 0x2000..mem_size at
 // their guest addresses (needs vm.mmap_min_addr <= 4096), copies the PT_LOAD segments
 // in, sets ESP = mem_size and the other registers to 0, and jumps to the entry point.
@@ -10,6 +10,13 @@
 //   0F 0C 00 (idle, SIGILL)              returns at once (no interrupts here)
 //   IN EAX, DX with DX = 0x100 (#GP -> SIGSEGV)  console write: write(1, ESI, ECX)
 //   OUT 0xE9, AL / OUT DX, AL with DX = 0xE9     one console byte
+//   IN EAX, DX with any other DX                 EAX = 0, as an unknown or absent
+//                                                device reads in the simulator (so the
+//                                                results ports, disks and console input
+//                                                answer "nothing", not a fault)
+//   OUT DX, EAX                                  ignored (the timer cannot fire here)
+// --args STRING is the command line (docs/isa.md 6: cmdline_len and the string at
+// DENALI_CMDLINE_ADDR), as `denali run --args` gives it; libos crt0 makes it argv.
 // Any other fault prints one line (EIP, bytes, signal) and exits 3; bad input exits 2.
 // Differences from the simulator: no time, no interrupts, no other devices, and the
 // vregs page is written once. --count 1 single-steps the guest (EFLAGS.TF) and prints
@@ -113,6 +120,15 @@ static void on_trap(int sig, siginfo_t *si, void *uc_void)
 		g[REG_EIP] += 1;
 		return;
 	}
+	if (sig == SIGSEGV && ip[0] == 0xed) { // in eax, dx: any other port reads 0
+		g[REG_EAX] = 0;
+		g[REG_EIP] += 1;
+		return;
+	}
+	if (sig == SIGSEGV && ip[0] == 0xef) { // out dx, eax: ignored
+		g[REG_EIP] += 1;
+		return;
+	}
 	if (sig == SIGSEGV && ip[0] == 0xe6 && ip[1] == DENALI_PORT_DEBUGCON) { // out imm8, al
 		uint8_t ch = (uint8_t)g[REG_EAX];
 		write_all(&ch, 1);
@@ -185,8 +201,15 @@ static void load_elf(const char *path, uint32_t mem_size)
 int main(int argc, char **argv)
 {
 	uint32_t vm_id = 0, mem_size = DENALI_MEM_DEFAULT;
+	const char *cmdline = NULL;
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--args") == 0) {
+			if (strlen(argv[i + 1]) > DENALI_CMDLINE_MAX)
+				die_input(argv[i], "longer than 2047 bytes");
+			cmdline = argv[i + 1];
+			continue;
+		}
 		char *end;
 		unsigned long v = strtoul(argv[i + 1], &end, 0);
 		if (*argv[i + 1] == '\0' || *end != '\0')
@@ -204,7 +227,7 @@ int main(int argc, char **argv)
 	}
 	if (i != argc - 1) {
 		fprintf(stderr, "usage: nativerun [--vm-id N] [--mem-size BYTES] [--count 1] "
-			"image.elf\n");
+			"[--args STRING] image.elf\n");
 		return 2;
 	}
 	void *vr = mmap((void *)DENALI_VREGS_ADDR, 4096, PROT_READ | PROT_WRITE,
@@ -224,6 +247,11 @@ int main(int argc, char **argv)
 	v->vm_id = vm_id;
 	v->cpu_khz = 1700000;
 	v->mem_size = mem_size;
+	if (cmdline) {
+		v->cmdline_len = (uint32_t)strlen(cmdline);
+		memcpy((char *)vr + (DENALI_CMDLINE_ADDR - DENALI_VREGS_ADDR), cmdline,
+			v->cmdline_len + 1);
+	}
 	load_elf(argv[i], mem_size);
 
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };

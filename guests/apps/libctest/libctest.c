@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // libctest: checks the libos C subset from inside a guest: snprintf formats, string
 // functions, malloc/free/calloc/realloc, qsort, strtol/atoi, rand determinism and
-// the virtual registers. Prints "FAIL file:line: what" per failed check and
-// "libctest: N checks, F failed"; exit code is F (0: all passed).
+// the virtual registers (here); the POSIX additions (posix.c); threads, mutexes and
+// condition variables (threads.c). Prints "FAIL file:line: what" per failed check and
+// "libctest: N checks, F failed"; exit code is F (0: all passed). Nothing here reads
+// the clock, so the retired-instruction count is the same natively and simulated
+// (retired-count-libctest-*); the time-dependent checks are in apps/threadtest.
+// With a command line (nativerun --args, denali run --args) it also prints
+// `libctest: argv "w1" "w2" ...` for the test to compare.
 #include <assert.h>
 #include <denali.h>
 #include <stdint.h>
@@ -10,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failed;
+#include "libctest.h"
 
-#define CHECK(cond) check((cond), __LINE__, #cond)
+int checks, failed;
 
-static void check(int ok, int line, const char *what)
+void check(int ok, const char *file, int line, const char *what)
 {
 	checks++;
 	if (!ok) {
 		failed++;
-		printf("FAIL libctest.c:%d: %s\n", line, what);
+		printf("FAIL %s:%d: %s\n", file, line, what);
 	}
 }
 
@@ -194,14 +199,31 @@ static void test_vregs(void)
 	assert(checks > 0); // must not fire
 }
 
-int main(void)
+// argv from crt0: argv[0] is "guest", argv[argc] is NULL, and the words are printed
+// for the test (meson: nativerun-libctest-args) to compare.
+static void test_argv(int argc, char **argv, char **envp)
 {
+	CHECK(argc >= 1 && strcmp(argv[0], "guest") == 0 && argv[argc] == NULL);
+	CHECK(envp != NULL && envp[0] == NULL);
+	if (argc > 1) {
+		printf("libctest: argv");
+		for (int i = 1; i < argc; i++)
+			printf(" \"%s\"", argv[i]);
+		printf("\n");
+	}
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	test_argv(argc, argv, envp);
 	test_printf();
 	test_string();
 	test_malloc();
 	test_qsort_rand();
 	test_strtol();
 	test_vregs();
+	test_posix();
+	test_threads();
 	printf("libctest: %d checks, %d failed\n", checks, failed);
 	return failed;
 }
