@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tcpbench: the paper's TCP throughput benchmark (section 4.4). The sender connects
 // and streams bytes= of the deterministic pattern docpat_seed("tcpbench") in chunk=
-// writes, then closes; the receiver accepts one connection, reads to the end and
-// checks every byte. Both report bytes, errors and throughput (integer bits/s over the
+// writes, half-closes and waits for the receiver's close; the receiver accepts one
+// connection, reads to the end, checks every byte and closes. Both report bytes, errors and throughput (integer bits/s over the
 // app clock: simulated time in a guest) on one line and through the results port
 // (tcp.bytes, tcp.errors, tcp.kbps). Exit 0 only when all the bytes went (sender) or
 // arrived intact, exactly bytes= of them when given (receiver).
@@ -81,8 +81,25 @@ static int do_send(void)
 		}
 		off += n;
 	}
-	// close() hands the rest to the stack; the receiver's count is the real check.
-	int bad = close(fd) < 0;
+	// Half-close, then wait for the receiver to close its side: it does so only after
+	// reading everything, so the bytes are delivered before this VM ends (a VM that
+	// terminates takes its unsent buffers with it).
+	int bad = shutdown(fd, SHUT_WR) < 0;
+	while (!bad) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)(g.idle_ns / 1000000)) <= 0) {
+			printf("tcpbench: the receiver did not close within %lu ms\n",
+				(unsigned long)(g.idle_ns / 1000000));
+			bad = 1;
+			break;
+		}
+		ssize_t n = read(fd, buf, g.chunk);
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR)
+			bad = 1;
+	}
+	close(fd);
 	return report("sent", off, (uint64_t)bad, app_now_ns() - start, !bad);
 }
 
@@ -164,7 +181,7 @@ static const struct appargs_spec spec[] = {
 		"send: bytes to send; recv: bytes expected (0: any)", NULL},
 	{"chunk", APPARGS_SIZE, &g.chunk, 1, 1u << 20, "bytes per write/read (8192)", NULL},
 	{"idle", APPARGS_DURATION, &g.idle_ns, 1000000, 0,
-		"recv: give up after no data this long (10s)", NULL},
+		"give up after no data this long (10s)", NULL},
 	{"quiet", APPARGS_U64, &g.quiet, 0, 1, "1: print only failures", NULL},
 };
 
