@@ -190,3 +190,47 @@ int args_bad(const char *flag, const char *val, const char *why)
 	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
 	return 2;
 }
+
+int args_probability(const char *s, uint32_t *out_ppb, char *why, size_t whylen)
+{
+	if (!s || !*s)
+		return why_set(why, whylen, "empty value%s", "");
+	if (s[0] == '-')
+		return why_set(why, whylen, "must not be negative%s", "");
+	size_t len = strlen(s);
+	bool pct = s[len - 1] == '%';
+	// Integer and fraction digits, into units of 10^-9 of a probability (10^-7 of a
+	// percentage): at most 9 (or 7) decimals, so the value is exact.
+	int max_dec = pct ? 7 : 9;
+	uint64_t whole = 0, frac = 0;
+	int nint = 0, nfrac = 0;
+	const char *p = s;
+	for (; isdigit((unsigned char)*p); p++, nint++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 100)
+			return why_set(why, whylen, "%s", pct ? "above 100%" : "above 1");
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, nfrac++) {
+			if (nfrac == max_dec)
+				return why_set(why, whylen, "more than %s decimals", pct ? "7" : "9");
+			frac = frac * 10 + (uint64_t)(*p - '0');
+		}
+		if (!nfrac)
+			return why_set(why, whylen, "no digits after the point%s", "");
+	}
+	if (!nint && !nfrac)
+		return why_set(why, whylen, "not a number%s", "");
+	if (pct)
+		p++;
+	if (*p)
+		return why_set(why, whylen, "expected a probability from 0 to 1 or a percentage "
+			       "like 2.5%%%s", "");
+	for (; nfrac < max_dec; nfrac++)
+		frac *= 10;
+	uint64_t ppb = pct ? whole * 10000000u + frac : whole * 1000000000u + frac;
+	if (ppb > 1000000000u)
+		return why_set(why, whylen, "%s", pct ? "above 100%" : "above 1");
+	*out_ppb = (uint32_t)ppb;
+	return 0;
+}

@@ -19,6 +19,9 @@ int args_size(const char *s, uint64_t align, uint64_t min, uint64_t max, uint64_
 // or s, converted to whole nanoseconds (must be exact), in [min_ns, max_ns].
 int args_time(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns, char *why,
 	      size_t whylen);
+// A probability: a decimal from 0 to 1 ("0.25", "1", "0") or a percentage from 0% to
+// 100% ("2.5%"), exact to 10^-9, in parts per 10^9 (0..1,000,000,000).
+int args_probability(const char *s, uint32_t *out_ppb, char *why, size_t whylen);
 // Writes a duration in the most readable unit ("12.345 ms").
 // Prints "denali run: FLAG VAL: WHY" to stderr (the one-line bad-input error) and
 // returns 2, the exit status for bad input.

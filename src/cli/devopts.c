@@ -299,6 +299,14 @@ void devopts_summary(const struct kernel *k)
 	       args_fmt_count(st.sw_drop_unknown, c, sizeof c),
 	       args_fmt_count(st.sw_drop_down, e, sizeof e),
 	       args_fmt_count(st.sw_drop_queue, f, sizeof f));
+	if (st.sw_lost)
+		printf("  lost (--loss)       %s frames, %s of them on the way to other machines\n",
+		       args_fmt_count(st.sw_lost, a, sizeof a),
+		       args_fmt_count(st.uplink_lost, b, sizeof b));
+	if (st.uplink)
+		printf("  uplink              %s frames to other machines, %s from them\n",
+		       args_fmt_count(st.uplink_out, a, sizeof a),
+		       args_fmt_count(st.uplink_in, b, sizeof b));
 	if (st.replay_frames || st.replay_drop || st.captured)
 		printf("  trace               %s frames replayed, %s dropped reading it, "
 		       "%s captured\n", args_fmt_count(st.replay_frames, a, sizeof a),
@@ -339,10 +347,16 @@ void devopts_json(const struct kernel *k, json_object *j)
 	add(drop, "vm_ended", st.sw_drop_down);
 	add(drop, "port_queue_full", st.sw_drop_queue);
 	add(drop, "trace_unreadable", st.replay_drop);
+	add(drop, "loss", st.sw_lost);
+	add(drop, "loss_uplink", st.uplink_lost);
 	json_object_object_add(d, "dropped", drop);
 	add(d, "switch_forwarded", st.sw_forwarded);
 	add(d, "switch_flooded", st.sw_flooded);
 	add(d, "replayed", st.replay_frames);
+	if (st.uplink) {
+		add(d, "uplink_out", st.uplink_out);
+		add(d, "uplink_in", st.uplink_in);
+	}
 	add(d, "captured", st.captured);
 	add(d, "disk_reads", st.disk_reads);
 	add(d, "disk_writes", st.disk_writes);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `denali run`: load one image, run N VMs of it on one simulated machine, report.
+// With --client, machines.c runs several machines instead and uses the helpers here
+// (run.h) for each machine's part of the report.
 // Output: for N <= 4 each VM's console (lines prefixed "[vm N] ") and one status line
 // per VM; for larger N a summary table. Both end with the results digest. Guest kill
 // diagnostics go to stderr. The host wall-clock time appears only in the summary's
@@ -20,31 +22,13 @@
 #include "args.h"
 #include "cli.h"
 #include "devopts.h"
+#include "machines.h"
 #include "results_out.h"
+#include "run.h"
 #include "denali/abi.h"
 #include "vmm/digest.h"
 #include "vmm/image.h"
 #include "vmm/kernel.h"
-
-#define MAX_VMS 1000000u
-#define SMALL_RUN 4 // up to this many VMs, print every console
-
-struct run_opts {
-	const char *image;
-	uint32_t nvms;
-	uint32_t mem_size;
-	uint64_t max_time_ns;
-	uint64_t quantum_ns;
-	uint64_t phys_mem;   // modelled physical memory, bytes
-	uint32_t swap_block; // swap transfer block, bytes
-	bool quiet;
-	int64_t console_vms; // -1: default
-	const char *results;
-	struct devopts dev;  // device flags (devopts.h)
-	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
-	// config that apply_sched_opts copies from.
-	struct kernel_config ks;
-};
 
 static void usage(FILE *f)
 {
@@ -82,6 +66,7 @@ static void usage(FILE *f)
 		"  -h, --help       show this help\n"
 		"\n");
 	devopts_usage(f);
+	machines_usage(f);
 	fprintf(f,
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
@@ -205,6 +190,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
 	kernel_config_default(&o->ks);
 	devopts_init(&o->dev);
+	machines_init(&o->mach);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -220,6 +206,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		if (dr == 1)
 			continue;
 		if (dr == 2)
+			return 2;
+		int mr = machines_parse(argc, argv, &i, &o->mach);
+		if (mr == 1)
+			continue;
+		if (mr == 2)
 			return 2;
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
@@ -303,40 +294,52 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-// Prints one VM's console, each line prefixed with the VM id.
-static void print_console(const struct vm *vm)
+// The name of VM id in console prefixes and status lines: "vm 3", or "m1 vm 3" on a
+// client machine.
+static const char *vm_name(uint32_t machine, uint32_t id, char *buf, size_t len)
 {
+	if (machine)
+		snprintf(buf, len, "m%u vm %u", machine, id);
+	else
+		snprintf(buf, len, "vm %u", id);
+	return buf;
+}
+
+void run_print_console(const struct vm *vm, uint32_t machine)
+{
+	char name[48];
+	vm_name(machine, vm->id, name, sizeof name);
 	bool bol = true;
 	for (uint32_t i = 0; i < vm->console_len; i++) {
 		if (bol)
-			printf("[vm %u] ", vm->id);
+			printf("[%s] ", name);
 		putchar(vm->console[i]);
 		bol = vm->console[i] == '\n';
 	}
 	if (!bol)
 		putchar('\n');
 	if (vm->console_total > vm->console_len)
-		printf("[vm %u] ... %llu more console bytes not kept\n", vm->id,
+		printf("[%s] ... %llu more console bytes not kept\n", name,
 		       (unsigned long long)(vm->console_total - vm->console_len));
 }
 
-static void status_line(const struct vm *vm)
+void run_status_line(const struct vm *vm, uint32_t machine)
 {
-	char n[32];
-	printf("vm %u: %s", vm->id, vm_state_name(vm->state));
+	char n[32], name[48];
+	printf("%s: %s", vm_name(machine, vm->id, name, sizeof name), vm_state_name(vm->state));
 	if (vm->state == VM_TERMINATED)
 		printf(", exit code %u", vm->exit_code);
 	printf(", %s instructions\n", args_fmt_count(vm->cpu.retired, n, sizeof n));
 }
 
-static double host_seconds(void)
+double run_host_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *end_name(enum kernel_end e)
+const char *run_end_name(enum kernel_end e)
 {
 	switch (e) {
 	case KERNEL_END_ALL_DONE: return "all VMs ended";
@@ -400,51 +403,53 @@ static void memory_summary(const struct kernel *k)
 	       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, pm->disk.busy_cycles), a, sizeof a));
 }
 
-static void summary(const struct kernel *k, const struct run_opts *o, double host_s,
-		    uint64_t digest)
+void run_summary_body(const struct kernel *k, double host_s)
 {
 	const struct kernel_stats *s = &k->stats;
 	char a[48], b[48];
 	uint64_t sim_ns = kernel_cycles_to_ns(&k->cfg, k->now);
-	printf("denali run: %s, %u VMs, %u KiB memory each\n", o->image, k->cfg.nvms,
-	       k->cfg.mem_size / 1024);
-	printf("  end                 %s\n", end_name(k->end));
+	printf("  end                 %s\n", run_end_name(k->end));
 	printf("  VMs run             %s\n", args_fmt_count(k->cfg.nvms, a, sizeof a));
 	printf("  terminated ok       %u\n", s->ok);
 	printf("  nonzero exit        %u\n", s->nonzero);
 	printf("  killed              %u\n", s->killed);
 	printf("  hung                %u\n", s->hung);
 	if (s->stopped)
-		printf("  stopped (max time)  %u\n", s->stopped);
+		printf("  stopped (%s)  %u\n", k->end == KERNEL_END_CLIENTS_DONE ? "run over" : "max time",
+		       s->stopped);
 	printf("  guest instructions  %s\n", args_fmt_count(s->retired, a, sizeof a));
 	printf("  context switches    %s\n", args_fmt_count(s->ctx_switches, a, sizeof a));
 	printf("  PIOs                %s\n", args_fmt_count(s->pios, a, sizeof a));
 	intr_summary(k);
 	printf("  simulated time      %s\n", args_fmt_ns(sim_ns, b, sizeof b));
-	printf("  host time           %.3f s (wall clock; the only host-dependent number)\n",
-	       host_s);
-	printf("  guest MIPS          %.1f (host)\n",
-	       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);
+	if (host_s >= 0) {
+		printf("  host time           %.3f s (wall clock; the only host-dependent number)\n",
+		       host_s);
+		printf("  guest MIPS          %.1f (host)\n",
+		       host_s > 0 ? (double)s->retired / host_s / 1e6 : 0.0);
+	}
 	memory_summary(k);
 	devopts_summary(k);
 	results_out_print(&k->results);
+}
+
+static void summary(const struct kernel *k, const struct run_opts *o, double host_s,
+		    uint64_t digest)
+{
+	printf("denali run: %s, %u VMs, %u KiB memory each\n", o->image, k->cfg.nvms,
+	       k->cfg.mem_size / 1024);
+	run_summary_body(k, host_s);
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
-// Writes DIR/summary.json via a temporary file and rename, so a reader never sees a
-// partial file. Returns 0 or 2 (with an error line).
-static int write_results(const struct kernel *k, const struct run_opts *o, uint64_t digest)
+json_object *run_machine_json(const struct kernel *k, const char *image,
+			      const struct run_opts *o, uint64_t digest)
 {
-	if (mkdir(o->results, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "denali run: --results %s: cannot create: %s\n", o->results,
-			strerror(errno));
-		return 2;
-	}
 	const struct kernel_stats *s = &k->stats;
 	json_object *j = json_object_new_object();
 	char hex[17];
 	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)digest);
-	json_object_object_add(j, "image", json_object_new_string(o->image));
+	json_object_object_add(j, "image", json_object_new_string(image));
 	json_object_object_add(j, "vms", json_object_new_int64(k->cfg.nvms));
 	json_object_object_add(j, "mem_size", json_object_new_int64(k->cfg.mem_size));
 	json_object_object_add(j, "cpu_khz", json_object_new_int64(k->cfg.cpu_khz));
@@ -452,7 +457,7 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 	json_object_object_add(j, "ctx_switch_cycles", json_object_new_int64((int64_t)k->cfg.ctx_switch_cycles));
 	json_object_object_add(j, "pio_cycles", json_object_new_int64((int64_t)k->cfg.pio_cycles));
 	json_object_object_add(j, "max_time_ns", json_object_new_int64((int64_t)o->max_time_ns));
-	json_object_object_add(j, "end", json_object_new_string(end_name(k->end)));
+	json_object_object_add(j, "end", json_object_new_string(run_end_name(k->end)));
 	json_object_object_add(j, "terminated_ok", json_object_new_int64(s->ok));
 	json_object_object_add(j, "nonzero_exit", json_object_new_int64(s->nonzero));
 	json_object_object_add(j, "killed", json_object_new_int64(s->killed));
@@ -543,7 +548,17 @@ static int write_results(const struct kernel *k, const struct run_opts *o, uint6
 		json_object_array_add(per, v);
 	}
 	json_object_object_add(j, "per_vm", per);
+	return j;
+}
 
+int run_write_json(const struct run_opts *o, json_object *j)
+{
+	if (mkdir(o->results, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "denali run: --results %s: cannot create: %s\n", o->results,
+			strerror(errno));
+		json_object_put(j);
+		return 2;
+	}
 	size_t dl = strlen(o->results);
 	char *tmp = malloc(dl + 32), *fin = malloc(dl + 32);
 	int rc = 2;
@@ -566,21 +581,46 @@ out:
 	return rc;
 }
 
+void run_kernel_config(const struct run_opts *o, struct kernel_config *cfg)
+{
+	kernel_config_default(cfg);
+	cfg->nvms = o->nvms;
+	cfg->mem_size = o->mem_size;
+	cfg->quantum_cycles = kernel_ns_to_cycles(cfg, o->quantum_ns);
+	cfg->max_time_cycles = o->max_time_ns ? kernel_ns_to_cycles(cfg, o->max_time_ns) : 0;
+	cfg->pm.phys_bytes = o->phys_mem;
+	cfg->pm.block_bytes = o->swap_block;
+	apply_sched_opts(o, cfg);
+}
+
+void run_diagnostics(const struct kernel *k)
+{
+	// Guest diagnostics: one line each on stderr, at most 20.
+	uint32_t killed = 0;
+	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
+		const struct vm *vm = &k->vms[i];
+		if (vm->state == VM_KILLED && ++killed <= 20)
+			fprintf(stderr, "%s\n", vm->diag ? vm->diag : "vm: killed");
+	}
+	if (killed > 20)
+		fprintf(stderr, "... %u more VMs killed\n", killed - 20);
+	if (k->host_oom)
+		fprintf(stderr, "denali run: warning: the host ran out of memory during the run\n");
+}
+
 int cli_run(int argc, char **argv)
 {
 	struct run_opts o;
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (machines_check(&o.mach, &o.dev) != 0)
+		return 2;
+	if (o.mach.nclients)
+		return machines_run(&o);
 	struct kernel_config cfg;
-	kernel_config_default(&cfg);
-	cfg.nvms = o.nvms;
-	cfg.mem_size = o.mem_size;
-	cfg.quantum_cycles = kernel_ns_to_cycles(&cfg, o.quantum_ns);
-	cfg.max_time_cycles = o.max_time_ns ? kernel_ns_to_cycles(&cfg, o.max_time_ns) : 0;
-	cfg.pm.phys_bytes = o.phys_mem;
-	cfg.pm.block_bytes = o.swap_block;
-	apply_sched_opts(&o, &cfg);
+	run_kernel_config(&o, &cfg);
+	machines_apply(&o.mach, &cfg, &o.dev);
 
 	char err[512];
 	struct image *img;
@@ -599,22 +639,11 @@ int cli_run(int argc, char **argv)
 		image_free(img);
 		return 2;
 	}
-	double t0 = host_seconds();
+	double t0 = run_host_seconds();
 	kernel_run(k);
-	double host_s = host_seconds() - t0;
+	double host_s = run_host_seconds() - t0;
 	uint64_t digest = kernel_digest(k);
-
-	// Guest diagnostics: one line each on stderr, at most 20.
-	uint32_t killed = 0;
-	for (uint32_t i = 0; i < cfg.nvms; i++) {
-		const struct vm *vm = &k->vms[i];
-		if (vm->state == VM_KILLED && ++killed <= 20)
-			fprintf(stderr, "%s\n", vm->diag ? vm->diag : "vm: killed");
-	}
-	if (killed > 20)
-		fprintf(stderr, "... %u more VMs killed\n", killed - 20);
-	if (k->host_oom)
-		fprintf(stderr, "denali run: warning: the host ran out of memory during the run\n");
+	run_diagnostics(k);
 
 	uint64_t nconsole = o.console_vms >= 0 ? (uint64_t)o.console_vms
 			    : cfg.nvms <= SMALL_RUN ? cfg.nvms : 0;
@@ -624,10 +653,10 @@ int cli_run(int argc, char **argv)
 		printf("digest %016llx\n", (unsigned long long)digest);
 	} else {
 		for (uint32_t i = 0; i < nconsole; i++)
-			print_console(&k->vms[i]);
+			run_print_console(&k->vms[i], 0);
 		if (cfg.nvms <= SMALL_RUN) {
 			for (uint32_t i = 0; i < cfg.nvms; i++)
-				status_line(&k->vms[i]);
+				run_status_line(&k->vms[i], 0);
 			char b[48];
 			if (k->stats.irqs_raised || k->stats.exc_delivered)
 				intr_summary(k);
@@ -643,7 +672,7 @@ int cli_run(int argc, char **argv)
 	fflush(stdout);
 	const struct kernel_stats *s = &k->stats;
 	rc = s->ok == cfg.nvms ? 0 : 1;
-	if (o.results && write_results(k, &o, digest) != 0)
+	if (o.results && run_write_json(&o, run_machine_json(k, o.image, &o, digest)) != 0)
 		rc = 2;
 	if (devopts_detach(k) != 0)
 		rc = 2;

@@ -82,6 +82,32 @@ static void test_time(void **state)
 	assert_non_null(strstr(why, "missing unit"));
 }
 
+static void test_probability(void **state)
+{
+	(void)state;
+	uint32_t v;
+	char why[128];
+	static const struct { const char *s; uint32_t ppb; } good[] = {
+		{ "0", 0 }, { "1", 1000000000u }, { "0.3", 300000000u }, { ".5", 500000000u },
+		{ "1.0", 1000000000u }, { "0.000000001", 1 }, { "2%", 20000000u },
+		{ "2.5%", 25000000u }, { "100%", 1000000000u }, { "0%", 0 },
+		{ "0.0000001%", 1 }, { "30%", 300000000u },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(args_probability(good[i].s, &v, why, sizeof why), 0);
+		assert_int_equal(v, good[i].ppb);
+	}
+	static const char *const bad[] = { "", "-0.1", "1.1", "2", "101%", "100.1%", "abc",
+		"0.1x", "%", ".", "1.", "0.0000000001", "0.00000001%", "1e-3", "0,5", " 0.5",
+		"99999999999999999999999", "5%%" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 12345;
+		assert_int_equal(args_probability(bad[i], &v, why, sizeof why), -1);
+		assert_int_equal(v, 12345);
+		assert_true(why[0] != 0);
+	}
+}
+
 static void test_format(void **state)
 {
 	char b[64];
@@ -102,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_probability),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
