@@ -124,6 +124,7 @@ int machines_parse(int argc, char **argv, int *i, struct machopts *m)
 			return args_bad(flag, val, why);
 		m->latency_ns = v;
 		m->latency_set = true;
+		m->latency_val = val;
 	} else if (!strcmp(flag, "--loss")) {
 		if (args_probability(val, &m->loss_ppb, why, sizeof why))
 			return args_bad(flag, val, why);
@@ -145,9 +146,8 @@ int machines_parse(int argc, char **argv, int *i, struct machopts *m)
 int machines_check(const struct machopts *m, const struct devopts *d)
 {
 	if (m->latency_set && !m->nclients) {
-		fprintf(stderr, "denali run: --link-latency %llu ns: needs --client FILE (it is "
-			"the latency between machines)\n", (unsigned long long)m->latency_ns);
-		return 2;
+		return args_bad("--link-latency", m->latency_val, "needs --client FILE (it is the "
+				"latency between machines)");
 	}
 	if (m->seed_set && !m->loss_set) {
 		fprintf(stderr, "denali run: --loss-seed %llu: needs --loss P\n",

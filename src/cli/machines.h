@@ -36,6 +36,7 @@ struct machopts {
 	uint32_t nclients;
 	uint64_t latency_ns;
 	bool latency_set;
+	const char *latency_val;     // --link-latency's value as given (for messages)
 	uint32_t loss_ppb;           // parts per 10^9
 	bool loss_set;
 	uint64_t loss_seed;
