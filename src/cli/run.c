@@ -34,7 +34,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: denali run --image FILE.elf [options]\n"
-		"Runs N copies of a guest image on one simulated Denali machine.\n"
+		"Runs N copies of a guest image on one simulated Denali machine (and\n"
+		"client machines linked to it, with --client: docs/machines.md).\n"
 		"\n"
 		"  --image FILE     ELF32 i386 static executable to run (required)\n"
 		"  --vms N          number of VMs, 1..1000000 (default 1)\n"
@@ -73,7 +74,8 @@ static void usage(FILE *f)
 		"Memory: 1 GiB, 8,472 B kernel metadata per VM, swap disk 8.5 ms seek,\n"
 		"4.17 ms rotation, 40 MB/s (docs/memory.md).\n"
 		"Exit status: 0 all VMs terminated with code 0; 1 some VM exited nonzero,\n"
-		"was killed, hung, or was stopped by --max-time; 2 bad input.\n");
+		"was killed, hung, or was stopped by --max-time; 2 bad input. With --client:\n"
+		"0 when every client VM exited 0 and no VM anywhere was killed.\n");
 }
 
 
