@@ -355,6 +355,103 @@ static void test_disk_pios(void **state)
 	unlink("devset-ro.img");
 }
 
+// The uplink (several machines): machine 2's devices. A frame for another machine's MAC
+// leaves through the uplink callback; frames from the link (devset_link_in) enter in
+// (time, source, sequence) order, at their time, and reach the VM they name with its
+// machine-2 address; a broadcast from the link reaches every VM but never the uplink.
+struct up_rec {
+	uint64_t t[16];
+	uint8_t dst3[16];
+	uint32_t n;
+};
+
+static bool up_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
+{
+	struct up_rec *u = ctx;
+	if (u->n < 16) {
+		u->t[u->n] = t;
+		u->dst3[u->n++] = f[3];
+	}
+	return true;
+}
+
+static void test_uplink(void **state)
+{
+	struct host *h = host_new();
+	struct up_rec up = { .n = 0 };
+	struct devset_config c;
+	devset_config_default(&c);
+	c.nvms = NVM;
+	c.machine = 2;
+	c.uplink = up_deliver;
+	c.uplink_ctx = &up;
+	struct devset_host hi = iface(h);
+	struct devset *d;
+	char err[512];
+	assert_int_equal(devset_new(&d, &c, &hi, err, sizeof(err)), 0);
+	uint8_t mac[6], mac0[6];
+	uint32_t ip;
+	devset_vregs(d, 1, mac, &ip);
+	uint8_t want[6] = { 0x02, 0x44, 0x4e, 0x20, 0x00, 0x01 };
+	assert_memory_equal(mac, want, 6);
+	assert_memory_equal(&ip, "\x0a\x20\x00\x02", 4); // 10.32.0.2
+	// VM 0 sends to machine 1's VM 0: out of the uplink after 704 ns + 10 us.
+	uint8_t *f = h->mem[0]->b + 0x100;
+	nic_mac_at(1, 0, f);
+	devset_vregs(d, 0, mac0, &ip);
+	memcpy(f + 6, mac0, 6);
+	f[12] = 0x08;
+	assert_int_equal(pio(d, 0, NIC_PORT_SEND, 0, 0, 64, FAKE_BASE + 0x100, 0, 1000, NULL), 0);
+	run_until(h, d, UINT64_MAX);
+	assert_int_equal(up.n, 1);
+	assert_int_equal(up.t[0], 1000 + 704 + 10000);
+	assert_int_equal(up.dst3[0], 0x10);
+	// From the link: to VM 2 (t 50000, source 1), to VM 1 (t 40000, source 3, then
+	// source 1 at the same time), pushed out of order.
+	uint8_t g[64] = { 0 };
+	nic_mac_at(2, 2, g);
+	nic_mac_at(1, 0, g + 6);
+	g[14] = 0xa;
+	assert_int_equal(devset_link_in(d, g, 64, 50000, 1, 7), 0);
+	nic_mac_at(2, 1, g);
+	g[14] = 0xb;
+	assert_int_equal(devset_link_in(d, g, 64, 40000, 3, 1), 0);
+	g[14] = 0xc;
+	assert_int_equal(devset_link_in(d, g, 64, 40000, 1, 9), 0);
+	run_until(h, d, 45000);
+	// Nothing reaches a VM before its time plus the switch.
+	assert_int_equal(pio(d, 1, NIC_PORT_STATUS, 0, 0, 0, 0, 0, 45000, NULL), 0);
+	run_until(h, d, UINT64_MAX);
+	assert_int_equal(pio(d, 1, NIC_PORT_STATUS, 0, 0, 0, 0, 0, 90000, NULL), 2);
+	assert_int_equal(pio(d, 1, NIC_PORT_RECV, 0, 0, 1514, 0, FAKE_BASE, 90000, NULL), 64);
+	assert_int_equal(h->mem[1]->b[14], 0xc); // source 1 first at equal times
+	assert_int_equal(pio(d, 1, NIC_PORT_RECV, 0, 0, 1514, 0, FAKE_BASE, 90000, NULL), 64);
+	assert_int_equal(h->mem[1]->b[14], 0xb);
+	assert_int_equal(pio(d, 2, NIC_PORT_RECV, 0, 0, 1514, 0, FAKE_BASE, 90000, NULL), 64);
+	assert_int_equal(h->mem[2]->b[14], 0xa);
+	// A broadcast from the link: every VM, not the uplink.
+	memset(g, 0xff, 6);
+	assert_int_equal(devset_link_in(d, g, 64, 100000, 1, 10), 0);
+	run_until(h, d, UINT64_MAX);
+	for (uint32_t v = 0; v < NVM; v++)
+		assert_int_equal(pio(d, v, NIC_PORT_STATUS, 0, 0, 0, 0, 0, 200000, NULL), 1);
+	assert_int_equal(up.n, 1);
+	struct devset_stats st;
+	devset_stats(d, &st);
+	assert_true(st.uplink);
+	assert_int_equal(st.uplink_out, 1);
+	assert_int_equal(st.uplink_in, 4);
+	assert_int_equal(devset_free(d, err, sizeof(err)), 0);
+	// Without an uplink the link has nowhere to go.
+	c.uplink = NULL;
+	assert_int_equal(devset_new(&d, &c, &hi, err, sizeof(err)), 0);
+	assert_int_equal(devset_link_in(d, g, 64, 1000, 1, 1), -1);
+	devset_stats(d, &st);
+	assert_false(st.uplink);
+	assert_int_equal(devset_free(d, err, sizeof(err)), 0);
+	host_free(h);
+}
+
 static void test_bad_configs(void **state)
 {
 	struct host *h = host_new();
@@ -398,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_capture_one_vm),
 		cmocka_unit_test(test_disk_pios),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_uplink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
