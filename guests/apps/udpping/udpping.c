@@ -5,7 +5,9 @@
 // address (machine 0, VM j = 10.0.0.1 + j = 02:44:4e:00:jj:jj), so it needs no ARP.
 //
 //   udpping [-n COUNT] [-t TARGETS] [-w WAIT_MS] [-s SIZE]
-//     COUNT datagrams (default 8), datagram i to 10.0.0.1 + (i % TARGETS) (default 1),
+//     COUNT datagrams (default 8), datagram i to 10.0.0.1 + ((i + K) % TARGETS) (default
+//     1), where K = vm id + machine_id x machine_vms spreads clients that start
+//     together over the server VMs;
 //     one at a time: each waits up to WAIT_MS (default 5) of simulated time for its
 //     echo; SIZE payload bytes (16..1472, default 32).
 //
@@ -146,10 +148,12 @@ int main(int argc, char **argv)
 	uint32_t ipv4 = denali_nic_ipv4();
 	memcpy(ip, &ipv4, 4);
 	uint32_t sport = BASE_PORT + (denali_vm_id() & 0x3fff);
+	const volatile struct denali_vregs *v = denali_vregs();
+	uint32_t first = denali_vm_id() + v->machine_id * v->machine_vms;
 	uint32_t echoed = 0, errors = 0;
 	uint64_t rtt_min = UINT64_MAX, rtt_max = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t dst = 0x0a000001u + i % targets;
+		uint32_t dst = 0x0a000001u + (i + first) % targets;
 		uint32_t len = build(mac, ip, dst, sport, i, size);
 		uint64_t t0 = denali_now_ns(), deadline = t0 + (uint64_t)wait_ms * 1000000u;
 		if (denali_nic_send(frame, len) != 0) {
