@@ -19,6 +19,7 @@
 #include <denali_sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sched_internal.h"
 
@@ -44,10 +45,14 @@ static struct {
 	struct denali_sched_stats stats;
 } s = { .main_thread = { .state = THREAD_RUNNABLE, .id = 1 } };
 
+// Uses nothing but the stack and two PIOs: after a stack overflow the heap and .bss
+// (the console buffer, the atexit list) may be garbage, so no printf and no exit().
 void libos_panic(const char *msg)
 {
-	printf("libos: %s\n", msg);
-	exit(134);
+	denali_console_write("libos: ", 7);
+	denali_console_write(msg, strlen(msg));
+	denali_console_write("\n", 1);
+	denali_terminate(134);
 }
 
 struct denali_thread *sched_self(void)
@@ -191,7 +196,7 @@ static void idle_once(void)
 static void after_switch(void)
 {
 	if (s.reap) {
-		free(s.reap);
+		free(s.reap->canary); // the thread's block starts at its canary
 		s.reap = NULL;
 	}
 }
@@ -203,6 +208,10 @@ static void schedule(void)
 	struct denali_thread *self = sched_self();
 	if (s.in_loop)
 		libos_panic("a timer or interrupt callback tried to block");
+	// First, before the overflow's damage (the record below the stack, and below
+	// that the heap or .bss) is used by the loop.
+	if (self->canary && *self->canary != THREAD_CANARY)
+		libos_panic("thread stack overflow (pthread_attr_setstacksize)");
 	struct denali_thread *next;
 	for (;;) {
 		run_callbacks_and_timers();
@@ -213,8 +222,6 @@ static void schedule(void)
 	}
 	if (next == self)
 		return;
-	if (self->canary && *self->canary != THREAD_CANARY)
-		libos_panic("thread stack overflow (pthread_attr_setstacksize)");
 	s.current = next;
 	s.stats.switches++;
 	denali_ctx_switch(&self->esp, next->esp);

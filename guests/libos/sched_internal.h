@@ -8,7 +8,8 @@
 //   - A RUNNABLE thread that is not running is on the run queue exactly once.
 //   - A BLOCKED thread is on at most one wait queue (`waitq` says which, or NULL when
 //     only a timer or a driver holds a pointer to it) and never on the run queue.
-//   - An EXITED thread is on no queue; its memory (record + stack, one allocation) is
+//   - An EXITED thread is on no queue; its memory (stack + record, one allocation
+//     starting at the canary) is
 //     freed by pthread_join, or by the scheduler right after it switches away from a
 //     detached one (a thread cannot free the stack it runs on).
 //   - Interrupt callbacks and timer callbacks run in "scheduler context" (sched_in_loop
@@ -23,7 +24,7 @@
 
 enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_EXITED };
 
-#define THREAD_CANARY 0x5354434bu // "KCTS": the lowest word of every thread stack
+#define THREAD_CANARY 0x5354434bu // "KCTS": the lowest word of every thread's block
 
 struct denali_thread {
 	uint32_t esp;                   // saved stack pointer while not running
@@ -37,7 +38,8 @@ struct denali_thread {
 	void *(*start)(void *);
 	void *arg;
 	void *retval;
-	uint32_t *canary;               // bottom of the stack (NULL: the main thread)
+	uint32_t *canary;               // bottom of the stack and start of the malloc'd
+	                                //   block (NULL: the main thread)
 	uint32_t id;                    // 1 = main, then 2, 3, ... (for messages)
 };
 
@@ -76,8 +78,9 @@ unsigned timer_run_due(void);
 // registers saved there and returns into that thread.
 void denali_ctx_switch(uint32_t *save_esp, uint32_t new_esp);
 
-// Prints "libos: msg" and ends the VM with exit code 134: a broken libos invariant or
-// a misuse the program cannot recover from (blocking in a callback, stack overflow).
+// Prints "libos: msg" (unbuffered; earlier unflushed printf output is lost) and ends
+// the VM with exit code 134: a broken libos invariant or a misuse the program cannot
+// recover from (blocking in a callback, stack overflow, deadlock).
 __attribute__((noreturn)) void libos_panic(const char *msg);
 
 #endif

@@ -2,19 +2,20 @@
 // The pthread thread API over the libos scheduler (sched.c): create, join, detach,
 // exit, self, once, and thread attributes.
 //
-// A thread is one malloc'd block: its record (struct denali_thread), then its stack,
-// whose lowest word is a canary the scheduler checks at every switch away from the
-// thread (an overflow that reached it ends the VM with a message instead of
-// corrupting the heap silently). The stack of a new thread is built to look like a
-// context saved by denali_ctx_switch (switch.S), returning into sched_thread_start:
+// A thread is one malloc'd block: its stack, then its record (struct denali_thread) at
+// the top, where a stack overflow cannot reach it. The lowest word of the block is a
+// canary the scheduler checks whenever the thread enters it (an overflow that reached
+// it ends the VM with a message instead of running on with a corrupted heap). The
+// stack of a new thread is built to look like a context saved by denali_ctx_switch
+// (switch.S), returning into sched_thread_start:
 //
 //   top - 4   0                   fake return address of sched_thread_start
 //   top - 8   sched_thread_start  popped by switch.S's RET
 //   top - 12  EBP = 0             end of the frame-pointer chain
 //   top - 24  EBX ESI EDI = 0     <- the saved ESP
 //
-// top is 16-byte aligned, so ESP + 4 is 16-byte aligned at the entry of
-// sched_thread_start, as the i386 SysV ABI wants of every function entry.
+// top (the record's address) is 16-byte aligned, so ESP + 4 is 16-byte aligned at the
+// entry of sched_thread_start, as the i386 SysV ABI wants of every function entry.
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -77,18 +78,18 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	size_t rec = (sizeof(struct denali_thread) + 15u) & ~(size_t)15u;
 	if (stack > SIZE_MAX - rec)
 		return EAGAIN;
-	unsigned char *mem = malloc(rec + stack); // 16-byte aligned
+	unsigned char *mem = malloc(stack + rec); // 16-byte aligned
 	if (mem == NULL)
 		return EAGAIN;
-	struct denali_thread *t = (struct denali_thread *)mem;
+	struct denali_thread *t = (struct denali_thread *)(mem + stack);
 	*t = (struct denali_thread){ 0 };
 	t->start = start;
 	t->arg = arg;
 	t->detached = attr && attr->detachstate == PTHREAD_CREATE_DETACHED;
-	t->canary = (uint32_t *)(mem + rec);
+	t->canary = (uint32_t *)mem; // also the block to free
 	*t->canary = THREAD_CANARY;
 	t->id = next_thread_id++;
-	uint32_t *top = (uint32_t *)(mem + rec + stack);
+	uint32_t *top = (uint32_t *)t;
 	top[-1] = 0;
 	top[-2] = (uint32_t)(uintptr_t)sched_thread_start;
 	for (int i = 3; i <= 6; i++)
@@ -103,7 +104,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 static void release(struct denali_thread *t)
 {
 	if (t->canary)
-		free(t);
+		free(t->canary); // the block starts at the canary
 }
 
 int pthread_join(pthread_t t, void **retval)
