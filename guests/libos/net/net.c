@@ -426,6 +426,8 @@ int nsock_setopt(struct nsock *s, enum nsock_opt opt, uint32_t v)
 	case NSOCK_OPT_REUSEADDR:
 		s->reuseaddr = v != 0;
 		return 0;
+	case NSOCK_OPT_MAXSEG:
+		return -ENOPROTOOPT;
 	}
 	return -ENOPROTOOPT;
 }
@@ -437,6 +439,7 @@ int nsock_getopt(const struct nsock *s, enum nsock_opt opt, uint32_t *v)
 	case NSOCK_OPT_RCVBUF: *v = s->type == NSOCK_TCP ? s->rcv.cap : s->dq_cap; return 0;
 	case NSOCK_OPT_NODELAY: *v = (uint32_t)s->nodelay; return 0;
 	case NSOCK_OPT_REUSEADDR: *v = (uint32_t)s->reuseaddr; return 0;
+	case NSOCK_OPT_MAXSEG: *v = s->type == NSOCK_TCP ? s->mss : 0; return 0;
 	}
 	return -ENOPROTOOPT;
 }

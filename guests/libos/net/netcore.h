@@ -59,6 +59,7 @@ enum { NSOCK_POLLIN = 0x001, NSOCK_POLLOUT = 0x004, NSOCK_POLLERR = 0x008,
        NSOCK_POLLHUP = 0x010 };
 enum nsock_opt {
 	NSOCK_OPT_SNDBUF, NSOCK_OPT_RCVBUF, NSOCK_OPT_NODELAY, NSOCK_OPT_REUSEADDR,
+	NSOCK_OPT_MAXSEG, // get only: the TCP segment size we send
 };
 
 // A new socket of type NSOCK_TCP or NSOCK_UDP, or NULL when out of memory.

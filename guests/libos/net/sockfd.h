@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+// The guest socket layer's shared state (sockets.c, poll.c, nicif.c): the descriptor
+// table and the blocking wait. Guest-only; the protocol core (netcore.h) knows none
+// of it.
+//
+// Blocking: a call that the core answers with -EAGAIN waits on the socket's condition
+// variable; the core's wake callback (nicif.c) broadcasts it, and the global poll
+// condition variable, whenever the socket's state changes. Threads are cooperative,
+// so nothing runs between a thread's look at the core and its wait: no wake-up is
+// lost. The core runs only in threads holding sockfd_lock and in scheduler callbacks
+// (frames, timers), which never interrupt a thread.
+#ifndef DENALI_NET_SOCKFD_H
+#define DENALI_NET_SOCKFD_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "netcore.h"
+
+struct sockfd {
+	struct nsock *ns;
+	pthread_cond_t cv;
+	int nonblock;
+	uint64_t rcvtimeo_ns, sndtimeo_ns;  // 0 = wait forever
+	int waiters;                        // threads blocked on cv
+};
+
+extern pthread_mutex_t sockfd_lock;
+extern pthread_cond_t sockfd_poll_cv;
+
+// The stack, started on first use; NULL (errno ENETDOWN) when the VM has no address.
+struct net *nicif_net(void);
+// The socket behind descriptor fd, or NULL with errno EBADF.
+struct sockfd *sockfd_get(int fd);
+// Waits (sockfd_lock held) until woken or deadline_ns (0 = none) passes on cv.
+// Returns 0, or ETIMEDOUT.
+int sockfd_wait(pthread_cond_t *cv, uint64_t deadline_ns);
+
+#endif
