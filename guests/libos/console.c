@@ -8,8 +8,9 @@
 
 #define CONSOLE_BUF_BYTES 128
 
-// The single console buffer: a guest has one CPU and no threads, so a static is the
-// program's own state, not shared with anyone.
+// The single console buffer, the program's own state: threads are cooperative and
+// never switch inside denali_putchar, so they share it without a lock (their lines
+// interleave only where a thread blocks).
 static char console_buf[CONSOLE_BUF_BYTES];
 static size_t console_len;
 
