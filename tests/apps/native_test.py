@@ -199,13 +199,11 @@ def counts(line):
 
 def httpgen_checks(port):
     base = ["base=127.0.0.1", f"port={port}", "verify=1"]
-    for name, extra in (("open loop", ["rate=500", "duration=1s"]),
-                        ("closed loop /large", ["mode=closed", "conns=6", "duration=1s", "path=/large"]),
-                        ("keep-alive /100k", ["rate=300", "duration=1s", "keepalive=1", "path=/100k"]),
-                        ("Zipf over 4 servers", ["servers=4", "alpha=1.0", "rate=400", "duration=1s"])):
-        if "servers=4" in extra:
-            # 127.0.0.1..127.0.0.4 all reach the same loopback httpd.
-            pass
+    for name, extra in (("open loop", ["rate=500", "duration=0.5s"]),
+                        ("closed loop /large", ["mode=closed", "conns=6", "duration=0.5s", "path=/large"]),
+                        ("keep-alive /100k", ["rate=300", "duration=0.5s", "keepalive=1", "path=/100k"]),
+                        ("Zipf over 4 servers", ["servers=4", "alpha=1.0", "rate=400", "duration=0.5s"])):
+        # servers=4: 127.0.0.1..127.0.0.4 all reach the same loopback httpd.
         rc, out, err = run([prog("httpgen")] + base + extra)
         c = counts(out)
         check(f"httpgen {name}: exit 0, replies = requests > 0, 0 errors",

@@ -2,7 +2,7 @@
 // A random-mutation fuzz test of the two parsers that read untrusted bytes: httpd's
 // request parser (http_parse.c) and the game protocol decoder (gameproto.c). Built
 // natively with meson's compiler, so the sanitizer build runs it under ASan/UBSan.
-// Seeded, so a failure replays: `parse_fuzz SEED ITERATIONS` (defaults 1, 200000).
+// Seeded, so a failure replays: `parse_fuzz SEED ITERATIONS` (defaults 1, 100000).
 //
 // http_parse_request, for each mutated request and every prefix length:
 //  - never reads outside buf[0..len) (ASan: each input is in its own malloc block);
@@ -134,7 +134,7 @@ static void check_game(const uint8_t *in, size_t len)
 int main(int argc, char **argv)
 {
 	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
-	long iters = argc > 2 ? strtol(argv[2], NULL, 0) : 20000;
+	long iters = argc > 2 ? strtol(argv[2], NULL, 0) : 100000;
 	struct prng r = {seed};
 	char buf[1024];
 	for (long i = 0; i < iters && failures <= 10; i++) {

@@ -51,22 +51,12 @@ def run(tmp, tag, args):
 
 
 def results(js):
-    """Every machine's results, merged: {name: [entry per machine that has it]}."""
+    """Every machine's results: {name: [entry per machine that has it]}. With client
+    machines summary.json lists each under "machines" (machine 0's also at the top)."""
     out = {}
-
-    def walk(o):
-        if isinstance(o, dict):
-            r = o.get("results")
-            if isinstance(r, dict) and all(isinstance(v, dict) for v in r.values()):
-                for k, v in r.items():
-                    out.setdefault(k, []).append(v)
-            for k, v in o.items():
-                if k != "results":
-                    walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(js)
+    for m in js.get("machines") or [js]:
+        for k, v in (m.get("results") or {}).items():
+            out.setdefault(k, []).append(v)
     return out
 
 
@@ -82,8 +72,10 @@ def tshark(*args):
 
 
 def expert_problems(cap, allow_warnings=False):
-    """The Error (and Warning) groups of tshark's expert info, as text ('' if none)."""
-    rc, out, err = tshark("-r", cap, "-q", "-z", "expert")
+    """The Error (and Warning) groups of tshark's expert info, as text ('' if none).
+    tshark's QUAKE2 dissector claims UDP port 27910, but our game protocol only
+    borrows Quake's port, not its wire format: port 27910 is decoded as plain data."""
+    rc, out, err = tshark("-r", cap, "-d", "udp.port==27910,data", "-q", "-z", "expert")
     if rc != 0:
         return f"tshark failed: {err}"
     bad = []

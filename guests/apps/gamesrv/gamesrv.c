@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,7 +33,7 @@ struct player {
 static struct {
 	uint64_t port, sessions, tick_ns, timeout_ns, duration_ns, quiet;
 	int fd;
-	struct player players[SESSIONS_MAX * GP_SESSION_MAX];
+	struct player *players; // sessions * GP_SESSION_MAX, zeroed
 	// totals, and the part not yet sent through the results port
 	uint64_t ticks, updates, snapshots, clamped, bad, joins, timeouts;
 	uint64_t updates_flushed, snapshots_flushed;
@@ -210,6 +211,11 @@ int main(int argc, char **argv)
 	app_init();
 	if (appargs_parse("gamesrv", argc, argv, spec, sizeof spec / sizeof spec[0]) < 0)
 		return 2;
+	g.players = calloc((size_t)g.sessions * GP_SESSION_MAX, sizeof g.players[0]);
+	if (!g.players) {
+		printf("gamesrv: out of memory for %lu sessions\n", (unsigned long)g.sessions);
+		return 1;
+	}
 	g.fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof sa);

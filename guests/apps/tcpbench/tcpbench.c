@@ -22,9 +22,9 @@
 static struct {
 	const char *mode;
 	uint32_t dst;
-	uint64_t port, bytes, chunk, idle_ns, quiet;
+	uint64_t port, bytes, chunk, idle_ns, linger_ns, quiet;
 } g = {.mode = "", .dst = 0x0a000001u, .port = 5001, .chunk = 8192,
-	.idle_ns = 10000000000ull};
+	.idle_ns = 10000000000ull, .linger_ns = 3000000000ull};
 
 // Prints the result line and sends the stats; returns the exit status.
 static int report(const char *what, uint64_t bytes, uint64_t errors, uint64_t ns, int ok)
@@ -170,7 +170,12 @@ static int do_recv(void)
 			(unsigned long)g.bytes);
 		errors++;
 	}
-	return report("received", off, errors, ns, errors == 0);
+	int status = report("received", off, errors, ns, errors == 0);
+	// Our FIN may be lost on a lossy link; the stack retransmits it only while this VM
+	// lives, and the sender waits for it: stay for linger= (a run with client machines
+	// ends when the sender does, so this costs nothing there).
+	app_sleep_until(app_now_ns() + g.linger_ns);
+	return status;
 }
 
 static const struct appargs_spec spec[] = {
@@ -182,6 +187,8 @@ static const struct appargs_spec spec[] = {
 	{"chunk", APPARGS_SIZE, &g.chunk, 1, 1u << 20, "bytes per write/read (8192)", NULL},
 	{"idle", APPARGS_DURATION, &g.idle_ns, 1000000, 0,
 		"give up after no data this long (10s)", NULL},
+	{"linger", APPARGS_DURATION, &g.linger_ns, 0, 0,
+		"recv: stay this long after closing, for the FIN's retransmissions (3s)", NULL},
 	{"quiet", APPARGS_U64, &g.quiet, 0, 1, "1: print only failures", NULL},
 };
 
