@@ -6,7 +6,8 @@
 // 2 x the latency change; two clients sending at the same instant are served in
 // machine order; the run ends when the clients end (server VMs STOPPED), and the same
 // run twice has the same digest; the link's order (linkq.c) is (arrival, source,
-// sequence) whatever the push order; bad world configurations are refused.
+// sequence) whatever the push order; broadcasts, MACs of no machine and non-VM MACs are
+// routed as docs/machines.md says; bad world configurations are refused.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "devices/linkq.h"
+#include "devices/nic.h"
 #include "synth.h"
 #include "vmm/devhost.h"
 #include "vmm/image.h"
@@ -287,6 +289,47 @@ static void test_ends(void **state)
 	net_free(&t);
 }
 
+// Routing on the link: frames put on machine 1's uplink before the run (as its switch
+// would) go where their destination MAC says. A broadcast reaches machines 0 and 2; a
+// MAC of a machine the run does not have, or of machine 1 itself, is dropped; a MAC
+// that is no VM's goes to machine 0 (the outside world), whose switch drops it
+// (unknown, and never back out of its uplink). The server echoes the broadcast to its
+// non-VM source: out of machine 0's uplink, dropped too.
+static void test_link_routing(void **state)
+{
+	(void)state;
+	uint32_t vms[2] = { 1, 1 };
+	struct net t;
+	net_new(&t, 1, vms, 2, 20000, 0);
+	struct devset_config c;
+	devset_config_default(&c);
+	world_uplink(&t.w, 1, &c);
+	uint8_t f[64] = { 0 };
+	static const uint8_t outside[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	memset(f, 0xff, 6); // (a) broadcast from outside
+	memcpy(f + 6, outside, 6);
+	assert_true(c.uplink(c.uplink_ctx, f, 64, 0));
+	nic_mac_at(9, 0, f); // (b) machine 9: not in this run
+	assert_true(c.uplink(c.uplink_ctx, f, 64, 0));
+	memcpy(f, outside, 6); // (c) no VM's MAC: to machine 0
+	assert_true(c.uplink(c.uplink_ctx, f, 64, 0));
+	nic_mac_at(1, 7, f); // (d) machine 1's own address space
+	assert_true(c.uplink(c.uplink_ctx, f, 64, 0));
+	assert_int_equal(world_run(&t.w), KERNEL_END_CLIENTS_DONE);
+	// 8 pings and 8 echoes, the 4 frames above, the server's echo of (a).
+	assert_int_equal(t.w.st.frames, 16 + 4 + 1);
+	assert_int_equal(t.w.st.deliveries, 16 + 2 + 1);
+	assert_int_equal(t.w.st.drop_no_machine, 3); // (b), (d), the echo of (a)
+	struct devset_stats s0, s2;
+	assert_true(devhost_stats(t.r[0].k, &s0));
+	assert_true(devhost_stats(t.r[2].k, &s2));
+	assert_int_equal(s0.uplink_in, 8 + 1 + 1);    // both clients' pings, (a), (c)
+	assert_int_equal(s0.sw_drop_unknown, 1);      // (c)
+	assert_int_equal(s0.uplink_out, 8 + 1);       // echoes, echo of (a)
+	assert_int_equal(s2.uplink_in, 4 + 1);        // its echoes, (a)
+	net_free(&t);
+}
+
 static void test_bad_world(void **state)
 {
 	(void)state;
@@ -321,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_latency_counts_twice),
 		cmocka_unit_test(test_same_instant_machine_order),
 		cmocka_unit_test(test_ends),
+		cmocka_unit_test(test_link_routing),
 		cmocka_unit_test(test_bad_world),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
