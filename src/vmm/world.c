@@ -150,7 +150,7 @@ static void finish_all(struct world *w, enum kernel_end end)
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct kernel *k = w->m[i].k;
 		enum kernel_end e = end;
-		if (end == KERNEL_END_CLIENTS_DONE && !k->live)
+		if (!k->live)
 			e = KERNEL_END_ALL_DONE; // this machine's VMs all ended by themselves
 		kernel_finish(k, e);
 	}

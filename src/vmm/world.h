@@ -20,6 +20,8 @@
 // End: the run ends when every VM of machines 1.. has ended (the server's VMs that
 // still run are then STOPPED, which is normal), at max time, or when no machine can
 // ever act again (deadlock: live VMs HUNG). With one machine it ends when it is done.
+// Each kernel's end is the run's, except KERNEL_END_ALL_DONE on a machine whose VMs
+// had all ended by then.
 #ifndef DENALI_VMM_WORLD_H
 #define DENALI_VMM_WORLD_H
 
