@@ -164,7 +164,7 @@ static void idle_once(void)
 {
 	volatile struct denali_vregs *v = denali_vregs();
 	uint64_t deadline = denali_timer_next();
-	if (deadline == UINT64_MAX && !s.irq_installed && denali_irq_handler == NULL)
+	if (deadline == UINT64_MAX && denali_irq_handler == NULL)
 		libos_panic("deadlock: every thread is blocked and no timer or interrupt can "
 			"wake one");
 	if (!denali_idle_timeout && deadline != UINT64_MAX) {
@@ -179,14 +179,14 @@ static void idle_once(void)
 			denali_idle(deadline == UINT64_MAX ? DENALI_IDLE_FOREVER : deadline - now);
 		}
 	}
-	if (s.irq_installed) {
+	if (denali_irq_handler == irq_upcall) {
 		// Collect what woke us; one XCHG so a line shown by a VM entry between a
 		// read and a clear is not acknowledged unseen.
 		s.irq_lines |= __atomic_exchange_n(&v->int_pending, 0, __ATOMIC_SEQ_CST);
 		v->int_enable = denali_intr_wanted;
 	} else {
-		// Someone else's handler (denali_intr_init) gets the lines: enable and let
-		// an idle with a zero timeout deliver them now (docs/isa.md 7.1).
+		// Someone else's handler (denali_intr_init), or none: enable and let an
+		// idle with a zero timeout deliver the lines now (docs/isa.md 7.1).
 		v->int_enable = denali_intr_wanted;
 		if (denali_intr_wanted && v->int_pending)
 			denali_idle(0);
@@ -208,8 +208,8 @@ static void schedule(void)
 	struct denali_thread *self = sched_self();
 	if (s.in_loop)
 		libos_panic("a timer or interrupt callback tried to block");
-	// First, before the overflow's damage (the record below the stack, and below
-	// that the heap or .bss) is used by the loop.
+	// First, before the loop uses what an overflow damaged (the heap block below
+	// the stack, or .bss when the thread's block is the heap's first).
 	if (self->canary && *self->canary != THREAD_CANARY)
 		libos_panic("thread stack overflow (pthread_attr_setstacksize)");
 	struct denali_thread *next;
