@@ -46,7 +46,9 @@ static int connect_to(uint32_t ip, uint16_t port)
 	sa.sin_port = htons(port);
 	sa.sin_addr.s_addr = htonl(ip);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -145,6 +147,7 @@ static enum client_outcome exchange(const struct client_request *rq, int fd,
 		ssize_t w = write(fd, p, (size_t)n);
 		if (w <= 0) {
 			res->why = "write failed";
+			res->err = errno;
 			return CLIENT_ERROR;
 		}
 		p += w;
@@ -223,6 +226,7 @@ enum client_outcome client_do(const struct client_request *rq, int *fd,
 	for (;;) {
 		if (*fd < 0 && (*fd = connect_to(rq->ip, rq->port)) < 0) {
 			res->why = "connect failed";
+			res->err = errno;
 			return app_now_ns() >= rq->deadline_ns ? CLIENT_TIMEOUT : CLIENT_ERROR;
 		}
 		int closes = 1, got_any;

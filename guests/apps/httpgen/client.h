@@ -29,6 +29,7 @@ struct client_result {
 	                      // to the last byte
 	int status;           // HTTP status, 0 if none was read
 	const char *why;      // for CLIENT_ERROR/TIMEOUT: a short reason
+	int err;              // errno of the failed call, 0 if none
 };
 
 // Does one request. *fd is a kept-alive connection to reuse, or -1 to connect; on

@@ -42,7 +42,7 @@ struct idle {
 static struct {
 	// arguments
 	uint64_t servers, port, rate, max, conns, alpha_q32, seed, duration_ns, timeout_ns;
-	uint64_t verify, keepalive, quiet;
+	uint64_t verify, keepalive, quiet, delay_ns;
 	uint32_t base;
 	const char *path, *mode;
 	// derived
@@ -63,7 +63,7 @@ static struct {
 } g = {
 	.servers = 1, .port = 80, .rate = 100, .max = 64, .conns = 4,
 	.alpha_q32 = (uint64_t)1 << 32, .seed = 1, .duration_ns = 2000000000ull,
-	.timeout_ns = 5000000000ull, .base = 0x0a000001u, .path = "/small", .mode = "open",
+	.timeout_ns = 5000000000ull, .delay_ns = 100000000, .base = 0x0a000001u, .path = "/small", .mode = "open",
 	.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER,
 };
@@ -125,8 +125,8 @@ static void one_request(uint32_t s)
 	} else {
 		// The first few errors are printed: enough to diagnose, bounded output.
 		if (g.c.errors++ < 3)
-			printf("httpgen: request to server %u failed: %s (status %d)\n", s, res.why,
-				res.status);
+			printf("httpgen: request to server %u failed: %s (status %d, errno %d)\n", s,
+				res.why, res.status, res.err);
 	}
 	pthread_mutex_unlock(&g.lock);
 }
@@ -237,6 +237,8 @@ static const struct appargs_spec spec[] = {
 		NULL},
 	{"timeout", APPARGS_DURATION, &g.timeout_ns, 1000000, 0, "per-request timeout (5s)",
 		NULL},
+	{"delay", APPARGS_DURATION, &g.delay_ns, 0, 0, "wait this long before the first "
+		"request: the servers are booting too (100ms)", NULL},
 	{"verify", APPARGS_U64, &g.verify, 0, 1, "1: check every document byte", NULL},
 	{"keepalive", APPARGS_U64, &g.keepalive, 0, 1, "1: reuse connections per server", NULL},
 	{"quiet", APPARGS_U64, &g.quiet, 0, 1, "1: no summary line unless errors", NULL},
@@ -277,6 +279,9 @@ int main(int argc, char **argv)
 		printf("httpgen: out of memory for %lu threads\n", (unsigned long)nthreads);
 		return 1;
 	}
+	// In a simulation the server VMs boot at the same time as this one: a SYN that
+	// arrives before a server listens is refused. Wait delay= before the first request.
+	app_sleep_until(app_now_ns() + g.delay_ns);
 	uint64_t start = app_now_ns();
 	g.end_ns = start + g.duration_ns;
 	uint64_t started = 0;
