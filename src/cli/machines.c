@@ -40,7 +40,9 @@ void machines_usage(FILE *f)
 		"  --loss P         drop each frame a switch hands to a VM or to the link\n"
 		"                   with probability P: 0..1 or a percentage like 2%%\n"
 		"  --loss-seed N    seed of the loss generator (default 1)\n"
-		"  --pcap-machine M --pcap-out captures machine M's switch (default 0)\n");
+		"  --pcap-machine M --pcap-out captures machine M's switch (default 0)\n"
+		"  --machine-threads N  run the machines in N host threads, 1..16 (default 1;\n"
+		"                   the results are the same)\n");
 }
 
 // A command line: printable ASCII, at most DENALI_CMDLINE_MAX bytes (docs/isa.md 6).
@@ -72,7 +74,8 @@ int machines_parse(int argc, char **argv, int *i, struct machopts *m)
 {
 	static const char *const valued[] = { "--args", "--client", "--client-vms",
 					      "--client-mem", "--client-args", "--link-latency",
-					      "--loss", "--loss-seed", "--pcap-machine" };
+					      "--loss", "--loss-seed", "--pcap-machine",
+					      "--machine-threads" };
 	const char *a = argv[*i], *flag = NULL, *val = NULL;
 	for (size_t f = 0; f < sizeof valued / sizeof valued[0]; f++) {
 		size_t n = strlen(valued[f]);
@@ -134,6 +137,11 @@ int machines_parse(int argc, char **argv, int *i, struct machopts *m)
 			return args_bad(flag, val, why);
 		m->loss_seed = v;
 		m->seed_set = true;
+	} else if (!strcmp(flag, "--machine-threads")) {
+		if (args_count(val, 1, WORLD_MAX_MACHINES, &v, why, sizeof why))
+			return args_bad(flag, val, why);
+		m->threads = (uint32_t)v;
+		m->threads_val = val;
 	} else { // --pcap-machine
 		if (args_count(val, 0, MACHINES_MAX_CLIENTS, &v, why, sizeof why))
 			return args_bad(flag, val, why);
@@ -149,6 +157,9 @@ int machines_check(const struct machopts *m, const struct devopts *d)
 		return args_bad("--link-latency", m->latency_val, "needs --client FILE (it is the "
 				"latency between machines)");
 	}
+	if (m->threads_val && !m->nclients)
+		return args_bad("--machine-threads", m->threads_val, "needs --client FILE (it "
+				"runs the machines in parallel)");
 	if (m->seed_set && !m->loss_set) {
 		fprintf(stderr, "denali run: --loss-seed %llu: needs --loss P\n",
 			(unsigned long long)m->loss_seed);
@@ -331,6 +342,8 @@ int machines_run(const struct run_opts *o)
 	world_config_default(&wc);
 	if (mo->latency_set)
 		wc.latency_ns = mo->latency_ns;
+	if (mo->threads)
+		wc.threads = mo->threads;
 	struct world w;
 	world_init(&w, &wc);
 	struct image *img[WORLD_MAX_MACHINES] = { NULL };

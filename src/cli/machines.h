@@ -12,6 +12,7 @@
 //                          probability P (0..1, or a percentage like 2%)
 //   --loss-seed N          the loss generator's seed (default 1)
 //   --pcap-machine M       --pcap-out captures machine M's switch (default 0)
+//   --machine-threads N    run a round's machines in N host threads (same results)
 #ifndef DENALI_CLI_MACHINES_H
 #define DENALI_CLI_MACHINES_H
 
@@ -41,6 +42,8 @@ struct machopts {
 	bool loss_set;
 	uint64_t loss_seed;
 	bool seed_set;
+	uint32_t threads;            // --machine-threads, 0: not given
+	const char *threads_val;
 	int64_t pcap_machine;        // -1: not given
 	const char *pcap_flag_val;   // --pcap-machine's value as given (for messages)
 };

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The multi-machine run (world.h has the model): the rounds of the lockstep, the link
-// between the machines' uplinks, and the end of the run. Each machine is a kernel
-// (kernel.c) driven by kernel_run_until; frames cross through devset's uplink port
-// (devices/devset.c) and wait here, in a linkq, until the round ends.
+// between the machines' uplinks, the optional worker threads, and the end of the run.
+// Each machine is a kernel (kernel.c) driven by kernel_run_until; frames cross through
+// devset's uplink port (devices/devset.c) and wait here, in each sender's linkq, until
+// the round ends.
 #include "vmm/world.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,31 @@
 #include "vmm/devhost.h"
 #include "vmm/digest.h"
 
+// The worker threads (threads > 1). Thread t (1..n-1; the caller of world_run is
+// thread 0) runs machines t, t + n, t + 2n, ... of each round. The mutex orders
+// everything: the caller publishes a round and waits until every worker has finished
+// it, so a machine's state is touched by one thread within a round and by the caller
+// between rounds.
+struct world_pool {
+	struct world *w;
+	uint32_t n;                     // threads, the caller included
+	pthread_t th[WORLD_MAX_MACHINES];
+	struct world_worker {
+		struct world_pool *p;
+		uint32_t t;                 // its thread number
+	} arg[WORLD_MAX_MACHINES];
+	uint32_t started;               // workers created
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	uint64_t round;                 // the last round published (mu)
+	uint32_t busy;                  // workers still in it (mu)
+	bool quit;                      // (mu)
+};
+
 void world_config_default(struct world_config *c)
 {
-	*c = (struct world_config){ .latency_ns = 20000, .link_bps = 1000000000ull };
+	*c = (struct world_config){ .latency_ns = 20000, .link_bps = 1000000000ull,
+				    .threads = 1 };
 }
 
 void world_init(struct world *w, const struct world_config *cfg)
@@ -26,16 +50,20 @@ void world_init(struct world *w, const struct world_config *cfg)
 		w->cfg.link_bps = 1000000000ull;
 	if (!w->cfg.latency_ns)
 		w->cfg.latency_ns = 1; // the lookahead must be positive, or no round ends
-	linkq_init(&w->outbox);
 	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++) {
 		w->m[i].w = w;
 		w->m[i].id = i;
+		linkq_init(&w->m[i].out);
 	}
 }
 
+static void pool_stop(struct world *w);
+
 void world_free(struct world *w)
 {
-	linkq_free(&w->outbox);
+	pool_stop(w);
+	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++)
+		linkq_free(&w->m[i].out);
 }
 
 // Nanoseconds a frame of len bytes occupies the link (preamble, FCS and gap included,
@@ -48,11 +76,12 @@ static uint64_t wire_ns(const struct world *w, uint32_t len)
 
 // The uplink port's deliver callback: machine m's switch hands a frame to the link at
 // t_ns. It leaves when m's side of the link is free (never before the round's start, so
-// it arrives at or after the horizon), and waits in the outbox until the round ends.
+// it arrives at or after the horizon), and waits in m's queue until the round ends.
+// It touches machine m's fields only, so machines may run in parallel threads.
 static bool uplink_out(void *ctx, const uint8_t *frame, uint32_t len, uint64_t t_ns)
 {
 	struct world_machine *m = ctx;
-	struct world *w = m->w;
+	const struct world *w = m->w;
 	uint64_t t = t_ns;
 	if (t < w->round_start_ns)
 		t = w->round_start_ns;
@@ -60,12 +89,12 @@ static bool uplink_out(void *ctx, const uint8_t *frame, uint32_t len, uint64_t t
 		t = m->link_free_ns;
 	m->link_free_ns = t + wire_ns(w, len);
 	uint64_t arrive = m->link_free_ns + w->cfg.latency_ns;
-	if (linkq_push(&w->outbox, arrive, m->id, w->seq++, frame, len) != 0) {
-		w->st.drop_oom++;
+	if (linkq_push(&m->out, arrive, m->id, m->seq++, frame, len) != 0) {
+		m->st.drop_oom++;
 		return false; // counted as refused on the uplink port too
 	}
-	w->st.frames++;
-	w->st.bytes += len;
+	m->st.frames++;
+	m->st.bytes += len;
 	return true;
 }
 
@@ -99,6 +128,115 @@ int world_add(struct world *w, struct kernel *k, char *err, size_t errlen)
 	return 0;
 }
 
+// --- threads ----------------------------------------------------------------------
+
+// Runs this thread's machines of the round (until w->until).
+static void run_share(struct world *w, uint32_t t, uint32_t n)
+{
+	for (uint32_t i = t; i < w->n; i += n)
+		(void)kernel_run_until(w->m[i].k, w->until);
+}
+
+static void *worker(void *arg)
+{
+	const struct world_worker *wk = arg;
+	struct world_pool *p = wk->p;
+	uint32_t t = wk->t;
+	uint64_t seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->round == seen)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->round;
+		pthread_mutex_unlock(&p->mu);
+		run_share(p->w, t, p->n);
+		pthread_mutex_lock(&p->mu);
+		if (--p->busy == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+// Starts threads - 1 workers (at most one thread per machine). Returns false (and runs
+// on one thread) when none could be started.
+static bool pool_start(struct world *w)
+{
+	uint32_t n = w->cfg.threads < w->n ? w->cfg.threads : w->n;
+	if (n < 2)
+		return false;
+	struct world_pool *p = calloc(1, sizeof *p);
+	if (!p)
+		return false;
+	p->w = w;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return false;
+	}
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	w->pool = p;
+	for (uint32_t t = 1; t < n; t++) {
+		p->arg[t] = (struct world_worker){ p, t };
+		if (pthread_create(&p->th[t], NULL, worker, &p->arg[t]) != 0)
+			break;
+		p->started++;
+	}
+	// The machines are shared among the threads that exist. The workers read n only
+	// after a round is published under the mutex, so setting it here is safe.
+	pthread_mutex_lock(&p->mu);
+	p->n = 1 + p->started;
+	pthread_mutex_unlock(&p->mu);
+	if (!p->started) {
+		pool_stop(w);
+		return false;
+	}
+	return true;
+}
+
+static void pool_stop(struct world *w)
+{
+	struct world_pool *p = w->pool;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (uint32_t t = 1; t <= p->started; t++)
+		pthread_join(p->th[t], NULL);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	w->pool = NULL;
+}
+
+// Runs every machine until w->until: in order on this thread, or shared with the
+// workers.
+static void run_round(struct world *w)
+{
+	struct world_pool *p = w->pool;
+	if (!p) {
+		run_share(w, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->round++;
+	p->busy = p->started;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	run_share(w, 0, p->n);
+	pthread_mutex_lock(&p->mu);
+	while (p->busy)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+// --- the link ---------------------------------------------------------------------
+
 static void deliver(struct world *w, uint32_t dst, const struct linkq_frame *f)
 {
 	if (devhost_link_in(w->m[dst].k, f->data, f->len, f->t_ns, f->src, f->seq) == 0)
@@ -107,13 +245,35 @@ static void deliver(struct world *w, uint32_t dst, const struct linkq_frame *f)
 		w->st.drop_in++;
 }
 
-// After a round: every frame of the outbox to its machine(s), in (arrival, source,
+// The sender whose next frame is least in (arrival, source, sequence) order, or NULL
+// when every queue is empty.
+static struct world_machine *least(struct world *w)
+{
+	struct world_machine *best = NULL;
+	const struct linkq_frame *bf = NULL;
+	for (uint32_t i = 0; i < w->n; i++) {
+		const struct linkq_frame *f = linkq_peek(&w->m[i].out);
+		if (f && (!bf || f->t_ns < bf->t_ns)) // equal times: the lower machine first
+			best = &w->m[i], bf = f;
+	}
+	return best;
+}
+
+// After a round: every frame the machines sent to its machine(s), in (arrival, source,
 // sequence) order. Destinations: the machine the MAC names; every other machine for
 // broadcast and multicast; machine 0 for a MAC that is no VM's.
 static void hand_off(struct world *w)
 {
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct world_link_stats *s = &w->m[i].st;
+		w->st.frames += s->frames;
+		w->st.bytes += s->bytes;
+		w->st.drop_oom += s->drop_oom;
+		memset(s, 0, sizeof *s);
+	}
+	struct world_machine *m;
 	struct linkq_frame f;
-	while (linkq_pop(&w->outbox, &f)) {
+	while ((m = least(w)) && linkq_pop(&m->out, &f)) {
 		const uint8_t *dst = f.data;
 		int64_t mid = nic_machine_of_mac(dst);
 		if (dst[0] & 1) {
@@ -133,6 +293,8 @@ static void hand_off(struct world *w)
 		free(f.data);
 	}
 }
+
+// --- the run ----------------------------------------------------------------------
 
 // Whether the run is over because its clients are: every VM of machines 1.. ended.
 static bool clients_done(const struct world *w)
@@ -164,6 +326,7 @@ enum kernel_end world_run(struct world *w)
 		return w->end;
 	const struct kernel_config *c0 = &w->m[0].k->cfg;
 	uint64_t max = c0->max_time_cycles;
+	pool_start(w);
 	for (;;) {
 		if (clients_done(w)) {
 			finish_all(w, KERNEL_END_CLIENTS_DONE);
@@ -190,12 +353,12 @@ enum kernel_end world_run(struct world *w)
 			break;
 		}
 		w->round_start_ns = kernel_cycles_to_ns(c0, t);
-		uint64_t until = kernel_ns_to_cycles(c0, w->round_start_ns + w->cfg.latency_ns);
-		for (uint32_t i = 0; i < w->n; i++)
-			(void)kernel_run_until(w->m[i].k, until);
+		w->until = kernel_ns_to_cycles(c0, w->round_start_ns + w->cfg.latency_ns);
+		run_round(w);
 		hand_off(w);
 		w->rounds++;
 	}
+	pool_stop(w);
 	return w->end;
 }
 

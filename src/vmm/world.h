@@ -16,6 +16,9 @@
 // ends. The round's frames wait in one queue ordered by (arrival, source machine,
 // sequence) and are handed to their machines after the round in that order. Nothing
 // depends on host timing or host threads, so every run with the same inputs is the same.
+// With threads > 1 the machines of a round run in that many host threads: each machine
+// is touched by one thread only and keeps its own outgoing frames, numbered by itself,
+// so the order above, and every result, is the same as with one thread.
 //
 // End: the run ends when every VM of machines 1.. has ended (the server's VMs that
 // still run are then STOPPED, which is normal), at max time, or when no machine can
@@ -38,6 +41,7 @@
 struct world_config {
 	uint64_t latency_ns;   // L, > 0 (default 20 us)
 	uint64_t link_bps;     // 1,000,000,000
+	uint32_t threads;      // host threads running a round's machines (0 or 1: none)
 };
 void world_config_default(struct world_config *c);
 
@@ -54,15 +58,21 @@ struct world_machine {
 	uint32_t id;
 	struct kernel *k;         // the caller's; the world drives it
 	uint64_t link_free_ns;    // this machine's side of the link is busy until then
+	// Written only by the thread running this machine during a round:
+	struct linkq out;         // frames it sent this round, in (arrival, seq) order
+	uint64_t seq;             // its frames, numbered in the order they left
+	struct world_link_stats st; // frames, bytes, drop_oom of this round
 };
+
+struct world_pool;
 
 struct world {
 	struct world_config cfg;
 	uint32_t n;               // machines added
 	struct world_machine m[WORLD_MAX_MACHINES];
-	struct linkq outbox;      // the current round's frames, in arrival order
-	uint64_t seq;             // frames numbered in the order they left (ties)
 	uint64_t round_start_ns;  // T of the current round, ns
+	uint64_t until;           // the current round's horizon, cycles
+	struct world_pool *pool;  // threads > 1: the worker threads (world.c)
 	uint64_t rounds;
 	struct world_link_stats st;
 	enum kernel_end end;
@@ -70,7 +80,8 @@ struct world {
 };
 
 void world_init(struct world *w, const struct world_config *cfg);
-// Frees the frames still on the link. The kernels stay the caller's.
+// Frees the frames still on the link and stops the threads. The kernels stay the
+// caller's.
 void world_free(struct world *w);
 // Fills machine m's uplink in a device config (c->machine, c->uplink, c->uplink_ctx)
 // before devhost_attach.
@@ -79,8 +90,9 @@ void world_uplink(struct world *w, uint32_t m, struct devset_config *c);
 // world_uplink filled for that number, and the same cpu_khz as machine 0. Returns 0, or
 // -1 with a message in err.
 int world_add(struct world *w, struct kernel *k, char *err, size_t errlen);
-// Runs to the end (see above) and ends every kernel (kernel_finish). Returns why it
-// ended: KERNEL_END_CLIENTS_DONE, KERNEL_END_MAX_TIME, KERNEL_END_DEADLOCK, or
+// Runs to the end (see above) and ends every kernel (kernel_finish). Threads that
+// cannot be started leave the run on one thread (the results are the same). Returns
+// why it ended: KERNEL_END_CLIENTS_DONE, KERNEL_END_MAX_TIME, KERNEL_END_DEADLOCK, or
 // KERNEL_END_ALL_DONE (one machine, every VM ended).
 enum kernel_end world_run(struct world *w);
 // The run's digest: every machine's kernel_digest in order, then the link counters.

@@ -9,7 +9,8 @@
 # --loss 0.3 loses some but not all datagrams, the same ones every run, counted in the
 # summary and summary.json, others with another --loss-seed; --pcap-out captures
 # machine 0 by default and another machine with --pcap-machine (checked by a pcap
-# reader, and by tshark when installed); bad input for every new flag exits 2 with one
+# reader, and by tshark when installed); --machine-threads changes no digest; bad
+# input for every new flag exits 2 with one
 # line naming the flag or file and leaves no files.
 # usage: machines_test.py path/to/denali path/to/udpecho.elf path/to/udpping.elf
 import json
@@ -107,6 +108,10 @@ def good_runs(tmp):
           f"{digest(out)} {digest(out2)}")
     rc, q, _ = run(*BASE, "--quiet")
     check("--quiet prints the run digest", q.strip() == "digest " + str(digest(out)), q)
+    for n in ("2", "3"):
+        rc, q, _ = run(*BASE, "--quiet", "--machine-threads", n)
+        check(f"--machine-threads {n}: the same digest", rc == 0 and
+              q.strip() == "digest " + str(digest(out)), q)
 
     rc, out3, _ = run(*BASE, "--link-latency", "100us")
     p3 = pings(out3)
@@ -221,6 +226,12 @@ def bad_inputs(tmp):
                                      "--pcap-machine"),
         "pcap-machine range": (["--client", PING, "--pcap-machine", "2", "--pcap-out",
                                 cap], "--pcap-machine"),
+        "machine-threads 0": (["--client", PING, "--machine-threads", "0"],
+                              "--machine-threads"),
+        "machine-threads 17": (["--client", PING, "--machine-threads", "17"],
+                               "--machine-threads"),
+        "machine-threads without client": (["--machine-threads", "2"],
+                                           "--machine-threads"),
         "flag value": (["--client"], "--client"),
     }
     for name, (args, needle) in cases.items():

@@ -7,7 +7,8 @@
 // machine order; the run ends when the clients end (server VMs STOPPED), and the same
 // run twice has the same digest; the link's order (linkq.c) is (arrival, source,
 // sequence) whatever the push order; broadcasts, MACs of no machine and non-VM MACs are
-// routed as docs/machines.md says; bad world configurations are refused.
+// routed as docs/machines.md says; host threads change no result; bad world
+// configurations are refused.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,6 +136,8 @@ struct net {
 	uint32_t n;
 };
 
+static uint32_t net_threads = 1; // host threads for the next net_new
+
 // Machine 0 with server_vms echo VMs, then one client machine per entry of client_vms.
 static void net_new(struct net *t, uint32_t server_vms, const uint32_t *client_vms,
 		    uint32_t nclients, uint64_t latency_ns, uint64_t max_ns)
@@ -143,6 +146,7 @@ static void net_new(struct net *t, uint32_t server_vms, const uint32_t *client_v
 	struct world_config wc;
 	world_config_default(&wc);
 	wc.latency_ns = latency_ns;
+	wc.threads = net_threads;
 	world_init(&t->w, &wc);
 	t->n = 1 + nclients;
 	for (uint32_t m = 0; m < t->n; m++) {
@@ -330,6 +334,37 @@ static void test_link_routing(void **state)
 	net_free(&t);
 }
 
+// Host threads change nothing: the same runs with 1, 2, 3 and 16 threads (more than
+// machines) give the same digest, rounds and link counters.
+static void test_threads_same_results(void **state)
+{
+	(void)state;
+	uint32_t vms[3] = { 3, 2, 1 };
+	uint64_t d1 = 0, rounds1 = 0, frames1 = 0;
+	static const uint32_t threads[] = { 1, 2, 3, 16 };
+	for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+		net_threads = threads[i];
+		struct net t;
+		net_new(&t, 2, vms, 3, 20000, 0);
+		assert_int_equal(world_run(&t.w), KERNEL_END_CLIENTS_DONE);
+		assert_null(t.w.pool); // stopped at the end of the run
+		if (i == 0) {
+			d1 = world_digest(&t.w);
+			rounds1 = t.w.rounds;
+			frames1 = t.w.st.frames;
+		} else {
+			assert_int_equal(world_digest(&t.w), d1);
+			assert_int_equal(t.w.rounds, rounds1);
+			assert_int_equal(t.w.st.frames, frames1);
+		}
+		for (uint32_t m = 1; m < 4; m++)
+			for (uint32_t v = 0; v < vms[m - 1]; v++)
+				assert_int_equal(vmrun_res(&t.r[m], v, 0), 4);
+		net_free(&t);
+	}
+	net_threads = 1;
+}
+
 static void test_bad_world(void **state)
 {
 	(void)state;
@@ -365,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_same_instant_machine_order),
 		cmocka_unit_test(test_ends),
 		cmocka_unit_test(test_link_routing),
+		cmocka_unit_test(test_threads_same_results),
 		cmocka_unit_test(test_bad_world),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
