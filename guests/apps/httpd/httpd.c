@@ -7,6 +7,7 @@
 // Runs until the simulation ends (natively: until killed). docs/apps.md has the args.
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,13 +22,14 @@
 #include "http_parse.h"
 
 #define HDR_MAX 8192      // request line + headers: beyond this, 431
-#define COPY_MAX 8192     // responses up to this size go out in one write
+#define COPY_MAX 4096     // responses up to this size go out in one write
 
 static struct {
 	uint64_t port, conns, backlog, idle_ns, quiet;
 	pthread_mutex_t lock;
 	pthread_cond_t slot_free;
 	uint64_t active; // connection threads running (guarded by lock)
+	int oom_told;    // the out-of-memory line was printed
 } g = {
 	.port = 80, .conns = 64, .backlog = 64, .idle_ns = 10000000000ull,
 	.lock = PTHREAD_MUTEX_INITIALIZER, .slot_free = PTHREAD_COND_INITIALIZER,
@@ -263,6 +265,9 @@ int main(int argc, char **argv)
 			app_sleep_until(app_now_ns() + 1000000);
 			continue;
 		}
+		// A response is written whole; Nagle would hold its last partial segment until
+		// the client's (delayed, 40 ms) ACK of the one before.
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		struct conn *c = malloc(sizeof *c);
 		pthread_t t;
 		pthread_attr_t attr;
@@ -283,6 +288,9 @@ int main(int argc, char **argv)
 			}
 			app_stat_add("httpd.errors", 1);
 			close(fd); // out of memory: refuse this connection, keep serving
+			if (!g.oom_told++)
+				printf("httpd: out of memory for a connection (%lu active): refusing "
+					"connections until memory frees up\n", (unsigned long)g.active);
 		}
 		pthread_attr_destroy(&attr);
 	}
