@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ARP for IPv4 over Ethernet (RFC 826) and the neighbour cache (RFC 1122 2.3.2).
 // We answer requests for our address and learn the sender of any ARP packet aimed at
-// us (RFC 826's merge rule). A send to an unknown neighbour parks up to ARP_QUEUE
+// us (RFC 826's merge rule). A send to an unknown neighbour parks up to ARP_QUEUE (32: a burst of connects)
 // packets and broadcasts a request, retried every ARP_RETRY_NS up to ARP_TRIES times;
 // then the parked packets are dropped (TCP retransmits later, which tries again).
 // Entries expire ARP_TTL_NS after they were last confirmed; the cache holds
@@ -12,7 +12,7 @@
 #include "net_internal.h"
 
 #define ARP_HLEN 28u
-#define ARP_QUEUE 4u
+#define ARP_QUEUE 32u
 #define ARP_TRIES 3u
 #define ARP_RETRY_NS 1000000000ull
 #define ARP_TTL_NS 60000000000ull

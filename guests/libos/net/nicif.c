@@ -55,9 +55,11 @@ static void wake(void *ctx, struct nsock *s, void *user)
 	(void)ctx;
 	(void)s;
 	struct sockfd *f = user;
-	if (f && f->waiters)
-		pthread_cond_broadcast(&f->cv);
-	pthread_cond_broadcast(&sockfd_poll_cv);
+	if (!f || !f->waiters)
+		return;
+	pthread_cond_broadcast(&f->cv);
+	for (struct poll_link *l = f->polls; l; l = l->next)
+		pthread_cond_signal(&l->w->cv);
 }
 
 // DENALI_IRQ_NIC_RX callback (scheduler context).

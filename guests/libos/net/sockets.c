@@ -19,7 +19,6 @@
 #include "sockfd.h"
 
 pthread_mutex_t sockfd_lock = PTHREAD_MUTEX_INITIALIZER;
-pthread_cond_t sockfd_poll_cv = PTHREAD_COND_INITIALIZER;
 
 static struct sockfd **table; // table[i] is descriptor i + DENALI_FD_FIRST_SOCKET
 static int table_len;
@@ -88,15 +87,20 @@ static int wait_once(struct sockfd *f, uint64_t deadline_ns)
 {
 	f->waiters++;
 	int r = sockfd_wait(&f->cv, deadline_ns);
-	f->waiters--;
 	if (!f->ns) {
-		if (f->waiters == 0) {
-			pthread_cond_destroy(&f->cv);
-			free(f);
-		}
+		sockfd_unwait(f);
 		return EBADF;
 	}
+	f->waiters--;
 	return r == ETIMEDOUT ? EAGAIN : 0;
+}
+
+void sockfd_unwait(struct sockfd *f)
+{
+	if (--f->waiters == 0 && !f->ns) {
+		pthread_cond_destroy(&f->cv);
+		free(f);
+	}
 }
 
 static uint64_t deadline_after(uint64_t timeout_ns)
@@ -522,7 +526,9 @@ int denali_sock_close(int fd)
 	f->ns = NULL;
 	if (f->waiters) { // closed under another thread's feet: it fails with EBADF
 		pthread_cond_broadcast(&f->cv);
-		return 0;
+		for (struct poll_link *l = f->polls; l; l = l->next)
+			pthread_cond_signal(&l->w->cv);
+		return 0; // the last waiter frees f
 	}
 	pthread_cond_destroy(&f->cv);
 	free(f);

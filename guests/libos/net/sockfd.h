@@ -4,8 +4,11 @@
 // of it.
 //
 // Blocking: a call that the core answers with -EAGAIN waits on the socket's condition
-// variable; the core's wake callback (nicif.c) broadcasts it, and the global poll
-// condition variable, whenever the socket's state changes. Threads are cooperative,
+// variable; the core's wake callback (nicif.c) broadcasts it, and signals each poll()
+// call registered on the socket, whenever the socket's state changes. (One condition
+// variable per poll call, not one for all: with hundreds of threads each polling its
+// own connection, a global one would wake them all for every segment.) Threads are
+// cooperative,
 // so nothing runs between a thread's look at the core and its wait: no wake-up is
 // lost. The core runs only in threads holding sockfd_lock and in scheduler callbacks
 // (frames, timers), which never interrupt a thread.
@@ -17,16 +20,25 @@
 
 #include "netcore.h"
 
+// A poll() call waiting (poll.c), and its link on one polled socket.
+struct poll_waiter {
+	pthread_cond_t cv;
+};
+struct poll_link {
+	struct poll_link *next;
+	struct poll_waiter *w;
+};
+
 struct sockfd {
-	struct nsock *ns;
+	struct nsock *ns;            // NULL once closed while threads still wait on it
 	pthread_cond_t cv;
 	int nonblock;
 	uint64_t rcvtimeo_ns, sndtimeo_ns;  // 0 = wait forever
-	int waiters;                        // threads blocked on cv
+	int waiters;                 // threads blocked on cv or polling this socket
+	struct poll_link *polls;     // poll() calls waiting for this socket
 };
 
 extern pthread_mutex_t sockfd_lock;
-extern pthread_cond_t sockfd_poll_cv;
 
 // The stack, started on first use; NULL (errno ENETDOWN) when the VM has no address.
 struct net *nicif_net(void);
@@ -35,5 +47,7 @@ struct sockfd *sockfd_get(int fd);
 // Waits (sockfd_lock held) until woken or deadline_ns (0 = none) passes on cv.
 // Returns 0, or ETIMEDOUT.
 int sockfd_wait(pthread_cond_t *cv, uint64_t deadline_ns);
+// Drops one waiter of f; frees f when it was closed and this was the last one.
+void sockfd_unwait(struct sockfd *f);
 
 #endif
