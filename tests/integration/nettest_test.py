@@ -9,6 +9,7 @@
 #     tshark is installed; otherwise that part is skipped with a message);
 #   - the same run twice: the same digest and a byte-identical capture;
 #   - 5% seeded loss (--loss): still every byte, and the stacks count retransmissions;
+#   - api=1: VM 1 checks the socket API's error paths, timeouts and options;
 #   - a bad argument: the guest exits 2 (denali run 1).
 # usage: nettest_test.py path/to/denali path/to/nettest.elf
 import os
@@ -121,8 +122,19 @@ try:
     rex = [int(x) for x in re.findall(r"net: tcp_retransmits (\d+)", out)]
     check("5% loss: retransmissions counted", sum(rex) > 0, str(rex))
 
-    rc, out, err = run("--vms", "1", "--args", "bytes=x=1 nonsense")
+    rc, out, err = run("--vms", "2", "--nic", "simple", "--args", "bytes=1000 api=1")
+    check("api checks: exit 0", rc == 0, f"status {rc}\n{out}\n{err}")
+    m = re.search(r"nettest: vm 1 api: (\d+) checks, (\d+) failed", out)
+    check("api checks all pass", m and int(m.group(1)) >= 30 and m.group(2) == "0", out)
+    check("api: server saw the extra connection",
+          "server: 2 connections, 1000 bytes, 0 errors" in out, out)
+
+    rc, out, err = run("--vms", "1", "--nic", "simple", "--args", "bytes=x=1 nonsense")
     check("bad argument: exit 1", rc == 1 and "bad argument" in out, f"{rc} {out}")
+
+    # without a device flag the VMs have no NIC: the stack says so, the guest exits 1
+    rc, out, err = run("--vms", "2")
+    check("no NIC: ENETDOWN", rc == 1 and "no IPv4 address" in out, f"{rc} {out}")
 finally:
     shutil.rmtree(tmp)
 

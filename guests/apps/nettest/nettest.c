@@ -10,8 +10,10 @@
 //           connection: BYTES bytes of the pattern in 4 KiB writes, shutdown(SHUT_WR),
 //           poll() for the answer, checks it, closes; prints
 //           "nettest: vm N client: sent B bytes, udp ok, reply ok".
+// With api=1, VM 1 then checks the API's error paths and options (the server sees one
+// more connection, and a refused one draws a RST): "nettest: vm 1 api: N checks, 0 failed".
 // Arguments (denali run --args): bytes=N (default 200000), stats=1 (print the stack's
-// counters at the end). Exit status 0 when everything checked out, 1 otherwise.
+// counters at the end), api=1. Exit status 0 when everything checked out, 1 otherwise.
 #include <arpa/inet.h>
 #include <denali.h>
 #include <denali_net.h>
@@ -25,13 +27,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TCP_PORT 40000
 #define UDP_PORT 40001
 
 static uint32_t opt_bytes = 200000;
-static int opt_stats;
+static int opt_stats, opt_api;
 
 static uint8_t pattern(uint32_t i) { return (uint8_t)(i * 7u + (i >> 8) * 13u + 1u); }
 
@@ -158,6 +161,120 @@ static int udp_round_trip(struct sockaddr_in *dst)
 	return -1;
 }
 
+static int api_checks, api_failed;
+
+static void api(const char *what, int ok)
+{
+	api_checks++;
+	if (!ok) {
+		api_failed++;
+		printf("nettest: vm %u api: FAILED %s (errno %d)\n", denali_vm_id(), what, errno);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// The socket API's error paths and options, from VM 1 (the server is up by then).
+static int api_test(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(40009) };
+	inet_pton(AF_INET, "10.0.0.1", &a.sin_addr);
+	api("socket(AF_INET6) EAFNOSUPPORT", socket(10, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT);
+	api("socket(type 99) EINVAL", socket(AF_INET, 99, 0) < 0 && errno == EINVAL);
+	api("send(bad fd) EBADF", send(100, "x", 1, 0) < 0 && errno == EBADF);
+	api("close(bad fd) EBADF", close(100) < 0 && errno == EBADF);
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	api("connect to a closed port: ECONNREFUSED",
+	    connect(t, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED);
+	close(t);
+	t = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in off = a;
+	inet_pton(AF_INET, "192.168.1.1", &off.sin_addr);
+	api("connect off-link: ENETUNREACH",
+	    connect(t, (struct sockaddr *)&off, sizeof(off)) < 0 && errno == ENETUNREACH);
+	struct sockaddr_in self = a;
+	self.sin_addr.s_addr = htonl(0x0a000001u + denali_vm_id()); // machine 0's VM N
+	api("connect to ourselves: ENETUNREACH (no loopback)",
+	    connect(t, (struct sockaddr *)&self, sizeof(self)) < 0 && errno == ENETUNREACH);
+	int one = 1, v = 0;
+	socklen_t vlen = sizeof(v);
+	api("TCP_NODELAY set", setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
+	api("TCP_NODELAY get", getsockopt(t, IPPROTO_TCP, TCP_NODELAY, &v, &vlen) == 0 && v == 1);
+	close(t);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	api("bind port 0", bind(u, (struct sockaddr *)&any, sizeof(any)) == 0);
+	struct sockaddr_in me;
+	socklen_t mlen = sizeof(me);
+	api("getsockname: ephemeral port",
+	    getsockname(u, (struct sockaddr *)&me, &mlen) == 0 && ntohs(me.sin_port) >= 49152);
+	int u2 = socket(AF_INET, SOCK_DGRAM, 0);
+	api("bind a used port: EADDRINUSE",
+	    bind(u2, (struct sockaddr *)&me, sizeof(me)) < 0 && errno == EADDRINUSE);
+	close(u2);
+	vlen = sizeof(v);
+	api("SO_TYPE", getsockopt(u, SOL_SOCKET, SO_TYPE, &v, &vlen) == 0 && v == SOCK_DGRAM);
+	char buf[16];
+	api("MSG_DONTWAIT: EAGAIN", recv(u, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 }, tv2;
+	socklen_t tlen = sizeof(tv2);
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	api("SO_RCVTIMEO get", getsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv2, &tlen) == 0 &&
+				       tv2.tv_usec == 50000);
+	uint64_t t0 = now_ns();
+	api("SO_RCVTIMEO: EAGAIN after 50 ms",
+	    recv(u, buf, sizeof(buf), 0) < 0 && errno == EAGAIN && now_ns() - t0 >= 50000000u);
+	struct pollfd p = { .fd = u, .events = POLLIN };
+	t0 = now_ns();
+	api("poll: timeout after 30 ms", poll(&p, 1, 30) == 0 && now_ns() - t0 >= 30000000u);
+	api("poll: POLLOUT at once", (p.events = POLLOUT, poll(&p, 1, -1)) == 1 && p.revents == POLLOUT);
+	struct pollfd bad = { .fd = 99, .events = POLLIN };
+	api("poll: POLLNVAL", poll(&bad, 1, 0) == 1 && bad.revents == POLLNVAL);
+	api("sendto too long: EMSGSIZE",
+	    sendto(u, buf, 70000, 0, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EMSGSIZE);
+	close(u);
+	int nb = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	a.sin_port = htons(TCP_PORT);
+	api("non-blocking connect: EINPROGRESS",
+	    connect(nb, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EINPROGRESS);
+	p.fd = nb;
+	p.events = POLLOUT;
+	api("non-blocking connect: POLLOUT", poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
+	vlen = sizeof(v);
+	api("SO_ERROR 0", getsockopt(nb, SOL_SOCKET, SO_ERROR, &v, &vlen) == 0 && v == 0);
+	api("non-blocking recv: EAGAIN", recv(nb, buf, sizeof(buf), 0) < 0 && errno == EAGAIN);
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
+	api("getpeername", getpeername(nb, (struct sockaddr *)&peer, &plen) == 0 &&
+				   peer.sin_addr.s_addr == a.sin_addr.s_addr &&
+				   peer.sin_port == htons(TCP_PORT));
+	shutdown(nb, SHUT_WR); // the server counts it as a connection of 0 bytes
+	p.events = POLLIN;
+	while (poll(&p, 1, 5000) == 1 && recv(nb, buf, sizeof(buf), 0) > 0)
+		;
+	close(nb);
+	struct in_addr ia;
+	char text[INET_ADDRSTRLEN];
+	api("inet_pton/ntop", inet_pton(AF_INET, "10.1.2.255", &ia) == 1 &&
+				      strcmp(inet_ntop(AF_INET, &ia, text, sizeof(text)), "10.1.2.255") == 0);
+	api("inet_pton rejects", inet_pton(AF_INET, "1.2.3", &ia) == 0 &&
+					 inet_pton(AF_INET, "256.1.1.1", &ia) == 0 &&
+					 inet_pton(AF_INET, "1.2.3.4x", &ia) == 0);
+	api("inet_addr", inet_addr("10.0.0.1") == htonl(0x0a000001) &&
+				 inet_addr("x") == INADDR_NONE);
+	ia.s_addr = htonl(0x0a000102);
+	api("inet_ntoa", strcmp(inet_ntoa(ia), "10.0.1.2") == 0);
+	api("inet_ntop ENOSPC", inet_ntop(AF_INET, &ia, text, 4) == NULL && errno == ENOSPC);
+	printf("nettest: vm %u api: %d checks, %d failed\n", denali_vm_id(), api_checks,
+	       api_failed);
+	return api_failed != 0;
+}
+
 static int client(void)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(TCP_PORT) };
@@ -201,7 +318,8 @@ static int client(void)
 	int reply_ok = strcmp(reply, want) == 0;
 	printf("nettest: vm %u client: sent %u bytes, udp %s, reply %s\n", denali_vm_id(), sent,
 	       udp_ok ? "ok" : "FAILED", reply_ok ? "ok" : "FAILED");
-	return !(udp_ok && reply_ok);
+	int api_bad = denali_vm_id() == 1 && opt_api ? api_test() : 0;
+	return !(udp_ok && reply_ok) || api_bad;
 }
 
 int main(int argc, char **argv)
@@ -213,17 +331,21 @@ int main(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "stats=1") == 0)
 			opt_stats = 1;
+		else if (strcmp(argv[i], "api=1") == 0)
+			opt_api = 1;
 		else {
-			printf("nettest: bad argument '%s' (bytes=N, stats=1)\n", argv[i]);
+			printf("nettest: bad argument '%s' (bytes=N, stats=1, api=1)\n", argv[i]);
 			return 2;
 		}
 	}
 	if (denali_net_init() != 0) {
-		printf("nettest: no IPv4 address\n");
+		printf("nettest: no IPv4 address (errno %d): run with a NIC, e.g. --nic simple\n",
+		       errno);
 		return 1;
 	}
 	uint32_t vms = denali_vregs()->machine_vms;
-	int r = denali_vm_id() == 0 ? server(vms > 1 ? (int)vms - 1 : 0) : client();
+	int clients = vms > 1 ? (int)vms - 1 + opt_api : 0;
+	int r = denali_vm_id() == 0 ? server(clients) : client();
 	if (opt_stats) {
 		if (denali_vm_id() != 0)
 			sleep(1); // let the last FIN exchange finish before counting

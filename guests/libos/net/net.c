@@ -286,7 +286,8 @@ int nsock_connect(struct nsock *s, uint32_t ip, uint16_t port)
 	struct net *n = s->net;
 	if (ip == 0 || port == 0)
 		return -EINVAL;
-	if ((ip & NET_NETMASK) != NET_ONLINK && !ipv4_is_broadcast(ip))
+	// off-link, or ourselves: there is no router and no loopback (docs/net.md)
+	if (((ip & NET_NETMASK) != NET_ONLINK && !ipv4_is_broadcast(ip)) || ip == n->ip)
 		return -ENETUNREACH;
 	if (s->type == NSOCK_UDP) {
 		if (!s->bound) {

@@ -79,6 +79,8 @@ long udp_send(struct nsock *s, const void *buf, uint32_t len, uint32_t ip, uint1
 		return -EMSGSIZE;
 	if (ip == 0 || port == 0)
 		return -EDESTADDRREQ;
+	if (ip == n->ip) // no loopback
+		return -EHOSTUNREACH;
 	if (!s->bound) {
 		int r = nsock_bind(s, 0, 0);
 		if (r)
