@@ -104,6 +104,7 @@ static void request(struct net *n, struct arp_entry *e, uint64_t now)
 	static const uint8_t zero[6];
 	e->tries++;
 	e->deadline_ns = now + ARP_RETRY_NS;
+	net_deadline(n, e->deadline_ns);
 	send_arp(n, 1, zero, e->ip, eth_broadcast);
 }
 

@@ -57,7 +57,7 @@ struct net *net_create(const struct net_ops *ops, const uint8_t mac[6], uint32_t
 	n->next_port[0] = (uint16_t)(h % NET_EPHEMERAL_N);
 	n->next_port[1] = (uint16_t)((h >> 16) % NET_EPHEMERAL_N);
 	n->ip_id = (uint16_t)(h >> 8);
-	n->armed = NET_NEVER;
+	n->armed = n->hint = NET_NEVER;
 	return n;
 }
 
@@ -81,8 +81,8 @@ void net_enter(struct net *n)
 	n->in_call++;
 }
 
-// The earliest deadline over ARP and every socket. O(sockets) per call, which is fine
-// for the hundreds of connections a VM holds; a heap would pay off only for more.
+// The earliest deadline over ARP and every socket: O(sockets), so it runs only when the
+// environment's timer fires (net_timer), not on every call.
 static uint64_t next_deadline(struct net *n)
 {
 	uint64_t d = arp_next_deadline(n);
@@ -96,16 +96,27 @@ static uint64_t next_deadline(struct net *n)
 	return d;
 }
 
+static void arm(struct net *n, uint64_t d)
+{
+	n->armed = d;
+	if (n->ops.set_timer)
+		n->ops.set_timer(n->ops.ctx, d);
+}
+
+// Deadlines that moved later or were cancelled leave the timer early: it then fires,
+// finds nothing due, and net_timer re-arms it at the true minimum. Deadlines set
+// earlier than the armed one arrive through net_deadline.
 void net_leave(struct net *n)
 {
 	if (--n->in_call > 0)
 		return;
-	uint64_t d = next_deadline(n);
-	if (d != n->armed) {
-		n->armed = d;
-		if (n->ops.set_timer)
-			n->ops.set_timer(n->ops.ctx, d);
-	}
+	if (n->hint < n->armed)
+		arm(n, n->hint);
+	n->hint = NET_NEVER;
+#ifdef NET_CHECK_INVARIANTS // host tests: the armed timer is never late
+	if (n->armed > next_deadline(n))
+		abort();
+#endif
 }
 
 void net_timer(struct net *n)
@@ -125,8 +136,13 @@ void net_timer(struct net *n)
 			}
 		}
 	}
-	n->armed = NET_NEVER; // the environment's timer has fired
-	net_leave(n);
+	n->hint = NET_NEVER;
+	uint64_t d = next_deadline(n);
+	if (d != NET_NEVER)
+		arm(n, d);
+	else
+		n->armed = NET_NEVER; // the environment's timer has fired: nothing is armed
+	n->in_call--;
 }
 
 struct nsock *net_sock_alloc(struct net *n, int type)

@@ -185,7 +185,9 @@ struct net {
 	uint16_t ip_id;
 	uint16_t next_port[2];         // ephemeral port cursors: TCP, UDP
 	uint32_t isn_secret;
-	uint64_t armed;                // deadline last given to ops.set_timer
+	uint64_t armed;                // deadline given to ops.set_timer; never later
+	                               // than the earliest pending deadline (net.c)
+	uint64_t hint;                 // earliest deadline set during this call
 	int in_call;                   // nesting depth of public calls (net_enter/leave)
 	uint8_t tx[ETH_FRAME_MAX];     // the frame being built (one at a time)
 };
@@ -200,6 +202,13 @@ static inline uint64_t net_now(struct net *n) { return n->ops.now_ns(n->ops.ctx)
 // Every public entry point brackets its work with these; leave re-arms the timer.
 void net_enter(struct net *n);
 void net_leave(struct net *n);
+// Every deadline set (ARP, TCP timers) is reported here, so that net_leave can arm
+// the environment's timer without scanning every socket.
+static inline void net_deadline(struct net *n, uint64_t t)
+{
+	if (t < n->hint)
+		n->hint = t;
+}
 struct nsock *net_sock_alloc(struct net *n, int type);
 void net_sock_free(struct nsock *s);
 void net_wake(struct nsock *s);

@@ -286,6 +286,7 @@ void tcp_close(struct nsock *s)
 		tcp_drop(s, 0);
 		return;
 	}
+	ring_free(&s->rcv); // empty, and nobody will read again: give the memory back
 	if (!s->fin_pending) {
 		if (s->state == TCP_ESTABLISHED || s->state == TCP_SYN_RCVD)
 			s->state = TCP_FIN_WAIT_1;
@@ -296,7 +297,7 @@ void tcp_close(struct nsock *s)
 	} else if (s->state == TCP_FIN_WAIT_2) {
 		// orphaned and waiting for a FIN that may never come (RFC 1122 does not
 		// say; Linux waits tcp_fin_timeout): give up after TIME_WAIT's 2 MSL
-		s->t_2msl = net_now(n) + 2 * n->cfg.msl_ns;
+		net_deadline(n, s->t_2msl = net_now(n) + 2 * n->cfg.msl_ns);
 	}
 }
 

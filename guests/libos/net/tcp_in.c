@@ -189,7 +189,7 @@ static void fin_arrived(struct nsock *s)
 		tcp_enter_time_wait(s);
 		break;
 	case TCP_TIME_WAIT:
-		s->t_2msl = net_now(s->net) + 2 * s->net->cfg.msl_ns;
+		net_deadline(s->net, s->t_2msl = net_now(s->net) + 2 * s->net->cfg.msl_ns);
 		break;
 	default:
 		break;
@@ -450,7 +450,7 @@ static void sync_input(struct nsock *s, struct seg *g)
 		case TCP_FIN_WAIT_1:
 			s->state = TCP_FIN_WAIT_2;
 			if (s->closed) // orphaned: do not wait forever for the peer's FIN
-				s->t_2msl = net_now(n) + 2 * n->cfg.msl_ns;
+				net_deadline(n, s->t_2msl = net_now(n) + 2 * n->cfg.msl_ns);
 			net_wake(s);
 			break;
 		case TCP_CLOSING:
@@ -491,7 +491,7 @@ static void sync_input(struct nsock *s, struct seg *g)
 	if (s->ack_now || s->unacked_segs >= 2)
 		tcp_send_ack(s);
 	else if (s->unacked_segs > 0 && s->t_delack == NET_NEVER)
-		s->t_delack = net_now(n) + n->cfg.delack_ns;
+		net_deadline(n, s->t_delack = net_now(n) + n->cfg.delack_ns);
 }
 
 void tcp_input(struct net *n, const uint8_t *p, uint32_t hlen, uint32_t len)

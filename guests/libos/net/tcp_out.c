@@ -163,7 +163,7 @@ static void output(struct nsock *s, int force)
 	// (RFC 1122 4.2.2.17, and BSD's answer to a stuck silly window).
 	uint32_t off = s->snd_nxt - s->snd_una;
 	if (off == 0 && s->snd.len > 0 && s->t_rexmt == NET_NEVER && s->t_persist == NET_NEVER)
-		s->t_persist = net_now(s->net) + s->rto_ns;
+		net_deadline(s->net, s->t_persist = net_now(s->net) + s->rto_ns);
 }
 
 void tcp_retransmit_first(struct nsock *s)

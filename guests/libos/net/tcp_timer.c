@@ -25,7 +25,7 @@ uint64_t tcp_next_deadline(const struct nsock *s)
 
 void tcp_arm_rexmt(struct nsock *s)
 {
-	s->t_rexmt = net_now(s->net) + s->rto_ns;
+	net_deadline(s->net, s->t_rexmt = net_now(s->net) + s->rto_ns);
 }
 
 void tcp_rtt_sample(struct nsock *s, uint64_t r)
@@ -50,7 +50,7 @@ void tcp_enter_time_wait(struct nsock *s)
 {
 	s->state = TCP_TIME_WAIT;
 	s->t_rexmt = s->t_persist = s->t_delack = NET_NEVER;
-	s->t_2msl = net_now(s->net) + 2 * s->net->cfg.msl_ns;
+	net_deadline(s->net, s->t_2msl = net_now(s->net) + 2 * s->net->cfg.msl_ns);
 	ring_free(&s->snd);
 	net_wake(s);
 }
@@ -102,7 +102,7 @@ static void persist_expired(struct nsock *s, uint64_t now)
 	tcp_send_segment(s, TH_ACK, s->snd_una - 1, 0);
 	uint32_t shift = s->retries < 10 ? s->retries : 10;
 	uint64_t t = s->rto_ns << shift, max = s->net->cfg.rto_max_ns;
-	s->t_persist = now + (t > max ? max : t);
+	net_deadline(s->net, s->t_persist = now + (t > max ? max : t));
 	s->retries++;
 }
 
