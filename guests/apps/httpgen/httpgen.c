@@ -168,8 +168,9 @@ static void *closed_worker(void *arg)
 }
 
 // The open-loop schedule: request i starts at start + i * 10^9 / rate (exact integer
-// times, so the rate does not drift however long the run).
-static void run_open(struct prng *rng, uint64_t start)
+// times, so the rate does not drift however long the run). Returns 1 when every
+// request finished, 0 when some were still running at the give-up time.
+static int run_open(struct prng *rng, uint64_t start)
 {
 	for (uint64_t i = 0;; i++) {
 		uint64_t due = start + i * 1000000000ull / g.rate;
@@ -200,12 +201,12 @@ static void run_open(struct prng *rng, uint64_t start)
 		uint64_t left = g.outstanding;
 		pthread_mutex_unlock(&g.lock);
 		if (!left)
-			break;
+			return 1;
 		if (app_now_ns() >= give_up) {
 			pthread_mutex_lock(&g.lock);
 			g.c.timeouts += left;
 			pthread_mutex_unlock(&g.lock);
-			break;
+			return 0;
 		}
 		app_sleep_until(app_now_ns() + 10000000);
 	}
@@ -295,13 +296,14 @@ int main(int argc, char **argv)
 		printf("httpgen: cannot create threads\n");
 		return 1;
 	}
+	int all_done = 1;
 	if (g.open) {
 		g.max = g.max < started ? g.max : started; // fewer workers than asked: fewer slots
-		run_open(&rng, start);
-	} else {
+		all_done = run_open(&rng, start);
+	}
+	if (all_done)
 		for (uint64_t i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
-	}
 	uint64_t elapsed = app_now_ns() - start;
 
 	pthread_mutex_lock(&g.lock);
@@ -323,7 +325,16 @@ int main(int argc, char **argv)
 			(unsigned long)(c.replies ? c.lat_sum_ns / c.replies / 1000 : 0),
 			(unsigned long)(c.lat_max_ns / 1000), (unsigned long)(c.replies * 1000 / ms));
 	}
+	if (all_done) { // else stragglers still use them; exit() ends them with the VM
+		for (uint32_t s = 0; g.pool && s < g.servers; s++)
+			for (int fd; (fd = pool_take(s)) >= 0;)
+				close(fd);
+		free(g.pool);
+		free(g.queue);
+		free(th);
+		free(ca);
+		zipf_free(&g.zipf);
+	}
 	fflush(stdout);
-	// exit() ends the VM at once, open-loop workers still blocked included.
 	exit(c.errors ? 1 : 0);
 }

@@ -60,6 +60,8 @@ static int do_send(void)
 		printf("tcpbench: connect to %u.%u.%u.%u:%lu failed: error %d\n", g.dst >> 24,
 			(g.dst >> 16) & 255, (g.dst >> 8) & 255, g.dst & 255, (unsigned long)g.port,
 			errno);
+		close(fd);
+		free(buf);
 		return report("sent", 0, 1, 0, 0);
 	}
 	uint32_t seed = docpat_seed("tcpbench");
@@ -75,6 +77,7 @@ static int do_send(void)
 				printf("tcpbench: write failed after %lu bytes: error %d\n",
 					(unsigned long)(off + done), errno);
 				close(fd);
+				free(buf);
 				return report("sent", off + done, 1, app_now_ns() - start, 0);
 			}
 			done += (size_t)w;
@@ -100,6 +103,7 @@ static int do_send(void)
 			bad = 1;
 	}
 	close(fd);
+	free(buf);
 	return report("sent", off, (uint64_t)bad, app_now_ns() - start, !bad);
 }
 
@@ -165,6 +169,8 @@ static int do_recv(void)
 	}
 	uint64_t ns = app_now_ns() - start;
 	close(fd);
+	close(ls);
+	free(buf);
 	if (g.bytes && off != g.bytes) {
 		printf("tcpbench: received %lu bytes, expected %lu\n", (unsigned long)off,
 			(unsigned long)g.bytes);
