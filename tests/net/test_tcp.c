@@ -261,6 +261,58 @@ static void test_zero_window_persist(void **state)
 	wire_free(&w);
 }
 
+// The client closes with data queued against a window the server never opens: the
+// orphan probes max_retries times, then resets and is freed.
+static void test_orphan_zero_window(void **state)
+{
+	(void)state;
+	struct wire w;
+	wire_init(&w, 16);
+	struct denali_net_config cfg = { .rcvbuf_bytes = 4096, .max_retries = 4 };
+	struct xfer x;
+	xfer_setup(&x, &w, 20000, &cfg);
+	x.server_reads = 0;
+	x.shut = 1;
+	wire_run(&w, 5 * SEC, xfer_step, &x);
+	assert_true(x.sent > 4096);
+	nsock_close(x.client);
+	x.client = NULL;
+	assert_int_equal(net_socket_count(x.a->net), 1);
+	wire_run(&w, 600 * SEC, NULL, NULL);
+	assert_int_equal(net_socket_count(x.a->net), 0);
+	assert_int_equal(net_stats(x.a->net)->tcp_rst_out, 1);
+	assert_true(net_stats(x.a->net)->tcp_persist_probes >= 4);
+	assert_string_equal(nsock_state_name(x.server), "CLOSED"); // reset by the orphan
+	nsock_close(x.server);
+	nsock_close(x.listener);
+	wire_free(&w);
+}
+
+// A restarted server binds its port with SO_REUSEADDR while an old connection on it
+// is still open; without the option, and against a listener, bind fails.
+static void test_reuseaddr(void **state)
+{
+	(void)state;
+	struct wire w;
+	wire_init(&w, 17);
+	struct xfer x;
+	xfer_setup(&x, &w, 0, NULL);
+	x.shut = 1;
+	while (!x.server || !x.connected)
+		wire_run(&w, SEC, xfer_step, &x);
+	struct nsock *l2 = nsock_create(x.b->net, NSOCK_TCP);
+	assert_int_equal(nsock_bind(l2, 0, 80), -EADDRINUSE); // the listener
+	nsock_close(x.listener);
+	x.listener = nsock_create(x.b->net, NSOCK_TCP); // xfer_finish closes it
+	assert_int_equal(nsock_bind(l2, 0, 80), -EADDRINUSE); // the open connection
+	assert_int_equal(nsock_setopt(l2, NSOCK_OPT_REUSEADDR, 1), 0);
+	assert_int_equal(nsock_bind(l2, 0, 80), 0);
+	assert_int_equal(nsock_listen(l2, 4), 0);
+	nsock_close(l2);
+	xfer_finish(&x);
+	wire_free(&w);
+}
+
 static int connect_done(void *arg)
 {
 	return nsock_connect_result(arg) != -EINPROGRESS;
@@ -628,6 +680,8 @@ int main(void)
 		cmocka_unit_test(test_listen_backlog),
 		cmocka_unit_test(test_many_connections),
 		cmocka_unit_test(test_delayed_ack),
+		cmocka_unit_test(test_orphan_zero_window),
+		cmocka_unit_test(test_reuseaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

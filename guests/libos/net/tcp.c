@@ -79,12 +79,15 @@ struct nsock *tcp_find_listener(struct net *n, uint32_t lip, uint16_t lport)
 }
 
 // A port is taken by a listener or by a socket the user still holds; connections the
-// user has closed (lingering, TIME_WAIT) do not block bind (as if SO_REUSEADDR).
+// user has closed (lingering, TIME_WAIT) never block bind. With SO_REUSEADDR on the
+// binding socket only a listener does (a restarted server binds while its old
+// connections still run, as on Linux).
 int tcp_port_used(struct net *n, uint16_t port, const struct nsock *except)
 {
+	int reuse = except && except->reuseaddr;
 	for (struct nsock *s = n->socks; s; s = s->next)
 		if (s != except && s->type == NSOCK_TCP && s->bound && s->lport == port &&
-		    (!s->closed || s->state == TCP_LISTEN) && !s->parent)
+		    !s->parent && (s->state == TCP_LISTEN || (!s->closed && !reuse)))
 			return 1;
 	return 0;
 }

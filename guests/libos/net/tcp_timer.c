@@ -90,13 +90,21 @@ static void rexmt_expired(struct nsock *s)
 		tcp_arm_rexmt(s);
 }
 
-static void persist_expired(struct nsock *s, uint64_t now)
+// Returns 1 when it freed s.
+static int persist_expired(struct nsock *s, uint64_t now)
 {
 	s->t_persist = NET_NEVER;
 	if (s->snd_wnd > 0) { // a window too small for Nagle: use it anyway
 		tcp_output_force(s);
 		if (s->t_persist == NET_NEVER)
-			return;
+			return 0;
+	}
+	// An orphan (closed by the user) whose peer keeps its window shut forever would
+	// linger forever: give up after max_retries probes, like Linux's orphan retries.
+	if (s->closed && s->retries >= s->net->cfg.max_retries) {
+		tcp_send_reset(s->net, s->lip, s->lport, s->rip, s->rport, s->snd_nxt, 0, 0);
+		tcp_drop(s, ETIMEDOUT);
+		return 1;
 	}
 	s->net->st.tcp_persist_probes++;
 	tcp_send_segment(s, TH_ACK, s->snd_una - 1, 0);
@@ -104,6 +112,7 @@ static void persist_expired(struct nsock *s, uint64_t now)
 	uint64_t t = s->rto_ns << shift, max = s->net->cfg.rto_max_ns;
 	net_deadline(s->net, s->t_persist = now + (t > max ? max : t));
 	s->retries++;
+	return 0;
 }
 
 void tcp_timer(struct nsock *s, uint64_t now)
@@ -118,8 +127,8 @@ void tcp_timer(struct nsock *s, uint64_t now)
 		s->net->st.tcp_delayed_acks++;
 		tcp_send_ack(s);
 	}
-	if (s->t_persist <= now)
-		persist_expired(s, now);
+	if (s->t_persist <= now && persist_expired(s, now))
+		return;
 	if (s->t_rexmt <= now)
 		rexmt_expired(s); // may free s
 }

@@ -37,7 +37,7 @@ struct sockaddr_storage {
 #define SOCK_CLOEXEC 02000000  // accepted and ignored (no exec)
 
 #define SOL_SOCKET 1
-#define SO_REUSEADDR 2    // accepted; bind never conflicts with closed connections
+#define SO_REUSEADDR 2    // int: bind conflicts only with a listener, not open connections
 #define SO_TYPE 3         // getsockopt only
 #define SO_ERROR 4        // getsockopt only: the pending error, then 0
 #define SO_SNDBUF 7       // int, bytes (2 KiB .. 4 MiB)
