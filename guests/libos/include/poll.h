@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The libos poll.h (net/sockets.c): waits for socket readiness. Descriptors 1 and 2
-// (the console) are always writable, 0 is never readable; negative ones are skipped;
-// unknown ones report POLLNVAL.
+// The libos poll.h (net/poll.c): waits for socket readiness. The console never
+// blocks: descriptor 0 is always readable (read returns 0 when there is no input), 1
+// and 2 always writable. Negative descriptors are skipped; unknown ones report
+// POLLNVAL.
 #ifndef DENALI_LIBOS_POLL_H
 #define DENALI_LIBOS_POLL_H
 

@@ -18,8 +18,8 @@ static short check(const struct pollfd *p)
 	if (p->fd < 0)
 		return 0;
 	short want = (short)(p->events | POLLERR | POLLHUP | POLLNVAL);
-	if (p->fd < DENALI_FD_FIRST_SOCKET) // the console: output never blocks
-		return p->fd == 0 ? 0 : (short)(p->events & (POLLOUT | POLLWRNORM));
+	if (p->fd < DENALI_FD_FIRST_SOCKET) // the console: read(0) and writes never block
+		return (short)(p->events & (p->fd == 0 ? POLLIN | POLLRDNORM : POLLOUT | POLLWRNORM));
 	int saved = errno;
 	struct sockfd *f = sockfd_get(p->fd);
 	errno = saved;
