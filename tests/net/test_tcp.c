@@ -234,6 +234,31 @@ static void test_fast_retransmit(void **state)
 	wire_free(&w);
 }
 
+// Three segments, the first lost: the two duplicate ACKs are enough (early
+// retransmit, RFC 5827), no timeout.
+static void test_early_retransmit(void **state)
+{
+	(void)state;
+	struct wire w;
+	wire_init(&w, 18);
+	struct drop_nth d = { .n = 1 };
+	w.filter = drop_nth_filter;
+	w.filter_arg = &d;
+	struct xfer x;
+	xfer_setup(&x, &w, 3 * 1460, NULL);
+	x.shut = 1; // no FIN: it would draw a third duplicate ACK
+	wire_run(&w, 100 * MS, xfer_step, &x); // well below the 1 s initial RTO
+	assert_int_equal(x.rcvd, 3 * 1460);
+	assert_int_equal(x.mismatch, 0);
+	const struct denali_net_stats *sa = net_stats(x.a->net);
+	assert_true(d.done);
+	assert_int_equal(sa->tcp_dup_acks, 2);
+	assert_int_equal(sa->tcp_fast_retransmits, 1);
+	assert_int_equal(sa->tcp_timeouts, 0);
+	xfer_finish(&x);
+	wire_free(&w);
+}
+
 // The server does not read: the client fills the server's 8 KiB window, sees it shut,
 // probes it; once the server reads, everything flows.
 static void test_zero_window_persist(void **state)
@@ -670,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_loss20),
 		cmocka_unit_test(test_bulk_seeds),
 		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_early_retransmit),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_rst_closed_port),
 		cmocka_unit_test(test_connect_timeout),

@@ -256,9 +256,16 @@ static void dup_ack(struct nsock *s, const struct seg *g)
 		s->cwnd += s->mss; // each dup ACK means a segment left the network
 		return;
 	}
-	if (++s->dupacks != 3 || SEQ_LT(g->ack, s->recover))
-		return;
+	// Early retransmit (RFC 5827): with fewer than four segments in flight and
+	// nothing new to send, three duplicates can never come; one less than the
+	// segments outstanding will do.
 	uint32_t flight = s->snd_max - s->snd_una;
+	uint32_t thresh = 3;
+	uint32_t segs = (min32(flight, s->snd.len) + s->mss - 1) / s->mss; // a FIN is no segment
+	if (segs < 4 && s->snd.len <= flight && segs > 1)
+		thresh = segs - 1;
+	if (++s->dupacks < thresh || SEQ_LT(g->ack, s->recover))
+		return;
 	s->ssthresh = flight / 2 > 2 * s->mss ? flight / 2 : 2 * s->mss;
 	s->recover = s->snd_max;
 	s->in_recovery = 1;
@@ -281,8 +288,10 @@ static void new_ack(struct nsock *s, const struct seg *g)
 		s->snd_nxt = s->snd_una;
 	if (s->in_recovery) {
 		if (SEQ_GEQ(g->ack, s->recover)) { // full ACK: recovery is over
-			uint32_t flight = s->snd_max - s->snd_una;
-			s->cwnd = min32(s->ssthresh, flight + s->mss);
+			// RFC 6582 3.2 step 3, option 2: cwnd = ssthresh. (Option 1,
+			// FlightSize + MSS, leaves one segment after a full ACK, and the
+			// peer's delayed ACK then holds it for delack_ns.)
+			s->cwnd = s->ssthresh;
 			s->in_recovery = 0;
 			s->dupacks = 0;
 		} else { // partial ACK: the next hole is lost too (RFC 6582 3.2 step 5)

@@ -135,7 +135,10 @@ static void output(struct nsock *s, int force)
 		if (off > s->snd.len)
 			break; // the FIN is out
 		uint32_t avail = s->snd.len - off;
-		uint32_t wnd = min32(s->snd_wnd, s->cwnd);
+		// Limited transmit (RFC 3042): the first two duplicate ACKs each let one
+		// new segment out, so a small window still gathers three of them.
+		uint32_t extra = !s->in_recovery && s->dupacks < 3 ? s->dupacks * s->mss : 0;
+		uint32_t wnd = min32(s->snd_wnd, s->cwnd + extra);
 		uint32_t usable = wnd > off ? wnd - off : 0;
 		uint32_t len = min32(min32(avail, s->mss), usable);
 		int fin = s->fin_pending && len == avail && fin_state(s->state);
