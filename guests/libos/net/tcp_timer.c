@@ -67,6 +67,14 @@ static void rexmt_expired(struct nsock *s)
 	s->t_rexmt = NET_NEVER;
 	n->st.tcp_timeouts++;
 	int handshake = s->state == TCP_SYN_SENT || s->state == TCP_SYN_RCVD;
+	if (!handshake && s->snd_wnd == 0 && s->snd.len > 0) {
+		// The peer shut its window with our data outstanding: nothing may be sent,
+		// so this is no loss. Go back to SND.UNA and probe the window instead.
+		s->snd_nxt = s->snd_una;
+		s->rtt_timing = 0;
+		net_deadline(n, s->t_persist = net_now(n) + s->rto_ns);
+		return;
+	}
 	uint32_t limit = handshake ? n->cfg.syn_retries : n->cfg.max_retries;
 	if (++s->retries > limit) {
 		if (s->state != TCP_SYN_SENT)
