@@ -10,10 +10,14 @@
 //  - on OK, header_len <= len, the path starts with '/' and is NUL-terminated,
 //    and the same request parses identically from exactly header_len bytes.
 // gp_decode: never crashes, and whatever decodes re-encodes to the same message.
+// httpgen's response-head parser (client_head_end, client_parse_head): no overread
+// on mutated responses; a head it finds ends with a newline; a parsed status is
+// 3 digits and a Content-Length is never negative unless absent (-1).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "gameproto.h"
 #include "http_parse.h"
 #include "prng.h"
@@ -31,6 +35,13 @@ static const char *seeds[] = {
 static const char *dict[] = {"\r\n", "\n", " ", ":", "HTTP/1.1", "Content-Length: ",
 	"Connection: ", "close", "keep-alive", "Host: h\r\n", "99999999999999999999", "\t",
 	"?", "/", "\0", "\x7f", "\r\n\r\n", "Transfer-Encoding: x\r\n"};
+
+static const char *responses[] = {
+	"HTTP/1.1 200 OK\r\nServer: denali-httpd\r\nContent-Length: 2258\r\n"
+	"Content-Type: application/octet-stream\r\n\r\nxyz",
+	"HTTP/1.0 404 Not Found\r\nConnection: keep-alive\r\nContent-Length: 14\r\n\r\n",
+	"HTTP/1.1 200 OK\nConnection: close\ncontent-length:7\n\n1234567",
+};
 
 static int failures;
 
@@ -131,6 +142,28 @@ static void check_game(const uint8_t *in, size_t len)
 	free(b);
 }
 
+static void check_response(const char *in, size_t len)
+{
+	char *b = malloc(len ? len : 1);
+	memcpy(b, in, len);
+	size_t end = client_head_end(b, len);
+	if (end > len || (end && b[end - 1] != '\n')) {
+		failures++;
+		printf("FAIL head end %zu of %zu\n", end, len);
+	}
+	if (end) {
+		int status = -1, closes = -1;
+		int64_t clen = -2;
+		if (client_parse_head(b, end, &status, &clen, &closes) == 0 &&
+			(status < 0 || status > 999 || clen < -1 || (closes != 0 && closes != 1))) {
+			failures++;
+			printf("FAIL parsed head: status %d length %lld closes %d\n", status,
+				(long long)clen, closes);
+		}
+	}
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
@@ -150,6 +183,12 @@ int main(int argc, char **argv)
 		size_t glen = gp_encode(&m, g);
 		glen = mutate(&r, (char *)g, glen, sizeof g);
 		check_game(g, glen);
+
+		const char *rs = responses[prng_below(&r, sizeof responses / sizeof responses[0])];
+		len = strlen(rs);
+		memcpy(buf, rs, len);
+		len = mutate(&r, buf, len, sizeof buf);
+		check_response(buf, len);
 	}
 	// Headers right at the limit, and a long run of empty lines.
 	memset(buf, '\n', sizeof buf);

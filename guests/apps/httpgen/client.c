@@ -65,10 +65,7 @@ static int starts_with(const char *p, const char *e, const char *w)
 	return 1;
 }
 
-// Parses the response head [p, p + n) (ending with the empty line). Sets the status,
-// the Content-Length (-1 if absent) and whether the server closes the connection.
-// Returns 0, or -1 when malformed.
-static int parse_head(const char *p, size_t n, int *status, int64_t *clen, int *closes)
+int client_parse_head(const char *p, size_t n, int *status, int64_t *clen, int *closes)
 {
 	const char *e = p + n;
 	if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ')
@@ -114,8 +111,7 @@ static int parse_head(const char *p, size_t n, int *status, int64_t *clen, int *
 	}
 }
 
-// The end of the head (just past the empty line) in buf[0..n), or 0 if not there yet.
-static size_t head_end(const char *buf, size_t n)
+size_t client_head_end(const char *buf, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (buf[i] != '\n')
@@ -156,7 +152,7 @@ static enum client_outcome exchange(const struct client_request *rq, int fd,
 		n -= (int)w;
 	}
 	size_t len = 0, hend = 0;
-	while (!(hend = head_end(buf, len))) {
+	while (!(hend = client_head_end(buf, len))) {
 		if (len == HEAD_MAX) {
 			res->why = "response head too long";
 			return CLIENT_ERROR;
@@ -175,7 +171,7 @@ static enum client_outcome exchange(const struct client_request *rq, int fd,
 		len += (size_t)got;
 	}
 	int64_t clen;
-	if (parse_head(buf, hend, &res->status, &clen, closes) < 0 || clen < 0) {
+	if (client_parse_head(buf, hend, &res->status, &clen, closes) < 0 || clen < 0) {
 		res->why = "malformed response head";
 		return CLIENT_ERROR;
 	}

@@ -5,6 +5,7 @@
 #ifndef DENALI_APPS_HTTPGEN_CLIENT_H
 #define DENALI_APPS_HTTPGEN_CLIENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum client_outcome {
@@ -36,5 +37,13 @@ struct client_result {
 // return it is the connection to keep (keepalive and the server agreed) or -1 (closed).
 enum client_outcome client_do(const struct client_request *rq, int *fd,
 	struct client_result *res);
+
+// The response head parser (exported for tests/apps/parse_fuzz.c). client_head_end:
+// the end of the head (just past its empty line) in buf[0..n), or 0 if not there yet.
+// client_parse_head: parses the head [p, p + n) as found by client_head_end; sets the
+// status, the Content-Length (-1 if absent) and whether the server closes the
+// connection. Returns 0, or -1 when malformed. Neither reads outside its range.
+size_t client_head_end(const char *buf, size_t n);
+int client_parse_head(const char *p, size_t n, int *status, int64_t *clen, int *closes);
 
 #endif
