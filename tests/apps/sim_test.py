@@ -124,6 +124,23 @@ def web(tmp):
         check("web: tshark sees the 200 responses", n == replies, (n, replies))
     else:
         print("SKIP web tshark checks: tshark is not installed")
+    # Persistent connections and the closed loop in the guest: /large (134,007 bytes,
+    # many segments per reply) over kept-alive connections, every byte verified.
+    args = ["--image", image("httpd"), "--vms", "4", "--args", "quiet=1",
+            "--client", image("httpgen"), "--client-vms", "2", "--client-args",
+            "servers=4 mode=closed conns=3 keepalive=1 path=/large duration=0.3s verify=1",
+            "--max-time", "30s"]
+    p, js, cap, _ = run(tmp, "web-ka", args)
+    res = results(js)
+    replies = total(res, "http.replies")
+    check("web keep-alive /large: replies, no errors, fewer connections than requests",
+          replies > 10 and total(res, "http.errors") == 0 and
+          total(res, "http.bytes") == replies * 134007 and p.returncode == 0,
+          p.stdout[-2000:] + p.stderr)
+    if shutil.which("tshark"):
+        syns = count(cap, "tcp.flags.syn == 1 && tcp.flags.ack == 0")
+        check("web keep-alive: at most one SYN per (generator thread, server)",
+              0 < syns <= 2 * 3 * 4, (syns, replies))
 
 
 def game(tmp):
