@@ -9,6 +9,7 @@
 #     tshark is installed; otherwise that part is skipped with a message);
 #   - the same run twice: the same digest and a byte-identical capture;
 #   - 5% seeded loss (--loss): still every byte, and the stacks count retransmissions;
+#   - 40 VMs: 39 connections to VM 0 at once;
 #   - api=1: VM 1 checks the socket API's error paths, timeouts and options;
 #   - a bad argument: the guest exits 2 (denali run 1).
 # usage: nettest_test.py path/to/denali path/to/nettest.elf
@@ -121,6 +122,10 @@ try:
           "server: 4 connections, 1200000 bytes, 0 errors" in out, out)
     rex = [int(x) for x in re.findall(r"net: tcp_retransmits (\d+)", out)]
     check("5% loss: retransmissions counted", sum(rex) > 0, str(rex))
+
+    rc, out, err = run("--vms", "40", "--nic", "simple", "--args", "bytes=50000")
+    check("40 VMs: 39 clients at once, all exit 0", rc == 0 and
+          "terminated ok       40" in out, f"status {rc}\n{out[-1500:]}\n{err}")
 
     rc, out, err = run("--vms", "2", "--nic", "simple", "--args", "bytes=1000 api=1")
     check("api checks: exit 0", rc == 0, f"status {rc}\n{out}\n{err}")
