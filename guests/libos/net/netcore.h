@@ -76,7 +76,7 @@ int nsock_connect(struct nsock *s, uint32_t ip, uint16_t port);
 // (-ECONNREFUSED, -ETIMEDOUT, ...).
 int nsock_connect_result(struct nsock *s);
 // TCP: queues up to len bytes and returns how many (>0), or -EAGAIN when the buffer
-// is full, or an error (-EPIPE, -ECONNRESET, -ENOTCONN). UDP: one datagram to the
+// is full, or an error (-EPIPE, -ECONNRESET, -ENOTCONN, -ENOBUFS: out of memory). UDP: one datagram to the
 // connected peer.
 long nsock_send(struct nsock *s, const void *buf, uint32_t len);
 // TCP: up to len bytes, 0 at end of stream, -EAGAIN when none yet, or an error.

@@ -205,8 +205,8 @@ long tcp_send(struct nsock *s, const void *buf, uint32_t len)
 	if (len == 0)
 		return 0;
 	uint32_t w = ring_write(&s->snd, buf, len);
-	if (w == 0)
-		return -EAGAIN;
+	if (w == 0) // full, or room but no memory to grow into it
+		return ring_space(&s->snd) > 0 ? -ENOBUFS : -EAGAIN;
 	tcp_output(s);
 	return (long)w;
 }
