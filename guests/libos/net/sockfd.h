@@ -7,11 +7,12 @@
 // variable; the core's wake callback (nicif.c) broadcasts it, and signals each poll()
 // call registered on the socket, whenever the socket's state changes. (One condition
 // variable per poll call, not one for all: with hundreds of threads each polling its
-// own connection, a global one would wake them all for every segment.) Threads are
-// cooperative,
-// so nothing runs between a thread's look at the core and its wait: no wake-up is
-// lost. The core runs only in threads holding sockfd_lock and in scheduler callbacks
-// (frames, timers), which never interrupt a thread.
+// own connection, a global one would wake them all for every segment.)
+//
+// Threads are cooperative and core calls never block, so the core is entered by one
+// thread or scheduler callback (frames, timers) at a time, and nothing runs between a
+// thread's look at the core and its wait: no wake-up is lost. sockfd_lock exists
+// because pthread_cond_wait needs a mutex, not for exclusion.
 #ifndef DENALI_NET_SOCKFD_H
 #define DENALI_NET_SOCKFD_H
 
