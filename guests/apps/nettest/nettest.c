@@ -270,6 +270,12 @@ static int api_test(void)
 	ia.s_addr = htonl(0x0a000102);
 	api("inet_ntoa", strcmp(inet_ntoa(ia), "10.0.1.2") == 0);
 	api("inet_ntop ENOSPC", inet_ntop(AF_INET, &ia, text, 4) == NULL && errno == ENOSPC);
+	struct denali_net_config cfg = { .msl_ns = 1 };
+	api("denali_net_configure after start: -1", denali_net_configure(&cfg) == -1);
+	struct denali_net_stats st;
+	denali_net_stats(&st);
+	api("denali_net_stats", st.tcp_active_opens == 3 && st.tcp_rst_in >= 1 &&
+					st.udp_out >= 1 && st.arp_requests_out >= 1);
 	printf("nettest: vm %u api: %d checks, %d failed\n", denali_vm_id(), api_checks,
 	       api_failed);
 	return api_failed != 0;
