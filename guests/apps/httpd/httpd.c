@@ -31,7 +31,7 @@ static struct {
 	uint64_t active; // connection threads running (guarded by lock)
 	int oom_told;    // the out-of-memory line was printed
 } g = {
-	.port = 80, .conns = 64, .backlog = 64, .idle_ns = 10000000000ull,
+	.port = 80, .conns = 16, .backlog = 64, .idle_ns = 10000000000ull,
 	.lock = PTHREAD_MUTEX_INITIALIZER, .slot_free = PTHREAD_COND_INITIALIZER,
 };
 
@@ -214,7 +214,7 @@ static void *conn_main(void *arg)
 
 static const struct appargs_spec spec[] = {
 	{"port", APPARGS_U64, &g.port, 0, 65535, "TCP port to listen on (80; 0: any)", NULL},
-	{"conns", APPARGS_U64, &g.conns, 1, 4096, "connection threads at most (64)", NULL},
+	{"conns", APPARGS_U64, &g.conns, 1, 4096, "connection threads at most (16)", NULL},
 	{"backlog", APPARGS_U64, &g.backlog, 1, 4096, "listen backlog (64)", NULL},
 	{"idle", APPARGS_DURATION, &g.idle_ns, 1000000, 0,
 		"close a connection idle this long (10s)", NULL},
