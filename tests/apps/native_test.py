@@ -255,8 +255,9 @@ def game_checks():
             and " 0 mismatches" in o
         check(f"gameclient {i}: ~40 updates, ~20 snapshots, acked, latency below a tick", ok, o)
     m = re.search(r"(\d+) ticks, (\d+) joins, (\d+) updates in, (\d+) snapshots out, (\d+) clamped, (\d+) bad", sout)
+    # Ticks missed while the host is busy are skipped, not bunched: 20..31 in 3 s.
     check("gamesrv: ~30 ticks, 4 joins, updates in, snapshots out, nothing clamped or bad",
-          p.returncode == 0 and m and 27 <= int(m.group(1)) <= 31 and m.group(2) == "4" and
+          p.returncode == 0 and m and 20 <= int(m.group(1)) <= 31 and m.group(2) == "4" and
           int(m.group(3)) >= 150 and int(m.group(4)) >= 60 and m.group(5) == "0" and
           m.group(6) == "0", sout)
     # Hostile datagrams: garbage, a spoofed update for a slot, a cheater teleporting.
