@@ -102,6 +102,44 @@ static void test_arp_unresolved(void **state)
 	wire_free(&w);
 }
 
+// The neighbour cache grows past its first 16 entries: 300 neighbours learned from
+// ARP replies are all used without a new request; beyond ARP_CACHE_MAX (1024) the
+// oldest pending resolutions give way.
+static void test_arp_cache_growth(void **state)
+{
+	(void)state;
+	struct wire w;
+	wire_init(&w, 7);
+	struct wire_host *a = wire_add_host(&w, NULL), *r = wire_add_raw(&w);
+	uint8_t f[64];
+	for (uint32_t i = 0; i < 300; i++) {
+		wire_inject(r, f, fr_arp(f, a->mac, r->mac, 2, 0x0a010000u + i, a->mac, a->ip));
+		wire_run(&w, 1 * MS, NULL, NULL);
+	}
+	const struct denali_net_stats *s = net_stats(a->net);
+	assert_int_equal(s->arp_replies_in, 300);
+	struct nsock *u = nsock_create(a->net, NSOCK_UDP);
+	for (uint32_t i = 0; i < 300; i++)
+		assert_int_equal(nsock_sendto(u, "x", 1, 0x0a010000u + i, 9), 1);
+	assert_int_equal(s->arp_requests_out, 0);
+	assert_int_equal(s->eth_out, 300);
+	struct wire_frame *fr;
+	while ((fr = wire_raw_pop(r)))
+		free(fr);
+	// 1100 unanswered resolutions: the table stops at 1024 and recycles entries
+	for (uint32_t i = 0; i < 1100; i++)
+		assert_int_equal(nsock_sendto(u, "x", 1, 0x0a020000u + i, 9), 1);
+	assert_int_equal(s->arp_requests_out, 1100);
+	// the 300 resolved entries go first, then the oldest pending ones, each dropping
+	// its parked datagram
+	assert_int_equal(s->arp_queue_drops, 1100 - 1024);
+	wire_run(&w, 10 * SEC, NULL, NULL);
+	assert_int_equal(s->arp_timeouts, 1024);
+	assert_int_equal(s->arp_queue_drops, 1100);
+	nsock_close(u);
+	wire_free(&w);
+}
+
 // Sends an ICMP echo request from raw host r to b (after r has introduced itself with
 // an ARP request, so b knows where to answer) and checks the reply.
 static void ping(struct wire *w, struct wire_host *r, struct wire_host *b, uint16_t seq)
@@ -388,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arp_resolve),
 		cmocka_unit_test(test_arp_unresolved),
+		cmocka_unit_test(test_arp_cache_growth),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_port_unreachable),

@@ -4,8 +4,8 @@
 // us (RFC 826's merge rule). A send to an unknown neighbour parks up to ARP_QUEUE (32: a burst of connects)
 // packets and broadcasts a request, retried every ARP_RETRY_NS up to ARP_TRIES times;
 // then the parked packets are dropped (TCP retransmits later, which tries again).
-// Entries expire ARP_TTL_NS after they were last confirmed; the cache holds
-// ARP_CACHE_SIZE entries and replaces the least recently confirmed one.
+// Entries expire ARP_TTL_NS after they were last confirmed; the cache grows to
+// ARP_CACHE_MAX entries, then replaces the one closest to expiry.
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +16,8 @@
 #define ARP_TRIES 3u
 #define ARP_RETRY_NS 1000000000ull
 #define ARP_TTL_NS 60000000000ull
+#define ARP_FIRST 16u     // entries at first; the table doubles up to ARP_CACHE_MAX
+#define ARP_BUCKETS 128u  // hash chains
 
 struct arp_entry {
 	uint32_t ip;            // 0 = free slot
@@ -25,12 +27,38 @@ struct arp_entry {
 	uint64_t deadline_ns;   // resolved: expiry; pending: next retry
 	struct pktbuf *queue;   // parked IPv4 packets (pending only)
 	uint32_t queued;
+	uint32_t hnext;         // next entry in the hash chain, index + 1 (0: none)
 };
+
+// The neighbour cache: `cap` entries found through ARP_BUCKETS hash chains of entry
+// indices (index + 1, 0 ends a chain). It starts small and doubles when full, up to
+// ARP_CACHE_MAX, because a VM's memory is precious (a server VM talks to a few
+// clients) but a client VM may talk to a thousand servers, and evicting entries
+// there would broadcast an ARP request for almost every connection.
+struct arp_cache {
+	struct arp_entry *e;
+	uint32_t cap, used;
+	uint32_t head[ARP_BUCKETS];
+};
+
+static uint32_t bucket(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 25; // 7 bits: ARP_BUCKETS
+}
 
 int arp_alloc(struct net *n)
 {
-	n->arp = calloc(ARP_CACHE_SIZE, sizeof(*n->arp));
-	return n->arp ? 0 : -1;
+	struct arp_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->e = calloc(ARP_FIRST, sizeof(*c->e));
+	if (!c->e) {
+		free(c);
+		return -1;
+	}
+	c->cap = ARP_FIRST;
+	n->arp = c;
+	return 0;
 }
 
 static void drop_queue(struct net *n, struct arp_entry *e)
@@ -46,36 +74,72 @@ static void drop_queue(struct net *n, struct arp_entry *e)
 
 void arp_free(struct net *n)
 {
-	if (!n->arp)
+	struct arp_cache *c = n->arp;
+	if (!c)
 		return;
-	for (uint32_t i = 0; i < ARP_CACHE_SIZE; i++)
-		drop_queue(n, &n->arp[i]);
-	free(n->arp);
+	for (uint32_t i = 0; i < c->cap; i++)
+		drop_queue(n, &c->e[i]);
+	free(c->e);
+	free(c);
 	n->arp = NULL;
 }
 
 static struct arp_entry *find(struct net *n, uint32_t ip)
 {
-	for (uint32_t i = 0; i < ARP_CACHE_SIZE; i++)
-		if (n->arp[i].ip == ip)
-			return &n->arp[i];
+	struct arp_cache *c = n->arp;
+	for (uint32_t i = c->head[bucket(ip)]; i; i = c->e[i - 1].hnext)
+		if (c->e[i - 1].ip == ip)
+			return &c->e[i - 1];
 	return NULL;
 }
 
-// A free slot, else the resolved entry closest to expiry, else the oldest pending one.
-static struct arp_entry *victim(struct net *n)
+// Frees entry e (its parked packets are dropped) and unlinks it from its chain.
+static void release(struct net *n, struct arp_entry *e)
 {
+	struct arp_cache *c = n->arp;
+	uint32_t idx = (uint32_t)(e - c->e) + 1;
+	uint32_t *pp = &c->head[bucket(e->ip)];
+	while (*pp && *pp != idx)
+		pp = &c->e[*pp - 1].hnext;
+	if (*pp)
+		*pp = e->hnext;
+	drop_queue(n, e);
+	memset(e, 0, sizeof(*e));
+	c->used--;
+}
+
+// A fresh entry for ip, linked in: a free slot, else a doubled table, else (at
+// ARP_CACHE_MAX, or out of memory) the resolved entry closest to expiry or the oldest
+// pending one.
+static struct arp_entry *insert(struct net *n, uint32_t ip)
+{
+	struct arp_cache *c = n->arp;
+	if (c->used == c->cap && c->cap < ARP_CACHE_MAX) {
+		struct arp_entry *e = realloc(c->e, 2 * c->cap * sizeof(*e));
+		if (e) { // indices, and so the chains, stay valid
+			memset(e + c->cap, 0, c->cap * sizeof(*e));
+			c->e = e;
+			c->cap *= 2;
+		}
+	}
 	struct arp_entry *best = NULL;
-	for (uint32_t i = 0; i < ARP_CACHE_SIZE; i++) {
-		struct arp_entry *e = &n->arp[i];
-		if (e->ip == 0)
-			return e;
+	for (uint32_t i = 0; i < c->cap; i++) {
+		struct arp_entry *e = &c->e[i];
+		if (e->ip == 0) {
+			best = e;
+			break;
+		}
 		if (!best || (e->resolved && !best->resolved) ||
 		    (e->resolved == best->resolved && e->deadline_ns < best->deadline_ns))
 			best = e;
 	}
-	drop_queue(n, best);
-	memset(best, 0, sizeof(*best));
+	if (best->ip)
+		release(n, best);
+	best->ip = ip;
+	uint32_t b = bucket(ip);
+	best->hnext = c->head[b];
+	c->head[b] = (uint32_t)(best - c->e) + 1;
+	c->used++;
 	return best;
 }
 
@@ -146,9 +210,8 @@ void arp_input(struct net *n, const uint8_t *p, uint32_t len)
 	uint64_t now = net_now(n);
 	struct arp_entry *e = find(n, spa);
 	if (!e && tpa == n->ip)
-		e = victim(n);
+		e = insert(n, spa);
 	if (e) {
-		e->ip = spa;
 		memcpy(e->mac, sha, 6);
 		e->resolved = 1;
 		e->tries = 0;
@@ -174,10 +237,8 @@ void arp_output(struct net *n, uint32_t ip, uint32_t len)
 		eth_send(n, e->mac, ETHERTYPE_IPV4, len);
 		return;
 	}
-	if (!e) {
-		e = victim(n);
-		e->ip = ip;
-	}
+	if (!e)
+		e = insert(n, ip);
 	if (e->resolved) { // expired: resolve again, parking packets meanwhile
 		e->resolved = 0;
 		e->tries = 0;
@@ -206,9 +267,10 @@ void arp_output(struct net *n, uint32_t ip, uint32_t len)
 
 uint64_t arp_next_deadline(struct net *n)
 {
+	struct arp_cache *c = n->arp;
 	uint64_t d = NET_NEVER;
-	for (uint32_t i = 0; i < ARP_CACHE_SIZE; i++) {
-		struct arp_entry *e = &n->arp[i];
+	for (uint32_t i = 0; i < c->cap; i++) {
+		struct arp_entry *e = &c->e[i];
 		// resolved entries expire lazily (checked on use): no timer needed
 		if (e->ip && !e->resolved && e->deadline_ns < d)
 			d = e->deadline_ns;
@@ -218,14 +280,14 @@ uint64_t arp_next_deadline(struct net *n)
 
 void arp_timer(struct net *n, uint64_t now)
 {
-	for (uint32_t i = 0; i < ARP_CACHE_SIZE; i++) {
-		struct arp_entry *e = &n->arp[i];
+	struct arp_cache *c = n->arp;
+	for (uint32_t i = 0; i < c->cap; i++) {
+		struct arp_entry *e = &c->e[i];
 		if (!e->ip || e->resolved || e->deadline_ns > now)
 			continue;
 		if (e->tries >= ARP_TRIES) {
 			n->st.arp_timeouts++;
-			drop_queue(n, e);
-			memset(e, 0, sizeof(*e));
+			release(n, e);
 		} else {
 			request(n, e, now);
 		}

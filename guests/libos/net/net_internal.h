@@ -170,7 +170,7 @@ struct nsock {
 	uint64_t t_rexmt, t_persist, t_delack, t_2msl;
 };
 
-struct arp_entry;
+struct arp_cache;
 
 struct net {
 	struct net_ops ops;
@@ -181,7 +181,7 @@ struct net {
 	struct nsock *socks;           // every socket
 	uint32_t nsocks;
 	struct nsock **tcp_hash;       // TCP_HASH_SIZE chains of connections
-	struct arp_entry *arp;         // ARP_CACHE_SIZE entries
+	struct arp_cache *arp;         // arp.c
 	uint16_t ip_id;
 	uint16_t next_port[2];         // ephemeral port cursors: TCP, UDP
 	uint32_t isn_secret;
@@ -193,7 +193,7 @@ struct net {
 };
 
 #define TCP_HASH_SIZE 256u
-#define ARP_CACHE_SIZE 64u
+#define ARP_CACHE_MAX 1024u
 #define NET_EPHEMERAL_LO 49152u
 #define NET_EPHEMERAL_N 16384u
 
