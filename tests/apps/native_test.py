@@ -103,7 +103,8 @@ def responses(raw, heads=()):
 
 
 def httpd_checks():
-    p, port = start([prog("httpd"), "port=0", "doc=/tiny:1", "doc=/empty:0", "conns=8"])
+    p, port = start([prog("httpd"), "port=0", "doc=/tiny:1", "doc=/empty:0", "conns=8",
+                     "preload=/large", "preload=/tiny"])
     try:
         for name, size in (("/small", 2258), ("/large", 134007), ("/100k", 102400),
                            ("/tiny", 1), ("/empty", 0)):
@@ -281,6 +282,7 @@ def game_checks():
 
 def bad_args():
     cases = [("httpd", "port=99999"), ("httpd", "doc=small:10"), ("httpd", "bogus=1"),
+             ("httpd", "doc=/x:17M"), ("httpd", "preload=/nope"),
              ("httpgen", "alpha=abc"), ("httpgen", "mode=half"), ("httpgen", "duration=5"),
              ("httpgen", "base=1.2.3"), ("httpgen", "path=nope"), ("gamesrv", "tick=0s"),
              ("gameclient", "rate=0"), ("tcpbench", "mode=both"), ("tcpbench", "bytes=1Q"),

@@ -4,6 +4,7 @@
 #include "docs.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 static struct doc docs[DOCS_MAX];
 static int ndocs;
 static pthread_mutex_t docs_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *preload[DOCS_MAX]; // names from preload= (point into argv)
+static int npreload;
 
 static struct doc *find(const char *name)
 {
@@ -86,6 +89,39 @@ const struct doc *docs_get(const char *path, int *oom)
 		return NULL;
 	}
 	return d;
+}
+
+const char *docs_preload_arg(const char *value, void *ctx)
+{
+	(void)ctx;
+	if (npreload == DOCS_MAX)
+		return "too many preload= arguments";
+	preload[npreload++] = value;
+	return NULL;
+}
+
+int docs_preload_check(void)
+{
+	for (int i = 0; i < npreload; i++) {
+		if (!find(preload[i])) {
+			fprintf(stderr, "httpd: bad argument 'preload=%s': no such document\n",
+				preload[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int docs_preload(void)
+{
+	for (int i = 0; i < npreload; i++) {
+		int oom;
+		if (!docs_get(preload[i], &oom)) {
+			printf("httpd: preload=%s: out of memory\n", preload[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int docs_count(void) { return ndocs; }

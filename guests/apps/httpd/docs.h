@@ -31,6 +31,16 @@ const char *docs_arg(const char *value, void *ctx);
 // such document. *oom is set when it exists but its bytes could not be allocated.
 const struct doc *docs_get(const char *path, int *oom);
 
+// The appargs FUNC handler for preload=/name: makes that document's bytes at start-up
+// instead of on its first request (the name must exist when main calls docs_preload).
+const char *docs_preload_arg(const char *value, void *ctx);
+// Checks that every preload= name is a document. Returns 0, or -1 after printing a
+// bad-argument line.
+int docs_preload_check(void);
+// Makes the documents named by preload= arguments. Returns 0, or -1 after printing
+// which one did not fit in memory.
+int docs_preload(void);
+
 // Number of documents in the table.
 int docs_count(void);
 

@@ -220,6 +220,8 @@ static const struct appargs_spec spec[] = {
 		"close a connection idle this long (10s)", NULL},
 	{"doc", APPARGS_FUNC, NULL, 0, 0, "/name:SIZE another document (repeatable)",
 		docs_arg},
+	{"preload", APPARGS_FUNC, NULL, 0, 0, "/name: make this document at start-up, not "
+		"on its first request (repeatable)", docs_preload_arg},
 	{"quiet", APPARGS_U64, &g.quiet, 0, 1, "1: no start-up line", NULL},
 };
 
@@ -227,7 +229,8 @@ int main(int argc, char **argv)
 {
 	app_init();
 	docs_init();
-	if (appargs_parse("httpd", argc, argv, spec, sizeof spec / sizeof spec[0]) < 0)
+	if (appargs_parse("httpd", argc, argv, spec, sizeof spec / sizeof spec[0]) < 0 ||
+		docs_preload_check() < 0)
 		return 2;
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
 	if (ls < 0) {
@@ -249,6 +252,9 @@ int main(int argc, char **argv)
 		socklen_t sl = sizeof sa;
 		getsockname(ls, (struct sockaddr *)&sa, &sl);
 	}
+	// After listen(): connections that arrive meanwhile wait in the backlog.
+	if (docs_preload() < 0)
+		return 1;
 	if (!g.quiet)
 		printf("httpd: listening on port %u, %d documents, %lu connections at most\n",
 			(unsigned)ntohs(sa.sin_port), docs_count(), (unsigned long)g.conns);
