@@ -29,6 +29,8 @@ void devopts_usage(FILE *f)
 		"                   receive (the pcnet32 ablation); simple 1 (default)\n"
 		"  --nic-rxq N      receive-queue frames per VM, 1..65536 (default 256)\n"
 		"  --no-ipv4        give the VMs no IPv4 address (ipv4 vreg 0)\n"
+		"  --arp-flood      flood ARP requests to every VM like a plain switch\n"
+		"                   (default: a request for a VM's address goes to it only)\n"
 		"  --pcap-in FILE   replay a pcap/pcapng trace into the switch\n"
 		"  --pcap-start T   simulated time of its first frame (default 0)\n"
 		"  --pcap-speed X   replay speed multiplier, 0.001..1000000 (default 1)\n"
@@ -138,6 +140,11 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 	if (!strcmp(a, "--no-ipv4")) {
 		d->any = true;
 		d->c.ipv4 = false;
+		return 1;
+	}
+	if (!strcmp(a, "--arp-flood")) {
+		d->any = true;
+		d->c.sw.arp_steer = false;
 		return 1;
 	}
 	const char *flag = NULL, *val = NULL;
@@ -299,6 +306,9 @@ void devopts_summary(const struct kernel *k)
 	       args_fmt_count(st.sw_drop_unknown, c, sizeof c),
 	       args_fmt_count(st.sw_drop_down, e, sizeof e),
 	       args_fmt_count(st.sw_drop_queue, f, sizeof f));
+	if (st.sw_arp_steered)
+		printf("  ARP steered         %s requests sent to their VM only (--arp-flood: "
+		       "to all)\n", args_fmt_count(st.sw_arp_steered, a, sizeof a));
 	if (st.sw_lost)
 		printf("  lost (--loss)       %s frames, %s of them on the way to other machines\n",
 		       args_fmt_count(st.sw_lost, a, sizeof a),
@@ -352,6 +362,7 @@ void devopts_json(const struct kernel *k, json_object *j)
 	json_object_object_add(d, "dropped", drop);
 	add(d, "switch_forwarded", st.sw_forwarded);
 	add(d, "switch_flooded", st.sw_flooded);
+	add(d, "switch_arp_steered", st.sw_arp_steered);
 	add(d, "replayed", st.replay_frames);
 	if (st.uplink) {
 		add(d, "uplink_out", st.uplink_out);

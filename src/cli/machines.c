@@ -229,6 +229,7 @@ static void machine_devopts(const struct run_opts *o, uint32_t m, struct world *
 		d->c.nic_chatty = o->dev.c.nic_chatty;
 		d->c.nic_rxq = o->dev.c.nic_rxq;
 		d->c.ipv4 = o->dev.c.ipv4;
+		d->c.sw.arp_steer = o->dev.c.sw.arp_steer;
 	}
 	if (cap == (int64_t)m) {
 		d->c.pcap_out = o->dev.c.pcap_out;

@@ -164,7 +164,8 @@ int devset_new(struct devset **out, const struct devset_config *c,
 		if (nic_init_at(&v->nic, c->machine, i, c->nic_rxq, c->ipv4, c->nic_chatty) != 0)
 			goto oom;
 		if (switch_add_port(d->sw, nic_deliver, v, false) != i ||
-		    switch_add_static(d->sw, v->nic.mac, i) != 0)
+		    switch_add_static(d->sw, v->nic.mac, i) != 0 ||
+		    (v->nic.ipv4 && switch_add_ipv4(d->sw, v->nic.ipv4, i) != 0))
 			goto oom;
 		switch_set_lossy(d->sw, i, true);
 	}
@@ -417,6 +418,7 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 	st->replay_frames = d->replay_frames;
 	st->sw_forwarded = d->sw->st.forwarded;
 	st->sw_flooded = d->sw->st.flooded;
+	st->sw_arp_steered = d->sw->st.arp_steered;
 	st->sw_drop_unknown = d->sw->st.drop_unknown;
 	st->sw_drop_down = d->sw->st.drop_down;
 	for (uint32_t p = 0; p <= d->replay_port; p++)

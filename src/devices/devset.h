@@ -82,6 +82,7 @@ struct devset_stats {
 	uint64_t nic_tx, nic_rx, nic_rx_drop_full, nic_tx_err;
 	uint64_t replay_frames, replay_drop;     // injected; dropped while reading the trace
 	uint64_t sw_forwarded, sw_flooded, sw_drop_unknown, sw_drop_down, sw_drop_queue;
+	uint64_t sw_arp_steered;
 	uint64_t captured;
 	uint64_t disk_reads, disk_writes, disk_errors;
 	bool live;                               // --tap: the run is nondeterministic

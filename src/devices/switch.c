@@ -43,6 +43,7 @@ void switch_config_default(struct switch_config *c)
 		.txq_frames = 512,
 		.learn_max = 4096,
 		.flood_unknown = false,
+		.arp_steer = true,
 	};
 }
 
@@ -135,12 +136,18 @@ static int mac_grow(struct sw *s)
 	return 0;
 }
 
-// Sets mac -> port. A static entry is never replaced by a learned one.
-static int mac_set(struct sw *s, const uint8_t mac[6], uint32_t port, bool is_static)
+// IPv4 addresses for ARP steering share the table under keys no MAC can have
+// (mac_key is at most 2^48).
+static uint64_t ipv4_key(uint32_t ipv4)
+{
+	return 1ull << 56 | ipv4;
+}
+
+// Sets key -> port. A static entry is never replaced by a learned one.
+static int key_set(struct sw *s, uint64_t key, uint32_t port, bool is_static)
 {
 	if ((s->macs_len + 1) * 2 > s->macs_cap && mac_grow(s) != 0)
 		return -1;
-	uint64_t key = mac_key(mac);
 	struct switch_mac *e = &s->macs[mac_slot(s, key)];
 	if (e->key) {
 		if (e->is_static && !is_static)
@@ -160,6 +167,11 @@ static int mac_set(struct sw *s, const uint8_t mac[6], uint32_t port, bool is_st
 	}
 	*e = (struct switch_mac){ key, port, is_static };
 	return 0;
+}
+
+static int mac_set(struct sw *s, const uint8_t mac[6], uint32_t port, bool is_static)
+{
+	return key_set(s, mac_key(mac), port, is_static);
 }
 
 uint32_t switch_lookup(const struct sw *s, const uint8_t mac[6])
@@ -249,6 +261,11 @@ void switch_port_set_up(struct sw *s, uint32_t port, bool up)
 {
 	if (port < s->nports)
 		s->ports[port].up = up;
+}
+
+int switch_add_ipv4(struct sw *s, uint32_t ipv4, uint32_t port)
+{
+	return key_set(s, ipv4_key(ipv4), port, true);
 }
 
 int switch_add_static(struct sw *s, const uint8_t mac[6], uint32_t port)
@@ -393,6 +410,23 @@ static void flood(struct sw *s, const struct switch_frame *f)
 			deliver_to(s, p, f);
 }
 
+// The port of the VM an ARP request asks for (switch.h "ARP steering"), or
+// SWITCH_NO_PORT: not an ARP request for a registered address on another up port.
+static uint32_t arp_target(const struct sw *s, const struct switch_frame *f)
+{
+	const uint8_t *d = f->data;
+	if (f->len < 42 || d[12] != 0x08 || d[13] != 0x06) // Ethernet + ARP for IPv4
+		return SWITCH_NO_PORT;
+	if (d[14] != 0 || d[15] != 1 || d[16] != 0x08 || d[17] != 0 || d[18] != 6 ||
+	    d[19] != 4 || d[20] != 0 || d[21] != 1) // htype 1, ptype IPv4, 6/4, request
+		return SWITCH_NO_PORT;
+	uint32_t tip = (uint32_t)d[38] << 24 | (uint32_t)d[39] << 16 | (uint32_t)d[40] << 8 | d[41];
+	const struct switch_mac *e = &s->macs[mac_slot(s, ipv4_key(tip))];
+	if (!e->key || e->port == f->port || !s->ports[e->port].up)
+		return SWITCH_NO_PORT;
+	return e->port;
+}
+
 // Forwards one frame that has arrived (switch.h "Model").
 static void forward(struct sw *s, const struct switch_frame *f)
 {
@@ -404,6 +438,13 @@ static void forward(struct sw *s, const struct switch_frame *f)
 	uint32_t out;
 	if (dst[0] & 1) {
 		out = SWITCH_FLOOD;
+		if (s->cfg.arp_steer && s->macs_cap) {
+			uint32_t p = arp_target(s, f);
+			if (p != SWITCH_NO_PORT) {
+				out = p;
+				s->st.arp_steered++;
+			}
+		}
 	} else {
 		out = switch_lookup(s, dst);
 		if (out == SWITCH_NO_PORT) {

@@ -19,6 +19,10 @@
 //     uplink instead of being dropped (unless it came in from the uplink: frames from
 //     the other machines are switched locally and never sent back); broadcasts flood
 //     to it like to any port. The uplink does not learn.
+//   - ARP steering (arp_steer, on by default; --arp-flood turns it off): an ARP request
+//     broadcast for an IPv4 address registered with switch_add_ipv4 goes only to that
+//     address's port, as hypervisor switches with ARP suppression do, instead of
+//     waking every VM on the machine. Requests for other addresses flood as before.
 //   - Loss (--loss): a frame handed out of a lossy port is dropped with probability
 //     loss_ppb / 10^9, decided by a splitmix64 generator seeded with loss_seed and
 //     drawn once per frame per lossy port in forwarding order, so a run's losses are
@@ -43,6 +47,7 @@ struct switch_config {
 	uint32_t txq_frames;   // 512 per port
 	uint32_t learn_max;    // 4096 learned MACs
 	bool flood_unknown;    // false: unknown unicast is dropped (paper: "no running VM")
+	bool arp_steer;        // true: ARP requests for a registered address go to its port
 	uint32_t loss_ppb;     // 0: no loss; 1,000,000,000: every frame (lossy ports only)
 	uint64_t loss_seed;    // the loss generator's seed
 };
@@ -76,6 +81,7 @@ struct switch_stats {
 	uint64_t learned, learn_full;
 	uint64_t to_uplink;            // unicast for a MAC not here, sent to the uplink
 	uint64_t lost;                 // frames lost (all ports' rx_loss)
+	uint64_t arp_steered;          // ARP requests sent to one port instead of flooded
 };
 
 struct switch_frame;
@@ -121,6 +127,9 @@ void switch_set_lossy(struct sw *s, uint32_t port, bool lossy);
 // Marks a port up or down (a down port receives nothing; its queue is kept).
 void switch_port_set_up(struct sw *s, uint32_t port, bool up);
 // A static MAC table entry (learning never moves it). Returns 0, or -1 (out of memory).
+// Registers ipv4 (network order as a host integer, e.g. 0x0a000001 for 10.0.0.1) as
+// the address behind port, for ARP steering. 0 or -1 (no memory).
+int switch_add_ipv4(struct sw *s, uint32_t ipv4, uint32_t port);
 int switch_add_static(struct sw *s, const uint8_t mac[6], uint32_t port)
 	__attribute__((warn_unused_result));
 // The port a MAC is on, or SWITCH_NO_PORT.

@@ -267,6 +267,80 @@ static void test_learning_broadcast_unknown(void **state)
 	rig_free(r);
 }
 
+// An ARP request (or anything ARP-shaped) from `src` port asking for tip.
+static void mk_arp(uint8_t *f, uint32_t src_id, uint32_t tip, uint16_t op)
+{
+	memset(f, 0, 64);
+	memset(f, 0xff, 6);
+	nic_mac_for(src_id, f + 6);
+	f[12] = 0x08, f[13] = 0x06;
+	f[15] = 1; // hardware type 1 (Ethernet)
+	f[16] = 0x08, f[18] = 6, f[19] = 4;
+	f[20] = (uint8_t)(op >> 8), f[21] = (uint8_t)op;
+	f[38] = (uint8_t)(tip >> 24), f[39] = (uint8_t)(tip >> 16);
+	f[40] = (uint8_t)(tip >> 8), f[41] = (uint8_t)tip;
+}
+
+// ARP steering: a request for a registered address reaches only its port; everything
+// else ARP-shaped (other addresses, replies, malformed, the sender's own address, a
+// down port) floods; arp_steer off floods everything.
+static void test_arp_steer(void **state)
+{
+	for (int steer = 1; steer >= 0; steer--) {
+		struct rig *r = rig_new(4, 0, false);
+		r->s->cfg.arp_steer = steer;
+		for (uint32_t i = 0; i < 4; i++)
+			assert_int_equal(switch_add_ipv4(r->s, nic_ipv4_for(i), i), 0);
+		uint8_t f[64];
+		uint64_t t = 0;
+		struct {
+			uint32_t src, tip;
+			uint16_t op;
+			uint32_t len;
+			int steered_to; // -1: flooded
+		} cases[] = {
+			{ 0, nic_ipv4_for(2), 1, 64, 2 },
+			{ 3, nic_ipv4_for(0), 1, 42, 0 },  // the shortest ARP frame
+			{ 0, nic_ipv4_for(9), 1, 64, -1 }, // nobody's address
+			{ 0, nic_ipv4_for(2), 2, 64, -1 }, // a broadcast reply
+			{ 0, nic_ipv4_for(2), 1, 41, -1 }, // too short for the target address
+			{ 1, nic_ipv4_for(1), 1, 64, -1 }, // gratuitous: its own address
+		};
+		uint64_t steered = 0;
+		for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+			mk_arp(f, cases[c].src, cases[c].tip, cases[c].op);
+			uint32_t before = r->f.nrx;
+			assert_int_equal(switch_send(r->s, cases[c].src, f, cases[c].len, t), 0);
+			drain(r->s);
+			t += 100000;
+			if (steer && cases[c].steered_to >= 0) {
+				steered++;
+				assert_int_equal(r->f.nrx, before + 1);
+				assert_int_equal(r->f.rx[before].port, (uint32_t)cases[c].steered_to);
+			} else {
+				assert_int_equal(r->f.nrx, before + 3); // every other port
+			}
+		}
+		// A malformed header (hardware type 2) floods.
+		mk_arp(f, 0, nic_ipv4_for(2), 1);
+		f[15] = 2;
+		uint32_t before = r->f.nrx;
+		assert_int_equal(switch_send(r->s, 0, f, 64, t), 0);
+		drain(r->s);
+		t += 100000;
+		assert_int_equal(r->f.nrx, before + 3);
+		// The target's port is down: flood (to the ports that are up).
+		switch_port_set_up(r->s, 2, false);
+		mk_arp(f, 0, nic_ipv4_for(2), 1);
+		before = r->f.nrx;
+		assert_int_equal(switch_send(r->s, 0, f, 64, t), 0);
+		drain(r->s);
+		assert_int_equal(r->f.nrx, before + 2);
+		assert_int_equal(r->s->st.arp_steered, steered);
+		rig_free(r);
+	}
+}
+
 static void test_flood_unknown(void **state)
 {
 	struct rig *r = rig_new(3, 0, true);
@@ -539,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_round_robin_many_ports),
 		cmocka_unit_test(test_learning_broadcast_unknown),
 		cmocka_unit_test(test_flood_unknown),
+		cmocka_unit_test(test_arp_steer),
 		cmocka_unit_test(test_down_refused_same_port),
 		cmocka_unit_test(test_length_and_queue_drops),
 		cmocka_unit_test(test_many_static_macs),
