@@ -185,6 +185,28 @@ const char *args_fmt_count(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+int args_valued(int argc, char **argv, int *i, const char *const *names, size_t n,
+		const char **flag, const char **val)
+{
+	const char *a = argv[*i];
+	for (size_t f = 0; f < n; f++) {
+		size_t len = strlen(names[f]);
+		if (strncmp(a, names[f], len) != 0 || (a[len] != '\0' && a[len] != '='))
+			continue;
+		*flag = names[f];
+		if (a[len] == '=') {
+			*val = a + len + 1;
+		} else if (*i + 1 < argc) {
+			*val = argv[++*i];
+		} else {
+			fprintf(stderr, "denali run: %s needs a value\n", names[f]);
+			return 2;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 int args_bad(const char *flag, const char *val, const char *why)
 {
 	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);

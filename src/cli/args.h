@@ -27,6 +27,13 @@ int args_probability(const char *s, uint32_t *out_ppb, char *why, size_t whylen)
 // returns 2, the exit status for bad input.
 int args_bad(const char *flag, const char *val, const char *why);
 
+// Matches argv[*i] against the flags that take a value (names[0..n-1]), written
+// "--flag VALUE" or "--flag=VALUE". Returns 1 with *flag and *val set (and *i past a
+// separate value), 0 when argv[*i] is none of them, or 2 after printing
+// "denali run: FLAG needs a value" when the value is missing.
+int args_valued(int argc, char **argv, int *i, const char *const *names, size_t n,
+		const char **flag, const char **val);
+
 const char *args_fmt_ns(uint64_t ns, char *buf, size_t len);
 // Writes n with thousands separators ("12,345,678").
 const char *args_fmt_count(uint64_t n, char *buf, size_t len);

@@ -76,21 +76,9 @@ int machines_parse(int argc, char **argv, int *i, struct machopts *m)
 					      "--client-mem", "--client-args", "--link-latency",
 					      "--loss", "--loss-seed", "--pcap-machine",
 					      "--machine-threads" };
-	const char *a = argv[*i], *flag = NULL, *val = NULL;
-	for (size_t f = 0; f < sizeof valued / sizeof valued[0]; f++) {
-		size_t n = strlen(valued[f]);
-		if (!strncmp(a, valued[f], n) && (a[n] == '\0' || a[n] == '=')) {
-			flag = valued[f];
-			if (a[n] == '=')
-				val = a + n + 1;
-			else if (*i + 1 < argc)
-				val = argv[++*i];
-			else {
-				fprintf(stderr, "denali run: %s needs a value\n", flag);
-				return 2;
-			}
-		}
-	}
+	const char *flag = NULL, *val = NULL;
+	if (args_valued(argc, argv, i, valued, sizeof valued / sizeof valued[0], &flag, &val) == 2)
+		return 2;
 	if (!flag)
 		return 0;
 	char why[160];

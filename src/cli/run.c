@@ -222,20 +222,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost" };
 		const char *flag = NULL, *val = NULL;
-		for (size_t f = 0; f < sizeof valued / sizeof valued[0]; f++) {
-			size_t n = strlen(valued[f]);
-			if (!strncmp(a, valued[f], n) && (a[n] == '\0' || a[n] == '=')) {
-				flag = valued[f];
-				if (a[n] == '=')
-					val = a + n + 1;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else {
-					fprintf(stderr, "denali run: %s needs a value\n", flag);
-					return 2;
-				}
-			}
-		}
+		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
+				&val) == 2)
+			return 2;
 		if (!flag) {
 			if (a[0] == '-')
 				fprintf(stderr, "denali run: unknown option '%s' (see denali run --help)\n",
