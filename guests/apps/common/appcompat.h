@@ -39,6 +39,8 @@ static inline uint32_t app_stat_sample(const char *name, uint64_t v)
 }
 // Distinguishes load generators in one run: machine id << 16 | VM id. 0 natively.
 static inline uint32_t app_instance_id(void) { return 0; }
+// The paper's Figure 5 "no timeout" variant: natively there is no such idle policy.
+static inline void app_idle_spin(void) {}
 static inline uint64_t app_now_ns(void)
 {
 	struct timespec ts;
@@ -65,6 +67,9 @@ static inline uint32_t app_instance_id(void)
 	return (denali_vregs()->machine_id << 16) | denali_vm_id();
 }
 static inline uint64_t app_now_ns(void) { return denali_now_ns(); }
+// The paper's Figure 5 "no timeout" variant: with a software timer pending (a TCP
+// retransmission, a poll timeout) and no thread runnable, spin instead of idling.
+static inline void app_idle_spin(void) { denali_idle_timeout = 0; }
 
 #endif
 

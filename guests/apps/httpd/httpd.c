@@ -25,7 +25,7 @@
 #define COPY_MAX 4096     // responses up to this size go out in one write
 
 static struct {
-	uint64_t port, conns, backlog, idle_ns, quiet;
+	uint64_t port, conns, backlog, idle_ns, quiet, spin;
 	pthread_mutex_t lock;
 	pthread_cond_t slot_free;
 	uint64_t active; // connection threads running (guarded by lock)
@@ -223,6 +223,8 @@ static const struct appargs_spec spec[] = {
 	{"preload", APPARGS_FUNC, NULL, 0, 0, "/name: make this document at start-up, not "
 		"on its first request (repeatable)", docs_preload_arg},
 	{"quiet", APPARGS_U64, &g.quiet, 0, 1, "1: no start-up line", NULL},
+	{"spin", APPARGS_U64, &g.spin, 0, 1, "1: spin, not idle, while a timer is pending "
+		"(Figure 5 'no timeout')", NULL},
 };
 
 int main(int argc, char **argv)
@@ -232,6 +234,8 @@ int main(int argc, char **argv)
 	if (appargs_parse("httpd", argc, argv, spec, sizeof spec / sizeof spec[0]) < 0 ||
 		docs_preload_check() < 0)
 		return 2;
+	if (g.spin)
+		app_idle_spin();
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
 	if (ls < 0) {
 		printf("httpd: socket: error %d\n", errno);
