@@ -6,7 +6,7 @@
 #     replies counted and the web metrics filled in;
 #   - the same grid from --param lists equals the JSON spec's;
 #   - --emit-commands run by sh, then --collect, gives the same results.csv; so does
-#     --point K for every K, then --collect;
+#     --point K for every K, then --collect; --resume runs only what is missing;
 #   - a failing point exits 1 naming its command; bad specs exit 2 with one line.
 #   sweep_test.py SWEEP BUILD_DIR
 import csv
@@ -75,6 +75,15 @@ for r in rows:
 check(rows[0]["digest"] == rows[1]["digest"] and rows[2]["digest"] != rows[3]["digest"],
       "digests: sync and batched should differ only with several VMs")
 
+# --resume: nothing left to run, the same results.csv; a changed point runs again.
+p = sweep(spec_path, "-o", os.path.join(TMP, "j1"), "--resume")
+check(p.returncode == 0 and csv_of(os.path.join(TMP, "j1")) == ref, "--resume changed results")
+os.remove(os.path.join(TMP, "j1", "point-002", "summary.json"))
+p = subprocess.run([sys.executable, SWEEP, "--build", BUILD, spec_path, "-o",
+                    os.path.join(TMP, "j1"), "--resume"], capture_output=True, text=True)
+check(p.returncode == 0 and "3 of 4 points already ran" in p.stdout and
+      csv_of(os.path.join(TMP, "j1")) == ref, f"--resume after a lost point: {p.stdout}")
+
 # The same grid from the command line.
 p = sweep("--cmd", CMD, "--param", "vms=1,3", "--param", "intr=batched,sync",
           "--set", "duration=0.1s", "--set", "gens={1+vms//2}", "-o", os.path.join(TMP, "cli"))
@@ -97,6 +106,11 @@ for k in (3, 0):
     check(sweep(spec_path, "-o", out, "--point", str(k)).returncode == 0, f"--point {k}")
 p = sweep("--collect", out, ok=(1,))
 check(p.returncode == 1 and "point 1 not run" in p.stderr, "--collect with points missing")
+other = os.path.join(TMP, "other.json")
+with open(other, "w") as f:
+    json.dump(dict(SPEC, vars={"duration": "0.2s", "gens": "1"}), f)
+p = sweep(other, "-o", out, "--point", "1", ok=(2,))
+check(p.returncode == 2 and "holds another sweep" in p.stderr, "--point into another sweep")
 for k in (1, 2):
     sweep(spec_path, "-o", out, "--point", str(k))
 p = sweep("--collect", out)
