@@ -144,8 +144,10 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 def svg_chart(path, title, xlabel, ylabel, series, logx=False, ymax=None, y2=None,
               note=None):
     """Writes a line chart. series: [(label, [(x, y), ...])]; a None y is a gap.
-    y2: optional (label, series) drawn dashed against a right-hand axis."""
+    y2: optional (axis label, series) drawn dashed against a right-hand axis."""
     W, H, L, R, T, B = 720, 420, 75, 200, 40, 55
+    if y2:
+        W, R = 780, 260
     pw, ph = W - L - R, H - T - B
     allx = [x for _, pts in series for x, _ in pts] + (
         [x for _, pts in y2[1] for x, _ in pts] if y2 else [])
@@ -188,7 +190,7 @@ def svg_chart(path, title, xlabel, ylabel, series, logx=False, ymax=None, y2=Non
     o.append(f'<text x="18" y="{T + ph / 2}" transform="rotate(-90 18 {T + ph / 2})" '
              f'text-anchor="middle">{esc(ylabel)}</text>')
 
-    lx = L + pw + (45 if y2 else 12)  # legend, clear of the right-hand axis labels
+    lx = L + pw + (50 if y2 else 12)  # legend, clear of the right-hand axis labels
 
     def lines(label, pts, col, k, yf, dash=""):
         segs, cur = [], []
@@ -220,8 +222,11 @@ def svg_chart(path, title, xlabel, ylabel, series, logx=False, ymax=None, y2=Non
             o.append(f'<text x="{L + pw + 6}" y="{py(y, top2) + 4:.1f}" font-size="10" '
                      f'fill="#555">{fmt_tick(round(y, 6))}</text>')
         o.append(f'<line x1="{L + pw}" y1="{T}" x2="{L + pw}" y2="{T + ph}" stroke="#555"/>')
+        rx = L + pw + 36
+        o.append(f'<text x="{rx}" y="{T + ph / 2}" transform="rotate(90 {rx} {T + ph / 2})" '
+                 f'text-anchor="middle" fill="#555">{esc(lab2)} (dashed)</text>')
         for k, (label, pts) in enumerate(ser2):
-            lines(f"{label} ({lab2})", pts, COLORS[(len(series) + k) % len(COLORS)],
+            lines(label, pts, COLORS[(len(series) + k) % len(COLORS)],
                   len(series) + k, lambda y, t=top2: py(y, t), dash=' stroke-dasharray="5,4"')
     if note:
         for i, line in enumerate(note.split("\n")):
