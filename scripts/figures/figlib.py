@@ -37,6 +37,8 @@ def parser(description):
     ap.add_argument("--emit-commands", action="store_true", help="print the sweep's "
                     "commands for a cluster instead of running them (then run "
                     "scripts/sweep --collect WORK and this script with --from WORK)")
+    ap.add_argument("--resume", action="store_true", help="with --work: rerun only the "
+                    "points that have not succeeded there with the same command")
     ap.add_argument("--from", dest="from_dir", metavar="WORK",
                     help="plot a sweep that already ran (its results.csv)")
     return ap
@@ -74,7 +76,7 @@ def run_sweep(a, spec, name):
         json.dump(spec, f, indent=1)
         f.write("\n")
     cmd = [sys.executable, SWEEP, spec_path, "-o", work, "-j", str(a.jobs),
-           "--build", build_dir(a)]
+           "--build", build_dir(a)] + (["--resume"] if a.resume else [])
     if a.emit_commands:
         r = subprocess.run(cmd + ["--emit-commands"])
         sys.stderr.write(f"{name}: then: scripts/sweep --collect {work} && "
