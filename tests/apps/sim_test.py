@@ -103,7 +103,8 @@ def web(tmp):
     replies, reqs = total(res, "http.replies"), total(res, "http.requests")
     check("web: replies > 0, every request answered", replies > 0 and replies == reqs,
           p.stdout + p.stderr)
-    check("web: no errors, timeouts or overload",
+    check("web: no errors, timeouts or overload; every httpgen exits 0",
+          p.returncode == 0 and
           all(total(res, k) == 0 for k in ("http.errors", "http.timeouts", "http.overload")),
           {k: res.get(k) for k in res})
     check("web: the servers saw every request, no server errors",
