@@ -10,12 +10,18 @@
 #  game: 2 gamesrv VMs, 8 gameclient VMs (4 per server, 2 s): latency samples around
 #        half a tick, snapshots flowing both ways, no bad datagrams;
 #  tcp:  tcpbench 1 MiB over a link losing 2% of frames (two loss seeds): every byte
-#        intact, retransmissions visible in the capture, no tshark expert Error.
+#        intact, retransmissions visible in the capture, no tshark expert Error;
+#  hostile: 4 httpd VMs serve verified requests while 3,000 hostile frames (garbage,
+#        broken IPv4/TCP/UDP/ICMP/ARP headers and checksums, fragments, stray and
+#        forged TCP segments, a few half-open SYNs, HTTP garbage) are replayed at them
+#        (--pcap-in): every request still answered, no VM killed, same digest twice.
 # Exits 77 (skipped) when this denali has no --client flag yet.
 # usage: sim_test.py path/to/denali BUILD/guests/apps [web|game|tcp ...]
 import json
 import os
+import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -184,6 +190,119 @@ def tcp(tmp):
             check(f"tcp loss seed {seed}: tshark expert: no Error", probs == "", probs)
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def hostile_frames(rng, n, servers):
+    """n hostile Ethernet frames for the first `servers` VMs of machine 0."""
+    frames = []
+    for i in range(n):
+        vm = rng.randrange(servers)
+        dst = bytes([2, 0x44, 0x4e, 0, 0, vm])
+        src = bytes([0, 0x16, 0x3e, rng.randrange(256), rng.randrange(256), rng.randrange(256)])
+        ip_dst = bytes([10, 0, 0, vm + 1])
+        ip_src = bytes([10, 200, rng.randrange(256), rng.randrange(1, 255)])
+        kind = i % 10
+        if kind == 0:  # garbage after the Ethernet header
+            body = rng.randbytes(rng.randrange(0, 1501))
+            frames.append(dst + src + rng.randbytes(2) + body)
+            continue
+        if kind == 9:  # ARP: random opcodes, lengths, truncations (never the client's IP)
+            arp = bytearray(rng.randbytes(28))
+            if rng.random() < 0.5:
+                arp[0:8] = b"\x00\x01\x08\x00\x06\x04\x00" + bytes([rng.randrange(1, 5)])
+                arp[8:14] = src
+                arp[14:18] = ip_src
+                arp[24:28] = ip_dst
+            frames.append((b"\xff" * 6 if rng.random() < 0.5 else dst) + src + b"\x08\x06" +
+                          bytes(arp[:rng.randrange(0, 29)]))
+            continue
+        proto = {1: 6, 2: 6, 3: 6, 4: 6, 5: 17, 6: 1, 7: 6, 8: 6}[kind]
+        if kind in (1, 2, 3, 4, 7, 8):  # TCP, mostly to port 80
+            sport, dport = rng.randrange(1024, 65536), 80 if rng.random() < 0.8 else rng.randrange(65536)
+            if kind == 1:  # random header: data offset, flags, options past the end
+                l4 = bytearray(rng.randbytes(20 + rng.randrange(0, 40)))
+                l4[0:4] = struct.pack("!HH", sport, dport)
+            else:
+                flags = {2: 0x04, 3: 0x10, 4: 0x18, 7: 0x01, 8: 0x02}[kind]  # RST ACK PSH FIN SYN
+                if kind == 8 and i % 100 != 8:  # only a few half-open SYNs
+                    flags = 0x11
+                payload = b""
+                if kind == 4:
+                    payload = rng.choice([b"GET / HTTP/1.1\r\n" * rng.randrange(1, 60),
+                                          b"GET /" + b"A" * rng.randrange(0, 1400),
+                                          rng.randbytes(rng.randrange(0, 1400))])[:1400]
+                l4 = bytearray(struct.pack("!HHIIBBHHH", sport, dport, rng.getrandbits(32),
+                                           rng.getrandbits(32), 5 << 4, flags,
+                                           rng.randrange(65536), 0, 0) + payload)
+        elif proto == 17:  # UDP to any port
+            payload = rng.randbytes(rng.randrange(0, 1400))
+            l4 = bytearray(struct.pack("!HHHH", rng.randrange(65536), rng.randrange(65536),
+                                       8 + len(payload), 0) + payload)
+        else:  # ICMP: echo requests of any size, and other types
+            payload = rng.randbytes(rng.randrange(0, 1400))
+            l4 = bytearray(struct.pack("!BBHHH", rng.choice([8, 8, 0, 3, 5, 11, 13, 255]),
+                                       rng.randrange(4), 0, rng.randrange(65536), i) + payload)
+        pseudo = ip_src + ip_dst + struct.pack("!BBH", 0, proto, len(l4))
+        if rng.random() < 0.8:  # mostly right checksums, so the segments get further
+            off = {6: 16, 17: 6, 1: 2}[proto]
+            if len(l4) >= off + 2:
+                c = csum(bytes(l4) if proto == 1 else pseudo + bytes(l4))
+                l4[off:off + 2] = struct.pack("!H", c)
+        frag = 0x2000 | rng.randrange(8192) if rng.random() < 0.05 else 0
+        ttl_len = 20 + len(l4) if rng.random() < 0.9 else rng.randrange(65536)
+        iph = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, ttl_len, i & 0xffff, frag,
+                                    rng.randrange(256), proto, 0, ip_src, ip_dst))
+        if rng.random() < 0.9:
+            iph[10:12] = struct.pack("!H", csum(bytes(iph)))
+        if rng.random() < 0.05:
+            iph[0] = rng.randrange(256)  # version/IHL nonsense
+        frames.append(dst + src + b"\x08\x00" + bytes(iph) + bytes(l4))
+    return [f[:1514] for f in frames]
+
+
+def write_pcap(path, frames, start_ns, step_ns):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            t = start_ns + i * step_ns
+            f.write(struct.pack("<IIII", t // 10**9, t % 10**9 // 1000, len(fr), len(fr)) + fr)
+
+
+def hostile(tmp):
+    rng = random.Random(20261129)
+    trace = os.path.join(tmp, "hostile.pcap")
+    # 3,000 frames from 0.1 s to 0.55 s, while the load runs (0.1 s to 0.6 s).
+    write_pcap(trace, hostile_frames(rng, 3000, 4), 100_000_000, 150_000)
+    args = ["--image", image("httpd"), "--vms", "4", "--args", "quiet=1",
+            "--pcap-in", trace,
+            "--client", image("httpgen"), "--client-vms", "2", "--client-args",
+            "servers=4 rate=200 max=16 alpha=0 duration=0.5s verify=1",
+            "--max-time", "30s"]
+    p, js, _, d1 = run(tmp, "hostile1", args)
+    res = results(js)
+    replies, reqs = total(res, "http.replies"), total(res, "http.requests")
+    check("hostile: every verified request answered despite 3,000 hostile frames",
+          replies > 100 and replies == reqs and total(res, "http.errors") == 0 and
+          total(res, "http.timeouts") == 0 and p.returncode == 0,
+          p.stdout[-2000:] + p.stderr)
+    vms = js.get("per_vm") or []
+    check("hostile: no httpd VM killed or hung",
+          len(vms) == 4 and all(v.get("state") == "stopped" for v in vms),
+          [(v.get("id"), v.get("state"), v.get("diagnostic")) for v in vms])
+    dev = js.get("devices") or {}
+    check("hostile: all 3,000 frames replayed into the servers",
+          dev.get("replayed") == 3000 and dev.get("nic_received", 0) > 3000, dev)
+    _, _, _, d2 = run(tmp, "hostile2", args)
+    check("hostile: same digest twice", d1 and d1 == d2, (d1, d2))
+
+
 def main():
     h = subprocess.run([DENALI, "run", "--help"], capture_output=True, text=True)
     if "--client" not in h.stdout + h.stderr:
@@ -191,7 +310,7 @@ def main():
         return 77
     tmp = tempfile.mkdtemp(prefix="apps-sim-")
     try:
-        for name, fn in (("web", web), ("game", game), ("tcp", tcp)):
+        for name, fn in (("web", web), ("game", game), ("tcp", tcp), ("hostile", hostile)):
             if not ONLY or name in ONLY:
                 fn(tmp)
     finally:
