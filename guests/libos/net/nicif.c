@@ -81,6 +81,11 @@ struct net *nicif_net(void)
 		return g.net;
 	uint32_t raw = denali_nic_ipv4();
 	if (g.failed || raw == 0) {
+		// Say why once, on the console: the usual cause is a run without devices.
+		if (!g.failed)
+			fprintf(stderr, "libos: no network: this VM has no IPv4 address (denali "
+				"run attaches NICs with --nic simple, --client or any device flag; "
+				"--no-ipv4 removes the address)\n");
 		g.failed = 1;
 		errno = ENETDOWN;
 		return NULL;
