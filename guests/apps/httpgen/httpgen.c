@@ -42,6 +42,7 @@ struct idle {
 static struct {
 	// arguments
 	uint64_t servers, port, rate, max, conns, alpha_q32, seed, duration_ns, timeout_ns;
+	uint64_t ranks;
 	uint64_t verify, keepalive, quiet, delay_ns;
 	uint32_t base;
 	const char *path, *mode;
@@ -49,6 +50,7 @@ static struct {
 	int open;
 	uint32_t doc_seed;
 	struct zipf zipf;
+	uint32_t *perm; // ranks=SEED: server of Zipf rank i + 1 is perm[i]; NULL: server i
 	uint64_t end_ns;
 	// shared state, guarded by lock
 	pthread_mutex_t lock;
@@ -154,6 +156,33 @@ static void *open_worker(void *arg)
 	return NULL;
 }
 
+// The server for the next request: a Zipf rank, through the permutation if any.
+static uint32_t pick(struct prng *rng)
+{
+	uint32_t r = zipf_draw(&g.zipf, prng_next(rng));
+	return g.perm ? g.perm[r] : r;
+}
+
+// ranks=SEED: a Fisher-Yates shuffle of the servers from SEED alone (not the VM id), so
+// every generator agrees which servers are popular, and popularity is independent of
+// the servers' ids (and so of their boot order, which the FIFO gatekeeper follows).
+static int shuffle_ranks(void)
+{
+	g.perm = malloc((size_t)g.servers * sizeof g.perm[0]);
+	if (!g.perm)
+		return -1;
+	for (uint32_t i = 0; i < g.servers; i++)
+		g.perm[i] = i;
+	struct prng r = {g.ranks};
+	prng_next(&r);
+	for (uint32_t i = (uint32_t)g.servers - 1; i > 0; i--) {
+		uint32_t j = prng_below(&r, i + 1), t = g.perm[i];
+		g.perm[i] = g.perm[j];
+		g.perm[j] = t;
+	}
+	return 0;
+}
+
 struct closed_arg {
 	struct prng rng;
 };
@@ -163,7 +192,7 @@ static void *closed_worker(void *arg)
 {
 	struct closed_arg *a = arg;
 	while (app_now_ns() < g.end_ns)
-		one_request(zipf_draw(&g.zipf, prng_next(&a->rng)));
+		one_request(pick(&a->rng));
 	return NULL;
 }
 
@@ -177,7 +206,7 @@ static int run_open(struct prng *rng, uint64_t start)
 		if (due >= g.end_ns)
 			break;
 		app_sleep_until(due);
-		uint32_t s = zipf_draw(&g.zipf, prng_next(rng));
+		uint32_t s = pick(rng);
 		pthread_mutex_lock(&g.lock);
 		if (g.outstanding >= g.max) {
 			g.c.overload++;
@@ -234,6 +263,8 @@ static const struct appargs_spec spec[] = {
 	{"alpha", APPARGS_DECIMAL, &g.alpha_q32, 0, ((uint64_t)8 << 32) - 1,
 		"Zipf parameter, 0 = uniform (1.0)", NULL},
 	{"seed", APPARGS_U64, &g.seed, 0, 0, "random seed, combined with the VM id (1)", NULL},
+	{"ranks", APPARGS_U64, &g.ranks, 0, 0, "0: Zipf rank i+1 is server i; SEED: servers "
+		"shuffled by SEED, the same in every generator (0)", NULL},
 	{"duration", APPARGS_DURATION, &g.duration_ns, 1, 0, "time to issue requests (2s)",
 		NULL},
 	{"timeout", APPARGS_DURATION, &g.timeout_ns, 1000000, 0, "per-request timeout (5s)",
@@ -268,7 +299,7 @@ int main(int argc, char **argv)
 	g.queue = malloc((size_t)g.max * sizeof g.queue[0]);
 	g.pool = g.keepalive ? calloc((size_t)g.servers, sizeof g.pool[0]) : NULL;
 	if (zipf_init(&g.zipf, (uint32_t)g.servers, g.alpha_q32) < 0 || !g.queue ||
-		(g.keepalive && !g.pool)) {
+		(g.keepalive && !g.pool) || (g.ranks && shuffle_ranks() < 0)) {
 		printf("httpgen: out of memory for %lu servers\n", (unsigned long)g.servers);
 		return 1;
 	}
@@ -334,6 +365,7 @@ int main(int argc, char **argv)
 		free(th);
 		free(ca);
 		zipf_free(&g.zipf);
+		free(g.perm);
 	}
 	fflush(stdout);
 	exit(c.errors ? 1 : 0);
