@@ -34,25 +34,9 @@ def prog(name):
     return os.path.join(BIN, name + "-native")
 
 
-# --- the document pattern, written again from its description in docpat.h ---------
-def mix(x):
-    x ^= x >> 16
-    x = (x * 0x85EBCA6B) & 0xFFFFFFFF
-    x ^= x >> 13
-    x = (x * 0xC2B2AE35) & 0xFFFFFFFF
-    x ^= x >> 16
-    return x
-
-
-def doc_bytes(name, size):
-    seed = 2166136261
-    for c in name.encode():
-        seed = ((seed ^ c) * 16777619) & 0xFFFFFFFF
-    out = bytearray()
-    for w in range((size + 3) // 4):
-        inner = mix((w ^ ((w >> 32) * 0x9E3779B9)) & 0xFFFFFFFF)
-        out += struct.pack("<I", mix(seed ^ inner))
-    return bytes(out[:size])
+# The document pattern: tests/lib/docpat_oracle.py (written from docs/apps.md).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from docpat_oracle import document  # noqa: E402
 
 
 def start(args):
@@ -110,7 +94,7 @@ def httpd_checks():
                            ("/tiny", 1), ("/empty", 0)):
             r = responses(exchange(port, f"GET {name} HTTP/1.0\r\n\r\n".encode()))
             check(f"GET {name}: 200, {size} bytes equal to the pattern",
-                  len(r) == 1 and r[0][0] == 200 and r[0][2] == doc_bytes(name, size)
+                  len(r) == 1 and r[0][0] == 200 and r[0][2] == document(name, size)
                   and r[0][1].get("connection") == "close",
                   r[0][:2] if r else r)
         r = responses(exchange(port, b"HEAD /large HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
@@ -145,8 +129,8 @@ def httpd_checks():
                 b"GET /small HTTP/1.1\r\nHost: a\r\n\r\n")
         r = responses(exchange(port, pipe, shut=False), heads=(2,))
         check("HTTP/1.1 pipelining: 4 answers, stops after Connection: close",
-              [x[0] for x in r] == [200] * 4 and r[0][2] == doc_bytes("/small", 2258) and
-              r[1][2] == doc_bytes("/tiny", 1) and r[2][2] == b"" and
+              [x[0] for x in r] == [200] * 4 and r[0][2] == document("/small", 2258) and
+              r[1][2] == document("/tiny", 1) and r[2][2] == b"" and
               r[3][1].get("connection") == "close", [(x[0], len(x[2])) for x in r])
         r = responses(exchange(port, b"GET /tiny HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
                                       b"GET /tiny HTTP/1.0\r\n\r\n", shut=False))
@@ -165,7 +149,7 @@ def httpd_checks():
                 if not b:
                     break
                 data += b
-            got += data.endswith(doc_bytes("/small", 2258))
+            got += data.endswith(document("/small", 2258))
             s.close()
         check("20 concurrent connections with conns=8: all served", got == 20, got)
         # Half-sent requests and immediate closes must not hurt it.
@@ -176,7 +160,7 @@ def httpd_checks():
         if shutil_which("curl"):
             out = subprocess.run(["curl", "-s", "-o", "-", f"http://127.0.0.1:{port}/large"],
                                  capture_output=True, timeout=30).stdout
-            check("curl gets /large intact", out == doc_bytes("/large", 134007), len(out))
+            check("curl gets /large intact", out == document("/large", 134007), len(out))
         check("httpd still running", p.poll() is None)
         return p, port
     except Exception:
@@ -235,7 +219,7 @@ def tcpbench_checks():
           "expected 1048576" in rout, rout)
     p, port = start([prog("tcpbench"), "mode=recv", "port=0"])
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(doc_bytes("tcpbench", 5000)[:4000] + b"X" + doc_bytes("tcpbench", 5000)[4001:])
+    s.sendall(document("tcpbench", 5000)[:4000] + b"X" + document("tcpbench", 5000)[4001:])
     s.close()
     rout = p.communicate(timeout=30)[0]
     check("tcpbench: a wrong byte is found at its offset", p.returncode == 1 and

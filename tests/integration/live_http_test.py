@@ -46,24 +46,9 @@ def outside(denali, image):
     sys.exit(p.returncode)
 
 
-# The document pattern of guests/apps/common/docpat.c, written again from docs/apps.md.
-def mix(x):
-    x ^= x >> 16
-    x = (x * 0x85EBCA6B) & 0xFFFFFFFF
-    x ^= x >> 13
-    x = (x * 0xC2B2AE35) & 0xFFFFFFFF
-    x ^= x >> 16
-    return x
-
-
-def document(name, size):
-    seed = 2166136261
-    for ch in name.encode():
-        seed = ((seed ^ ch) * 16777619) & 0xFFFFFFFF
-    out = bytearray()
-    for w in range((size + 3) // 4):
-        out += mix(seed ^ mix(w)).to_bytes(4, "little")
-    return bytes(out[:size])
+# The document pattern: tests/lib/docpat_oracle.py (written from docs/apps.md).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from docpat_oracle import document  # noqa: E402
 
 
 def sh(*cmd):
