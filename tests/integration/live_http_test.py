@@ -16,38 +16,20 @@
 # unshare, ip, ping, curl or TAP devices are unavailable. Every wait is bounded.
 # usage: live_http_test.py path/to/denali path/to/httpd.elf [tcpbench.elf tcpbench-native]
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-SKIP = 77
-
-
-def skip(why):
-    print(f"SKIP live http test: {why}")
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import reexec_inside  # noqa: E402
 
 
 def outside(denali, image):
-    for tool in ("unshare", "ip", "ping", "curl"):
-        if not shutil.which(tool):
-            skip(f"{tool} is not installed (scripts/setup installs it)")
-    if not os.path.exists("/dev/net/tun"):
-        skip("/dev/net/tun does not exist")
-    flags = ["-n"] if os.geteuid() == 0 else ["-r", "-n"]
-    probe = subprocess.run(["unshare", *flags, "ip", "tuntap", "add", "tap0", "mode",
-                            "tap"], capture_output=True, timeout=30)
-    if probe.returncode != 0:
-        skip("cannot create a TAP device in a private network namespace: "
-             + probe.stderr.decode(errors="replace").strip())
-    p = subprocess.run(["unshare", *flags, sys.executable, os.path.abspath(__file__),
-                        "--inside", denali, image, *sys.argv[3:]], timeout=240)
-    sys.exit(p.returncode)
+    reexec_inside("live http test", __file__, [denali, image, *sys.argv[3:]],
+                  tools=("ping", "curl"), timeout=240)
 
 
 # The document pattern: tests/lib/docpat_oracle.py (written from docs/apps.md).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from docpat_oracle import document  # noqa: E402
 
 

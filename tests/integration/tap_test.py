@@ -17,28 +17,12 @@ import sys
 import tempfile
 import time
 
-SKIP = 77
-
-
-def skip(why):
-    print(f"SKIP tap test: {why}")
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from netns import reexec_inside  # noqa: E402
 
 
 def outside(denali, image):
-    if not shutil.which("unshare") or not shutil.which("ip"):
-        skip("unshare or ip (iproute2) not installed")
-    if not os.path.exists("/dev/net/tun"):
-        skip("/dev/net/tun does not exist")
-    flags = ["-n"] if os.geteuid() == 0 else ["-r", "-n"]
-    probe = subprocess.run(["unshare", *flags, "ip", "tuntap", "add", "tap0", "mode",
-                            "tap"], capture_output=True, timeout=30)
-    if probe.returncode != 0:
-        skip("cannot create a TAP device in a private network namespace: "
-             + probe.stderr.decode(errors="replace").strip())
-    p = subprocess.run(["unshare", *flags, sys.executable, os.path.abspath(__file__),
-                        denali, image, "--inside"], timeout=120)
-    sys.exit(p.returncode)
+    reexec_inside("tap test", __file__, [denali, image], timeout=120)
 
 
 def sh(*cmd):
@@ -110,7 +94,7 @@ def inside(denali, image):
         sys.exit(1)
 
 
-if len(sys.argv) == 4 and sys.argv[3] == "--inside":
-    inside(sys.argv[1], sys.argv[2])
+if len(sys.argv) == 4 and sys.argv[1] == "--inside":
+    inside(sys.argv[2], sys.argv[3])
 else:
     outside(sys.argv[1], sys.argv[2])
