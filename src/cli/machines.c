@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "profile_out.h"
 #include "run.h"
 #include "denali/abi.h"
 #include "devices/nic.h"
@@ -350,6 +351,7 @@ int machines_run(const struct run_opts *o)
 		image[m] = o->image;
 		if (m) {
 			const struct machine_client *c = &mo->clients[m - 1];
+			cfg.profile_interval_cycles = 0; // --profile samples machine 0
 			cfg.nvms = c->nvms;
 			cfg.mem_size = c->mem_size;
 			cfg.cmdline = c->args;
@@ -361,6 +363,8 @@ int machines_run(const struct run_opts *o)
 			goto out;
 		}
 	}
+	if (o->profile && profile_out_check(o->profile) != 0)
+		goto out;
 	for (uint32_t m = 0; m < n; m++) {
 		struct devopts d;
 		machine_devopts(o, m, &w, &d);
@@ -390,6 +394,8 @@ int machines_run(const struct run_opts *o)
 		report(o, &w, image, digest, host_s);
 	fflush(stdout);
 	if (o->results && write_json(o, &w, image, digest) != 0)
+		rc = 2;
+	if (o->profile && profile_out_write(k[0], image[0], o->profile) != 0)
 		rc = 2;
 out:
 	for (uint32_t m = 0; m < attached; m++)

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "devopts.h"
 #include "machines.h"
+#include "profile_out.h"
 #include "results_out.h"
 #include "run.h"
 #include "denali/abi.h"
@@ -52,6 +53,9 @@ static void usage(FILE *f)
 		"                   (default: all when N <= 4, none otherwise)\n"
 		"  --quiet          print only the digest line\n"
 		"  --results DIR    write DIR/summary.json after a successful run\n"
+		"  --profile FILE   sample the guest code of machine 0: the EIP every\n"
+		"                   --profile-interval cycles a VM executes (default 10007);\n"
+		"                   the run is otherwise identical (scripts/profile-report)\n"
 		"  --intr POLICY    interrupt delivery: batched (default), sync,\n"
 		"                   coalesce:N:T or adaptive:N:T (e.g. coalesce:8:50us)\n"
 		"  --intr-group FIRST-LAST=POLICY\n"
@@ -187,7 +191,7 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 // Parses argv into *o. Returns 0, 1 after --help (exit 0), or 2 after an error line.
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT,
+	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT, .profile_interval = 10007,
 				.quantum_ns = 10000, .phys_mem = PM_PHYS_DEFAULT,
 				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
 	kernel_config_default(&o->ks);
@@ -217,6 +221,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
 						      "--quantum", "--console", "--results",
+						      "--profile", "--profile-interval",
 						      "--phys-mem", "--swap-block",
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
@@ -274,6 +279,14 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			if (!*val)
 				return args_bad(flag, "''", "empty directory name");
 			o->results = val;
+		} else if (!strcmp(flag, "--profile")) {
+			if (!*val)
+				return args_bad(flag, "''", "empty file name");
+			o->profile = val;
+		} else if (!strcmp(flag, "--profile-interval")) {
+			if (args_count(val, 1, 1000000000, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->profile_interval = v;
 		} else if (parse_sched_opt(flag, val, &o->ks, why, sizeof why) != 0) {
 			return args_bad(flag, val, why);
 		}
@@ -581,6 +594,7 @@ void run_kernel_config(const struct run_opts *o, struct kernel_config *cfg)
 	cfg->max_time_cycles = o->max_time_ns ? kernel_ns_to_cycles(cfg, o->max_time_ns) : 0;
 	cfg->pm.phys_bytes = o->phys_mem;
 	cfg->pm.block_bytes = o->swap_block;
+	cfg->profile_interval_cycles = o->profile ? o->profile_interval : 0;
 	apply_sched_opts(o, cfg);
 }
 
@@ -617,6 +631,10 @@ int cli_run(int argc, char **argv)
 	struct image *img;
 	if (image_load(o.image, o.mem_size, &img, err, sizeof err) != 0) {
 		fprintf(stderr, "denali run: %s\n", err);
+		return 2;
+	}
+	if (o.profile && profile_out_check(o.profile) != 0) {
+		image_free(img);
 		return 2;
 	}
 	struct kernel *k;
@@ -664,6 +682,8 @@ int cli_run(int argc, char **argv)
 	const struct kernel_stats *s = &k->stats;
 	rc = s->ok == cfg.nvms ? 0 : 1;
 	if (o.results && run_write_json(&o, run_machine_json(k, o.image, &o, digest)) != 0)
+		rc = 2;
+	if (o.profile && profile_out_write(k, o.image, o.profile) != 0)
 		rc = 2;
 	if (devopts_detach(k) != 0)
 		rc = 2;

@@ -28,6 +28,8 @@ struct run_opts {
 	bool quiet;
 	int64_t console_vms; // -1: default
 	const char *results;
+	const char *profile;        // --profile FILE, or NULL
+	uint64_t profile_interval;  // --profile-interval, cycles
 	struct devopts dev;  // device flags (devopts.h)
 	struct machopts mach; // --args, --client..., --link-latency, --loss (machines.h)
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel

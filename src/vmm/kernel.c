@@ -134,6 +134,13 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 		intr_vm_init(&k->iv[i], pol, kernel_ns_to_cycles(cfg, pol->t_ns));
 		sched_enqueue(&k->sched, i, SCHED_TAIL); // everyone starts runnable, in id order
 	}
+	if (cfg->profile_interval_cycles) {
+		k->prof_next = malloc((size_t)cfg->nvms * sizeof *k->prof_next);
+		if (!k->prof_next || profile_init(&k->prof, cfg->profile_interval_cycles) != 0)
+			goto oom;
+		for (uint32_t i = 0; i < cfg->nvms; i++)
+			k->prof_next[i] = cfg->profile_interval_cycles;
+	}
 	k->live = cfg->nvms;
 	*out = k;
 	return 0;
@@ -156,6 +163,8 @@ void kernel_free(struct kernel *k)
 	free(k->pio_buf);
 	evq_free(&k->evq);
 	results_free(&k->results);
+	profile_free(&k->prof);
+	free(k->prof_next);
 	physmem_free(k->pm);
 	if (k->x)
 		cpu_exec_free(k->x);
@@ -482,6 +491,30 @@ void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line)
 	}
 }
 
+// cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
+// sample point (profile.h): the run is split there and resumed at once, touching
+// nothing the guest can see, so the split cannot change what the guest does.
+static enum cpu_exit run_cpu(struct kernel *k, struct vm *vm, struct cpu_mem *mi,
+			     int64_t budget)
+{
+	if (!k->prof_next)
+		return cpu_run(k->x, &vm->cpu, mi, budget);
+	uint64_t end = vm->cpu.cycles + (uint64_t)budget, *next = &k->prof_next[vm->id];
+	for (;;) {
+		uint64_t now = vm->cpu.cycles;
+		int64_t b = (int64_t)(end - now);
+		if (*next > now && *next < end)
+			b = (int64_t)(*next - now);
+		enum cpu_exit e = cpu_run(k->x, &vm->cpu, mi, b);
+		while (vm->cpu.cycles >= *next) {
+			profile_add(&k->prof, vm->cpu.eip);
+			*next += k->cfg.profile_interval_cycles;
+		}
+		if (e != CPU_EXIT_BUDGET || vm->cpu.cycles >= end)
+			return e;
+	}
+}
+
 // Runs one VM for the rest of its quantum (k->slice_left cycles), handling PIOs inline.
 // Returns false with the VM runnable (quantum spent, or preempted: k->preempt), idle,
 // or ended. Events due inside the quantum split the cpu_run budget, so they take
@@ -518,7 +551,7 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		}
 		write_vregs(k, vm);
 		uint64_t c0 = vm->cpu.cycles;
-		enum cpu_exit e = cpu_run(k->x, &vm->cpu, &mi, budget);
+		enum cpu_exit e = run_cpu(k, vm, &mi, budget);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
 		k->slice_left -= (int64_t)used;

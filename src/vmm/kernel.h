@@ -45,6 +45,7 @@
 #include "vmm/evq.h"
 #include "vmm/intr.h"
 #include "vmm/physmem.h"
+#include "vmm/profile.h"
 #include "vmm/results.h"
 #include "vmm/sched.h"
 #include "vmm/vm.h"
@@ -92,6 +93,9 @@ struct kernel_config {
 	// command line (vregs cmdline, at most DENALI_CMDLINE_MAX bytes; NULL: empty).
 	uint32_t machine_id;
 	const char *cmdline;
+	// Guest-code profile (profile.h): a sample every this many cycles of each VM's
+	// execution; 0: no profile.
+	uint64_t profile_interval_cycles;
 };
 
 void kernel_config_default(struct kernel_config *cfg);
@@ -161,6 +165,8 @@ struct kernel {
 	bool ran;              // the run is over (kernel_run or kernel_finish)
 	struct kernel_stats stats; // valid after kernel_run
 	struct results results;    // named results from the guests (results.h)
+	struct profile prof;       // guest-code samples, when cfg.profile_interval_cycles
+	uint64_t *prof_next;       // per VM: its cycle count at the next sample, or NULL
 };
 
 // The most bytes one console-write PIO transfers; a longer request writes this many and
