@@ -39,6 +39,23 @@ uint64_t denali_now_ns(void)
 	} while (t != v->time_ns || tsc0 != v->tsc_at_entry);
 	uint32_t khz = v->cpu_khz ? v->cpu_khz : 1700000u;
 	uint64_t cycles = tsc > tsc0 ? tsc - tsc0 : 0;
+	// The usual case, fewer than 2^32 cycles since the entry and a clock above 1 GHz:
+	// one 32x32-bit multiply by a cached reciprocal instead of three 64-bit divisions
+	// (libgcc calls that were a quarter of a web server's instructions, by `denali run
+	// --profile`). The reciprocal is rounded down, so q is the exact quotient or one
+	// below it; one multiply-and-compare fixes that.
+	if (cycles >> 32 == 0 && khz > 1000000u) {
+		static uint32_t cached_khz, recip; // recip = floor(2^32 * 10^6 / khz) < 2^32
+		if (khz != cached_khz) {
+			recip = (uint32_t)(((uint64_t)1000000u << 32) / khz);
+			cached_khz = khz;
+		}
+		uint64_t num = (uint64_t)(uint32_t)cycles * 1000000u;
+		uint32_t q = (uint32_t)(((uint64_t)(uint32_t)cycles * recip) >> 32);
+		if ((uint64_t)(q + 1) * khz <= num)
+			q++;
+		return t + q;
+	}
 	// cycles * 1e6 / khz without overflowing 64 bits for huge cycle counts.
 	return t + cycles / khz * 1000000u + cycles % khz * 1000000u / khz;
 }
