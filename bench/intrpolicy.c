@@ -59,8 +59,8 @@ static int run(uint32_t n, const char *pol)
 	       (unsigned long long)s->ctx_switches, (unsigned long long)s->irq_preemptions,
 	       (unsigned long long)s->intr_deliveries,
 	       s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0,
-	       (unsigned long long)intr_hist_quantile(&s->latency_ns, 0.5),
-	       (unsigned long long)intr_hist_quantile(&s->latency_ns, 0.99),
+	       (unsigned long long)hist_quantile(&s->latency_ns, 500),
+	       (unsigned long long)hist_quantile(&s->latency_ns, 990),
 	       (double)s->retired / 1e6);
 	kernel_free(k);
 	image_free(img);

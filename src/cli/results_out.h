@@ -11,5 +11,8 @@
 void results_out_print(const struct results *r);
 // Adds "results": {name: {...}} and "results_rejected" to j (always; may be empty).
 void results_out_json(const struct results *r, json_object *j);
+// A histogram's non-empty buckets as [[lower bound, count], ...] (also used for the
+// interrupt-latency histogram).
+json_object *results_out_buckets(const struct hist *h);
 
 #endif

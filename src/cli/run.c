@@ -375,12 +375,12 @@ static void intr_summary(const struct kernel *k)
 	       args_fmt_count(s->irqs_delivered, b, sizeof b),
 	       args_fmt_count(s->intr_deliveries, pol, sizeof pol),
 	       s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0);
-	const struct intr_hist *h = &s->latency_ns;
+	const struct hist *h = &s->latency_ns;
 	if (h->n)
 		printf("  delivery latency    min %llu ns, median %llu ns, p99 %llu ns, max %llu ns\n",
 		       (unsigned long long)h->min,
-		       (unsigned long long)intr_hist_quantile(h, 0.5),
-		       (unsigned long long)intr_hist_quantile(h, 0.99),
+		       (unsigned long long)hist_quantile(h, 500),
+		       (unsigned long long)hist_quantile(h, 990),
 		       (unsigned long long)h->max);
 	printf("  switches for irqs   %llu (%llu preemptions, %llu idle VMs woken)\n",
 	       (unsigned long long)s->irq_switches, (unsigned long long)s->irq_preemptions,
@@ -516,24 +516,15 @@ json_object *run_machine_json(const struct kernel *k, const char *image,
 		json_object_object_add(ji, "preemptions", json_object_new_int64((int64_t)s->irq_preemptions));
 		json_object_object_add(ji, "exceptions_handled", json_object_new_int64((int64_t)s->exc_delivered));
 		json_object_object_add(ji, "timer_arms", json_object_new_int64((int64_t)s->timer_arms));
-		const struct intr_hist *h = &s->latency_ns;
+		const struct hist *h = &s->latency_ns;
 		json_object *jl = json_object_new_object();
 		json_object_object_add(jl, "count", json_object_new_int64((int64_t)h->n));
 		json_object_object_add(jl, "min", json_object_new_int64((int64_t)h->min));
-		json_object_object_add(jl, "median", json_object_new_int64((int64_t)intr_hist_quantile(h, 0.5)));
-		json_object_object_add(jl, "p99", json_object_new_int64((int64_t)intr_hist_quantile(h, 0.99)));
+		json_object_object_add(jl, "median", json_object_new_int64((int64_t)hist_quantile(h, 500)));
+		json_object_object_add(jl, "p99", json_object_new_int64((int64_t)hist_quantile(h, 990)));
 		json_object_object_add(jl, "max", json_object_new_int64((int64_t)h->max));
 		// The histogram: [bucket lower bound in ns, count] for every non-empty bucket.
-		json_object *jb = json_object_new_array();
-		for (unsigned i = 0; i < INTR_HIST_BUCKETS; i++) {
-			if (!h->bucket[i])
-				continue;
-			json_object *pair = json_object_new_array();
-			json_object_array_add(pair, json_object_new_int64((int64_t)intr_hist_lower(i)));
-			json_object_array_add(pair, json_object_new_int64((int64_t)h->bucket[i]));
-			json_object_array_add(jb, pair);
-		}
-		json_object_object_add(jl, "histogram", jb);
+		json_object_object_add(jl, "histogram", results_out_buckets(h));
 		json_object_object_add(ji, "latency_ns", jl);
 		json_object_object_add(j, "interrupts", ji);
 	}

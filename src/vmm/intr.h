@@ -74,19 +74,4 @@ void intr_policy_format(const struct intr_policy *p, char *buf, size_t len);
 // Sets the per-VM state for policy p (t converted to cycles by the caller).
 void intr_vm_init(struct intr_vm *s, const struct intr_policy *p, uint64_t t_cycles);
 
-// A fixed-bucket latency histogram (deterministic). Values below 16 have a bucket
-// each; above, 8 buckets per power of two, so a quantile is exact to within 12.5%
-// (it is reported as its bucket's lower bound, clamped to [min, max]).
-#define INTR_HIST_BUCKETS 496
-struct intr_hist {
-	uint64_t n, min, max, sum;
-	uint64_t bucket[INTR_HIST_BUCKETS];
-};
-void intr_hist_add(struct intr_hist *h, uint64_t v);
-// The q-quantile (0 <= q <= 1) of the values added; 0 when empty.
-uint64_t intr_hist_quantile(const struct intr_hist *h, double q);
-// The bucket index of v and the smallest value of bucket i.
-unsigned intr_hist_bucket(uint64_t v);
-uint64_t intr_hist_lower(unsigned i);
-
 #endif

@@ -342,7 +342,7 @@ static int64_t deliver_interrupts(struct kernel *k, struct vm *vm)
 	v->int_enable = 0;
 	k->stats.intr_deliveries++;
 	k->stats.irqs_delivered += s->count;
-	intr_hist_add(&k->stats.latency_ns,
+	hist_add(&k->stats.latency_ns,
 		      kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
 	op->delivered(s, k->now);
 	s->pending = 0;

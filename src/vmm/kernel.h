@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "vmm/evq.h"
+#include "vmm/hist.h"
 #include "vmm/intr.h"
 #include "vmm/physmem.h"
 #include "vmm/profile.h"
@@ -128,7 +129,7 @@ struct kernel_stats {
 	uint64_t irq_preemptions;   // running VMs preempted for an interrupt (sync)
 	uint64_t exc_delivered;     // exceptions delivered to exc_handler
 	uint64_t timer_arms;        // timer PIOs
-	struct intr_hist latency_ns; // per delivery: time since its oldest raise, ns
+	struct hist latency_ns; // per delivery: time since its oldest raise, ns
 };
 
 // Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag:

@@ -2,6 +2,7 @@
 // Named results from guests (results.h).
 #include "vmm/results.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,24 +34,6 @@ static bool name_ok(const char *name, uint32_t len)
 	return true;
 }
 
-uint32_t results_bucket(uint64_t v)
-{
-	if (v < RESULTS_SUB)
-		return (uint32_t)v;
-	uint32_t e = 63u - (uint32_t)__builtin_clzll(v); // >= RESULTS_SUB_BITS
-	uint32_t sub = (uint32_t)(v >> (e - RESULTS_SUB_BITS)) & (RESULTS_SUB - 1u);
-	return RESULTS_SUB + (e - RESULTS_SUB_BITS) * RESULTS_SUB + sub;
-}
-
-uint64_t results_bucket_lower(uint32_t i)
-{
-	if (i < RESULTS_SUB)
-		return i;
-	uint32_t e = (i - RESULTS_SUB) / RESULTS_SUB + RESULTS_SUB_BITS;
-	uint64_t sub = (i - RESULTS_SUB) % RESULTS_SUB;
-	return (1ull << e) | sub << (e - RESULTS_SUB_BITS);
-}
-
 static struct results_entry *lookup(struct results *r, const char *name, uint32_t len)
 {
 	for (uint32_t i = 0; i < r->n; i++)
@@ -72,7 +55,7 @@ uint32_t results_report(struct results *r, enum results_kind kind, const char *n
 			r->rejected++;
 			return DENALI_STAT_ERR_FULL;
 		}
-		struct results_hist *h = NULL;
+		struct hist *h = NULL;
 		if (kind == RESULTS_SAMPLE && !(h = calloc(1, sizeof *h))) {
 			r->rejected++;
 			return DENALI_STAT_ERR_FULL;
@@ -82,18 +65,16 @@ uint32_t results_report(struct results *r, enum results_kind kind, const char *n
 		memcpy(e->name, name, len);
 		e->kind = (uint8_t)kind;
 		e->hist = h;
-		e->min = UINT64_MAX;
 	}
 	if (e->kind != kind) {
 		r->rejected++;
 		return DENALI_STAT_ERR_KIND;
 	}
-	e->count++;
-	e->sum += v;
 	if (kind == RESULTS_SAMPLE) {
-		e->min = v < e->min ? v : e->min;
-		e->max = v > e->max ? v : e->max;
-		e->hist->bucket[results_bucket(v)]++;
+		hist_add(e->hist, v);
+	} else {
+		e->count++;
+		e->sum += v;
 	}
 	return 0;
 }
@@ -103,25 +84,14 @@ const struct results_entry *results_find(const struct results *r, const char *na
 	return lookup((struct results *)r, name, (uint32_t)strlen(name));
 }
 
-uint64_t results_quantile(const struct results_entry *e, uint32_t permille)
+uint64_t results_count(const struct results_entry *e)
 {
-	if (e->kind != RESULTS_SAMPLE || e->count == 0)
-		return 0;
-	if (permille > 1000)
-		permille = 1000;
-	// rank = ceil(count * q), at least 1; 128-bit product: count may be huge.
-	unsigned __int128 p = (unsigned __int128)e->count * permille;
-	uint64_t rank = (uint64_t)((p + 999) / 1000);
-	rank = rank ? rank : 1;
-	uint64_t seen = 0;
-	for (uint32_t i = 0; i < RESULTS_BUCKETS; i++) {
-		seen += e->hist->bucket[i];
-		if (seen >= rank) {
-			uint64_t v = results_bucket_lower(i);
-			return v < e->min ? e->min : v > e->max ? e->max : v;
-		}
-	}
-	return e->max;
+	return e->hist ? e->hist->n : e->count;
+}
+
+uint64_t results_sum(const struct results_entry *e)
+{
+	return e->hist ? e->hist->sum : e->sum;
 }
 
 uint64_t results_digest(const struct results *r, uint64_t h)
@@ -130,16 +100,11 @@ uint64_t results_digest(const struct results *r, uint64_t h)
 		const struct results_entry *e = &r->e[i];
 		h = digest_bytes(h, e->name, strlen(e->name));
 		h = digest_u32(h, e->kind);
-		h = digest_u64(h, e->count);
-		h = digest_u64(h, e->sum);
-		if (e->kind == RESULTS_SAMPLE) {
-			h = digest_u64(h, e->min);
-			h = digest_u64(h, e->max);
-			for (uint32_t b = 0; b < RESULTS_BUCKETS; b++)
-				if (e->hist->bucket[b]) {
-					h = digest_u32(h, b);
-					h = digest_u64(h, e->hist->bucket[b]);
-				}
+		if (e->hist) {
+			h = hist_digest(e->hist, h);
+		} else {
+			h = digest_u64(h, e->count);
+			h = digest_u64(h, e->sum);
 		}
 	}
 	return digest_u64(h, r->rejected);

@@ -339,26 +339,27 @@ static void test_policy_parse(void **state)
 			fail_msg("accepted '%s'", bad[i]);
 }
 
-// The latency histogram: exact below 16, within 12.5% above, quantiles deterministic.
+// The latency histogram (hist.c): exact below 32, within 3.1% above (asserted more
+// loosely), quantiles deterministic.
 static void test_histogram(void **state)
 {
-	static struct intr_hist h;
+	static struct hist h;
 	memset(&h, 0, sizeof h);
-	assert_int_equal(intr_hist_quantile(&h, 0.5), 0);
+	assert_int_equal(hist_quantile(&h, 500), 0);
 	for (uint64_t v = 1; v <= 1000; v++)
-		intr_hist_add(&h, v);
+		hist_add(&h, v);
 	assert_int_equal(h.min, 1);
 	assert_int_equal(h.max, 1000);
-	uint64_t med = intr_hist_quantile(&h, 0.5), p99 = intr_hist_quantile(&h, 0.99);
+	uint64_t med = hist_quantile(&h, 500), p99 = hist_quantile(&h, 990);
 	assert_true(med <= 500 && med >= 500 * 7 / 8);
 	assert_true(p99 <= 990 && p99 >= 990 * 7 / 8);
 	for (uint64_t v = 0; v < 100000; v = v * 3 + 1) {
-		unsigned b = intr_hist_bucket(v);
-		assert_true(b < INTR_HIST_BUCKETS);
-		assert_true(intr_hist_lower(b) <= v);
-		assert_true(b + 1 == INTR_HIST_BUCKETS || intr_hist_lower(b + 1) > v);
+		unsigned b = hist_bucket(v);
+		assert_true(b < HIST_BUCKETS);
+		assert_true(hist_lower(b) <= v);
+		assert_true(b + 1 == HIST_BUCKETS || hist_lower(b + 1) > v);
 	}
-	assert_int_equal(intr_hist_bucket(UINT64_MAX), INTR_HIST_BUCKETS - 1);
+	assert_int_equal(hist_bucket(UINT64_MAX), HIST_BUCKETS - 1);
 }
 
 // Two runs with interrupts give the same digest; the policy changes it.

@@ -29,18 +29,18 @@ static uint32_t sample(struct results *r, const char *name, uint64_t v)
 static void test_buckets(void **state)
 {
 	(void)state;
-	for (uint32_t i = 0; i + 1 < RESULTS_BUCKETS; i++)
-		assert_true(results_bucket_lower(i) < results_bucket_lower(i + 1));
-	assert_int_equal(results_bucket(UINT64_MAX), RESULTS_BUCKETS - 1);
+	for (unsigned i = 0; i + 1 < HIST_BUCKETS; i++)
+		assert_true(hist_lower(i) < hist_lower(i + 1));
+	assert_int_equal(hist_bucket(UINT64_MAX), HIST_BUCKETS - 1);
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (int n = 0; n < 200000; n++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		uint64_t v = n < 70000 ? (uint64_t)n : x >> (x & 63);
-		uint32_t b = results_bucket(v);
-		uint64_t lo = results_bucket_lower(b);
+		unsigned b = hist_bucket(v);
+		uint64_t lo = hist_lower(b);
 		assert_true(lo <= v);
-		if (b + 1 < RESULTS_BUCKETS)
-			assert_true(v < results_bucket_lower(b + 1));
+		if (b + 1 < HIST_BUCKETS)
+			assert_true(v < hist_lower(b + 1));
 		assert_true(v - lo <= v / 32);
 	}
 }
@@ -59,14 +59,14 @@ static void test_counters_and_samples(void **state)
 	assert_int_equal(c->sum, 7);
 	assert_int_equal(c->count, 2);
 	const struct results_entry *s = results_find(&r, "lat_ns");
-	assert_int_equal(s->count, 1000);
-	assert_int_equal(s->min, 1000);
-	assert_int_equal(s->max, 1000000);
-	uint64_t p50 = results_quantile(s, 500), p99 = results_quantile(s, 990);
+	assert_int_equal(results_count(s), 1000);
+	assert_int_equal(s->hist->min, 1000);
+	assert_int_equal(s->hist->max, 1000000);
+	uint64_t p50 = hist_quantile(s->hist, 500), p99 = hist_quantile(s->hist, 990);
 	assert_true(p50 <= 500000 && p50 >= 500000 - 500000 / 32);
 	assert_true(p99 <= 990000 && p99 >= 990000 - 990000 / 32);
-	assert_int_equal(results_quantile(s, 0), 1000);
-	uint64_t p100 = results_quantile(s, 1000);
+	assert_int_equal(hist_quantile(s->hist, 0), 1000);
+	uint64_t p100 = hist_quantile(s->hist, 1000);
 	assert_true(p100 <= 1000000 && p100 >= 1000000 - 1000000 / 32);
 	assert_null(results_find(&r, "missing"));
 	results_free(&r);
@@ -137,9 +137,9 @@ static void test_ports(void **state)
 	assert_int_equal(results_find(res, "ops")->sum, 3);
 	assert_int_equal(results_find(res, "ids")->sum, 0 + 1 + 2);
 	const struct results_entry *lat = results_find(res, "lat_ns");
-	assert_int_equal(lat->count, 6);
-	assert_int_equal(lat->min, 100);
-	assert_int_equal(lat->max, 10002);
+	assert_int_equal(results_count(lat), 6);
+	assert_int_equal(lat->hist->min, 100);
+	assert_int_equal(lat->hist->max, 10002);
 	assert_int_equal(res->rejected, 12);
 	vmrun_free(&r);
 }
