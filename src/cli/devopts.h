@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The device flags of `denali run` (devopts.c): parsing into a devset_config, attaching
-// the devices to the kernel (vmm/devhost.h), and the device lines of the run's summary
-// and summary.json. Devices exist only when some device flag is given; without one the
+// the devices to the kernel (vmm/devhost.h) and detaching them (their counters are in
+// report.c and results_out.c). Devices exist only when some device flag is given; without one the
 // NIC and disk ports are unknown ports, as before.
 //
 //   --nic chatty|simple        NIC cost model (chatty: 12 PIOs per send, 10 per receive)
@@ -25,8 +25,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <json-c/json.h>
-
 #include "devices/devset.h"
 
 struct kernel;
@@ -47,10 +45,6 @@ void devopts_usage(FILE *f);
 // Attaches the devices to k when any flag was given. Returns 0, or 2 after one error
 // line naming the file or flag.
 int devopts_attach(struct kernel *k, const struct devopts *d);
-// Prints the device lines of the summary (nothing without devices).
-void devopts_summary(const struct kernel *k);
-// Adds "devices" to the summary.json object (nothing without devices).
-void devopts_json(const struct kernel *k, json_object *j);
 // Closes the devices. Returns 0, or 2 after one error line (a capture or disk that could
 // not be written, a trace found damaged during the run).
 int devopts_detach(struct kernel *k);

@@ -1,63 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Several simulated machines in `denali run` (machines.c; docs/machines.md): the
-// flags, and the run itself (vmm/world.h) with one report block per machine.
-//
-//   --args STRING          machine 0's command line (the guests' argv)
-//   --client FILE.elf      adds a client machine running that image (up to 15)
-//   --client-vms N         VMs on the most recent client machine (default 1)
-//   --client-mem SIZE      memory per VM there (default 4M)
-//   --client-args STRING   its command line
-//   --link-latency T       latency of the link between machines (default 20us, > 0)
-//   --loss P               drop each frame a switch hands to a VM or the uplink with
-//                          probability P (0..1, or a percentage like 2%)
-//   --loss-seed N          the loss generator's seed (default 1)
-//   --pcap-machine M       --pcap-out captures machine M's switch (default 0)
-//   --machine-threads N    run a round's machines in N host threads (same results)
+// Several simulated machines in one `denali run` (machines.c; docs/machines.md): machine
+// 0 runs --image, each --client FILE adds a client machine (flags: machopts.h).
 #ifndef DENALI_CLI_MACHINES_H
 #define DENALI_CLI_MACHINES_H
 
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
+#include "opts.h"
 
-#include "devopts.h"
-#include "vmm/kernel.h"
-
-#define MACHINES_MAX_CLIENTS 15u
-
-struct run_opts;
-
-struct machopts {
-	const char *args;            // machine 0's command line, NULL: none
-	struct machine_client {
-		const char *image;
-		uint32_t nvms, mem_size;
-		const char *args;
-	} clients[MACHINES_MAX_CLIENTS];
-	uint32_t nclients;
-	uint64_t latency_ns;
-	bool latency_set;
-	const char *latency_val;     // --link-latency's value as given (for messages)
-	uint32_t loss_ppb;           // parts per 10^9
-	bool loss_set;
-	uint64_t loss_seed;
-	bool seed_set;
-	uint32_t threads;            // --machine-threads, 0: not given
-	const char *threads_val;
-	int64_t pcap_machine;        // -1: not given
-	const char *pcap_flag_val;   // --pcap-machine's value as given (for messages)
-};
-
-void machines_init(struct machopts *m);
-void machines_usage(FILE *f);
-// Tries argv[*i] as one of the flags above. Returns 0 when it is not one, 1 when it
-// was consumed (*i moved past its value), 2 after an error line.
-int machines_parse(int argc, char **argv, int *i, struct machopts *m);
-// The checks that need every flag (e.g. --link-latency needs --client). Returns 0, or
-// 2 after an error line.
-int machines_check(const struct machopts *m, const struct devopts *d);
-// One machine (no --client): machine 0's command line into cfg, --loss into d.
-void machines_apply(const struct machopts *m, struct kernel_config *cfg, struct devopts *d);
 // Runs machine 0 and the clients, reports, writes summary.json. Returns the exit
 // status: 0 when every client VM exited 0 and no VM anywhere was killed, 1 otherwise,
 // 2 for bad input.

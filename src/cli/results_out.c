@@ -1,55 +1,27 @@
 // SPDX-License-Identifier: MIT
-// The guests' named results in the summary (results_out.h). Counters print their sum
-// and the number of reports; samples print count, mean, p50/p90/p99 and max. Values
-// are printed raw, except names ending in "_ns", which are durations.
+// summary.json, the machine-readable report of `denali run --results DIR` (results_out.h):
+// one object per machine (configuration, counters, memory model, devices, the guests'
+// named results, interrupts, every VM), the link between machines, and the writer.
+// Nothing host-dependent goes in: two runs with the same flags give the same file.
+// The text report is report.c.
 #include "results_out.h"
 
-#include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "args.h"
+#include "report.h"
+#include "vmm/devhost.h"
 
-static int is_ns(const char *name)
+static void add(json_object *o, const char *key, uint64_t v)
 {
-	size_t n = strlen(name);
-	return n >= 3 && strcmp(name + n - 3, "_ns") == 0;
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
 }
 
-static const char *fmt(const char *name, uint64_t v, char *buf, size_t len)
-{
-	if (is_ns(name))
-		return args_fmt_ns(v, buf, len);
-	snprintf(buf, len, "%" PRIu64, v);
-	return buf;
-}
-
-void results_out_print(const struct results *r)
-{
-	if (!r->n && !r->rejected)
-		return;
-	for (uint32_t i = 0; i < r->n; i++) {
-		const struct results_entry *e = &r->e[i];
-		char a[48], b[48], c[48], d[48], f[48];
-		if (!e->hist) {
-			printf("  result %-20s %s (%" PRIu64 " reports)\n", e->name,
-			       fmt(e->name, e->sum, a, sizeof a), e->count);
-			continue;
-		}
-		const struct hist *h = e->hist;
-		printf("  result %-20s n=%" PRIu64 " mean %s p50 %s p90 %s p99 %s max %s\n", e->name,
-		       h->n, fmt(e->name, h->sum / h->n, a, sizeof a),
-		       fmt(e->name, hist_quantile(h, 500), b, sizeof b),
-		       fmt(e->name, hist_quantile(h, 900), c, sizeof c),
-		       fmt(e->name, hist_quantile(h, 990), d, sizeof d),
-		       fmt(e->name, h->max, f, sizeof f));
-	}
-	if (r->rejected)
-		printf("  results rejected    %" PRIu64 " (bad name, full table or wrong kind)\n",
-		       r->rejected);
-}
-
-json_object *results_out_buckets(const struct hist *h)
+static json_object *buckets(const struct hist *h)
 {
 	json_object *jb = json_object_new_array();
 	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
@@ -63,12 +35,7 @@ json_object *results_out_buckets(const struct hist *h)
 	return jb;
 }
 
-static void add(json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
-}
-
-void results_out_json(const struct results *r, json_object *j)
+static void guest_results(const struct results *r, json_object *j)
 {
 	json_object *all = json_object_new_object();
 	for (uint32_t i = 0; i < r->n; i++) {
@@ -85,10 +52,220 @@ void results_out_json(const struct results *r, json_object *j)
 			add(o, "p90", hist_quantile(h, 900));
 			add(o, "p99", hist_quantile(h, 990));
 			add(o, "max", h->max);
-			json_object_object_add(o, "histogram", results_out_buckets(h));
+			json_object_object_add(o, "histogram", buckets(h));
 		}
 		json_object_object_add(all, e->name, o);
 	}
 	json_object_object_add(j, "results", all);
 	add(j, "results_rejected", r->rejected);
+}
+
+static void devices(const struct kernel *k, json_object *j)
+{
+	struct devset_stats st;
+	if (!devhost_stats(k, &st))
+		return;
+	json_object *d = json_object_new_object();
+	add(d, "nic_sent", st.nic_tx);
+	add(d, "nic_received", st.nic_rx);
+	add(d, "nic_send_errors", st.nic_tx_err);
+	json_object *drop = json_object_new_object();
+	add(drop, "rx_queue_full", st.nic_rx_drop_full);
+	add(drop, "unknown_mac", st.sw_drop_unknown);
+	add(drop, "vm_ended", st.sw_drop_down);
+	add(drop, "port_queue_full", st.sw_drop_queue);
+	add(drop, "trace_unreadable", st.replay_drop);
+	add(drop, "loss", st.sw_lost);
+	add(drop, "loss_uplink", st.uplink_lost);
+	json_object_object_add(d, "dropped", drop);
+	add(d, "switch_forwarded", st.sw_forwarded);
+	add(d, "switch_flooded", st.sw_flooded);
+	add(d, "switch_arp_steered", st.sw_arp_steered);
+	add(d, "replayed", st.replay_frames);
+	if (st.uplink) {
+		add(d, "uplink_out", st.uplink_out);
+		add(d, "uplink_in", st.uplink_in);
+	}
+	add(d, "captured", st.captured);
+	add(d, "disk_reads", st.disk_reads);
+	add(d, "disk_writes", st.disk_writes);
+	add(d, "disk_errors", st.disk_errors);
+	if (st.live) {
+		add(d, "tap_in", st.tap_rx);
+		add(d, "tap_out", st.tap_tx);
+		add(d, "tap_refused", st.tap_tx_err);
+		json_object_object_add(j, "nondeterministic", json_object_new_boolean(1));
+		json_object_object_add(j, "digest_note", json_object_new_string(
+			"live --tap run paced to wall time: the digest is not reproducible"));
+	}
+	json_object_object_add(j, "devices", d);
+}
+
+json_object *results_out_machine(const struct kernel *k, const char *image,
+				 const struct run_opts *o, uint64_t digest)
+{
+	const struct kernel_stats *s = &k->stats;
+	json_object *j = json_object_new_object();
+	char hex[17];
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)digest);
+	json_object_object_add(j, "image", json_object_new_string(image));
+	json_object_object_add(j, "vms", json_object_new_int64(k->cfg.nvms));
+	json_object_object_add(j, "mem_size", json_object_new_int64(k->cfg.mem_size));
+	json_object_object_add(j, "cpu_khz", json_object_new_int64(k->cfg.cpu_khz));
+	json_object_object_add(j, "quantum_cycles", json_object_new_int64((int64_t)k->cfg.quantum_cycles));
+	json_object_object_add(j, "ctx_switch_cycles", json_object_new_int64((int64_t)k->cfg.ctx_switch_cycles));
+	json_object_object_add(j, "pio_cycles", json_object_new_int64((int64_t)k->cfg.pio_cycles));
+	json_object_object_add(j, "max_time_ns", json_object_new_int64((int64_t)o->max_time_ns));
+	json_object_object_add(j, "end", json_object_new_string(report_end_name(k->end)));
+	json_object_object_add(j, "terminated_ok", json_object_new_int64(s->ok));
+	json_object_object_add(j, "nonzero_exit", json_object_new_int64(s->nonzero));
+	json_object_object_add(j, "killed", json_object_new_int64(s->killed));
+	json_object_object_add(j, "hung", json_object_new_int64(s->hung));
+	json_object_object_add(j, "stopped", json_object_new_int64(s->stopped));
+	json_object_object_add(j, "guest_instructions", json_object_new_int64((int64_t)s->retired));
+	json_object_object_add(j, "guest_cycles", json_object_new_int64((int64_t)s->guest_cycles));
+	json_object_object_add(j, "context_switches", json_object_new_int64((int64_t)s->ctx_switches));
+	json_object_object_add(j, "pios", json_object_new_int64((int64_t)s->pios));
+	json_object_object_add(j, "simulated_cycles", json_object_new_int64((int64_t)k->now));
+	json_object_object_add(j, "simulated_ns",
+			       json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, k->now)));
+	if (k->pm) {
+		const struct physmem *pm = k->pm;
+		json_object_object_add(j, "phys_mem", json_object_new_int64((int64_t)pm->cfg.phys_bytes));
+		json_object_object_add(j, "swap_block", json_object_new_int64(pm->cfg.block_bytes));
+		json_object_object_add(j, "swap_outs", json_object_new_int64((int64_t)pm->stats.swap_outs));
+		json_object_object_add(j, "swap_blocks_in", json_object_new_int64((int64_t)pm->stats.blocks_in));
+		json_object_object_add(j, "swap_waits", json_object_new_int64((int64_t)pm->stats.swap_waits));
+		json_object_object_add(j, "peak_frames", json_object_new_int64((int64_t)pm->stats.peak_used_frames));
+	}
+	json_object_object_add(j, "digest", json_object_new_string(hex));
+	devices(k, j);
+	guest_results(&k->results, j);
+	{
+		// Interrupts, scheduler and context switches (issue #4).
+		char pol[64];
+		intr_policy_format(&k->cfg.intr, pol, sizeof pol);
+		json_object_object_add(j, "scheduler", json_object_new_string(sched_name(k->cfg.sched)));
+		json_object_object_add(j, "intr_policy", json_object_new_string(pol));
+		json_object *groups = json_object_new_array();
+		for (uint32_t g = 0; g < k->cfg.n_intr_groups; g++) {
+			const struct kernel_intr_group *ig = &k->cfg.intr_groups[g];
+			json_object *jg = json_object_new_object();
+			intr_policy_format(&ig->policy, pol, sizeof pol);
+			json_object_object_add(jg, "first", json_object_new_int64(ig->first));
+			json_object_object_add(jg, "last", json_object_new_int64(ig->last));
+			json_object_object_add(jg, "policy", json_object_new_string(pol));
+			json_object_array_add(groups, jg);
+		}
+		json_object_object_add(j, "intr_groups", groups);
+		json_object_object_add(j, "ctx_switch_cycles_total", json_object_new_int64((int64_t)s->ctx_switch_cycles));
+		json_object_object_add(j, "ctx_refill_cycles_total", json_object_new_int64((int64_t)s->ctx_refill_cycles));
+		json_object *ji = json_object_new_object();
+		json_object_object_add(ji, "raised", json_object_new_int64((int64_t)s->irqs_raised));
+		json_object_object_add(ji, "delivered", json_object_new_int64((int64_t)s->irqs_delivered));
+		json_object_object_add(ji, "upcalls", json_object_new_int64((int64_t)s->intr_deliveries));
+		json_object_object_add(ji, "per_upcall", json_object_new_double(
+			s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0));
+		json_object_object_add(ji, "idle_wakes", json_object_new_int64((int64_t)s->irq_wakes));
+		json_object_object_add(ji, "switches", json_object_new_int64((int64_t)s->irq_switches));
+		json_object_object_add(ji, "preemptions", json_object_new_int64((int64_t)s->irq_preemptions));
+		json_object_object_add(ji, "exceptions_handled", json_object_new_int64((int64_t)s->exc_delivered));
+		json_object_object_add(ji, "timer_arms", json_object_new_int64((int64_t)s->timer_arms));
+		const struct hist *h = &s->latency_ns;
+		json_object *jl = json_object_new_object();
+		json_object_object_add(jl, "count", json_object_new_int64((int64_t)h->n));
+		json_object_object_add(jl, "min", json_object_new_int64((int64_t)h->min));
+		json_object_object_add(jl, "median", json_object_new_int64((int64_t)hist_quantile(h, 500)));
+		json_object_object_add(jl, "p99", json_object_new_int64((int64_t)hist_quantile(h, 990)));
+		json_object_object_add(jl, "max", json_object_new_int64((int64_t)h->max));
+		// The histogram: [bucket lower bound in ns, count] for every non-empty bucket.
+		json_object_object_add(jl, "histogram", buckets(h));
+		json_object_object_add(ji, "latency_ns", jl);
+		json_object_object_add(j, "interrupts", ji);
+	}
+	json_object *per = json_object_new_array();
+	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
+		const struct vm *vm = &k->vms[i];
+		json_object *v = json_object_new_object();
+		json_object_object_add(v, "id", json_object_new_int64(vm->id));
+		json_object_object_add(v, "state", json_object_new_string(vm_state_name(vm->state)));
+		json_object_object_add(v, "exit_code", json_object_new_int64(vm->exit_code));
+		json_object_object_add(v, "instructions", json_object_new_int64((int64_t)vm->cpu.retired));
+		json_object_object_add(v, "cycles", json_object_new_int64((int64_t)vm->cpu.cycles));
+		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)vm->console_total));
+		if (vm->diag)
+			json_object_object_add(v, "diagnostic", json_object_new_string(vm->diag));
+		json_object_array_add(per, v);
+	}
+	json_object_object_add(j, "per_vm", per);
+	return j;
+}
+
+static json_object *link_json(const struct run_opts *o, const struct world *w)
+{
+	json_object *l = json_object_new_object();
+	const struct world_link_stats *st = &w->st;
+	json_object_object_add(l, "latency_ns", json_object_new_int64((int64_t)w->cfg.latency_ns));
+	json_object_object_add(l, "frames", json_object_new_int64((int64_t)st->frames));
+	json_object_object_add(l, "bytes", json_object_new_int64((int64_t)st->bytes));
+	json_object_object_add(l, "deliveries", json_object_new_int64((int64_t)st->deliveries));
+	json_object_object_add(l, "dropped_no_machine",
+			       json_object_new_int64((int64_t)st->drop_no_machine));
+	json_object_object_add(l, "rounds", json_object_new_int64((int64_t)w->rounds));
+	if (o->mach.loss_set) {
+		json_object_object_add(l, "loss_ppb", json_object_new_int64(o->mach.loss_ppb));
+		json_object_object_add(l, "loss_seed",
+				       json_object_new_int64((int64_t)o->mach.loss_seed));
+	}
+	return l;
+}
+
+json_object *results_out_world(const struct run_opts *o, const struct world *w,
+			       const char *const *image, uint64_t digest)
+{
+	// The top level is machine 0's, as in a one-machine run, with the run's digest.
+	json_object *j = results_out_machine(w->m[0].k, image[0], o, digest);
+	json_object *arr = json_object_new_array();
+	for (uint32_t m = 0; m < w->n; m++) {
+		const struct kernel *k = w->m[m].k;
+		json_object *jm = results_out_machine(k, image[m], o, kernel_digest(k));
+		json_object_object_add(jm, "machine", json_object_new_int64(m));
+		json_object_object_add(jm, "role", json_object_new_string(m ? "client" : "server"));
+		json_object_object_add(jm, "cmdline", json_object_new_string(
+			k->cfg.cmdline ? k->cfg.cmdline : ""));
+		json_object_array_add(arr, jm);
+	}
+	json_object_object_add(j, "machines", arr);
+	json_object_object_add(j, "link", link_json(o, w));
+	return j;
+}
+
+int results_out_write(const struct run_opts *o, json_object *j)
+{
+	if (mkdir(o->results, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "denali run: --results %s: cannot create: %s\n", o->results,
+			strerror(errno));
+		json_object_put(j);
+		return 2;
+	}
+	size_t dl = strlen(o->results);
+	char *tmp = malloc(dl + 32), *fin = malloc(dl + 32);
+	int rc = 2;
+	if (!tmp || !fin)
+		goto out;
+	snprintf(tmp, dl + 32, "%s/.summary.json.tmp", o->results);
+	snprintf(fin, dl + 32, "%s/summary.json", o->results);
+	if (json_object_to_file_ext(tmp, j, JSON_C_TO_STRING_PRETTY) != 0 ||
+	    rename(tmp, fin) != 0) {
+		fprintf(stderr, "denali run: --results %s: cannot write summary.json: %s\n",
+			o->results, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(fin);
+	json_object_put(j);
+	return rc;
 }

@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: MIT
-// The guests' named results (src/vmm/results.h) in the run summary and summary.json.
+// summary.json for `denali run --results DIR` (results_out.c). Fields are documented
+// where their feature is: docs/devices.md ("devices"), docs/machines.md ("machines",
+// "link"), docs/isa.md 9.5 ("results"), docs/experiments.md (interrupts, scheduler).
 #ifndef DENALI_CLI_RESULTS_OUT_H
 #define DENALI_CLI_RESULTS_OUT_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
-#include "vmm/results.h"
+#include "opts.h"
+#include "vmm/kernel.h"
+#include "vmm/world.h"
 
-// Prints one line per result (nothing when there are none), indented like the summary.
-void results_out_print(const struct results *r);
-// Adds "results": {name: {...}} and "results_rejected" to j (always; may be empty).
-void results_out_json(const struct results *r, json_object *j);
-// A histogram's non-empty buckets as [[lower bound, count], ...] (also used for the
-// interrupt-latency histogram).
-json_object *results_out_buckets(const struct hist *h);
+// One machine's object: image, configuration, counters, memory model, devices, the
+// guests' named results, interrupts and every VM; "digest" = digest.
+json_object *results_out_machine(const struct kernel *k, const char *image,
+				 const struct run_opts *o, uint64_t digest);
+// Several machines: machine 0's object with the run's digest, plus "machines" (one
+// object per machine, with "machine", "role" and "cmdline") and "link".
+json_object *results_out_world(const struct run_opts *o, const struct world *w,
+			       const char *const *image, uint64_t digest);
+// Writes j to o->results/summary.json and frees j. Returns 0, or 2 after an error line.
+int results_out_write(const struct run_opts *o, json_object *j);
 
 #endif

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+// `denali run`'s own flags (opts.h): --help text, parsing into struct run_opts, and the
+// kernel configuration they give. Device flags are parsed by devopts.c and the
+// several-machine flags by machopts.c; this file tries those first.
+#include "opts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "denali/abi.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: denali run --image FILE.elf [options]\n"
+		"Runs N copies of a guest image on one simulated Denali machine (and\n"
+		"client machines linked to it, with --client: docs/machines.md).\n"
+		"\n"
+		"  --image FILE     ELF32 i386 static executable to run (required)\n"
+		"  --vms N          number of VMs, 1..1000000 (default 1)\n"
+		"  --mem SIZE       guest memory per VM, 64K..3G, a multiple of 4K;\n"
+		"                   suffixes K, M, G (binary) (default 4M)\n"
+		"  --max-time T     stop after T of simulated time: ns, us, ms or s,\n"
+		"                   e.g. 10ms or 1.5s (default: until every VM ends)\n"
+		"  --quantum T      scheduler time slice (default 10us)\n"
+		"  --phys-mem SIZE  modelled physical memory, 1M..1T, a multiple of 4K\n"
+		"                   (default 1G; docs/memory.md)\n"
+		"  --swap-block SIZE  swap transfer block: a power of two, 4K..1M\n"
+		"                   (default 32K)\n"
+		"  --console N      print the console output of the first N VMs\n"
+		"                   (default: all when N <= 4, none otherwise)\n"
+		"  --quiet          print only the digest line\n"
+		"  --results DIR    write DIR/summary.json after a successful run\n"
+		"  --profile FILE   sample the guest code of machine 0: the EIP every\n"
+		"                   --profile-interval cycles a VM executes (default 10007);\n"
+		"                   the run is otherwise identical (scripts/profile-report)\n"
+		"  --intr POLICY    interrupt delivery: batched (default), sync,\n"
+		"                   coalesce:N:T or adaptive:N:T (e.g. coalesce:8:50us)\n"
+		"  --intr-group FIRST-LAST=POLICY\n"
+		"                   policy for VMs FIRST..LAST (repeatable, later wins)\n"
+		"  --sched rr|stride  scheduler (default rr)\n"
+		"  --tickets FIRST-LAST=N  stride tickets of VMs FIRST..LAST (default 100)\n"
+		"  --ctx-base T     context-switch cost (default 1.4us)\n"
+		"  --ctx-page T     cache refill per page touched in a slice (default 100ns)\n"
+		"  --ctx-free-pages N  pages a slice touches for free (default 4)\n"
+		"  --ctx-cap-same T    refill cap, same VM again (default 2.5us)\n"
+		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
+		"  --intr-cost T    cost of one interrupt or exception upcall (default 1000 cycles)\n"
+		"  -h, --help       show this help\n"
+		"\n");
+	devopts_usage(f);
+	machopts_usage(f);
+	fprintf(f,
+		"\n"
+		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
+		"Memory: 1 GiB, 8,472 B kernel metadata per VM, swap disk 8.5 ms seek,\n"
+		"4.17 ms rotation, 40 MB/s (docs/memory.md).\n"
+		"Exit status: 0 all VMs terminated with code 0; 1 some VM exited nonzero,\n"
+		"was killed, hung, or was stopped by --max-time; 2 bad input. With --client:\n"
+		"0 when every client VM exited 0 and no VM anywhere was killed.\n");
+}
+
+// Parses "FIRST-LAST=REST" (VM ids). Returns REST, or NULL with why set.
+static const char *parse_range(const char *val, uint32_t *first, uint32_t *last, char *why,
+			       size_t whylen)
+{
+	char *end;
+	if (*val < '0' || *val > '9')
+		goto bad;
+	unsigned long a = strtoul(val, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	unsigned long b = strtoul(end + 1, &end, 10);
+	if (*end != '=' || a > b || b >= MAX_VMS)
+		goto bad;
+	*first = (uint32_t)a;
+	*last = (uint32_t)b;
+	return end + 1;
+bad:
+	snprintf(why, whylen, "expected FIRST-LAST=VALUE with VM ids FIRST <= LAST < %u",
+		 MAX_VMS);
+	return NULL;
+}
+
+// The interrupt, scheduler and context-switch flags, into ks (cycles at ks->cpu_khz).
+// Returns 0, or -1 with why set. Flags it does not know are not passed here.
+static int parse_sched_opt(const char *flag, const char *val, struct kernel_config *ks,
+			   char *why, size_t whylen)
+{
+	uint64_t v;
+	if (!strcmp(flag, "--intr"))
+		return intr_policy_parse(val, &ks->intr, why, whylen);
+	if (!strcmp(flag, "--intr-group")) {
+		if (ks->n_intr_groups == KERNEL_MAX_GROUPS) {
+			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			return -1;
+		}
+		struct kernel_intr_group *g = &ks->intr_groups[ks->n_intr_groups];
+		const char *pol = parse_range(val, &g->first, &g->last, why, whylen);
+		if (!pol || intr_policy_parse(pol, &g->policy, why, whylen) != 0)
+			return -1;
+		ks->n_intr_groups++;
+		return 0;
+	}
+	if (!strcmp(flag, "--sched")) {
+		enum sched_kind kind;
+		if (sched_parse(val, &kind) != 0) {
+			snprintf(why, whylen, "unknown scheduler (rr or stride)");
+			return -1;
+		}
+		ks->sched = (uint8_t)kind;
+		return 0;
+	}
+	if (!strcmp(flag, "--tickets")) {
+		if (ks->n_ticket_groups == KERNEL_MAX_GROUPS) {
+			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			return -1;
+		}
+		struct kernel_ticket_group *g = &ks->ticket_groups[ks->n_ticket_groups];
+		const char *n = parse_range(val, &g->first, &g->last, why, whylen);
+		if (!n || args_count(n, 1, 1000000, &v, why, whylen) != 0)
+			return -1;
+		g->tickets = (uint32_t)v;
+		ks->n_ticket_groups++;
+		return 0;
+	}
+	if (!strcmp(flag, "--ctx-free-pages")) {
+		if (args_count(val, 0, 1000000, &v, why, whylen) != 0)
+			return -1;
+		ks->ctx_free_pages = (uint32_t)v;
+		return 0;
+	}
+	// The rest are times, 0 .. 1 s.
+	if (args_time(val, 0, 1000000000, &v, why, whylen) != 0)
+		return -1;
+	uint64_t cyc = kernel_ns_to_cycles(ks, v);
+	if (!strcmp(flag, "--ctx-base"))
+		ks->ctx_switch_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-page"))
+		ks->ctx_page_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-cap-same"))
+		ks->ctx_cap_same_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-cap-other"))
+		ks->ctx_cap_other_cycles = cyc;
+	else if (!strcmp(flag, "--intr-cost"))
+		ks->intr_cycles = cyc;
+	return 0;
+}
+
+// Copies the interrupt, scheduler and context-switch settings into cfg.
+static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg)
+{
+	const struct kernel_config *ks = &o->ks;
+	cfg->intr = ks->intr;
+	memcpy(cfg->intr_groups, ks->intr_groups, sizeof cfg->intr_groups);
+	cfg->n_intr_groups = ks->n_intr_groups;
+	cfg->sched = ks->sched;
+	memcpy(cfg->ticket_groups, ks->ticket_groups, sizeof cfg->ticket_groups);
+	cfg->n_ticket_groups = ks->n_ticket_groups;
+	cfg->ctx_switch_cycles = ks->ctx_switch_cycles;
+	cfg->ctx_page_cycles = ks->ctx_page_cycles;
+	cfg->ctx_free_pages = ks->ctx_free_pages;
+	cfg->ctx_cap_same_cycles = ks->ctx_cap_same_cycles;
+	cfg->ctx_cap_other_cycles = ks->ctx_cap_other_cycles;
+	cfg->intr_cycles = ks->intr_cycles;
+}
+
+// Parses argv into *o. Returns 0, 1 after --help (exit 0), or 2 after an error line.
+int opts_parse(int argc, char **argv, struct run_opts *o)
+{
+	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT, .profile_interval = 10007,
+				.quantum_ns = 10000, .phys_mem = PM_PHYS_DEFAULT,
+				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
+	kernel_config_default(&o->ks);
+	devopts_init(&o->dev);
+	machopts_init(&o->mach);
+	char why[160];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--quiet")) {
+			o->quiet = true;
+			continue;
+		}
+		int dr = devopts_parse(argc, argv, &i, &o->dev);
+		if (dr == 1)
+			continue;
+		if (dr == 2)
+			return 2;
+		int mr = machopts_parse(argc, argv, &i, &o->mach);
+		if (mr == 1)
+			continue;
+		if (mr == 2)
+			return 2;
+		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
+		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
+						      "--quantum", "--console", "--results",
+						      "--profile", "--profile-interval",
+						      "--phys-mem", "--swap-block",
+						      "--intr", "--intr-group", "--sched", "--tickets",
+						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
+						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost" };
+		const char *flag = NULL, *val = NULL;
+		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
+				&val) == 2)
+			return 2;
+		if (!flag) {
+			if (a[0] == '-')
+				fprintf(stderr, "denali run: unknown option '%s' (see denali run --help)\n",
+					a);
+			else
+				fprintf(stderr, "denali run: unexpected argument '%s' (the image "
+					"goes after --image)\n", a);
+			return 2;
+		}
+		uint64_t v;
+		if (!strcmp(flag, "--image")) {
+			if (!*val)
+				return args_bad(flag, "''", "empty file name");
+			o->image = val;
+		} else if (!strcmp(flag, "--vms")) {
+			if (args_count(val, 1, MAX_VMS, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->nvms = (uint32_t)v;
+		} else if (!strcmp(flag, "--mem")) {
+			if (args_size(val, 4096, DENALI_MEM_MIN, DENALI_MEM_MAX, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->mem_size = (uint32_t)v;
+		} else if (!strcmp(flag, "--max-time")) {
+			if (args_time(val, 1, UINT64_MAX / 2, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->max_time_ns = v;
+		} else if (!strcmp(flag, "--quantum")) {
+			// 10 ns .. 1 s: below that a slice holds no instruction.
+			if (args_time(val, 10, 1000000000, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->quantum_ns = v;
+		} else if (!strcmp(flag, "--phys-mem")) {
+			if (args_size(val, 4096, 1u << 20, 1ull << 40, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->phys_mem = v;
+		} else if (!strcmp(flag, "--swap-block")) {
+			if (args_size(val, 4096, PM_BLOCK_MIN, PM_BLOCK_MAX, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			if (v & (v - 1))
+				return args_bad(flag, val, "must be a power of two (4K, 8K, ..., 1M)");
+			o->swap_block = (uint32_t)v;
+		} else if (!strcmp(flag, "--console")) {
+			if (args_count(val, 0, MAX_VMS, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->console_vms = (int64_t)v;
+		} else if (!strcmp(flag, "--results")) {
+			if (!*val)
+				return args_bad(flag, "''", "empty directory name");
+			o->results = val;
+		} else if (!strcmp(flag, "--profile")) {
+			if (!*val)
+				return args_bad(flag, "''", "empty file name");
+			o->profile = val;
+		} else if (!strcmp(flag, "--profile-interval")) {
+			if (args_count(val, 1, 1000000000, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->profile_interval = v;
+		} else if (parse_sched_opt(flag, val, &o->ks, why, sizeof why) != 0) {
+			return args_bad(flag, val, why);
+		}
+	}
+	if (!o->image) {
+		fprintf(stderr, "denali run: --image FILE is required (see denali run --help)\n");
+		return 2;
+	}
+	return 0;
+}
+
+void opts_kernel_config(const struct run_opts *o, struct kernel_config *cfg)
+{
+	kernel_config_default(cfg);
+	cfg->nvms = o->nvms;
+	cfg->mem_size = o->mem_size;
+	cfg->quantum_cycles = kernel_ns_to_cycles(cfg, o->quantum_ns);
+	cfg->max_time_cycles = o->max_time_ns ? kernel_ns_to_cycles(cfg, o->max_time_ns) : 0;
+	cfg->pm.phys_bytes = o->phys_mem;
+	cfg->pm.block_bytes = o->swap_block;
+	cfg->profile_interval_cycles = o->profile ? o->profile_interval : 0;
+	apply_sched_opts(o, cfg);
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// The text report of `denali run` (report.c), shared by one machine (run.c) and several
+// (machines.c). Everything goes to stdout except the diagnostics (stderr). The host
+// wall-clock time appears only where host_s >= 0 is passed; it never reaches the digest
+// or summary.json (results_out.h).
+#ifndef DENALI_CLI_REPORT_H
+#define DENALI_CLI_REPORT_H
+
+#include "vmm/kernel.h"
+
+// One VM's console, each line prefixed "[vm N] " (machine 0) or "[mM vm N] ".
+void report_console(const struct vm *vm, uint32_t machine);
+// "vm N: terminated, exit code 0, 882 instructions" (or "mM vm N: ...").
+void report_status_line(const struct vm *vm, uint32_t machine);
+// The summary lines of one machine, from "end" to its results; host_s < 0: no host
+// time or MIPS lines.
+void report_summary_body(const struct kernel *k, double host_s);
+// The scheduler, interrupt and context-switch lines (part of the summary body; a small
+// run prints them alone when there were interrupts or exceptions).
+void report_intr(const struct kernel *k);
+// The device lines (nothing without devices; part of the summary body).
+void report_devices(const struct kernel *k);
+// The guests' named results, one line each (nothing when there are none).
+void report_results(const struct results *r);
+// The killed VMs' diagnostics (at most 20) and a host out-of-memory warning, on stderr.
+void report_diagnostics(const struct kernel *k);
+// "all VMs ended", "max time reached", ...
+const char *report_end_name(enum kernel_end e);
+// The host's monotonic clock in seconds: only for the "host time" line.
+double report_host_seconds(void);
+
+#endif
