@@ -153,7 +153,6 @@ struct test {
 	uint8_t bytes[16];
 	int nbytes;
 	uint32_t regs[10]; // cpu_reg order, then eip, eflags
-	bool has_reg[10];
 	uint32_t flags_mask;
 	const char *exception; // expected exception name, or NULL
 };
@@ -162,7 +161,6 @@ static const char *const reg_names[10] = { "eax", "ecx", "edx", "ebx", "esp",
 					   "ebp", "esi", "edi", "eip", "eflags" };
 
 struct ctx {
-	const char *file;
 	long line;
 	char err[256];
 };
@@ -379,6 +377,23 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+// Appends v to the growing array a (n used of cap). Returns the array, or NULL after
+// freeing it when it cannot grow (out of memory).
+static uint32_t *push_u32(uint32_t *a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		uint32_t *na = realloc(a, *cap * 2 * sizeof *a);
+		if (!na) {
+			free(a);
+			return NULL;
+		}
+		a = na;
+		*cap *= 2;
+	}
+	a[(*n)++] = v;
+	return a;
+}
+
 // Replaces o's "final" with the computed state and prints the line.
 static void emit_line(struct runner *R, json_object *o, const struct cpu *c, enum cpu_exit e,
 		      json_object *init_ram, uint32_t eip)
@@ -403,10 +418,8 @@ static void emit_line(struct runner *R, json_object *o, const struct cpu *c, enu
 		uint32_t *addrs = malloc(cap * sizeof *addrs);
 		for (size_t i = 0; addrs && init_ram && i < json_object_array_length(init_ram); i++) {
 			json_object *p = json_object_array_get_idx(init_ram, i);
-			if (n == cap)
-				addrs = realloc(addrs, (cap *= 2) * sizeof *addrs);
-			if (addrs)
-				addrs[n++] = (uint32_t)json_object_get_int64(json_object_array_get_idx(p, 0));
+			addrs = push_u32(addrs, &n, &cap,
+					 (uint32_t)json_object_get_int64(json_object_array_get_idx(p, 0)));
 		}
 		(void)eip;
 		struct sparse *s = &R->mem;
@@ -417,10 +430,9 @@ static void emit_line(struct runner *R, json_object *o, const struct cpu *c, enu
 				uint8_t was = s->before[i] ? s->before[i][k] : 0;
 				if (s->pages[i][k] == was)
 					continue;
-				if (n == cap)
-					addrs = realloc(addrs, (cap *= 2) * sizeof *addrs);
-				if (addrs)
-					addrs[n++] = ((s->keys[i] - 1) << 12) | k;
+				addrs = push_u32(addrs, &n, &cap, ((s->keys[i] - 1) << 12) | k);
+				if (!addrs)
+					break;
 			}
 		}
 		json_object *ram = json_object_new_array();
@@ -435,6 +447,9 @@ static void emit_line(struct runner *R, json_object *o, const struct cpu *c, enu
 				json_object_array_add(ram, p);
 			}
 		}
+		if (!addrs)
+			fprintf(stderr, "denali cpu-test: out of memory listing the changed bytes "
+				"(\"ram\" left empty)\n");
 		free(addrs);
 		json_object_object_add(fin, "ram", ram);
 	}
@@ -528,7 +543,7 @@ static int run_file(struct runner *R, const char *path)
 		fprintf(stderr, "denali cpu-test: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	struct ctx cx = { path, 0, "" };
+	struct ctx cx = { 0, "" };
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;

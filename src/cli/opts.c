@@ -94,7 +94,7 @@ static int parse_sched_opt(const char *flag, const char *val, struct kernel_conf
 		return intr_policy_parse(val, &ks->intr, why, whylen);
 	if (!strcmp(flag, "--intr-group")) {
 		if (ks->n_intr_groups == KERNEL_MAX_GROUPS) {
-			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			snprintf(why, whylen, "at most %u groups", (unsigned)KERNEL_MAX_GROUPS);
 			return -1;
 		}
 		struct kernel_intr_group *g = &ks->intr_groups[ks->n_intr_groups];
@@ -115,7 +115,7 @@ static int parse_sched_opt(const char *flag, const char *val, struct kernel_conf
 	}
 	if (!strcmp(flag, "--tickets")) {
 		if (ks->n_ticket_groups == KERNEL_MAX_GROUPS) {
-			snprintf(why, whylen, "at most %u groups", KERNEL_MAX_GROUPS);
+			snprintf(why, whylen, "at most %u groups", (unsigned)KERNEL_MAX_GROUPS);
 			return -1;
 		}
 		struct kernel_ticket_group *g = &ks->ticket_groups[ks->n_ticket_groups];
