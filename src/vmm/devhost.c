@@ -51,7 +51,7 @@ static void host_schedule(void *ctx, uint64_t t_ns)
 
 static void host_raise_irq(void *ctx, uint32_t vm_id, unsigned line)
 {
-	kernel_raise_irq(ctx, vm_id, line);
+	intr_raise(ctx, vm_id, line);
 }
 
 // The VM's memory, or NULL when it has none (not started, or ended).

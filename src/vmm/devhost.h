@@ -2,7 +2,7 @@
 // The glue between the kernel and the devices of a run (devset.h, docs/devices.md
 // "Wiring into the kernel"). devhost.c gives devset its host callbacks: `schedule`
 // pushes a KEV_DEVICE event into the kernel's event queue (ns rounded up to cycles),
-// `raise_irq` is kernel_raise_irq, and `copyin`/`copyout` are mem_copyin/mem_copyout on
+// `raise_irq` is intr_raise, and `copyin`/`copyout` are mem_copyin/mem_copyout on
 // the VM's memory. The kernel calls the hooks below; with no devices attached (k->dev
 // NULL) each is a no-op, so runs without devices behave exactly as before. With an
 // uplink (several machines, world.h) device events go on after every VM has ended, so

@@ -1,161 +1,186 @@
 // SPDX-License-Identifier: MIT
-// Interrupt delivery policies (batched, sync, coalesce, adaptive), their parser, and
-// the latency histogram. The kernel (kernel.c) owns the pending masks and calls these;
-// see intr.h for each policy's rule.
-#include "vmm/intr.h"
-
-#include <errno.h>
-#include <inttypes.h>
+// Interrupt and exception delivery (docs/isa.md section 8): what the kernel does
+// between the CPU and a VM's handlers. intr_raise sets a pending bit (devices reach it
+// through devhost.c's raise_irq); before every cpu_run the run loop (kernel.c run_slice)
+// calls intr_deliver, which pushes one interrupt frame for everything pending and ready,
+// then intr_write_vregs, which writes the read-only virtual registers (int_pending among
+// them); after it, intr_ack takes the bits the guest cleared. A fault or INT n goes to
+// intr_deliver_exception (an exception frame) or kills the VM. When pending interrupts
+// are ready is the policy's question (intr_policy.c); kernel.c owns VM states and time.
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-static bool ready_now(const struct intr_vm *s, uint64_t now)
+#include "denali/abi.h"
+#include "vmm/devhost.h"
+#include "vmm/kernel.h"
+#include "vmm/kernel_internal.h"
+
+// Writes the read-only virtual registers before the VM is entered.
+void intr_write_vregs(struct kernel *k, struct vm *vm)
 {
-	(void)now;
-	return s->pending != 0;
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	v->magic = DENALI_VREGS_MAGIC;
+	v->abi_version = DENALI_ABI_VERSION;
+	v->vm_id = vm->id;
+	v->cpu_khz = k->cfg.cpu_khz;
+	v->mem_size = k->cfg.mem_size;
+	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
+	v->tsc_at_entry = vm->cpu.cycles;
+	v->machine_id = k->cfg.machine_id;
+	v->machine_vms = k->cfg.nvms;
+	devhost_vregs(k, vm); // mac, ipv4
+	struct intr_vm *s = &k->iv[vm->id];
+	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
+	v->int_pending = s->shown;
 }
 
-static uint64_t never(const struct intr_vm *s)
+// The pending interrupts vm may see now (its policy says they are ready), or 0.
+uint32_t intr_visible(const struct kernel *k, const struct vm *vm)
 {
-	(void)s;
-	return UINT64_MAX;
+	const struct intr_vm *s = &k->iv[vm->id];
+	return intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
 }
 
-static void nothing(struct intr_vm *s, uint64_t now)
+// After a cpu_run: bits the guest cleared in int_pending since entry are acknowledged.
+void intr_ack(struct kernel *k, struct vm *vm)
 {
-	(void)s;
-	(void)now;
+	struct intr_vm *s = &k->iv[vm->id];
+	if (!s->shown)
+		return;
+	uint32_t cleared = s->shown & ~mem_vregs(&vm->mem)->int_pending;
+	s->shown &= ~cleared;
+	s->pending &= ~cleared;
+	if (cleared && !s->pending) {
+		s->count = 0;
+		s->coal_gen++;
+	}
 }
 
-// Coalescing: ready when cur_n raises are pending or t passed since the oldest.
-static bool ready_coalesce(const struct intr_vm *s, uint64_t now)
+// Pushes `words` 32-bit words (words[0] ends up at the new ESP) on the guest stack.
+// Returns 0, or -1 when any byte is outside writable guest memory (nothing changes).
+static int push_frame(struct vm *vm, const uint32_t *words, uint32_t n)
 {
+	uint32_t esp = vm->cpu.r[CPU_ESP], len = 4 * n;
+	uint8_t buf[32];
+	if (esp < len || len > sizeof buf)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t b = 0; b < 4; b++)
+			buf[4 * i + b] = (uint8_t)(words[i] >> (8 * b));
+	if (mem_copyout(&vm->mem, esp - len, buf, len) != 0)
+		return -1;
+	vm->cpu.r[CPU_ESP] = esp - len;
+	return 0;
+}
+
+// Delivers pending, ready interrupts to the handler if the guest enabled them: one
+// upcall for all of them (docs/isa.md 8.5). Returns the cycles it cost (0: nothing
+// delivered), or -1 when the frame could not be pushed (the VM was killed).
+int64_t intr_deliver(struct kernel *k, struct vm *vm)
+{
+	struct intr_vm *s = &k->iv[vm->id];
 	if (!s->pending)
+		return 0;
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	const struct intr_ops *op = intr_ops(s->policy);
+	if (!(v->int_enable & 1) || !v->int_handler || !op->ready(s, k->now))
+		return 0;
+	uint32_t frame[4] = { s->pending, vm->cpu.eip, DENALI_FRAME_CS,
+			      cpu_get_eflags(&vm->cpu) };
+	if (push_frame(vm, frame, 4) != 0) {
+		kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt frame: "
+			 "ESP 0x%08x leaves no 16 writable bytes below it", vm->id, vm->cpu.eip,
+			 vm->cpu.r[CPU_ESP]);
+		kernel_end_vm(k, vm, VM_KILLED);
+		return -1;
+	}
+	vm->cpu.eip = v->int_handler;
+	v->int_enable = 0;
+	k->stats.intr_deliveries++;
+	k->stats.irqs_delivered += s->count;
+	hist_add(&k->stats.latency_ns,
+		      kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
+	op->delivered(s, k->now);
+	s->pending = 0;
+	s->count = 0;
+	s->coal_gen++;
+	return (int64_t)k->cfg.intr_cycles;
+}
+
+// A fault or INT n with exc_handler set: push the exception frame and enter the
+// handler (docs/isa.md 8.2). Returns true when delivered, false when the VM was
+// killed (no handler, a double fault, or no room for the frame).
+bool intr_deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e)
+{
+	struct denali_vregs *v = mem_vregs(&vm->mem);
+	struct intr_vm *s = &k->iv[vm->id];
+	const struct cpu_fault *f = &vm->cpu.fault;
+	char note[128];
+	if (!v->exc_handler) {
+		kernel_kill_for_fault(k, vm, e, NULL);
 		return false;
-	return s->count >= s->cur_n || now - s->first_cycles >= s->t_cycles;
+	}
+	if (s->exc_armed && s->exc_retired == vm->cpu.retired) {
+		snprintf(note, sizeof note, "double fault: raised before the exception "
+			 "handler at 0x%08x retired an instruction", v->exc_handler);
+		kernel_kill_for_fault(k, vm, e, note);
+		return false;
+	}
+	uint32_t frame[5] = { f->vector, e == CPU_EXIT_FAULT ? f->error_code : 0, vm->cpu.eip,
+			      DENALI_FRAME_CS, cpu_get_eflags(&vm->cpu) };
+	if (push_frame(vm, frame, 5) != 0) {
+		snprintf(note, sizeof note, "double fault: cannot push the exception frame "
+			 "below ESP 0x%08x", vm->cpu.r[CPU_ESP]);
+		kernel_kill_for_fault(k, vm, e, note);
+		return false;
+	}
+	if (e == CPU_EXIT_FAULT && f->vector == CPU_VEC_PF)
+		v->fault_addr = f->addr;
+	vm->cpu.eip = v->exc_handler;
+	v->int_enable = 0;
+	s->exc_armed = true;
+	s->exc_retired = vm->cpu.retired;
+	k->stats.exc_delivered++;
+	return true;
 }
 
-static uint64_t at_coalesce(const struct intr_vm *s)
+// vm's pending interrupts just became ready: wake it if idle; under the sync policy,
+// switch to it at the next boundary.
+void intr_ready(struct kernel *k, struct vm *vm)
 {
+	struct intr_vm *s = &k->iv[vm->id];
+	if (vm->state == VM_IDLE) {
+		kernel_wake_vm(k, vm, true);
+	} else if (intr_ops(s->policy)->preempt && sched_queued(&k->sched, vm->id) &&
+		   !sched_urgent(&k->sched, vm->id)) {
+		sched_remove(&k->sched, vm->id);
+		sched_enqueue(&k->sched, vm->id, SCHED_URGENT);
+		s->woke_by_irq = true;
+	}
+	if (intr_ops(s->policy)->preempt && k->running >= 0 && k->running != (int64_t)vm->id)
+		k->preempt = true;
+}
+
+void intr_raise(struct kernel *k, uint32_t vm_id, unsigned line)
+{
+	if (vm_id >= k->cfg.nvms || line >= DENALI_IRQ_LINES)
+		return;
+	struct vm *vm = &k->vms[vm_id];
+	if (vm_ended(vm) || vm->state == VM_HUNG || vm->state == VM_STOPPED)
+		return;
+	struct intr_vm *s = &k->iv[vm_id];
+	const struct intr_ops *op = intr_ops(s->policy);
+	k->stats.irqs_raised++;
 	if (!s->pending)
-		return UINT64_MAX;
-	uint64_t at = s->first_cycles + s->t_cycles;
-	return at < s->first_cycles ? UINT64_MAX : at;
-}
-
-// Adaptive: a delivery less than t after the previous one means a high rate (double
-// the threshold, up to n); more than 4t after it a low rate (halve it, down to 1).
-static void adapt(struct intr_vm *s, uint64_t now)
-{
-	uint64_t gap = now - s->last_delivery;
-	if (s->last_delivery && gap < s->t_cycles) {
-		if (s->cur_n < UINT32_MAX / 2)
-			s->cur_n *= 2;
-	} else if (gap / 4 > s->t_cycles && s->cur_n > 1) {
-		s->cur_n /= 2;
+		s->first_cycles = k->now;
+	s->pending |= 1u << line;
+	s->count++;
+	if (op->ready(s, k->now)) {
+		intr_ready(k, vm); // under sync, every raise switches to the VM
+	} else if (s->count == 1) {
+		uint64_t at = op->ready_at(s);
+		if (at != UINT64_MAX &&
+		    evq_push(&k->evq, at, KEV_COALESCE, vm_id, s->coal_gen) == UINT64_MAX)
+			k->host_oom = true;
 	}
-	s->last_delivery = now;
-}
-
-static const struct intr_ops ops[INTR_KINDS] = {
-	[INTR_BATCHED] = { "batched", ready_now, never, nothing, false },
-	[INTR_SYNC] = { "sync", ready_now, never, nothing, true },
-	[INTR_COALESCE] = { "coalesce", ready_coalesce, at_coalesce, nothing, false },
-	[INTR_ADAPTIVE] = { "adaptive", ready_coalesce, at_coalesce, adapt, false },
-};
-
-const struct intr_ops *intr_ops(enum intr_kind kind)
-{
-	return &ops[kind < INTR_KINDS ? kind : INTR_BATCHED];
-}
-
-void intr_vm_init(struct intr_vm *s, const struct intr_policy *p, uint64_t t_cycles)
-{
-	memset(s, 0, sizeof *s);
-	s->policy = p->kind;
-	s->t_cycles = t_cycles;
-	s->cur_n = p->kind == INTR_ADAPTIVE ? 1 : p->n ? p->n : 1;
-}
-
-// Parses "<integer><unit>" with unit ns, us, ms or s into ns.
-static int parse_time(const char *s, uint64_t *ns)
-{
-	char *end;
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mul;
-	if (!strcmp(end, "ns"))
-		mul = 1;
-	else if (!strcmp(end, "us"))
-		mul = 1000;
-	else if (!strcmp(end, "ms"))
-		mul = 1000000;
-	else if (!strcmp(end, "s"))
-		mul = 1000000000;
-	else
-		return -1;
-	if (errno || v > UINT64_MAX / 2 / mul)
-		return -1;
-	*ns = v * mul;
-	return 0;
-}
-
-int intr_policy_parse(const char *s, struct intr_policy *p, char *why, size_t whylen)
-{
-	memset(p, 0, sizeof *p);
-	if (!strcmp(s, "batched")) {
-		p->kind = INTR_BATCHED;
-		return 0;
-	}
-	if (!strcmp(s, "sync")) {
-		p->kind = INTR_SYNC;
-		return 0;
-	}
-	const char *rest;
-	if (!strncmp(s, "coalesce", 8)) {
-		p->kind = INTR_COALESCE;
-		p->n = 8;
-		rest = s + 8;
-	} else if (!strncmp(s, "adaptive", 8)) {
-		p->kind = INTR_ADAPTIVE;
-		p->n = 16;
-		rest = s + 8;
-	} else {
-		snprintf(why, whylen, "unknown policy (batched, sync, coalesce:N:T or adaptive:N:T)");
-		return -1;
-	}
-	p->t_ns = 50000;
-	if (*rest == '\0')
-		return 0;
-	if (*rest != ':')
-		goto form;
-	char *end;
-	errno = 0;
-	if (rest[1] < '0' || rest[1] > '9')
-		goto form;
-	unsigned long n = strtoul(rest + 1, &end, 10);
-	if (errno || n == 0 || n > 1000000 || *end != ':')
-		goto form;
-	uint64_t t;
-	if (parse_time(end + 1, &t) != 0 || t == 0)
-		goto form;
-	p->n = (uint32_t)n;
-	p->t_ns = t;
-	return 0;
-form:
-	snprintf(why, whylen, "expected %s:N:T with N 1..1000000 and T > 0 "
-		 "such as 50us", p->kind == INTR_COALESCE ? "coalesce" : "adaptive");
-	return -1;
-}
-
-void intr_policy_format(const struct intr_policy *p, char *buf, size_t len)
-{
-	const char *name = intr_ops(p->kind)->name;
-	if (p->kind == INTR_COALESCE || p->kind == INTR_ADAPTIVE)
-		snprintf(buf, len, "%s:%" PRIu32 ":%" PRIu64 "ns", name, p->n, p->t_ns);
-	else
-		snprintf(buf, len, "%s", name);
 }

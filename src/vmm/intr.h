@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Virtual-interrupt delivery policies and interrupt statistics (intr.c).
+// Virtual interrupts and exceptions: the delivery policies (intr_policy.c), the per-VM
+// state (struct intr_vm), and delivery into the guest (intr.c): raise, the virtual
+// registers at VM entry, interrupt and exception frames (docs/isa.md section 8).
 //
 // The kernel keeps per VM a pending bitmask (struct intr_vm) and asks the VM's policy two
 // questions: is what is pending *ready* (may the VM see and handle it now), and does a
@@ -21,6 +23,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cpu/cpu.h"
+
+struct kernel;
+struct vm;
 
 enum intr_kind { INTR_BATCHED = 0, INTR_SYNC, INTR_COALESCE, INTR_ADAPTIVE, INTR_KINDS };
 
@@ -73,5 +80,32 @@ void intr_policy_format(const struct intr_policy *p, char *buf, size_t len);
 
 // Sets the per-VM state for policy p (t converted to cycles by the caller).
 void intr_vm_init(struct intr_vm *s, const struct intr_policy *p, uint64_t t_cycles);
+
+// Delivery (intr.c). The run loop (kernel.c run_slice) calls, before every cpu_run,
+// intr_deliver and then intr_write_vregs, and after it intr_ack.
+
+// Raises interrupt `line` (0..31) for VM vm_id at the current simulated time: sets its
+// pending bit and, as the VM's policy says, wakes it or switches to it. Devices call it
+// (devhost.c raise_irq). Ignored for an ended VM or a bad line or id.
+void intr_raise(struct kernel *k, uint32_t vm_id, unsigned line);
+// vm's pending interrupts just became ready (a raise, or a coalescing deadline): wakes
+// it if idle; under the sync policy, switches to it at the next boundary.
+void intr_ready(struct kernel *k, struct vm *vm);
+// Delivers pending, ready interrupts to the guest's handler if it enabled them: one
+// upcall for all of them (docs/isa.md 8.5). Returns the cycles it cost (0: nothing
+// delivered), or -1 when the frame could not be pushed (the VM was killed).
+int64_t intr_deliver(struct kernel *k, struct vm *vm);
+// Writes the read-only virtual registers (docs/isa.md 5) before the VM is entered,
+// int_pending among them.
+void intr_write_vregs(struct kernel *k, struct vm *vm);
+// After a cpu_run: the bits the guest cleared in int_pending since entry are
+// acknowledged.
+void intr_ack(struct kernel *k, struct vm *vm);
+// The pending interrupts vm may see now (its policy says they are ready), or 0.
+uint32_t intr_visible(const struct kernel *k, const struct vm *vm);
+// A fault or INT n (CPU exit e) with exc_handler set: pushes the exception frame and
+// enters the handler (docs/isa.md 8.2). Returns true when delivered, false when the VM
+// was killed (no handler, a double fault, or no room for the frame).
+bool intr_deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e);
 
 #endif

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The machine and its run loop: simulated time, the round-robin run queue, idle
-// timeouts, and what happens on each CPU exit (see kernel.h for the model and its
-// parameters). PIO requests go to pio.c; guest memory is mem.c; VM records are vm.c.
+// The machine and its run loop: simulated time, dispatch, idle timeouts and events, and
+// what happens on each CPU exit (see kernel.h for the model and its parameters); also
+// building and freeing a kernel, ending VMs and the results digest. Neighbours: pio.c
+// (PIO requests), intr.c (interrupt and exception delivery: raise, vregs, frames),
+// sched.c (the run queue), gatekeeper.c (the memory model), devhost.c (the devices),
+// mem.c (guest memory), vm.c (VM records). kernel_internal.h is what intr.c and its
+// neighbours may call here.
 //
 // Invariants: a VM id is in the scheduler's queue iff its state is RUNNABLE or NEW and
 // it is not the running VM; an IDLE VM with a timeout has exactly one wake event whose
@@ -9,9 +13,9 @@
 // likewise timer and coalescing events carry iv->timer_gen / iv->coal_gen; `live`
 // counts VMs not ended.
 //
-// Interrupts and exceptions (docs/isa.md section 8): kernel_raise_irq sets a
-// pending bit; enter_vm delivers what is pending and ready before every cpu_run, i.e.
-// at VM entry and at each boundary between budget pieces (events split the budget).
+// Interrupts and exceptions (docs/isa.md section 8): intr_raise sets a pending bit;
+// run_slice has intr_deliver deliver what is pending and ready before every cpu_run,
+// i.e. at VM entry and at each boundary between budget pieces (events split the budget).
 #include "vmm/kernel.h"
 
 #include <stdarg.h>
@@ -24,6 +28,7 @@
 #include "vmm/digest.h"
 #include "vmm/gatekeeper.h"
 #include "vmm/image.h"
+#include "vmm/kernel_internal.h"
 
 void kernel_config_default(struct kernel_config *cfg)
 {
@@ -172,7 +177,7 @@ void kernel_free(struct kernel *k)
 }
 
 // Ends a VM: frees its memory, keeps its results.
-static void end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
+void kernel_end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 {
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
@@ -184,9 +189,7 @@ static void end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 	k->live--;
 }
 
-static void set_diag(struct vm *vm, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void set_diag(struct vm *vm, const char *fmt, ...)
+void kernel_set_diag(struct vm *vm, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -232,7 +235,7 @@ static void fault_reason(const struct cpu *c, enum cpu_exit e, char *buf, size_t
 
 // Kills one VM for a guest fault with one diagnostic line: VM id, EIP, instruction
 // bytes and disassembly, reason (and `note`, if any). Other VMs are not affected.
-static void kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
+void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 			   const char *note)
 {
 	char reason[128], hex[3 * 15 + 1] = "", dis[96] = "?";
@@ -254,138 +257,9 @@ static void kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 	} else {
 		fault_reason(&vm->cpu, e, reason, sizeof reason);
 	}
-	set_diag(vm, "vm %u: killed at eip 0x%08x [%s] %s: %s%s%s", vm->id, eip,
+	kernel_set_diag(vm, "vm %u: killed at eip 0x%08x [%s] %s: %s%s%s", vm->id, eip,
 		 n ? hex : "unreadable", n ? dis : "", reason, note ? "; " : "", note ? note : "");
-	end_vm(k, vm, VM_KILLED);
-}
-
-// Writes the read-only virtual registers before the VM is entered.
-static void write_vregs(struct kernel *k, struct vm *vm)
-{
-	struct denali_vregs *v = mem_vregs(&vm->mem);
-	v->magic = DENALI_VREGS_MAGIC;
-	v->abi_version = DENALI_ABI_VERSION;
-	v->vm_id = vm->id;
-	v->cpu_khz = k->cfg.cpu_khz;
-	v->mem_size = k->cfg.mem_size;
-	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
-	v->tsc_at_entry = vm->cpu.cycles;
-	v->machine_id = k->cfg.machine_id;
-	v->machine_vms = k->cfg.nvms;
-	devhost_vregs(k, vm); // mac, ipv4
-	struct intr_vm *s = &k->iv[vm->id];
-	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
-	v->int_pending = s->shown;
-}
-
-// The pending interrupts vm may see now (its policy says they are ready), or 0.
-static uint32_t visible_pending(const struct kernel *k, const struct vm *vm)
-{
-	const struct intr_vm *s = &k->iv[vm->id];
-	return intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
-}
-
-// After a cpu_run: bits the guest cleared in int_pending since entry are acknowledged.
-static void ack_pending(struct kernel *k, struct vm *vm)
-{
-	struct intr_vm *s = &k->iv[vm->id];
-	if (!s->shown)
-		return;
-	uint32_t cleared = s->shown & ~mem_vregs(&vm->mem)->int_pending;
-	s->shown &= ~cleared;
-	s->pending &= ~cleared;
-	if (cleared && !s->pending) {
-		s->count = 0;
-		s->coal_gen++;
-	}
-}
-
-// Pushes `words` 32-bit words (words[0] ends up at the new ESP) on the guest stack.
-// Returns 0, or -1 when any byte is outside writable guest memory (nothing changes).
-static int push_frame(struct vm *vm, const uint32_t *words, uint32_t n)
-{
-	uint32_t esp = vm->cpu.r[CPU_ESP], len = 4 * n;
-	uint8_t buf[32];
-	if (esp < len || len > sizeof buf)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t b = 0; b < 4; b++)
-			buf[4 * i + b] = (uint8_t)(words[i] >> (8 * b));
-	if (mem_copyout(&vm->mem, esp - len, buf, len) != 0)
-		return -1;
-	vm->cpu.r[CPU_ESP] = esp - len;
-	return 0;
-}
-
-// Delivers pending, ready interrupts to the handler if the guest enabled them: one
-// upcall for all of them (docs/isa.md 8.5). Returns the cycles it cost (0: nothing
-// delivered), or -1 when the frame could not be pushed (the VM was killed).
-static int64_t deliver_interrupts(struct kernel *k, struct vm *vm)
-{
-	struct intr_vm *s = &k->iv[vm->id];
-	if (!s->pending)
-		return 0;
-	struct denali_vregs *v = mem_vregs(&vm->mem);
-	const struct intr_ops *op = intr_ops(s->policy);
-	if (!(v->int_enable & 1) || !v->int_handler || !op->ready(s, k->now))
-		return 0;
-	uint32_t frame[4] = { s->pending, vm->cpu.eip, DENALI_FRAME_CS,
-			      cpu_get_eflags(&vm->cpu) };
-	if (push_frame(vm, frame, 4) != 0) {
-		set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt frame: "
-			 "ESP 0x%08x leaves no 16 writable bytes below it", vm->id, vm->cpu.eip,
-			 vm->cpu.r[CPU_ESP]);
-		end_vm(k, vm, VM_KILLED);
-		return -1;
-	}
-	vm->cpu.eip = v->int_handler;
-	v->int_enable = 0;
-	k->stats.intr_deliveries++;
-	k->stats.irqs_delivered += s->count;
-	hist_add(&k->stats.latency_ns,
-		      kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
-	op->delivered(s, k->now);
-	s->pending = 0;
-	s->count = 0;
-	s->coal_gen++;
-	return (int64_t)k->cfg.intr_cycles;
-}
-
-// A fault or INT n with exc_handler set: push the exception frame and enter the
-// handler (docs/isa.md 8.2). Returns true when delivered, false when the VM was
-// killed (no handler, a double fault, or no room for the frame).
-static bool deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e)
-{
-	struct denali_vregs *v = mem_vregs(&vm->mem);
-	struct intr_vm *s = &k->iv[vm->id];
-	const struct cpu_fault *f = &vm->cpu.fault;
-	char note[128];
-	if (!v->exc_handler) {
-		kill_for_fault(k, vm, e, NULL);
-		return false;
-	}
-	if (s->exc_armed && s->exc_retired == vm->cpu.retired) {
-		snprintf(note, sizeof note, "double fault: raised before the exception "
-			 "handler at 0x%08x retired an instruction", v->exc_handler);
-		kill_for_fault(k, vm, e, note);
-		return false;
-	}
-	uint32_t frame[5] = { f->vector, e == CPU_EXIT_FAULT ? f->error_code : 0, vm->cpu.eip,
-			      DENALI_FRAME_CS, cpu_get_eflags(&vm->cpu) };
-	if (push_frame(vm, frame, 5) != 0) {
-		snprintf(note, sizeof note, "double fault: cannot push the exception frame "
-			 "below ESP 0x%08x", vm->cpu.r[CPU_ESP]);
-		kill_for_fault(k, vm, e, note);
-		return false;
-	}
-	if (e == CPU_EXIT_FAULT && f->vector == CPU_VEC_PF)
-		v->fault_addr = f->addr;
-	vm->cpu.eip = v->exc_handler;
-	v->int_enable = 0;
-	s->exc_armed = true;
-	s->exc_retired = vm->cpu.retired;
-	k->stats.exc_delivered++;
-	return true;
+	kernel_end_vm(k, vm, VM_KILLED);
 }
 
 // First dispatch: memory and CPU reset (EIP = entry, ESP = top of memory).
@@ -393,8 +267,8 @@ static int start_vm(struct kernel *k, struct vm *vm)
 {
 	if (mem_init(&vm->mem, k->img, k->cfg.mem_size, k->x) != 0) {
 		k->host_oom = true;
-		set_diag(vm, "vm %u: killed before start: host out of memory", vm->id);
-		end_vm(k, vm, VM_KILLED);
+		kernel_set_diag(vm, "vm %u: killed before start: host out of memory", vm->id);
+		kernel_end_vm(k, vm, VM_KILLED);
 		return -1;
 	}
 	vm->has_mem = true;
@@ -436,7 +310,7 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 // time; a VM woken at the instant it idled (a zero timeout) goes to the tail, so idling
 // for nothing in a loop cannot starve the others. Under the sync policy a VM woken by
 // an interrupt is queued urgent.
-static void wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
+void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 {
 	struct intr_vm *s = &k->iv[vm->id];
 	vm->state = VM_RUNNABLE;
@@ -448,47 +322,6 @@ static void wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 	if (by_irq)
 		k->stats.irq_wakes++;
 	sched_enqueue(&k->sched, vm->id, w);
-}
-
-// vm's pending interrupts just became ready: wake it if idle; under the sync policy,
-// switch to it at the next boundary.
-static void irq_ready(struct kernel *k, struct vm *vm)
-{
-	struct intr_vm *s = &k->iv[vm->id];
-	if (vm->state == VM_IDLE) {
-		wake_vm(k, vm, true);
-	} else if (intr_ops(s->policy)->preempt && sched_queued(&k->sched, vm->id) &&
-		   !sched_urgent(&k->sched, vm->id)) {
-		sched_remove(&k->sched, vm->id);
-		sched_enqueue(&k->sched, vm->id, SCHED_URGENT);
-		s->woke_by_irq = true;
-	}
-	if (intr_ops(s->policy)->preempt && k->running >= 0 && k->running != (int64_t)vm->id)
-		k->preempt = true;
-}
-
-void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line)
-{
-	if (vm_id >= k->cfg.nvms || line >= DENALI_IRQ_LINES)
-		return;
-	struct vm *vm = &k->vms[vm_id];
-	if (vm_ended(vm) || vm->state == VM_HUNG || vm->state == VM_STOPPED)
-		return;
-	struct intr_vm *s = &k->iv[vm_id];
-	const struct intr_ops *op = intr_ops(s->policy);
-	k->stats.irqs_raised++;
-	if (!s->pending)
-		s->first_cycles = k->now;
-	s->pending |= 1u << line;
-	s->count++;
-	if (op->ready(s, k->now)) {
-		irq_ready(k, vm); // under sync, every raise switches to the VM
-	} else if (s->count == 1) {
-		uint64_t at = op->ready_at(s);
-		if (at != UINT64_MAX &&
-		    evq_push(&k->evq, at, KEV_COALESCE, vm_id, s->coal_gen) == UINT64_MAX)
-			k->host_oom = true;
-	}
 }
 
 // cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
@@ -541,7 +374,7 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		const struct evq_event *top = evq_peek(&k->evq);
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
-		int64_t icost = deliver_interrupts(k, vm);
+		int64_t icost = intr_deliver(k, vm);
 		if (icost < 0)
 			return false;
 		if (icost > 0) {
@@ -549,13 +382,13 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 			k->slice_left -= icost;
 			continue;
 		}
-		write_vregs(k, vm);
+		intr_write_vregs(k, vm);
 		uint64_t c0 = vm->cpu.cycles;
 		enum cpu_exit e = run_cpu(k, vm, &mi, budget);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
 		k->slice_left -= (int64_t)used;
-		ack_pending(k, vm);
+		intr_ack(k, vm);
 		switch (e) {
 		case CPU_EXIT_BUDGET:
 		case CPU_EXIT_STEP:
@@ -569,14 +402,14 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		case CPU_EXIT_IDLE:
 		case CPU_EXIT_HLT:
 			// A ready interrupt pending: the idle returns at once (docs/isa.md 7.1).
-			if (visible_pending(k, vm))
+			if (intr_visible(k, vm))
 				continue;
 			idle_vm(k, vm, e == CPU_EXIT_HLT ? UINT64_MAX :
 				(uint64_t)vm->cpu.r[CPU_EDX] << 32 | vm->cpu.r[CPU_EAX]);
 			return false;
 		case CPU_EXIT_TERMINATE:
 			vm->exit_code = vm->cpu.r[CPU_EAX];
-			end_vm(k, vm, VM_TERMINATED);
+			kernel_end_vm(k, vm, VM_TERMINATED);
 			return false;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
@@ -587,16 +420,16 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 				if (g == GK_FAULT_RETRY)
 					continue;
 			}
-			if (!deliver_exception(k, vm, e))
+			if (!intr_deliver_exception(k, vm, e))
 				return false;
 			k->now += k->cfg.intr_cycles;
 			k->slice_left -= (int64_t)k->cfg.intr_cycles;
 			continue;
 		}
 		// An exit code the kernel does not know: our bug, but only this VM pays.
-		set_diag(vm, "vm %u: killed: unknown cpu exit %d at eip 0x%08x", vm->id, (int)e,
+		kernel_set_diag(vm, "vm %u: killed: unknown cpu exit %d at eip 0x%08x", vm->id, (int)e,
 			 vm->cpu.eip);
-		end_vm(k, vm, VM_KILLED);
+		kernel_end_vm(k, vm, VM_KILLED);
 		return false;
 	}
 	return false;
@@ -635,7 +468,7 @@ static void process_events(struct kernel *k)
 		case KEV_WAKE:
 			if (vm->state != VM_IDLE || vm->wake_gen != ev.tag)
 				continue; // stale: the VM woke or ended since
-			wake_vm(k, vm, false);
+			kernel_wake_vm(k, vm, false);
 			break;
 		case KEV_TIMER:
 			timer_fire(k, ev.target, ev.tag);
@@ -646,7 +479,7 @@ static void process_events(struct kernel *k)
 		case KEV_COALESCE:
 			if (s->coal_gen == ev.tag && !vm_ended(vm) &&
 			    intr_ops(s->policy)->ready(s, k->now))
-				irq_ready(k, vm);
+				intr_ready(k, vm);
 			break;
 		default:
 			break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The isolation kernel: one simulated host machine running N VMs of one image.
-// kernel.c owns simulated time and the scheduler; pio.c handles the VMs' PIO requests.
+// kernel.c owns simulated time and the run loop; pio.c handles the VMs' PIO requests;
+// intr.c delivers interrupts and exceptions (intr.h).
 //
 // Time is counted in cycles of the modelled CPU (cpu_khz, default 1.7 GHz). The run loop
 // is deterministic: VMs start in id order in a FIFO run queue; each dispatch gives the VM
@@ -119,7 +120,7 @@ struct kernel_stats {
 	uint64_t dispatches;
 	uint64_t ctx_switch_cycles; // all context-switch cost charged, base + refill
 	uint64_t ctx_refill_cycles; // the refill part
-	// Interrupts (kernel_raise_irq) and exceptions.
+	// Interrupts (intr_raise) and exceptions.
 	uint64_t irqs_raised;       // raises, including ones for lines already pending
 	uint64_t irqs_delivered;    // raises that reached a handler
 	uint64_t intr_deliveries;   // upcalls (one carries every pending line)
@@ -210,11 +211,6 @@ uint64_t kernel_ns_to_cycles(const struct kernel_config *cfg, uint64_t ns);
 
 // Handles the PIO in vm->cpu.pio (pio.c). Returns the cycles it costs.
 uint64_t kernel_pio(struct kernel *k, struct vm *vm);
-
-// Raises interrupt `line` (0..31) for VM vm_id at the current simulated time: sets its
-// pending bit and, as the VM's policy says, wakes it or switches to it. Devices call it.
-// Ignored for an ended VM or a bad line or id.
-void kernel_raise_irq(struct kernel *k, uint32_t vm_id, unsigned line);
 
 // The timer device (timer.c): the PIO on DENALI_PORT_TIMER, and its expiry event.
 void timer_pio(struct kernel *k, struct vm *vm);

@@ -40,5 +40,5 @@ void timer_fire(struct kernel *k, uint32_t vm_id, uint64_t gen)
 	if (s->timer_gen != gen || !s->timer_at)
 		return; // replaced or cancelled
 	s->timer_at = 0;
-	kernel_raise_irq(k, vm_id, DENALI_IRQ_TIMER);
+	intr_raise(k, vm_id, DENALI_IRQ_TIMER);
 }

@@ -146,12 +146,12 @@ static void test_batched_mask(void **state)
 	struct kernel_config c = vmrun_config(2);
 	struct vmrun r;
 	vmrun_new(&r, pending_code, sizeof pending_code, 0, &c);
-	kernel_raise_irq(r.k, 1, 1);
-	kernel_raise_irq(r.k, 1, 2);
-	kernel_raise_irq(r.k, 1, 3);
-	kernel_raise_irq(r.k, 1, 3); // again: still one bit
-	kernel_raise_irq(r.k, 1, 32); // no such line: ignored
-	kernel_raise_irq(r.k, 7, 1);  // no such VM: ignored
+	intr_raise(r.k, 1, 1);
+	intr_raise(r.k, 1, 2);
+	intr_raise(r.k, 1, 3);
+	intr_raise(r.k, 1, 3); // again: still one bit
+	intr_raise(r.k, 1, 32); // no such line: ignored
+	intr_raise(r.k, 7, 1);  // no such VM: ignored
 	r.end = kernel_run(r.k);
 	assert_int_equal(vmrun_res(&r, 0, 0), 0);
 	assert_int_equal(vmrun_res(&r, 1, 0), 1);
