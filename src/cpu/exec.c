@@ -373,6 +373,16 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 	return n;
 }
 
+// A REPE/REPNE CMPS or SCAS stopped before its end (a fault, or preemption at the end
+// of the budget): EFLAGS go back to their values before the instruction, as the SDM
+// says for faults ("REP/REPE/REPZ/REPNE/REPNZ"), so the result never depends on where
+// a slice ended (docs/isa.md 8.1).
+static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, uint32_t fl)
+{
+	c->lazy = *l;
+	c->eflags = fl;
+}
+
 #ifdef CPU_DISPATCH_SWITCH
 #define CASE(name) case OP_##name:
 #define DISPATCH goto dispatch
@@ -517,6 +527,10 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in, b
 	struct dblock *blk;
 	struct dinsn *d;
 	enum cpu_exit why;
+	// EFLAGS before a REPE/REPNE CMPS or SCAS started: restored when it stops early
+	// (a fault or the end of the budget), docs/isa.md 8.1.
+	struct cpu_lazy rep_lazy = c->lazy;
+	uint32_t rep_eflags = c->eflags;
 
 	x->c = c;
 	x->running = true;
@@ -1256,6 +1270,8 @@ dispatch:
 			c->r[CPU_EDI] += delta;
 		} else {
 			bool want_eq = (d->flags & DI_REP) != 0;
+			rep_lazy = c->lazy;
+			rep_eflags = c->eflags;
 			while (c->r[CPU_ECX]) {
 				uint32_t v;
 				LOAD(sz, c->r[CPU_EDI], v);
@@ -1284,6 +1300,8 @@ dispatch:
 			c->r[CPU_EDI] += delta;
 		} else {
 			bool want_eq = (d->flags & DI_REP) != 0;
+			rep_lazy = c->lazy;
+			rep_eflags = c->eflags;
 			while (c->r[CPU_ECX]) {
 				uint32_t a, b;
 				LOAD(sz, c->r[CPU_ESI], a);
@@ -1502,6 +1520,8 @@ step_decode:
 
 rep_preempt:
 	// The REP instruction is the last of its block: un-retire it and stay on it.
+	if (d->op == OP_SCAS || d->op == OP_CMPS)
+		rep_restore_flags(c, &rep_lazy, rep_eflags);
 	eip = THIS_EIP;
 	retired -= 1;
 	why = CPU_EXIT_BUDGET;
@@ -1509,6 +1529,8 @@ rep_preempt:
 
 fault:
 	// d faulted: it and the rest of its block did not execute.
+	if ((d->op == OP_SCAS || d->op == OP_CMPS) && (d->flags & (DI_REP | DI_REPNE)))
+		rep_restore_flags(c, &rep_lazy, rep_eflags);
 	eip = THIS_EIP;
 	c->fault.eip = eip;
 	budget += blk->cost - d->pre;

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 // cpu-diff: the differential test driver. It generates cases (diff_gen.c), runs each
 // one natively in the 32-bit native_runner process (through two pipes) and in the
-// interpreter (diff_interp.c), and compares the 8 registers, EIP, the defined EFLAGS
-// bits, the data region and the fault vector. Every mismatch is printed with the
-// instruction bytes and their disassembly (cpu_disasm); the summary gives counts per
-// opcode class. Exit status: 0 all matched, 1 a mismatch, 2 bad usage.
+// interpreter (diff_interp.c), and compares them (diff_check.c: the 8 registers, EIP,
+// the defined EFLAGS bits, the data region, the fault vector and #PF address, with the
+// outcomes the host CPU model may decide accepted in each variant). Cases needing a CPU
+// feature the host lacks (TZCNT without BMI1) are not run. Every mismatch is printed
+// with the instruction bytes and their disassembly (cpu_disasm); the summary gives
+// counts per opcode class. Exit status: 0 all matched, 1 a mismatch, 2 bad usage.
 //
 //   cpu_diff --runner PATH [--count N] [--seed S] [--seq-percent P] [--max-print N]
 //            [--emit-jsonl FILE]   (write single-instruction cases with their native
 //                                   results in the `denali cpu-test` layout)
 //            [--inject N]          (corrupt every Nth interpreter result, to prove
-//                                   that the comparison catches it: must exit 1)
+//                                   that the comparison catches it: exits 0 only
+//                                   when it caught every corruption and nothing else)
+#include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diff_check.h"
 #include "diff_gen.h"
 #include "diff_interp.h"
 
@@ -105,7 +110,7 @@ static pid_t spawn(const char *path, int *to, int *from)
 	return pid;
 }
 
-static const char *regname[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *const regname[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
 
 static const char *vec_name(uint32_t v)
 {
@@ -131,28 +136,12 @@ static void print_end(const char *who, const struct diff_result *r)
 		printf("    %-6s did not finish (code %u)\n", who, r->vector);
 }
 
-// Compares; prints the differences when `print`. Returns the number of differences.
+// Compares (diff_check.c); prints the differences when `print`. Returns their number.
 static int compare(const struct diff_case *dc, const struct diff_meta *m,
 		   const struct diff_result *n, const struct diff_result *i, bool print)
 {
-	int bad = 0;
 	char line[2048];
-	size_t at = 0;
-#define NOTE(...) (bad++, at += (size_t)snprintf(line + at, at < sizeof line ? sizeof line - at : 0, __VA_ARGS__))
-	if (n->kind != i->kind || (n->kind == DIFF_END_FAULT && n->vector != i->vector))
-		NOTE(" end");
-	if (n->out.eip != i->out.eip)
-		NOTE(" eip(%08x/%08x)", n->out.eip, i->out.eip);
-	for (int r = 0; r < 8; r++)
-		if (!(m->skip_regs & (1u << r)) && n->out.r[r] != i->out.r[r])
-			NOTE(" %s(%08x/%08x)", regname[r], n->out.r[r], i->out.r[r]);
-	uint32_t fx = (n->out.eflags ^ i->out.eflags) & m->flag_mask;
-	if (fx)
-		NOTE(" eflags(%03x/%03x mask %03x diff %03x)", n->out.eflags & 0xfff,
-		     i->out.eflags & 0xfff, m->flag_mask, fx);
-	if (n->nchanged != i->nchanged || n->data_hash != i->data_hash)
-		NOTE(" memory(%u/%u bytes changed)", n->nchanged, i->nchanged);
-#undef NOTE
+	int bad = diff_compare(dc, m, n, i, line, sizeof line);
 	if (!bad || !print)
 		return bad;
 	char dis[160];
@@ -224,6 +213,17 @@ static void emit_json(FILE *f, uint64_t idx, const struct diff_case *dc,
 		fprintf(f, "]}");
 	}
 	fprintf(f, ", \"flags_mask\": %u}\n", m->flag_mask);
+}
+
+// The DIFF_NEED_* features this host has (CPUID: BMI1 for TZCNT, ABM for LZCNT).
+static unsigned host_features(void)
+{
+	unsigned a, b, c, d, have = 0;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 3)))
+		have |= DIFF_NEED_BMI1;
+	if (__get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 5)))
+		have |= DIFF_NEED_LZCNT;
+	return have;
 }
 
 static int usage(void)
@@ -311,7 +311,10 @@ int main(int argc, char **argv)
 	static struct diff_case dcs[BATCH];
 	static struct diff_meta ms[BATCH];
 	static struct diff_result nat, in;
-	uint64_t done = 0, bad = 0, timeouts = 0, faults = 0, emitted = 0;
+	uint64_t done = 0, bad = 0, timeouts = 0, faults = 0, emitted = 0, skipped = 0;
+	uint64_t rep_before = 0, rep_last = 0, ninjected = 0, caught = 0;
+	unsigned have = host_features();
+	static bool skip[BATCH];
 	int printed = 0, rc = 0;
 	printf("cpu-diff: seed %" PRIu64 ", %" PRIu64 " cases, %d%% sequences\n", o.seed, o.count,
 	       o.seq_percent);
@@ -326,6 +329,10 @@ int main(int argc, char **argv)
 					memset(dcs[j].patch[p].bytes + 28, 0, DIFF_PATCH_BYTES - 28);
 				}
 			}
+			// A case the host would run as another instruction is not sent.
+			skip[j] = (ms[j].needs & ~have) != 0;
+			if (skip[j])
+				continue;
 			if (write_full(to, &dcs[j], sizeof dcs[j]) != 0) {
 				fprintf(stderr, "cpu_diff: native runner died\n");
 				rc = 2;
@@ -333,6 +340,10 @@ int main(int argc, char **argv)
 			}
 		}
 		for (int j = 0; j < k && rc == 0; j++) {
+			if (skip[j]) {
+				skipped++;
+				continue;
+			}
 			if (read_full(from, &nat, sizeof nat) != 0 || nat.magic != DIFF_MAGIC) {
 				fprintf(stderr, "cpu_diff: native runner died at case %" PRIu64 "\n",
 					done + (uint64_t)j);
@@ -347,16 +358,31 @@ int main(int argc, char **argv)
 				continue;
 			}
 			faults += nat.kind == DIFF_END_FAULT;
+			if (ms[j].model != DIFF_MODEL_NONE && nat.kind == DIFF_END_FAULT &&
+			    nat.out.r[1] != dcs[j].in.r[1]) {
+				// Which variant this host shows (diff_check.h): for the summary.
+				uint32_t fm = ms[j].flag_mask & 0x8d5u;
+				if (!((nat.out.eflags ^ dcs[j].in.eflags) & fm))
+					rep_before++;
+				else if (!((nat.out.eflags ^
+					    diff_rep_last_flags(&dcs[j], &ms[j], &nat.out)) & fm))
+					rep_last++;
+			}
 			// Every 4th case runs under cpu_run with a tiny budget, resumed until done.
 			int budget = idx % 4 == 3 ? 1 + (int)(idx / 4 % 40) : 0;
 			diff_interp_run(&di, &dcs[j], ms[j].seq, ms[j].end_off, budget, &in);
-			if (o.inject && idx % o.inject == o.inject - 1) {
+			bool injected = o.inject && idx % o.inject == o.inject - 1;
+			if (injected) {
 				// Corrupt one compared field in turn: a register, a defined flag, memory.
+				int reg = (int)(idx / 3 % 8);
+				while (reg == 4 || (ms[j].skip_regs & (1u << reg)))
+					reg = (reg + 1) % 8;
 				switch ((idx / o.inject) % 3) {
-				case 0: in.out.r[(idx / 3) % 8 == 4 ? 0 : (idx / 3) % 8] ^= 1u << (idx % 32); break;
+				case 0: in.out.r[reg] ^= 1u << (idx % 32); break;
 				case 1: in.out.eflags ^= ms[j].flag_mask & (0u - ms[j].flag_mask); break;
 				default: in.data_hash ^= 1; break;
 				}
+				ninjected++;
 			}
 			bool pr = printed < o.max_print;
 			if (compare(&dcs[j], &ms[j], &nat, &in, pr)) {
@@ -366,6 +392,7 @@ int main(int argc, char **argv)
 				printed++;
 				bad++;
 				st[ci].bad++;
+				caught += injected;
 			}
 			// The native result is the oracle: emit it whether or not we matched.
 			if (emit && !ms[j].seq && nat.nchanged <= DIFF_MAX_CHANGES &&
@@ -390,6 +417,14 @@ int main(int argc, char **argv)
 			       st[c].bad);
 	printf("cpu-diff: %" PRIu64 " cases (%" PRIu64 " faulted natively), %" PRIu64
 	       " mismatches, %" PRIu64 " native timeouts\n", done, faults, bad, timeouts);
+	printf("cpu-diff: REPE/REPNE CMPS/SCAS faulting after an iteration: the host left EFLAGS"
+	       " as before the instruction %" PRIu64 " times, as after the last iteration %" PRIu64
+	       " times (both accepted)\n", rep_before, rep_last);
+	if (skipped)
+		printf("cpu-diff: %" PRIu64 " cases not run: the host CPU lacks%s%s, so it would"
+		       " run BSF/BSR instead (docs/verification.md)\n", skipped,
+		       have & DIFF_NEED_BMI1 ? "" : " BMI1 (TZCNT)",
+		       have & DIFF_NEED_LZCNT ? "" : " LZCNT");
 	const struct cpu_exec_stats *xs = cpu_exec_stats(di.x);
 	printf("cpu-diff: interpreter decoded %" PRIu64 " blocks, %" PRIu64
 	       " self-modifying-code invalidations\n", xs->blocks_decoded, xs->smc_invalidations);
@@ -401,5 +436,11 @@ int main(int argc, char **argv)
 	diff_interp_free(&di);
 	if (rc)
 		return rc;
+	if (o.inject) {
+		// Testing the tester: every corruption must be caught, and nothing else.
+		printf("cpu-diff: %" PRIu64 " results corrupted on purpose, %" PRIu64 " caught, %"
+		       PRIu64 " other mismatches\n", ninjected, caught, bad - caught);
+		return ninjected > 0 && caught == ninjected && bad == caught && !timeouts ? 0 : 1;
+	}
 	return bad || timeouts ? 1 : 0;
 }

@@ -671,9 +671,8 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 		off = 0x1000 - 1 - rnd(r, len - 1); // crosses into the second code page
 	dc->code_off = off;
 	dc->code_len = len;
+	memset(m, 0, sizeof *m);
 	m->cls = o->cls;
-	m->seq = false;
-	m->skip_regs = 0;
 	uint32_t *regs = dc->in.r;
 	for (int i = 0; i < 8; i++)
 		regs[i] = rval(r);
@@ -807,7 +806,20 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 		if (rnd(r, 2))
 			set_reg(regs, e.size, 0, pb[16] | (uint32_t)pb[17] << 8 |
 				(uint32_t)pb[18] << 16 | (uint32_t)pb[19] << 24);
-		(void)esz;
+		if ((o->f & F_CMPS) && e.prefix_rep && rnd(r, 3) == 0) {
+			// Scan into the end of the data region: a #PF after 0-3 iterations,
+			// where hosts differ in the EFLAGS they leave (diff_check.h).
+			dc->in.eflags &= ~DF;
+			regs[7] = DIFF_DATA_BASE + DIFF_DATA_SIZE - esz * (1 + rnd(r, 4));
+			regs[1] = rnd(r, 2) ? 0xffffffffu : 4 + rnd(r, 60);
+			if (e.prefix_rep == 0xf3) { // REPE: make the elements equal
+				memcpy(pb, g.pa, DIFF_PATCH_BYTES);
+				if (o->op >= 0xae) {
+					memset(pb, pb[16], DIFF_PATCH_BYTES);
+					set_reg(regs, e.size, 0, pb[16] * 0x01010101u);
+				}
+			}
+		}
 		set_patch(&dc->patch[0], regs[6] - DIFF_DATA_BASE - 16);
 		set_patch(&dc->patch[1], regs[7] - DIFF_DATA_BASE - 16);
 		break;
@@ -840,6 +852,13 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 	m->flag_mask = flags_for(o, &e, count);
 	if (o->sp == SP_BSF && o->fc == FC_BSF && get_rm(&g, &e) == 0)
 		m->skip_regs = (uint8_t)(1u << e.reg);
+	if (o->fc == FC_TZCNT)
+		m->needs = o->op == 0xbc ? DIFF_NEED_BMI1 : DIFF_NEED_LZCNT;
+	if (o->sp == SP_STR && (o->f & F_CMPS) && e.prefix_rep) {
+		m->model = o->op == 0xa6 || o->op == 0xa7 ? DIFF_MODEL_REP_CMPS
+							   : DIFF_MODEL_REP_SCAS;
+		m->str_size = (uint8_t)(e.size / 8);
+	}
 	return true;
 }
 
@@ -938,6 +957,7 @@ void diff_gen_case(uint64_t seed, uint64_t index, int seq_percent, struct diff_c
 	struct diff_rng r = { seed * 0x100000001b3ull ^ (index * 0x9e3779b97f4a7c15ull) };
 	diff_rand(&r);
 	memset(dc, 0, sizeof *dc);
+	memset(m, 0, sizeof *m);
 	dc->magic = DIFF_MAGIC;
 	memset(dc->code, 0xcc, sizeof dc->code);
 	if ((int)rnd(&r, 100) < seq_percent)

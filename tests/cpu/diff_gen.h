@@ -25,11 +25,27 @@ static inline uint64_t diff_rand(struct diff_rng *r)
 	return z ^ (z >> 31);
 }
 
+// Outcomes that depend on the host CPU model, which the comparison accepts in every
+// documented variant (docs/verification.md, "What the host CPU may decide").
+enum diff_model {
+	DIFF_MODEL_NONE,
+	DIFF_MODEL_REP_CMPS, // REPE/REPNE CMPS: EFLAGS after a fault in the middle
+	DIFF_MODEL_REP_SCAS, // REPE/REPNE SCAS: the same
+};
+
+// Host CPU features a case needs: without them the host runs another instruction
+// (F3 0F BC is BSF without BMI1), so cpu_diff skips the case and says so.
+#define DIFF_NEED_BMI1 1u  // TZCNT
+#define DIFF_NEED_LZCNT 2u // LZCNT (ABM)
+
 // What the comparison needs to know about a generated case.
 struct diff_meta {
 	const char *cls;    // opcode class, for the per-class summary ("alu", "shift", ...)
 	uint32_t flag_mask; // EFLAGS bits to compare (the defined and unaffected ones)
 	uint8_t skip_regs;  // bit i: register i is undefined after the case, do not compare
+	uint8_t model;      // enum diff_model
+	uint8_t str_size;   // element size in bytes of a string instruction (model cases)
+	uint8_t needs;      // DIFF_NEED_* the host must have to run the case
 	bool seq;           // a random sequence: run with cpu_run to the terminator
 	uint32_t end_off;   // seq: code offset of the end (the terminator in the interpreter)
 };

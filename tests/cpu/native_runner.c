@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -54,7 +55,7 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	res.out.eip = (uint32_t)g[REG_EIP];
 	res.out.eflags = (uint32_t)g[REG_EFL];
 	uint32_t trapno = (uint32_t)g[REG_TRAPNO];
-	if (sig == SIGALRM) {
+	if (sig == SIGVTALRM) {
 		res.kind = DIFF_END_TIMEOUT;
 	} else if (sig == SIGTRAP && trapno == 3) {
 		res.kind = DIFF_END_TRAP; // EIP is after the INT3
@@ -129,10 +130,13 @@ static void run_case(const struct diff_case *dc, uint8_t *code, uint8_t *data,
 	diff_in_frame[8] = dc->in.r[0];
 	diff_in_esp = dc->in.r[4];
 	diff_entry = DIFF_CODE_BASE + dc->code_off;
-	alarm(5);
+	// A case that never stops is cut off after 5 s of this process's own CPU time
+	// (ITIMER_VIRTUAL), not of wall-clock time: a loaded host must not cut off a case.
+	struct itimerval lim = { .it_value = { .tv_sec = 5 } }, off = { .it_value = { 0, 0 } };
+	setitimer(ITIMER_VIRTUAL, &lim, NULL);
 	if (sigsetjmp(run_env, 1) == 0)
 		diff_enter();
-	alarm(0);
+	setitimer(ITIMER_VIRTUAL, &off, NULL);
 	// Clear DF and AC for the host code (the signal frame keeps the guest's EFLAGS).
 	__asm__ volatile("pushfl; andl $~0x40400, (%%esp); popfl" ::: "memory", "cc");
 	diff_summarize_data(&res, data, ref, dc);
@@ -157,7 +161,7 @@ int main(void)
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
-	int sigs[] = { SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGALRM };
+	int sigs[] = { SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGVTALRM };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &sa, NULL);
 
