@@ -34,6 +34,22 @@ uint64_t physmem_vm_frames(const struct physmem_config *cfg, uint32_t mem_size)
 	return blocks * (cfg->block_bytes / CPU_PAGE_SIZE);
 }
 
+// Kernel metadata of nvms VMs and the image's shared pages, in frames.
+static uint64_t pinned_frames(const struct physmem_config *cfg, uint32_t nvms,
+			      const struct image *img)
+{
+	uint64_t meta = ((uint64_t)nvms * cfg->meta_bytes_per_vm + CPU_PAGE_SIZE - 1) /
+			CPU_PAGE_SIZE;
+	return meta + (img ? img->pages_alloc : 0);
+}
+
+uint64_t physmem_need_bytes(const struct physmem_config *cfg, uint32_t nvms,
+			    uint32_t mem_size, const struct image *img)
+{
+	return (pinned_frames(cfg, nvms, img) + cfg->min_free_frames +
+		physmem_vm_frames(cfg, mem_size)) * CPU_PAGE_SIZE;
+}
+
 static void fmt_mib(uint64_t frames, char *buf, size_t n)
 {
 	snprintf(buf, n, "%.1f MiB", (double)frames * CPU_PAGE_SIZE / (1024.0 * 1024.0));
@@ -59,10 +75,8 @@ int physmem_new(struct physmem **out, const struct physmem_config *cfg, uint32_t
 		return -1;
 	}
 	uint64_t total = cfg->phys_bytes / CPU_PAGE_SIZE;
-	uint64_t meta = ((uint64_t)nvms * cfg->meta_bytes_per_vm + CPU_PAGE_SIZE - 1) /
-			CPU_PAGE_SIZE;
-	uint64_t pinned = meta + (img ? img->pages_alloc : 0);
-	uint64_t need = pinned + cfg->min_free_frames + physmem_vm_frames(cfg, mem_size);
+	uint64_t pinned = pinned_frames(cfg, nvms, img);
+	uint64_t need = physmem_need_bytes(cfg, nvms, mem_size, img) / CPU_PAGE_SIZE;
 	if (need > total) {
 		char have[32], want[32];
 		fmt_mib(total, have, sizeof have);

@@ -96,6 +96,10 @@ void physmem_attach(struct physmem *pm, struct vm *vms, struct cpu_exec *x,
 
 // Frames needed by one VM's largest possible footprint (all blocks of mem_size).
 uint64_t physmem_vm_frames(const struct physmem_config *cfg, uint32_t mem_size);
+// The least phys_bytes physmem_new accepts for nvms VMs of mem_size bytes running img:
+// the pinned frames (kernel metadata and the image), min_free_frames and one whole VM.
+uint64_t physmem_need_bytes(const struct physmem_config *cfg, uint32_t nvms,
+			    uint32_t mem_size, const struct image *img);
 static inline uint64_t physmem_free_frames(const struct physmem *pm)
 {
 	return pm->used_frames >= pm->total_frames ? 0 : pm->total_frames - pm->used_frames;
