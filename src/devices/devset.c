@@ -186,7 +186,9 @@ int devset_new(struct devset **out, const struct devset_config *c,
 				 (long long)c->pcap_vm, c->nvms);
 			goto fail;
 		}
-		if (pcap_out_open(&d->out, c->pcap_out, err, errlen) != 0)
+		if (pcap_out_open_as(&d->out, c->pcap_out,
+				     c->pcap_out_name ? c->pcap_out_name : c->pcap_out, err,
+				     errlen) != 0)
 			goto fail;
 		switch_set_monitor(d->sw, monitor, d);
 	}

@@ -54,7 +54,9 @@ struct devset_config {
 	bool pcap_rewrite;
 	uint64_t pcap_seed;
 	// Capture (pcap_out.h); path NULL = none. pcap_vm: -1 every frame, else one VM's.
-	const char *pcap_out;
+	// pcap_out_name: the name messages give (NULL: pcap_out), when pcap_out is a
+	// temporary file renamed into place later.
+	const char *pcap_out, *pcap_out_name;
 	int64_t pcap_vm;
 	struct devset_disk_spec disks[DEVSET_MAX_DISKS];
 	uint32_t ndisks;

@@ -12,33 +12,39 @@
 struct pcap_out {
 	pcap_t *dead;
 	pcap_dumper_t *d;
-	char *path;
+	char *name;            // for messages
 	uint64_t frames;
 	bool failed;
 };
 
 int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t errlen)
 {
+	return pcap_out_open_as(out, path, path, err, errlen);
+}
+
+int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, char *err,
+		     size_t errlen)
+{
 	struct pcap_out *p = calloc(1, sizeof(*p));
-	if (!p || !(p->path = strdup(path))) {
+	if (!p || !(p->name = strdup(name))) {
 		free(p);
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	p->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN,
 						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!p->dead) {
-		snprintf(err, errlen, "%s: cannot create a pcap handle", path);
+		snprintf(err, errlen, "%s: cannot create a pcap handle", name);
 		goto fail;
 	}
 	p->d = pcap_dump_open(p->dead, path);
 	if (!p->d) {
 		const char *pe = pcap_geterr(p->dead);
 		// libpcap names the file itself in some messages ("x: No such file").
-		if (strncmp(pe, path, strlen(path)) == 0)
-			snprintf(err, errlen, "%s", pe);
-		else
-			snprintf(err, errlen, "%s: %s", path, pe);
+		size_t pl = strlen(path);
+		if (strncmp(pe, path, pl) == 0 && pe[pl] == ':' && pe[pl + 1] == ' ')
+			pe += pl + 2;
+		snprintf(err, errlen, "%s: %s", name, pe);
 		goto fail;
 	}
 	*out = p;
@@ -46,7 +52,7 @@ int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t err
 fail:
 	if (p->dead)
 		pcap_close(p->dead);
-	free(p->path);
+	free(p->name);
 	free(p);
 	return -1;
 }
@@ -80,10 +86,10 @@ int pcap_out_close(struct pcap_out *p, char *err, size_t errlen)
 	pcap_dump_close(p->d);
 	pcap_close(p->dead);
 	if (p->failed) {
-		snprintf(err, errlen, "%s: write failed", p->path);
+		snprintf(err, errlen, "%s: write failed", p->name);
 		rc = -1;
 	}
-	free(p->path);
+	free(p->name);
 	free(p);
 	return rc;
 }

@@ -12,6 +12,10 @@ struct pcap_out;
 
 // Creates (truncates) path. Returns 0, or -1 with "PATH: problem" in err.
 int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t errlen);
+// The same, with messages naming `name` instead of path: the CLI writes the capture to
+// a temporary file renamed into place when the run ends (src/cli/runfiles.h).
+int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, char *err,
+		     size_t errlen);
 // Appends one frame seen at t_ns. Returns 0, or -1 when the write failed (counted;
 // pcap_out_close reports it).
 int pcap_out_write(struct pcap_out *p, uint64_t t_ns, const uint8_t *frame, uint32_t len);
