@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Trace replay (pcap_in.h): libpcap reading, link-type conversion to Ethernet, replay
-// timing, loops and rewriting. Record bytes are untrusted: every header read is checked
-// against the record's captured length.
+// Trace replay (pcap_in.h): libpcap reading, the check of the whole file at open,
+// libpcap's messages in plain words, link-type conversion to Ethernet, replay timing,
+// loops and rewriting. Record bytes are untrusted: every header read is checked against
+// the record's captured length.
 #include <pcap/pcap.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,19 +62,158 @@ static int check_dlt(struct pcap_in *p, char *err, size_t errlen)
 	}
 }
 
+// --- libpcap's messages in words ---------------------------------------------------
+//
+// libpcap 1.10 words its errors for its own developers ("truncated dump file", "Section
+// Header Block ... (BT_SHB_INSANE_MAX)"). Each known message is matched whole (read with
+// sscanf, then printed again from the numbers read and compared) and said again for a
+// user; an unknown one passes through with "dump file"/"savefile" replaced by "file".
+
+struct says {
+	const char *pcap;   // libpcap's message, its numbers as %llu
+	const char *words;  // ours: the same numbers (%llu, or %N$llu to reorder them)
+	int nargs;          // how many numbers
+};
+
+static const struct says says[] = {
+	{ "truncated dump file; tried to read %llu file header bytes, only got 0",
+	  "the file is empty (not a pcap or pcapng file)", 1 },
+	{ "truncated dump file; tried to read %llu file header bytes, only got %llu",
+	  "the file ends inside its header (%2$llu of %1$llu bytes)", 2 },
+	{ "truncated dump file; tried to read %llu header bytes, only got %llu",
+	  "the file ends inside this record's header (%2$llu of %1$llu bytes)", 2 },
+	{ "truncated dump file; tried to read %llu captured bytes, only got %llu",
+	  "the file ends inside this record (%2$llu of its %1$llu bytes)", 2 },
+	{ "truncated pcapng dump file; tried to read %llu bytes, only got %llu",
+	  "the file ends inside this block (%2$llu of its %1$llu bytes)", 2 },
+	{ "invalid packet capture length %llu, bigger than snaplen of %llu",
+	  "captured length %llu is larger than the file's snapshot length %llu (a damaged "
+	  "record header)", 2 },
+	{ "invalid packet capture length %llu, bigger than maximum of %llu",
+	  "captured length %llu is larger than the largest allowed, %llu (a damaged record "
+	  "header)", 2 },
+	{ "pcapng block size %llu > maximum %llu",
+	  "a block of %llu bytes, larger than the largest allowed, %llu (a damaged block "
+	  "length)", 2 },
+	{ "Section Header Block in pcapng dump file has invalid length %llu < _%llu_ < %llu "
+	  "(BT_SHB_INSANE_MAX)",
+	  "a section header block of %2$llu bytes (it must be %1$llu to %3$llu bytes)", 3 },
+	{ "block in pcapng dump file has a length of %llu < %llu",
+	  "a block length of %llu bytes, shorter than the smallest block (%llu)", 2 },
+	{ "block in pcapng dump file has a length of %llu that is not a multiple of 4",
+	  "a block length of %llu bytes, not a multiple of 4", 1 },
+	{ "block of type %llu in pcapng dump file is too short",
+	  "a block of type %llu too short for its contents", 1 },
+	{ "block total length in header and trailer don't match",
+	  "a block whose length differs between its header and its trailer", 0 },
+	{ "the file has sections with different byte orders",
+	  "a second section with the other byte order (one trace must have one byte order)",
+	  0 },
+	{ "the file has a section with a bad byte order magic field",
+	  "a section header with a bad byte-order magic number", 0 },
+	{ "an interface has a type %llu different from the type of the first interface",
+	  "an interface (or a second section) with link type %llu, not the first "
+	  "interface's (one trace must have one link type)", 1 },
+	{ "an interface has a snapshot length %llu different from the snapshot length of "
+	  "the first interface",
+	  "an interface (or a second section) with snapshot length %llu, not the first "
+	  "interface's", 1 },
+	{ "a packet arrived on interface %llu, but there's no Interface Description Block "
+	  "for that interface",
+	  "a packet on interface %llu, which the file does not describe", 1 },
+	{ "the capture file has no Interface Description Blocks",
+	  "no interface description before the packets", 0 },
+	{ "the capture file has a packet block before any Interface Description Blocks",
+	  "a packet before any interface description", 0 },
+	{ "unknown file format", "not a pcap or pcapng file", 0 },
+	{ "archaic pcap savefile format", "an old pcap format libpcap no longer reads", 0 },
+	{ "unsupported pcap savefile version %llu.%llu", "pcap version %llu.%llu, not "
+	  "supported", 2 },
+	{ "unsupported pcapng savefile version %llu.%llu", "pcapng version %llu.%llu, not "
+	  "supported", 2 },
+	{ "unknown pcapng savefile major version number %llu", "pcapng major version %llu, "
+	  "not supported", 1 },
+};
+
+// Replaces every `from` in s (at most len bytes with the NUL) by `to` (not longer).
+static void replace_all(char *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to);
+	for (char *p = strstr(s, from); p; p = strstr(p + tl, from)) {
+		memmove(p + tl, p + fl, strlen(p + fl) + 1);
+		memcpy(p, to, tl);
+	}
+}
+
+// libpcap's message pe in words, into out.
+static void in_words(const char *pe, char *out, size_t len)
+{
+	for (size_t i = 0; i < sizeof says / sizeof says[0]; i++) {
+		unsigned long long v[3] = { 0, 0, 0 };
+		if (sscanf(pe, says[i].pcap, &v[0], &v[1], &v[2]) != says[i].nargs)
+			continue;
+		char again[PCAP_ERRBUF_SIZE];
+		snprintf(again, sizeof again, says[i].pcap, v[0], v[1], v[2]);
+		if (strcmp(again, pe) != 0)
+			continue; // the same start, then something else
+		snprintf(out, len, says[i].words, v[0], v[1], v[2]);
+		return;
+	}
+	if (!strncmp(pe, "Interface Description Block ", 28)) {
+		snprintf(out, len, "an interface description with a bad option (%s)", pe + 28);
+		return;
+	}
+	snprintf(out, len, "%s", pe);
+	replace_all(out, "pcapng dump file", "file");
+	replace_all(out, "dump file", "file");
+	replace_all(out, "savefile", "file");
+}
+
+// "PATH: " + words for libpcap's message pe (which may begin with the path itself).
+static void pcap_err(char *err, size_t errlen, const char *path, const char *where,
+		     const char *pe)
+{
+	size_t pl = strlen(path);
+	if (!strncmp(pe, path, pl) && pe[pl] == ':' && pe[pl + 1] == ' ')
+		pe += pl + 2; // "x: No such file or directory"
+	char words[256];
+	in_words(pe, words, sizeof words);
+	snprintf(err, errlen, "%s: %s%s", path, where, words);
+}
+
+// --- opening ----------------------------------------------------------------------
+
 static pcap_t *open_path(const char *path, char *err, size_t errlen)
 {
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path,
 				PCAP_TSTAMP_PRECISION_NANO, pe);
-	if (!pc) {
-		// libpcap names the file itself in some messages ("x: No such file").
-		if (strncmp(pe, path, strlen(path)) == 0)
-			snprintf(err, errlen, "%s", pe);
-		else
-			snprintf(err, errlen, "%s: %s", path, pe);
-	}
+	if (!pc)
+		pcap_err(err, errlen, path, "", pe);
 	return pc;
+}
+
+// Reads the whole file once, without keeping anything: every record header and block
+// libpcap would meet during the replay. Returns 0, or -1 with "PATH: record N: words".
+// Streams: memory does not grow with the file.
+static int check_file(const char *path, char *err, size_t errlen)
+{
+	pcap_t *pc = open_path(path, err, errlen);
+	if (!pc)
+		return -1;
+	uint64_t n = 0;
+	struct pcap_pkthdr *h;
+	const u_char *b;
+	int r;
+	while ((r = pcap_next_ex(pc, &h, &b)) == 1)
+		n++;
+	if (r != PCAP_ERROR_BREAK) {
+		char where[48];
+		snprintf(where, sizeof where, "record %llu: ", (unsigned long long)n + 1);
+		pcap_err(err, errlen, path, where, r == PCAP_ERROR ? pcap_geterr(pc) : "unreadable");
+	}
+	pcap_close(pc);
+	return r == PCAP_ERROR_BREAK ? 0 : -1;
 }
 
 static int finish_open(struct pcap_in **out, struct pcap_in *p, char *err, size_t errlen)
@@ -111,6 +252,8 @@ static struct pcap_in *alloc_in(const struct pcap_in_config *cfg, const char *na
 int pcap_in_open(struct pcap_in **out, const struct pcap_in_config *cfg, char *err,
 		 size_t errlen)
 {
+	if (check_file(cfg->path, err, errlen) != 0)
+		return -1;
 	struct pcap_in *p = alloc_in(cfg, cfg->path);
 	if (!p) {
 		snprintf(err, errlen, "%s: out of memory", cfg->path);
@@ -137,7 +280,7 @@ int pcap_in_open_fp(struct pcap_in **out, FILE *fp, const char *name,
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	p->pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pe);
 	if (!p->pc) {
-		snprintf(err, errlen, "%s: %s", p->name, pe);
+		pcap_err(err, errlen, p->name, "", pe);
 		free(p->name);
 		free(p);
 		fclose(fp); // libpcap leaves fp open when it fails
@@ -255,8 +398,10 @@ int pcap_in_next(struct pcap_in *p, struct pcap_in_frame *f, char *err, size_t e
 			continue;
 		}
 		if (r != 1) {
-			snprintf(err, errlen, "%s: record %llu: %s", p->name,
-				 (unsigned long long)p->st.records + 1,
+			char where[48];
+			snprintf(where, sizeof where, "record %llu: ",
+				 (unsigned long long)p->loop_records + 1);
+			pcap_err(err, errlen, p->name, where,
 				 r == PCAP_ERROR ? pcap_geterr(p->pc) : "unreadable");
 			return -1;
 		}

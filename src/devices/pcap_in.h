@@ -13,7 +13,9 @@
 //           bytes as Ethernet), an oversize frame (> 1514 bytes).
 //   rewrite: destination MAC/IPv4 spread over nvms VMs from seed (rewrite.h).
 // A file libpcap cannot open, an unsupported link type or a damaged record gives -1
-// with a message naming the file.
+// with a message naming the file (and the record) and saying what is wrong in words,
+// never in libpcap's. pcap_in_open reads the whole file once first, so a damaged
+// record anywhere is refused before the first frame (docs/devices.md, "Bad input").
 #ifndef DENALI_DEVICES_PCAP_IN_H
 #define DENALI_DEVICES_PCAP_IN_H
 
@@ -53,10 +55,12 @@ struct pcap_in_stats {
 
 struct pcap_in;
 
-// Opens cfg->path. Returns 0, or -1 with "PATH: problem" in err.
+// Opens cfg->path after reading it once to its end (streamed: memory does not grow
+// with the file). Returns 0, or -1 with "PATH: record N: problem" in err.
 int pcap_in_open(struct pcap_in **out, const struct pcap_in_config *cfg, char *err,
 		 size_t errlen);
-// Reads from an open stream instead (one pass; loops is ignored). name is for messages.
+// Reads from an open stream instead (one pass; loops is ignored; no check first: a
+// damaged record is found by pcap_in_next). name is for messages.
 // fp is always consumed: owned by the pcap_in on success, closed on failure.
 int pcap_in_open_fp(struct pcap_in **out, FILE *fp, const char *name,
 		    const struct pcap_in_config *cfg, char *err, size_t errlen);

@@ -4,8 +4,9 @@
 // tests/devices/fuzz-pcap (clang -fsanitize=fuzzer,address,undefined); built without
 // FUZZ_LIBFUZZER it is a replay driver whose main() runs every file named on the command
 // line (directories: every file inside, sorted), which is how `meson test` replays
-// tests/corpus/pcap and traces/ under the normal and ASan builds. Any result is fine;
-// only a host crash or a sanitizer report is a bug.
+// tests/devices/corpus and traces/ under the normal and ASan builds. Any result is fine
+// but a host crash, a sanitizer report, or an error message in libpcap's own wording
+// ("dump file", "BT_SHB_INSANE_MAX": pcap_in.c must say what is wrong in words).
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,17 @@
 #include "devices/pcap_in.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+// Aborts when err still holds libpcap's wording.
+static void check_words(const char *err)
+{
+	static const char *const jargon[] = { "dump file", "savefile", "BT_", "INSANE", "_%" };
+	for (size_t i = 0; i < sizeof jargon / sizeof jargon[0]; i++)
+		if (strstr(err, jargon[i])) {
+			fprintf(stderr, "fuzz_pcap: libpcap's wording in \"%s\"\n", err);
+			abort();
+		}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,11 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    .nvms = 5, .speed_milli = 1500 };
 	struct pcap_in *p;
 	char err[512];
-	if (pcap_in_open_fp(&p, fp, "fuzz-input", &c, err, sizeof(err)) != 0)
+	if (pcap_in_open_fp(&p, fp, "fuzz-input", &c, err, sizeof(err)) != 0) {
+		check_words(err);
 		return 0; // fp was closed
+	}
 	struct pcap_in_frame *f = malloc(sizeof(*f));
-	for (int i = 0; f && i < 100000 && pcap_in_next(p, f, err, sizeof(err)) == 1; i++)
+	int r = 1;
+	for (int i = 0; f && i < 100000 && (r = pcap_in_next(p, f, err, sizeof(err))) == 1; i++)
 		;
+	if (r < 0)
+		check_words(err);
 	free(f);
 	pcap_in_close(p); // closes fp
 	return 0;
