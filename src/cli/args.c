@@ -4,10 +4,13 @@
 #include "args.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 // Parses leading decimal digits. Returns the number of digits (0: none), or -1 on
 // overflow of uint64_t.
@@ -85,8 +88,10 @@ int args_size(const char *s, uint64_t align, uint64_t min, uint64_t max, uint64_
 		shift = 20;
 	else if (!strcasecmp(suf, "g") || !strcmp(suf, "GiB") || !strcmp(suf, "GB"))
 		shift = 30;
+	else if (!strcasecmp(suf, "t") || !strcmp(suf, "TiB") || !strcmp(suf, "TB"))
+		shift = 40;
 	else
-		return why_set(why, whylen, "unknown size suffix '%s' (use K, M or G)", suf);
+		return why_set(why, whylen, "unknown size suffix '%s' (use K, M, G or T)", suf);
 	if (v > (UINT64_MAX >> shift))
 		return why_set(why, whylen, "number too large%s", "");
 	v <<= shift;
@@ -199,7 +204,7 @@ int args_valued(int argc, char **argv, int *i, const char *const *names, size_t 
 		} else if (*i + 1 < argc) {
 			*val = argv[++*i];
 		} else {
-			fprintf(stderr, "denali run: %s needs a value\n", names[f]);
+			args_error("%s needs a value", names[f]);
 			return 2;
 		}
 		return 1;
@@ -207,10 +212,21 @@ int args_valued(int argc, char **argv, int *i, const char *const *names, size_t 
 	return 0;
 }
 
+int args_once(struct args_seen *s, const char *flag, const char *val)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->flag[i], flag)) {
+			args_error("%s %s: given twice (%s takes one value)", flag, val, flag);
+			return 2;
+		}
+	if (s->n < ARGS_SEEN_MAX)
+		s->flag[s->n++] = flag;
+	return 0;
+}
+
 int args_bad(const char *flag, const char *val, const char *why)
 {
-	fprintf(stderr, "denali run: %s %s: %s\n", flag, val, why);
-	return 2;
+	return args_error("%s %s: %s", flag, val, why);
 }
 
 int args_probability(const char *s, uint32_t *out_ppb, char *why, size_t whylen)
@@ -255,4 +271,69 @@ int args_probability(const char *s, uint32_t *out_ppb, char *why, size_t whylen)
 		return why_set(why, whylen, "%s", pct ? "above 100%" : "above 1");
 	*out_ppb = (uint32_t)ppb;
 	return 0;
+}
+
+const char *args_file_kind(unsigned mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a named pipe";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+int args_regular_file(const char *path, char *why, size_t whylen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		snprintf(why, whylen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "%s, not a regular file", args_file_kind(sb.st_mode));
+		return -1;
+	}
+	return 0;
+}
+
+int args_verror(const char *cmd, const char *fmt, va_list ap)
+{
+	char msg[2048], line[4 * sizeof msg];
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	if (n >= (int)sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4);
+	// A file name or a flag value may hold any byte but NUL: control bytes are shown
+	// as \xNN so the message stays one line.
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02x", *p);
+		else
+			line[o++] = (char)*p;
+	}
+	line[o] = '\0';
+	fprintf(stderr, "%s: %s\n", cmd, line);
+	return 2;
+}
+
+int args_error_cmd(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = args_verror(cmd, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int args_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = args_verror("denali run", fmt, ap);
+	va_end(ap);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "cpu/cpu.h"
 
@@ -538,6 +539,11 @@ static int run_test(struct runner *R, struct ctx *cx, json_object *o)
 
 static int run_file(struct runner *R, const char *path)
 {
+	char why[160];
+	if (strcmp(path, "-") != 0 && args_regular_file(path, why, sizeof why) != 0) {
+		// A FIFO would block until a writer came: pipes go through "-".
+		return args_error_cmd("denali cpu-test", "%s: %s", path, why);
+	}
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "denali cpu-test: %s: %s\n", path, strerror(errno));

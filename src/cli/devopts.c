@@ -153,6 +153,10 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 		return 2;
 	if (!flag)
 		return 0;
+	// One value each, except --disk. --console-in and --console-input say it below.
+	if (strcmp(flag, "--disk") && strcmp(flag, "--console-in") &&
+	    strcmp(flag, "--console-input") && args_once(&d->seen, flag, val) != 0)
+		return 2;
 	d->any = true;
 	char why[160];
 	uint64_t v;
@@ -176,24 +180,33 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 		if (args_time(val, 0, 1ull << 60, &v, why, sizeof why))
 			return args_bad(flag, val, why);
 		c->pcap_start_ns = v;
+		d->replay_flag = flag;
+		d->replay_val = val;
 	} else if (!strcmp(flag, "--pcap-speed")) {
 		if (parse_speed(val, &c->pcap_speed_milli) != 0)
 			return args_bad(flag, val, "expected a multiplier from 0.001 to 1000000 "
 				   "with at most 3 decimals, e.g. 2 or 0.5");
+		d->replay_flag = flag;
+		d->replay_val = val;
 	} else if (!strcmp(flag, "--pcap-loops")) {
 		if (args_count(val, 1, 1000000, &v, why, sizeof why))
 			return args_bad(flag, val, why);
 		c->pcap_loops = (uint32_t)v;
+		d->replay_flag = flag;
+		d->replay_val = val;
 	} else if (!strcmp(flag, "--pcap-rewrite")) {
 		if (args_count(val, 0, UINT64_MAX, &v, why, sizeof why))
 			return args_bad(flag, val, why);
 		c->pcap_rewrite = true;
 		c->pcap_seed = v;
+		d->replay_flag = flag;
+		d->replay_val = val;
 	} else if (!strcmp(flag, "--pcap-vm")) {
 		if (args_count(val, 0, MAX_VM_ID, &v, why, sizeof why))
 			return args_bad(flag, val, why);
 		c->pcap_vm = (int64_t)v;
 		d->pcap_vm_set = true;
+		d->pcap_vm_val = val;
 	} else if (!strcmp(flag, "--console-in") || !strcmp(flag, "--console-input")) {
 		if (c->console_in || c->console_text)
 			return args_bad(flag, val, "console input given twice");
@@ -213,16 +226,21 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 			return args_bad(flag, val, why);
 		c->console_vm = (int64_t)v;
 		d->console_vm_set = true;
+		d->console_vm_val = val;
 	} else { // --disk
 		if (c->ndisks == DEVSET_MAX_DISKS)
 			return args_bad(flag, val, "at most 16 disks");
 		struct devset_disk_spec *s = &c->disks[c->ndisks];
 		bool vms_set;
-		char shown[256]; // val as given: parse_disk cuts it at the colons
-		snprintf(shown, sizeof shown, "%s", val);
+		// val as given, for messages: parse_disk cuts it at the colons.
+		char *shown = d->disk_val[c->ndisks];
+		snprintf(shown, sizeof d->disk_val[0], "%s", val);
 		// val points into argv[*i], which is writable: the path stays there.
 		if (parse_disk(argv[*i] + (val - argv[*i]), s, &vms_set, why, sizeof why))
 			return args_bad(flag, shown, why);
+		if (!s->readonly && s->first_vm != s->last_vm)
+			return args_bad(flag, shown, "a read-write disk belongs to one VM: give "
+					"vms=ID, or add :ro to share it read-only");
 		if (!vms_set)
 			s->last_vm = s->readonly ? UINT32_MAX : 0; // UINT32_MAX: all, at attach
 		c->ndisks++;
@@ -230,35 +248,55 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 	return 1;
 }
 
-int devopts_attach(struct kernel *k, const struct devopts *d)
+int devopts_check(const struct devopts *d, uint32_t nvms)
+{
+	const struct devset_config *c = &d->c;
+	if (d->replay_flag && !c->pcap_in)
+		return args_bad(d->replay_flag, d->replay_val, "needs --pcap-in FILE (it sets "
+				"how the trace is replayed)");
+	if (d->pcap_vm_set && !c->pcap_out)
+		return args_bad("--pcap-vm", d->pcap_vm_val, "needs --pcap-out FILE");
+	if (d->console_vm_set && !c->console_in && !c->console_text)
+		return args_bad("--console-in-vm", d->console_vm_val, "needs --console-in FILE "
+				"or --console-input STRING");
+	char why[96];
+	if (d->console_vm_set && c->console_vm >= (int64_t)nvms) {
+		snprintf(why, sizeof why, "VM %lld does not exist (VMs 0-%u)",
+			 (long long)c->console_vm, nvms - 1);
+		return args_bad("--console-in-vm", d->console_vm_val, why);
+	}
+	for (uint32_t i = 0; i < c->ndisks; i++) {
+		const struct devset_disk_spec *s = &c->disks[i];
+		if (s->last_vm != UINT32_MAX && s->last_vm >= nvms) {
+			snprintf(why, sizeof why, "VM %u does not exist (VMs 0-%u)", s->last_vm,
+				 nvms - 1);
+			return args_bad("--disk", d->disk_val[i], why);
+		}
+	}
+	return 0;
+}
+
+int devopts_attach(struct kernel *k, const struct devopts *d, const char *pcap_out_tmp)
 {
 	if (!d->any)
 		return 0;
-	if (d->pcap_vm_set && !d->c.pcap_out) {
-		fprintf(stderr, "denali run: --pcap-vm %lld: needs --pcap-out FILE\n",
-			(long long)d->c.pcap_vm);
-		return 2;
-	}
-	if (d->console_vm_set && !d->c.console_in && !d->c.console_text) {
-		fprintf(stderr, "denali run: --console-in-vm %lld: needs --console-in FILE or "
-			"--console-input STRING\n", (long long)d->c.console_vm);
-		return 2;
-	}
 	struct devset_config c = d->c;
 	for (uint32_t i = 0; i < c.ndisks; i++)
 		if (c.disks[i].last_vm == UINT32_MAX)
 			c.disks[i].last_vm = k->cfg.nvms - 1;
-	// Bad input leaves no files behind: remember which outputs are new.
+	if (c.pcap_out) {
+		// The capture goes to its temporary file (runfiles.h); messages name the file.
+		c.pcap_out_name = c.pcap_out;
+		c.pcap_out = pcap_out_tmp;
+	}
+	// Bad input leaves no files behind: remember which disks are new.
 	struct stat sb;
-	bool out_new = c.pcap_out && stat(c.pcap_out, &sb) != 0;
 	bool disk_new[DEVSET_MAX_DISKS] = { false };
 	for (uint32_t i = 0; i < c.ndisks; i++)
 		disk_new[i] = stat(c.disks[i].path, &sb) != 0;
 	char err[512];
 	if (devhost_attach(k, &c, err, sizeof err) != 0) {
-		fprintf(stderr, "denali run: %s\n", err);
-		if (out_new)
-			unlink(c.pcap_out);
+		args_error("%s", err);
 		for (uint32_t i = 0; i < c.ndisks; i++)
 			if (disk_new[i])
 				unlink(c.disks[i].path);
@@ -271,8 +309,7 @@ int devopts_detach(struct kernel *k)
 {
 	char err[512];
 	if (devhost_detach(k, err, sizeof err) != 0) {
-		fprintf(stderr, "denali run: %s\n", err);
-		return 2;
+		return args_error("%s", err);
 	}
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "devices/devset.h"
 
 struct kernel;
@@ -34,6 +35,11 @@ struct devopts {
 	bool pcap_vm_set;
 	bool console_vm_set;
 	struct devset_config c;
+	// Values as given, for messages.
+	const char *replay_flag, *replay_val; // the last --pcap-start/speed/loops/rewrite
+	const char *pcap_vm_val, *console_vm_val;
+	char disk_val[DEVSET_MAX_DISKS][256];
+	struct args_seen seen;     // flags given once (args_once)
 };
 
 void devopts_init(struct devopts *d);
@@ -42,9 +48,14 @@ void devopts_init(struct devopts *d);
 int devopts_parse(int argc, char **argv, int *i, struct devopts *d);
 // Usage lines for --help.
 void devopts_usage(FILE *f);
-// Attaches the devices to k when any flag was given. Returns 0, or 2 after one error
-// line naming the file or flag.
-int devopts_attach(struct kernel *k, const struct devopts *d);
+// The checks that need several flags or the VM count (--pcap-speed needs --pcap-in,
+// --pcap-vm needs --pcap-out, a disk's VMs exist, ...). Returns 0, or 2 after one
+// error line.
+int devopts_check(const struct devopts *d, uint32_t nvms);
+// Attaches the devices to k when any flag was given; the capture is written to
+// pcap_out_tmp (its runfiles temporary file; messages still name --pcap-out's file).
+// Returns 0, or 2 after one error line naming the file or flag.
+int devopts_attach(struct kernel *k, const struct devopts *d, const char *pcap_out_tmp);
 // Closes the devices. Returns 0, or 2 after one error line (a capture or disk that could
 // not be written, a trace found damaged during the run).
 int devopts_detach(struct kernel *k);

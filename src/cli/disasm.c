@@ -34,34 +34,32 @@ int cli_disasm(int argc, char **argv)
 		}
 		if (!strcmp(a, "--mem")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "denali disasm: --mem needs a value\n");
-				return 2;
+				return args_error_cmd("denali disasm", "--mem needs a value");
 			}
 			a = argv[++i];
 			if (args_size(a, 4096, DENALI_MEM_MIN, DENALI_MEM_MAX, &mem, why, sizeof why)) {
-				fprintf(stderr, "denali disasm: --mem %s: %s\n", a, why);
-				return 2;
+				return args_error_cmd("denali disasm", "--mem %s: %s", a, why);
 			}
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "denali disasm: unknown option '%s'\n", a);
-			return 2;
+			return args_error_cmd("denali disasm", "unknown option '%s'", a);
 		} else if (path) {
-			fprintf(stderr, "denali disasm: unexpected argument '%s' (one image only)\n",
-				a);
-			return 2;
+			return args_error_cmd("denali disasm", "unexpected argument '%s' (one image "
+					      "only)", a);
 		} else {
 			path = a;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "denali disasm: no image given (usage: denali disasm FILE.elf)\n");
-		return 2;
+		return args_error_cmd("denali disasm", "no image given (usage: denali disasm "
+				      "FILE.elf)");
+	}
+	if (args_regular_file(path, why, sizeof why) != 0) { // a FIFO would block
+		return args_error_cmd("denali disasm", "%s: %s", path, why);
 	}
 	struct image *img;
 	char err[512];
 	if (image_load(path, (uint32_t)mem, &img, err, sizeof err) != 0) {
-		fprintf(stderr, "denali disasm: %s\n", err);
-		return 2;
+		return args_error_cmd("denali disasm", "%s", err);
 	}
 	printf("%s: entry 0x%08x\n", path, img->entry);
 	for (uint32_t s = 0; s < img->nsegs; s++) {

@@ -112,7 +112,8 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	       (unsigned long long)digest);
 }
 
-int machines_run(const struct run_opts *o)
+int machines_run(const struct run_opts *o, const struct runfiles *rf,
+		 const struct opts_outputs *out)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -127,10 +128,10 @@ int machines_run(const struct run_opts *o)
 	struct image *img[WORLD_MAX_MACHINES] = { NULL };
 	struct kernel *k[WORLD_MAX_MACHINES] = { NULL };
 	const char *image[WORLD_MAX_MACHINES];
-	char err[512];
+	char err[512] = "";
 	int rc = 2;
 	uint32_t attached = 0;
-	// Every image and kernel first, so a bad client image leaves no capture file.
+	// Every image and kernel first, before any device is attached.
 	for (uint32_t m = 0; m < n; m++) {
 		struct kernel_config cfg;
 		opts_kernel_config(o, &cfg);
@@ -145,22 +146,26 @@ int machines_run(const struct run_opts *o)
 			cfg.cmdline = c->args;
 			image[m] = c->image;
 		}
-		if (image_load(image[m], cfg.mem_size, &img[m], err, sizeof err) != 0 ||
-		    kernel_new(&k[m], &cfg, img[m], err, sizeof err) != 0) {
-			fprintf(stderr, "denali run: %s%s\n", m ? "--client " : "", err);
+		if (image_load(image[m], cfg.mem_size, &img[m], err, sizeof err) != 0) {
+			args_error("%s%s", m ? "--client " : "", err);
+			goto out;
+		}
+		if (opts_physmem_check(o, &cfg, img[m], m) != 0)
+			goto out;
+		if (kernel_new(&k[m], &cfg, img[m], err, sizeof err) != 0) {
+			args_error("%s%s", m ? "--client " : "", err);
 			goto out;
 		}
 	}
-	if (o->profile && profile_out_check(o->profile) != 0)
-		goto out;
+	const char *pcap_tmp = out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out) : NULL;
 	for (uint32_t m = 0; m < n; m++) {
 		struct devopts d;
 		machine_devopts(o, m, &w, &d);
-		if (devopts_attach(k[m], &d) != 0)
+		if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
 			goto out;
 		attached++;
 		if (world_add(&w, k[m], err, sizeof err) != 0) {
-			fprintf(stderr, "denali run: %s\n", err); // our bug: the configs match
+			args_error("%s", err); // our bug: the configs match
 			goto out;
 		}
 	}
@@ -181,10 +186,14 @@ int machines_run(const struct run_opts *o)
 	else
 		report(o, &w, image, digest, host_s);
 	fflush(stdout);
-	if (o->results && results_out_write(o, results_out_world(o, &w, image, digest)) != 0)
+	if (out->results >= 0 &&
+	    results_out_write(rf, out->results, results_out_world(o, &w, image, digest)) != 0)
 		rc = 2;
-	if (o->profile && profile_out_write(k[0], image[0], o->profile) != 0)
-		rc = 2;
+	if (rc != 2 && out->profile >= 0) {
+		FILE *f = runfiles_fopen(rf, out->profile);
+		if (!f || profile_out_write(k[0], image[0], f, o->profile) != 0)
+			rc = 2;
+	}
 out:
 	for (uint32_t m = 0; m < attached; m++)
 		if (devopts_detach(k[m]) != 0)

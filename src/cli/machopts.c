@@ -76,6 +76,9 @@ int machopts_parse(int argc, char **argv, int *i, struct machopts *m)
 		return 2;
 	if (!flag)
 		return 0;
+	// One value each; --client repeats, and the --client-* flags once per client.
+	if (strncmp(flag, "--client", 8) && args_once(&m->seen, flag, val) != 0)
+		return 2;
 	char why[160];
 	uint64_t v;
 	struct machine_client *c = m->nclients ? &m->clients[m->nclients - 1] : NULL;
@@ -93,6 +96,8 @@ int machopts_parse(int argc, char **argv, int *i, struct machopts *m)
 	} else if (!strncmp(flag, "--client-", 9) && !c) {
 		return args_bad(flag, val, "comes before any --client FILE (it applies to the "
 				"most recent one)");
+	} else if (!strncmp(flag, "--client-", 9) && args_once(&c->seen, flag, val) != 0) {
+		return 2;
 	} else if (!strcmp(flag, "--client-vms")) {
 		if (args_count(val, 1, MAX_VMS, &v, why, sizeof why))
 			return args_bad(flag, val, why);
@@ -144,9 +149,8 @@ int machopts_check(const struct machopts *m, const struct devopts *d)
 		return args_bad("--machine-threads", m->threads_val, "needs --client FILE (it "
 				"runs the machines in parallel)");
 	if (m->seed_set && !m->loss_set) {
-		fprintf(stderr, "denali run: --loss-seed %llu: needs --loss P\n",
-			(unsigned long long)m->loss_seed);
-		return 2;
+		return args_error("--loss-seed %llu: needs --loss P",
+				  (unsigned long long)m->loss_seed);
 	}
 	if (m->pcap_machine >= 0) {
 		if (!d->c.pcap_out)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "devopts.h"
 #include "vmm/kernel.h"
 
@@ -30,6 +31,7 @@ struct machopts {
 		const char *image;
 		uint32_t nvms, mem_size;
 		const char *args;
+		struct args_seen seen; // its --client-* flags (given once each)
 	} clients[MACHOPTS_MAX_CLIENTS];
 	uint32_t nclients;
 	uint64_t latency_ns;
@@ -43,6 +45,7 @@ struct machopts {
 	const char *threads_val;
 	int64_t pcap_machine;        // -1: not given
 	const char *pcap_flag_val;   // --pcap-machine's value as given (for messages)
+	struct args_seen seen;       // the other flags (given once each)
 };
 
 void machopts_init(struct machopts *m);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 
 #ifndef DENALI_VERSION
@@ -57,6 +58,5 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "denali: unknown command '%s' (see denali --help)\n", cmd);
-	return 2;
+	return args_error_cmd("denali", "unknown command '%s' (see denali --help)", cmd);
 }

@@ -19,35 +19,44 @@ static void usage(FILE *f)
 		"client machines linked to it, with --client: docs/machines.md).\n"
 		"\n"
 		"  --image FILE     ELF32 i386 static executable to run (required)\n"
-		"  --vms N          number of VMs, 1..1000000 (default 1)\n"
+		"  --vms N          number of VMs, 1..1000000 (default 1); each VM's\n"
+		"                   8,472 B of kernel metadata is in --phys-mem (more than\n"
+		"                   about 120,000 VMs need a larger one)\n"
 		"  --mem SIZE       guest memory per VM, 64K..3G, a multiple of 4K;\n"
-		"                   suffixes K, M, G (binary) (default 4M)\n"
+		"                   suffixes K, M, G (binary) (default 4M); one whole VM\n"
+		"                   must fit in --phys-mem (above about 1000M, raise it)\n"
 		"  --max-time T     stop after T of simulated time: ns, us, ms or s,\n"
 		"                   e.g. 10ms or 1.5s (default: until every VM ends)\n"
-		"  --quantum T      scheduler time slice (default 10us)\n"
-		"  --phys-mem SIZE  modelled physical memory, 1M..1T, a multiple of 4K\n"
-		"                   (default 1G; docs/memory.md)\n"
+		"  --quantum T      scheduler time slice, 10ns..1s (default 10us)\n"
+		"  --phys-mem SIZE  modelled physical memory, 1M..1T, a multiple of 4K;\n"
+		"                   suffixes K, M, G, T (default 1G; docs/memory.md)\n"
 		"  --swap-block SIZE  swap transfer block: a power of two, 4K..1M\n"
 		"                   (default 32K)\n"
 		"  --console N      print the console output of the first N VMs\n"
 		"                   (default: all when N <= 4, none otherwise)\n"
-		"  --quiet          print only the digest line\n"
-		"  --results DIR    write DIR/summary.json after a successful run\n"
+		"  --quiet          print only the digest line (not with --console)\n"
+		"  --results DIR    write DIR/summary.json when the run ends (DIR is created\n"
+		"                   if missing; not after bad input or an error)\n"
 		"  --profile FILE   sample the guest code of machine 0: the EIP every\n"
 		"                   --profile-interval cycles a VM executes (default 10007);\n"
 		"                   the run is otherwise identical (scripts/profile-report)\n"
+		"  --profile-interval N  cycles between samples, 1..1000000000 (with --profile)\n"
 		"  --intr POLICY    interrupt delivery: batched (default), sync,\n"
-		"                   coalesce:N:T or adaptive:N:T (e.g. coalesce:8:50us)\n"
+		"                   coalesce:N:T or adaptive:N:T (e.g. coalesce:8:50us);\n"
+		"                   coalesce alone is coalesce:8:50us, adaptive adaptive:16:50us\n"
 		"  --intr-group FIRST-LAST=POLICY\n"
-		"                   policy for VMs FIRST..LAST (repeatable, later wins)\n"
+		"                   policy for VMs FIRST..LAST (repeatable up to 16, later wins)\n"
 		"  --sched rr|stride  scheduler (default rr)\n"
-		"  --tickets FIRST-LAST=N  stride tickets of VMs FIRST..LAST (default 100)\n"
-		"  --ctx-base T     context-switch cost (default 1.4us)\n"
+		"  --tickets FIRST-LAST=N  with --sched stride: tickets of VMs FIRST..LAST,\n"
+		"                   1..1000000 (default 100; repeatable up to 16, later wins)\n"
+		"  --ctx-base T     context-switch cost (default 1.4us; each --ctx time\n"
+		"                   0..1s)\n"
 		"  --ctx-page T     cache refill per page touched in a slice (default 100ns)\n"
-		"  --ctx-free-pages N  pages a slice touches for free (default 4)\n"
+		"  --ctx-free-pages N  pages a slice touches for free, 0..1000000 (default 4)\n"
 		"  --ctx-cap-same T    refill cap, same VM again (default 2.5us)\n"
 		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
-		"  --intr-cost T    cost of one interrupt or exception upcall (default 1000 cycles)\n"
+		"  --intr-cost T    cost of one interrupt or exception upcall, 0..1s\n"
+		"                   (default 1000 cycles, 588ns)\n"
 		"  -h, --help       show this help\n"
 		"\n");
 	devopts_usage(f);
@@ -58,7 +67,8 @@ static void usage(FILE *f)
 		"Memory: 1 GiB, 8,472 B kernel metadata per VM, swap disk 8.5 ms seek,\n"
 		"4.17 ms rotation, 40 MB/s (docs/memory.md).\n"
 		"Exit status: 0 all VMs terminated with code 0; 1 some VM exited nonzero,\n"
-		"was killed, hung, or was stopped by --max-time; 2 bad input. With --client:\n"
+		"was killed, hung, or was stopped by --max-time; 2 bad input or an error\n"
+		"(one line on stderr; no output file is written or changed). With --client:\n"
 		"0 when every client VM exited 0 and no VM anywhere was killed.\n");
 }
 
@@ -86,9 +96,10 @@ bad:
 
 // The interrupt, scheduler and context-switch flags, into ks (cycles at ks->cpu_khz).
 // Returns 0, or -1 with why set. Flags it does not know are not passed here.
-static int parse_sched_opt(const char *flag, const char *val, struct kernel_config *ks,
+static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o,
 			   char *why, size_t whylen)
 {
+	struct kernel_config *ks = &o->ks;
 	uint64_t v;
 	if (!strcmp(flag, "--intr"))
 		return intr_policy_parse(val, &ks->intr, why, whylen);
@@ -101,7 +112,7 @@ static int parse_sched_opt(const char *flag, const char *val, struct kernel_conf
 		const char *pol = parse_range(val, &g->first, &g->last, why, whylen);
 		if (!pol || intr_policy_parse(pol, &g->policy, why, whylen) != 0)
 			return -1;
-		ks->n_intr_groups++;
+		o->intr_group_val[ks->n_intr_groups++] = val;
 		return 0;
 	}
 	if (!strcmp(flag, "--sched")) {
@@ -123,7 +134,7 @@ static int parse_sched_opt(const char *flag, const char *val, struct kernel_conf
 		if (!n || args_count(n, 1, 1000000, &v, why, whylen) != 0)
 			return -1;
 		g->tickets = (uint32_t)v;
-		ks->n_ticket_groups++;
+		o->tickets_val[ks->n_ticket_groups++] = val;
 		return 0;
 	}
 	if (!strcmp(flag, "--ctx-free-pages")) {
@@ -209,13 +220,16 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
 				&val) == 2)
 			return 2;
+		// Every flag here takes one value, except the repeatable groups.
+		if (flag && strcmp(flag, "--intr-group") && strcmp(flag, "--tickets") &&
+		    args_once(&o->seen, flag, val) != 0)
+			return 2;
 		if (!flag) {
 			if (a[0] == '-')
-				fprintf(stderr, "denali run: unknown option '%s' (see denali run --help)\n",
-					a);
+				args_error("unknown option '%s' (see denali run --help)", a);
 			else
-				fprintf(stderr, "denali run: unexpected argument '%s' (the image "
-					"goes after --image)\n", a);
+				args_error("unexpected argument '%s' (the image goes after --image)",
+					   a);
 			return 2;
 		}
 		uint64_t v;
@@ -227,10 +241,12 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			if (args_count(val, 1, MAX_VMS, &v, why, sizeof why))
 				return args_bad(flag, val, why);
 			o->nvms = (uint32_t)v;
+			o->vms_val = val;
 		} else if (!strcmp(flag, "--mem")) {
 			if (args_size(val, 4096, DENALI_MEM_MIN, DENALI_MEM_MAX, &v, why, sizeof why))
 				return args_bad(flag, val, why);
 			o->mem_size = (uint32_t)v;
+			o->mem_val = val;
 		} else if (!strcmp(flag, "--max-time")) {
 			if (args_time(val, 1, UINT64_MAX / 2, &v, why, sizeof why))
 				return args_bad(flag, val, why);
@@ -244,6 +260,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			if (args_size(val, 4096, 1u << 20, 1ull << 40, &v, why, sizeof why))
 				return args_bad(flag, val, why);
 			o->phys_mem = v;
+			o->phys_mem_val = val;
 		} else if (!strcmp(flag, "--swap-block")) {
 			if (args_size(val, 4096, PM_BLOCK_MIN, PM_BLOCK_MAX, &v, why, sizeof why))
 				return args_bad(flag, val, why);
@@ -254,6 +271,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			if (args_count(val, 0, MAX_VMS, &v, why, sizeof why))
 				return args_bad(flag, val, why);
 			o->console_vms = (int64_t)v;
+			o->console_val = val;
 		} else if (!strcmp(flag, "--results")) {
 			if (!*val)
 				return args_bad(flag, "''", "empty directory name");
@@ -266,13 +284,13 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			if (args_count(val, 1, 1000000000, &v, why, sizeof why))
 				return args_bad(flag, val, why);
 			o->profile_interval = v;
-		} else if (parse_sched_opt(flag, val, &o->ks, why, sizeof why) != 0) {
+			o->profile_interval_val = val;
+		} else if (parse_sched_opt(flag, val, o, why, sizeof why) != 0) {
 			return args_bad(flag, val, why);
 		}
 	}
 	if (!o->image) {
-		fprintf(stderr, "denali run: --image FILE is required (see denali run --help)\n");
-		return 2;
+		return args_error("--image FILE is required (see denali run --help)");
 	}
 	return 0;
 }
@@ -288,4 +306,110 @@ void opts_kernel_config(const struct run_opts *o, struct kernel_config *cfg)
 	cfg->pm.block_bytes = o->swap_block;
 	cfg->profile_interval_cycles = o->profile ? o->profile_interval : 0;
 	apply_sched_opts(o, cfg);
+}
+
+// "--intr-group 5-9=sync: VMs 5-9 are not all there (VMs 0-1)" for a group past nvms.
+static int check_group(const char *flag, const char *val, uint32_t last, uint32_t nvms)
+{
+	if (last < nvms)
+		return 0;
+	char why[96];
+	snprintf(why, sizeof why, "VM %u does not exist (VMs 0-%u)", last, nvms - 1);
+	return args_bad(flag, val, why);
+}
+
+int opts_check(const struct run_opts *o)
+{
+	if (o->profile_interval_val && !o->profile)
+		return args_bad("--profile-interval", o->profile_interval_val,
+				"needs --profile FILE");
+	if (o->quiet && o->console_val)
+		return args_bad("--console", o->console_val, "--quiet prints only the digest "
+				"(give one of the two)");
+	const struct kernel_config *ks = &o->ks;
+	if (ks->n_ticket_groups && ks->sched != SCHED_STRIDE)
+		return args_bad("--tickets", o->tickets_val[0], "needs --sched stride (the "
+				"round-robin scheduler has no tickets)");
+	for (uint32_t g = 0; g < ks->n_ticket_groups; g++)
+		if (check_group("--tickets", o->tickets_val[g], ks->ticket_groups[g].last,
+				o->nvms))
+			return 2;
+	for (uint32_t g = 0; g < ks->n_intr_groups; g++)
+		if (check_group("--intr-group", o->intr_group_val[g], ks->intr_groups[g].last,
+				o->nvms))
+			return 2;
+	if (devopts_check(&o->dev, o->nvms) != 0)
+		return 2;
+	return machopts_check(&o->mach, &o->dev);
+}
+
+int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out)
+{
+	*out = (struct opts_outputs){ -1, -1, -1 };
+	const struct devset_config *c = &o->dev.c;
+	if (runfiles_input(rf, RUNFILES_INPUT, "--image", o->image, false))
+		return 2;
+	for (uint32_t m = 0; m < o->mach.nclients; m++)
+		if (runfiles_input(rf, RUNFILES_INPUT, "--client", o->mach.clients[m].image, false))
+			return 2;
+	if (c->pcap_in && runfiles_input(rf, RUNFILES_INPUT, "--pcap-in", c->pcap_in, false))
+		return 2;
+	if (c->console_in &&
+	    runfiles_input(rf, RUNFILES_INPUT, "--console-in", c->console_in, false))
+		return 2;
+	for (uint32_t i = 0; i < c->ndisks; i++) {
+		const struct devset_disk_spec *d = &c->disks[i];
+		if (runfiles_input(rf, d->readonly ? RUNFILES_INPUT : RUNFILES_DISK, "--disk",
+				   d->path, !d->readonly && d->size_bytes))
+			return 2;
+	}
+	if (c->pcap_out && (out->pcap_out = runfiles_output(rf, "--pcap-out", c->pcap_out)) < 0)
+		return 2;
+	if (o->profile && (out->profile = runfiles_output(rf, "--profile", o->profile)) < 0)
+		return 2;
+	if (o->results &&
+	    (out->results = runfiles_output_in(rf, "--results", o->results, "summary.json")) < 0)
+		return 2;
+	return 0;
+}
+
+// "3072.3 MiB"
+static const char *mib(uint64_t bytes, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+	return buf;
+}
+
+int opts_physmem_check(const struct run_opts *o, const struct kernel_config *cfg,
+		       const struct image *img, uint32_t machine)
+{
+	uint64_t need = physmem_need_bytes(&cfg->pm, cfg->nvms, cfg->mem_size, img);
+	if (need <= cfg->pm.phys_bytes)
+		return 0;
+	char a[32], size[32], who[192];
+	uint32_t ms = cfg->mem_size;
+	if (ms % (1u << 30) == 0)
+		snprintf(size, sizeof size, "%uG", ms >> 30);
+	else if (ms % (1u << 20) == 0)
+		snprintf(size, sizeof size, "%uM", ms >> 20);
+	else
+		snprintf(size, sizeof size, "%uK", ms >> 10);
+	uint64_t mib_up = (need + (1u << 20) - 1) >> 20;
+	if (machine == 0)
+		snprintf(who, sizeof who, "--vms %u --mem %s", cfg->nvms, size);
+	else
+		snprintf(who, sizeof who, "--client %s --client-vms %u --client-mem %s",
+			 o->mach.clients[machine - 1].image, cfg->nvms, size);
+	if (o->phys_mem_val)
+		args_error("--phys-mem %s: too small: %s needs %s of modelled "
+			"physical memory (8,472 B kernel metadata per VM, the image, %u free "
+			"frames and one whole VM); give --phys-mem %lluM or more",
+			o->phys_mem_val, who, mib(need, a, sizeof a), cfg->pm.min_free_frames,
+			(unsigned long long)mib_up);
+	else
+		args_error("%s: needs %s of modelled physical memory (8,472 B "
+			"kernel metadata per VM, the image, %u free frames and one whole VM), more "
+			"than the default 1 GiB: give --phys-mem %lluM or more", who,
+			mib(need, a, sizeof a), cfg->pm.min_free_frames, (unsigned long long)mib_up);
+	return 2;
 }

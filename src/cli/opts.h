@@ -8,8 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "args.h"
 #include "devopts.h"
 #include "machopts.h"
+#include "runfiles.h"
+#include "vmm/image.h"
 #include "vmm/kernel.h"
 
 #define MAX_VMS 1000000u
@@ -33,12 +36,33 @@ struct run_opts {
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
 	// config that apply_sched_opts copies from.
 	struct kernel_config ks;
+	// Values as given, for messages (NULL: the flag was not given).
+	const char *vms_val, *mem_val, *phys_mem_val, *console_val, *profile_interval_val;
+	const char *intr_group_val[KERNEL_MAX_GROUPS], *tickets_val[KERNEL_MAX_GROUPS];
+	struct args_seen seen; // flags given once (args_once)
+};
+
+// The output files of a run, as runfiles ids (-1: not written).
+struct opts_outputs {
+	int pcap_out, profile, results;
 };
 
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),
 // or 2 after one error line.
 int opts_parse(int argc, char **argv, struct run_opts *o);
+// The checks that need several flags (--tickets needs --sched stride, groups and disks
+// name existing VMs, --pcap-speed needs --pcap-in, ...; devopts_check, machopts_check).
+// Returns 0, or 2 after one error line.
+int opts_check(const struct run_opts *o);
+// Registers every file the run reads or writes (runfiles.h); *out gets the outputs'
+// ids. Returns 0, or 2 after an error line.
+int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out);
 // Machine 0's kernel config from the options (every machine starts from it).
 void opts_kernel_config(const struct run_opts *o, struct kernel_config *cfg);
+// Whether machine `machine`'s VMs fit the modelled physical memory (kernel metadata,
+// the image and one whole VM; docs/memory.md). Returns 0, or 2 after one line naming
+// --phys-mem when it was given, else the VM count and size with the --phys-mem to give.
+int opts_physmem_check(const struct run_opts *o, const struct kernel_config *cfg,
+		       const struct image *img, uint32_t machine);
 
 #endif

@@ -4,35 +4,21 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int profile_out_check(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	if (!f || fclose(f) != 0) {
-		fprintf(stderr, "denali run: --profile %s: cannot write: %s\n", path,
-			strerror(errno));
-		return 2;
-	}
-	return 0;
-}
+#include "args.h"
 
-int profile_out_write(const struct kernel *k, const char *image, const char *path)
+int profile_out_write(const struct kernel *k, const char *image, FILE *f, const char *name)
 {
 	const struct profile *p = &k->prof;
 	uint32_t n = 0;
 	struct profile_slot *s = profile_sorted(p, &n);
 	if (p->used && !s) {
-		fprintf(stderr, "denali run: --profile %s: out of memory\n", path);
-		return 2;
-	}
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "denali run: --profile %s: cannot write: %s\n", path,
-			strerror(errno));
-		free(s);
+		args_error("--profile %s: out of memory", name);
+		fclose(f);
 		return 2;
 	}
 	fprintf(f, "# denali guest profile: image %s, machine %u, %u VMs\n", image,
@@ -43,10 +29,10 @@ int profile_out_write(const struct kernel *k, const char *image, const char *pat
 	for (uint32_t i = 0; i < n; i++)
 		fprintf(f, "%" PRIu64 " 0x%08x\n", s[i].count, s[i].eip);
 	free(s);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "denali run: --profile %s: cannot write: %s\n", path,
-			strerror(errno));
-		return 2;
+	bool bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad) {
+		return args_error("--profile %s: cannot write: %s", name,
+				  strerror(errno ? errno : EIO));
 	}
 	return 0;
 }

@@ -7,11 +7,11 @@
 #include "results_out.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "args.h"
 
 #include "report.h"
 #include "vmm/devhost.h"
@@ -240,32 +240,22 @@ json_object *results_out_world(const struct run_opts *o, const struct world *w,
 	return j;
 }
 
-int results_out_write(const struct run_opts *o, json_object *j)
+int results_out_write(const struct runfiles *rf, int id, json_object *j)
 {
-	if (mkdir(o->results, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "denali run: --results %s: cannot create: %s\n", o->results,
-			strerror(errno));
-		json_object_put(j);
-		return 2;
-	}
-	size_t dl = strlen(o->results);
-	char *tmp = malloc(dl + 32), *fin = malloc(dl + 32);
+	FILE *f = runfiles_fopen(rf, id);
 	int rc = 2;
-	if (!tmp || !fin)
+	if (!f)
 		goto out;
-	snprintf(tmp, dl + 32, "%s/.summary.json.tmp", o->results);
-	snprintf(fin, dl + 32, "%s/summary.json", o->results);
-	if (json_object_to_file_ext(tmp, j, JSON_C_TO_STRING_PRETTY) != 0 ||
-	    rename(tmp, fin) != 0) {
-		fprintf(stderr, "denali run: --results %s: cannot write summary.json: %s\n",
-			o->results, strerror(errno));
-		unlink(tmp);
+	const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY);
+	bool bad = !text || fputs(text, f) == EOF;
+	bad |= ferror(f) != 0;
+	if (fclose(f) != 0 || bad) {
+		args_error("--results %s: cannot write summary.json: %s", runfiles_shown(rf, id),
+			   strerror(errno ? errno : EIO));
 		goto out;
 	}
 	rc = 0;
 out:
-	free(tmp);
-	free(fin);
 	json_object_put(j);
 	return rc;
 }

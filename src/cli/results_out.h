@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "opts.h"
+#include "runfiles.h"
 #include "vmm/kernel.h"
 #include "vmm/world.h"
 
@@ -21,7 +22,8 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 // object per machine, with "machine", "role" and "cmdline") and "link".
 json_object *results_out_world(const struct run_opts *o, const struct world *w,
 			       const char *const *image, uint64_t digest);
-// Writes j to o->results/summary.json and frees j. Returns 0, or 2 after an error line.
-int results_out_write(const struct run_opts *o, json_object *j);
+// Writes j to the output id (DIR/summary.json's temporary file, runfiles.h) and frees
+// j. Returns 0, or 2 after an error line.
+int results_out_write(const struct runfiles *rf, int id, json_object *j);
 
 #endif

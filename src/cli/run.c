@@ -19,6 +19,7 @@
 #include "profile_out.h"
 #include "report.h"
 #include "results_out.h"
+#include "runfiles.h"
 #include "vmm/digest.h"
 #include "vmm/image.h"
 #include "vmm/kernel.h"
@@ -32,37 +33,31 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
-int cli_run(int argc, char **argv)
+// One machine: load, run, report, write the outputs' temporary files. Returns the
+// exit status (2: nothing is to be committed).
+static int run_one(const struct run_opts *o, const struct runfiles *rf,
+		   const struct opts_outputs *out)
 {
-	struct run_opts o;
-	int rc = opts_parse(argc, argv, &o);
-	if (rc)
-		return rc == 1 ? 0 : 2;
-	if (machopts_check(&o.mach, &o.dev) != 0)
-		return 2;
-	if (o.mach.nclients)
-		return machines_run(&o);
 	struct kernel_config cfg;
-	opts_kernel_config(&o, &cfg);
-	machopts_apply(&o.mach, &cfg, &o.dev);
+	opts_kernel_config(o, &cfg);
+	struct devopts dev = o->dev;
+	machopts_apply(&o->mach, &cfg, &dev);
 
-	char err[512];
+	char err[512] = "";
 	struct image *img;
-	if (image_load(o.image, o.mem_size, &img, err, sizeof err) != 0) {
-		fprintf(stderr, "denali run: %s\n", err);
-		return 2;
-	}
-	if (o.profile && profile_out_check(o.profile) != 0) {
-		image_free(img);
-		return 2;
+	if (image_load(o->image, o->mem_size, &img, err, sizeof err) != 0) {
+		return args_error("%s", err);
 	}
 	struct kernel *k;
-	if (kernel_new(&k, &cfg, img, err, sizeof err) != 0) {
-		fprintf(stderr, "denali run: %s\n", err);
+	if (opts_physmem_check(o, &cfg, img, 0) != 0 ||
+	    kernel_new(&k, &cfg, img, err, sizeof err) != 0) {
+		if (err[0])
+			args_error("%s", err);
 		image_free(img);
 		return 2;
 	}
-	if (devopts_attach(k, &o.dev) != 0) {
+	if (devopts_attach(k, &dev, out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out)
+						       : NULL) != 0) {
 		kernel_free(k);
 		image_free(img);
 		return 2;
@@ -73,11 +68,11 @@ int cli_run(int argc, char **argv)
 	uint64_t digest = kernel_digest(k);
 	report_diagnostics(k);
 
-	uint64_t nconsole = o.console_vms >= 0 ? (uint64_t)o.console_vms
+	uint64_t nconsole = o->console_vms >= 0 ? (uint64_t)o->console_vms
 			    : cfg.nvms <= SMALL_RUN ? cfg.nvms : 0;
 	if (nconsole > cfg.nvms)
 		nconsole = cfg.nvms;
-	if (o.quiet) {
+	if (o->quiet) {
 		printf("digest %016llx\n", (unsigned long long)digest);
 	} else {
 		for (uint32_t i = 0; i < nconsole; i++)
@@ -94,19 +89,49 @@ int cli_run(int argc, char **argv)
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);
 		} else {
-			summary(k, &o, host_s, digest);
+			summary(k, o, host_s, digest);
 		}
 	}
 	fflush(stdout);
-	const struct kernel_stats *s = &k->stats;
-	rc = s->ok == cfg.nvms ? 0 : 1;
-	if (o.results && results_out_write(&o, results_out_machine(k, o.image, &o, digest)) != 0)
+	int rc = k->stats.ok == cfg.nvms ? 0 : 1;
+	if (out->results >= 0 &&
+	    results_out_write(rf, out->results, results_out_machine(k, o->image, o, digest)))
 		rc = 2;
-	if (o.profile && profile_out_write(k, o.image, o.profile) != 0)
-		rc = 2;
-	if (devopts_detach(k) != 0)
+	if (rc != 2 && out->profile >= 0) {
+		FILE *f = runfiles_fopen(rf, out->profile);
+		if (!f || profile_out_write(k, o->image, f, o->profile) != 0)
+			rc = 2;
+	}
+	if (devopts_detach(k) != 0) // after summary.json: it reads the device counters
 		rc = 2;
 	kernel_free(k);
 	image_free(img);
+	return rc;
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct run_opts o;
+	int rc = opts_parse(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (opts_check(&o) != 0)
+		return 2;
+	// Every file is checked before any is opened, and the outputs exist only as
+	// temporary files until the run has ended well (runfiles.h).
+	struct runfiles rf;
+	runfiles_init(&rf);
+	struct opts_outputs out;
+	if (opts_files(&o, &rf, &out) != 0 || runfiles_check(&rf) != 0 ||
+	    runfiles_prepare(&rf) != 0) {
+		runfiles_free(&rf);
+		return 2;
+	}
+	rc = o.mach.nclients ? machines_run(&o, &rf, &out) : run_one(&o, &rf, &out);
+	if (rc == 2)
+		runfiles_abort(&rf);
+	else if (runfiles_commit(&rf) != 0)
+		rc = 2;
+	runfiles_free(&rf);
 	return rc;
 }

@@ -122,9 +122,61 @@ def main():
         ("quantum zero", ["--quantum", "0ns"], "--quantum 0ns"),
         ("console bad", ["--console", "x"], "--console x"),
         ("missing value", ["--vms"], "--vms"),
+        # 2026-12-06, found by tests/integration/fuzz-cli-args: a newline in an argument
+        # was echoed as is, and the error took two lines.
+        ("newline in an unknown option", ["-\n"], "unknown option '-\\x0a'"),
+        ("newline in a value", ["--vms", "1\n2"], "--vms 1\\x0a2"),
     ]
-    for name, extra, needle in cases:
-        bad_input(name, ["run", "--image", hello, *extra], needle, tmp=tmp)
+    cases = [(n, e, x) for n, e, x in cases]
+    # Help and behaviour agree (issue 10 section 3, 2026-12-06 review): a flag given
+    # twice, a flag that needs another, a VM that does not exist, and a memory size the
+    # modelled machine cannot hold are refused with one line naming what the user gave.
+    disk = os.path.join(tmp, "d.img")
+    cases += [
+        ("image twice", ["--image", hello], "--image", "given twice"),
+        ("vms twice", ["--vms", "2", "--vms", "3"], "--vms 3: given twice"),
+        ("max-time twice", ["--max-time", "1ms", "--max-time=2ms"], "--max-time 2ms"),
+        ("pcap-out twice", ["--pcap-out", "a", "--pcap-out", "b"], "--pcap-out b"),
+        ("loss twice", ["--loss", "1%", "--loss", "2%"], "--loss 2%"),
+        ("client-vms twice", ["--client", hello, "--client-vms", "2", "--client-vms", "3"],
+         "--client-vms 3: given twice"),
+        ("tickets with rr", ["--tickets", "0-0=5"], "--tickets 0-0=5", "--sched stride"),
+        ("tickets with explicit rr", ["--sched", "rr", "--tickets", "0-0=5"], "--sched stride"),
+        ("pcap-speed without pcap-in", ["--pcap-speed", "2"], "--pcap-speed 2",
+         "needs --pcap-in"),
+        ("pcap-start without pcap-in", ["--pcap-start", "1ms"], "--pcap-start 1ms"),
+        ("pcap-loops without pcap-in", ["--pcap-loops", "3"], "--pcap-loops 3"),
+        ("pcap-rewrite without pcap-in", ["--pcap-rewrite", "7"], "--pcap-rewrite 7"),
+        ("pcap-vm without pcap-out", ["--pcap-vm", "0"], "--pcap-vm 0", "--pcap-out"),
+        ("profile-interval without profile", ["--profile-interval", "5"],
+         "--profile-interval 5", "needs --profile"),
+        ("console with quiet", ["--quiet", "--console", "1"], "--console 1", "--quiet"),
+        ("intr-group past the VMs", ["--vms", "2", "--intr-group", "1-5=sync"],
+         "--intr-group 1-5=sync", "VM 5 does not exist (VMs 0-1)"),
+        ("tickets past the VMs", ["--sched", "stride", "--tickets", "0-3=5"],
+         "--tickets 0-3=5", "VM 3 does not exist"),
+        ("disk for a VM that does not exist", ["--disk", disk + ":1M:vms=4"], "--disk",
+         "VM 4 does not exist"),
+        ("read-write disk for two VMs", ["--vms", "2", "--disk", disk + ":1M:vms=0-1"],
+         "--disk", "one VM"),
+        ("console-in-vm past the VMs", ["--console-input", "x", "--console-in-vm", "3"],
+         "--console-in-vm 3", "VM 3 does not exist"),
+        ("mem 3G with the default phys-mem", ["--mem", "3G"], "--mem 3G",
+         "default 1 GiB", "--phys-mem 3073M"),
+        ("a million VMs with the default phys-mem", ["--vms", "1000000"], "--vms 1000000",
+         "--phys-mem 8084M"),
+        ("client-mem 3G with the default phys-mem", ["--client", hello, "--client-mem", "3G"],
+         "--client-mem 3G", "--phys-mem 3073M"),
+        ("phys-mem given too small", ["--phys-mem", "1M"], "--phys-mem 1M: too small"),
+        ("phys-mem 2T", ["--phys-mem", "2T"], "--phys-mem 2T", "out of range"),
+        ("phys-mem 5P", ["--phys-mem", "5P"], "--phys-mem 5P", "K, M, G or T"),
+    ]
+    for name, extra, *needles in cases:
+        bad_input(name, ["run", "--image", hello, *extra], *needles, tmp=tmp)
+    rc, out, err = run("run", "--image", hello, "--mem", "3G")
+    check("--mem 3G does not name --phys-mem first", err.startswith("denali run: --vms 1 --mem 3G"),
+          err)
+    check("no disk file left by refused flags", not os.path.exists(disk))
     bad_input("no image", ["run", "--vms", "3"], "--image", tmp=tmp)
     bad_input("unknown command", ["frobnicate"], "frobnicate", tmp=tmp)
     bad_input("disasm no file", ["disasm"], "no image", tmp=tmp)
@@ -182,6 +234,15 @@ def main():
             and len(j["per_vm"]) == 3 and "host" not in json.dumps(j)
     check("--results writes summary.json", ok, f"rc={rc} out={out!r}")
     check("no stray files", sorted(os.listdir(res)) == ["summary.json"], os.listdir(res))
+    rc, out, err = run("run", "--image", hello, "--phys-mem", "1T", "--quiet")
+    check("--phys-mem 1T (the documented maximum) runs", rc == 0 and err == "", f"{rc} {err!r}")
+    rc, out, err = run("run", "--image", hello, "--mem", "3G", "--phys-mem", "4G", "--quiet")
+    check("--mem 3G (the documented maximum) runs with --phys-mem 4G", rc == 0 and err == "",
+          f"{rc} {err!r}")
+    for pol, shown in (("coalesce", "coalesce:8:50000ns"), ("adaptive", "adaptive:16:50000ns")):
+        rc, out, err = run("run", "--image", hello, "--vms", "5", "--intr", pol)
+        check(f"bare --intr {pol} is the documented {shown}", rc == 0 and
+              f"interrupts {shown}" in out, out)
     rc, out, err = run("disasm", hello)
     check("disasm lists the entry", rc == 0 and "*00010000:" in out, out[:200])
 

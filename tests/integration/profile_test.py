@@ -59,7 +59,7 @@ with tempfile.TemporaryDirectory(prefix="profile-test-") as tmp:
                          (["--profile-interval", "x"], "--profile-interval"),
                          (["--profile", ""], "--profile"),
                          (["--profile", os.path.join(tmp, "no", "such", "dir", "p")],
-                          "cannot write")):
+                          "does not exist")):
         rc, out, err = run(*args)
         check(f"bad input {args}: exit 2, one line", rc == 2 and needle in err and
               len(err.strip().splitlines()) == 1, (rc, err))

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Unit tests of the CLI value parsers (src/cli/args.c): counts, sizes, durations, and
-// the formatters. Each rejected value must come with a reason.
+// the formatters, flags given twice, regular files. Each rejected value must come with a
+// reason.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -56,6 +60,48 @@ static void test_size(void **state)
 	assert_int_equal(args_size("M", 4096, 0, UINT64_MAX, &v, why, sizeof why), -1);
 	assert_int_equal(args_size("-4M", 4096, 0, UINT64_MAX, &v, why, sizeof why), -1);
 	assert_int_equal(args_size("", 4096, 0, UINT64_MAX, &v, why, sizeof why), -1);
+	// T: --phys-mem's documented maximum is 1T (rejected before 2026-12-06).
+	const char *tera[] = { "1T", "1t", "1TiB", "1TB" };
+	for (size_t i = 0; i < sizeof tera / sizeof tera[0]; i++) {
+		assert_int_equal(args_size(tera[i], 4096, 1u << 20, 1ull << 40, &v, why, sizeof why), 0);
+		assert_int_equal(v, 1ull << 40);
+	}
+	assert_int_equal(args_size("2T", 4096, 1u << 20, 1ull << 40, &v, why, sizeof why), -1);
+	assert_non_null(strstr(why, "out of range"));
+	assert_int_equal(args_size("16777216T", 4096, 0, UINT64_MAX, &v, why, sizeof why), -1);
+	assert_non_null(strstr(why, "too large"));
+	assert_int_equal(args_size("1P", 4096, 0, UINT64_MAX, &v, why, sizeof why), -1);
+	assert_non_null(strstr(why, "K, M, G or T"));
+}
+
+static void test_once(void **state)
+{
+	struct args_seen s = { .n = 0 };
+	assert_int_equal(args_once(&s, "--vms", "2"), 0);
+	assert_int_equal(args_once(&s, "--mem", "4M"), 0);
+	assert_int_equal(args_once(&s, "--vms", "3"), 2); // prints one line
+	assert_int_equal(args_once(&s, "--mem", "8M"), 2);
+}
+
+static void test_regular_file(void **state)
+{
+	char why[128];
+	FILE *f = fopen("cli-args-regular", "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(args_regular_file("cli-args-regular", why, sizeof why), 0);
+	assert_int_equal(args_regular_file("no-such-file-here", why, sizeof why), -1);
+	assert_non_null(strstr(why, "cannot open"));
+	assert_int_equal(args_regular_file(".", why, sizeof why), -1);
+	assert_string_equal(why, "a directory, not a regular file");
+	assert_int_equal(args_regular_file("/dev/null", why, sizeof why), -1);
+	assert_string_equal(why, "a device, not a regular file");
+	unlink("cli-args-fifo");
+	assert_int_equal(mkfifo("cli-args-fifo", 0600), 0);
+	assert_int_equal(args_regular_file("cli-args-fifo", why, sizeof why), -1);
+	assert_string_equal(why, "a named pipe, not a regular file");
+	unlink("cli-args-fifo");
+	unlink("cli-args-regular");
 }
 
 static void test_time(void **state)
@@ -129,6 +175,8 @@ int main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_probability),
+		cmocka_unit_test(test_once),
+		cmocka_unit_test(test_regular_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
