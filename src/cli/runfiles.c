@@ -203,6 +203,9 @@ static int check_input(const struct runfiles_entry *e)
 			free(d);
 			return rc;
 		}
+		if (errno == ENOENT && e->kind == RUNFILES_DISK)
+			return fail(e->flag, e->shown, "no such file (give a SIZE to create it, "
+				    "e.g. %s:1M)", e->shown);
 		return fail(e->flag, e->shown, "cannot open: %s", strerror(errno));
 	}
 	if (!S_ISREG(sb.st_mode))

@@ -192,6 +192,17 @@ def main():
              "--results", "--help"]
     check("denali run --help documents every flag", rc == 0 and all(f in out for f in flags),
           out)
+    # Every flag the help names is one the parser knows (given alone it may need a
+    # value or another flag, but it is never an unknown option).
+    import re
+    named = sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", out)))
+    unknown = []
+    for f in named:
+        _, _, e = run("run", "--image", hello, f)
+        if "unknown option" in e:
+            unknown.append(f)
+    check(f"every flag in denali run --help ({len(named)}) is parsed", len(named) >= 45
+          and not unknown, unknown)
     rc, out, err = run("disasm", "--help")
     check("denali disasm --help", rc == 0 and "--mem" in out, out)
     rc, out, err = run("--version")

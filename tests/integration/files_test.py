@@ -181,6 +181,9 @@ def main():
     refused("a file name with a newline stays on one line", ["--image", "new\nline.elf"],
             "new\\x0aline.elf", d=d)
 
+    refused("a missing read-write disk without SIZE", ["--image", hello, "--disk", "nodisk.img"],
+            "--disk nodisk.img", "give a SIZE", d=d)
+
     # --- output locations, before the run --------------------------------------------
     refused("--results under a missing directory",
             ["--image", spin, "--max-time", "1ms", "--pcap-out", "cap.pcap", "--profile",
