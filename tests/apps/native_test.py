@@ -11,6 +11,7 @@
 #  - tcpbench send/recv: 8 MiB verified; a short stream fails the receiver's check;
 #  - gamesrv with 4 gameclients: joins, snapshots, latency, no mismatches;
 #  - bad arguments: exit 2 with one "bad argument" line for each app.
+# Without curl the rest runs and the test exits 77 (SKIP).
 # usage: native_test.py BUILD/guests/apps  (the directory holding the *-native programs)
 import os
 import re
@@ -37,6 +38,7 @@ def prog(name):
 # The document pattern: tests/lib/docpat_oracle.py (written from docs/apps.md).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from docpat_oracle import document  # noqa: E402
+import skips  # noqa: E402  (a missing tool exits 77, not 0)
 
 
 def start(args):
@@ -157,7 +159,7 @@ def httpd_checks():
             s = socket.create_connection(("127.0.0.1", port))
             s.sendall(junk)
             s.close()
-        if shutil_which("curl"):
+        if skips.need("curl", "curl's download of /large"):
             out = subprocess.run(["curl", "-s", "-o", "-", f"http://127.0.0.1:{port}/large"],
                                  capture_output=True, timeout=30).stdout
             check("curl gets /large intact", out == document("/large", 134007), len(out))
@@ -166,11 +168,6 @@ def httpd_checks():
     except Exception:
         p.kill()
         raise
-
-
-def shutil_which(x):
-    import shutil
-    return shutil.which(x)
 
 
 def run(args, timeout=60):
@@ -288,11 +285,7 @@ def main():
         p.wait()
     tcpbench_checks()
     game_checks()
-    if failures:
-        print(f"{len(failures)} failed: {', '.join(failures)}")
-        return 1
-    print("all passed")
-    return 0
+    return skips.exit_status(failures)
 
 
 if __name__ == "__main__":

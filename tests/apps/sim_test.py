@@ -15,7 +15,7 @@
 #        broken IPv4/TCP/UDP/ICMP/ARP headers and checksums, fragments, stray and
 #        forged TCP segments, a few half-open SYNs, HTTP garbage) are replayed at them
 #        (--pcap-in): every request still answered, no VM killed, same digest twice.
-# Exits 77 (skipped) when this denali has no --client flag yet.
+# Without tshark the checks that need it do not run and the test exits 77 (SKIP).
 # usage: sim_test.py path/to/denali BUILD/guests/apps [web|game|tcp ...]
 import json
 import os
@@ -25,6 +25,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
 
 DENALI, APPS = sys.argv[1:3]
 ONLY = sys.argv[3:]
@@ -122,15 +125,13 @@ def web(tmp):
     check("web: same digest twice", d1 and d1 == d2, (d1, d2))
     with open(cap, "rb") as a, open(cap2, "rb") as b:
         check("web: byte-identical capture twice", a.read() == b.read())
-    if shutil.which("tshark"):
+    if skips.need("tshark", "tshark's checks of the captures"):
         probs = expert_problems(cap)
         check("web: tshark expert: no Warning or Error", probs == "", probs)
         n = count(cap, "tcp.analysis.flags && !tcp.analysis.window_update")
         check("web: no TCP analysis flags on a lossless link", n == 0, n)
         n = count(cap, "http.response.code == 200")
         check("web: tshark sees the 200 responses", n == replies, (n, replies))
-    else:
-        print("SKIP web tshark checks: tshark is not installed")
     # Persistent connections and the closed loop in the guest: /large (134,007 bytes,
     # many segments per reply) over kept-alive connections, every byte verified.
     args = ["--image", image("httpd"), "--vms", "4", "--args", "quiet=1",
@@ -144,7 +145,7 @@ def web(tmp):
           replies > 10 and total(res, "http.errors") == 0 and
           total(res, "http.bytes") == replies * 134007 and p.returncode == 0,
           p.stdout[-2000:] + p.stderr)
-    if shutil.which("tshark"):
+    if skips.need("tshark", "tshark's checks of the captures"):
         syns = count(cap, "tcp.flags.syn == 1 && tcp.flags.ack == 0")
         check("web keep-alive: at most one SYN per (generator thread, server)",
               0 < syns <= 2 * 3 * 4, (syns, replies))
@@ -168,7 +169,7 @@ def game(tmp):
     # snapshot echoed a state other than the one it sent (or none came).
     check("game: every client exits 0 (joined, snapshots, no mismatches)",
           p.returncode == 0, p.stdout[-2000:] + p.stderr)
-    if shutil.which("tshark"):
+    if skips.need("tshark", "tshark's checks of the captures"):
         probs = expert_problems(cap)
         check("game: tshark expert: no Warning or Error", probs == "", probs)
 
@@ -183,7 +184,7 @@ def tcp(tmp):
         res = results(js)
         check(f"tcp loss seed {seed}: 1 MiB received intact", "received 1048576 bytes, 0 errors"
               in p.stdout and total(res, "tcp.errors") == 0, p.stdout[-3000:] + p.stderr)
-        if shutil.which("tshark"):
+        if skips.need("tshark", "tshark's checks of the captures"):
             n = count(cap, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission")
             check(f"tcp loss seed {seed}: retransmissions in the capture", n > 0, n)
             probs = expert_problems(cap, allow_warnings=True)
@@ -304,10 +305,6 @@ def hostile(tmp):
 
 
 def main():
-    h = subprocess.run([DENALI, "run", "--help"], capture_output=True, text=True)
-    if "--client" not in h.stdout + h.stderr:
-        print("SKIP: this denali has no --client flag (several machines) yet")
-        return 77
     tmp = tempfile.mkdtemp(prefix="apps-sim-")
     try:
         for name, fn in (("web", web), ("game", game), ("tcp", tcp), ("hostile", hostile)):
@@ -315,11 +312,7 @@ def main():
                 fn(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failed: {', '.join(failures)}")
-        return 1
-    print("all passed")
-    return 0
+    return skips.exit_status(failures)
 
 
 if __name__ == "__main__":

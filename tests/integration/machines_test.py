@@ -9,7 +9,8 @@
 # --loss 0.3 loses some but not all datagrams, the same ones every run, counted in the
 # summary and summary.json, others with another --loss-seed; --pcap-out captures
 # machine 0 by default and another machine with --pcap-machine (checked by a pcap
-# reader, and by tshark when installed); --machine-threads changes no digest; bad
+# reader, and by tshark: without tshark the rest runs and the test exits 77, SKIP);
+# --machine-threads changes no digest; bad
 # input for every new flag exits 2 with one
 # line naming the flag or file and leaves no files.
 # usage: machines_test.py path/to/denali path/to/udpecho.elf path/to/udpping.elf
@@ -21,6 +22,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
 
 DENALI, ECHO, PING = sys.argv[1:4]
 failures = []
@@ -177,11 +181,9 @@ def capture_runs(tmp):
     except OSError as e:
         check("captures", False, repr(e))
         return
-    tshark = shutil.which("tshark")
-    if not tshark:
-        print("skip tshark: not installed")
+    if not skips.need("tshark", "tshark's check of the capture"):
         return
-    p = subprocess.run([tshark, "-r", cap0, "-z", "expert,warn", "-q", "-o",
+    p = subprocess.run(["tshark", "-r", cap0, "-z", "expert,warn", "-q", "-o",
                         "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"],
                        capture_output=True, text=True, timeout=120)
     bad = [ln for ln in p.stdout.splitlines() if "Malformed" in ln or "Bad checksum" in ln
@@ -253,11 +255,7 @@ def main():
         bad_inputs(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} failed: {', '.join(failures)}")
-        return 1
-    print("all passed")
-    return 0
+    return skips.exit_status(failures)
 
 
 if __name__ == "__main__":
