@@ -164,12 +164,26 @@ static void deliver(struct wire *w, struct wire_frame *f)
 	}
 }
 
+// Events handled at one instant before wire_run calls it a livelock (a timer re-armed
+// for "now" for ever, a frame bouncing without delay) and aborts the test, rather than
+// spinning until meson's timeout. Real bursts are thousands of frames, not millions.
+#define WIRE_MAX_EVENTS_AT_ONE_TIME 10000000u
+
 int wire_run(struct wire *w, uint64_t limit_ns, int (*step)(void *arg), void *arg)
 {
-	uint64_t end = w->now_ns + limit_ns;
+	uint64_t end = w->now_ns + limit_ns, at = w->now_ns;
+	uint32_t events_at = 0;
 	for (;;) {
 		if (step && step(arg))
 			return 1;
+		if (w->now_ns != at) {
+			at = w->now_ns;
+			events_at = 0;
+		} else if (++events_at > WIRE_MAX_EVENTS_AT_ONE_TIME) {
+			fprintf(stderr, "wire_run: %u events at %llu ns without time advancing: "
+				"a livelock\n", events_at, (unsigned long long)at);
+			abort();
+		}
 		uint64_t t = w->q ? w->q->at_ns : WIRE_NEVER;
 		for (int i = 0; i < w->nhosts; i++)
 			if (w->hosts[i].deadline_ns < t)
