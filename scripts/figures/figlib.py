@@ -39,8 +39,11 @@ def parser(description):
                     "scripts/sweep --collect WORK and this script with --from WORK)")
     ap.add_argument("--resume", action="store_true", help="with --work: rerun only the "
                     "points that have not succeeded there with the same command")
-    ap.add_argument("--from", dest="from_dir", metavar="WORK",
-                    help="plot a sweep that already ran (its results.csv)")
+    ap.add_argument("--from", dest="from_dir", metavar="WORK", action="append",
+                    help="plot a sweep that already ran: its directory, or its CSV "
+                    "(repeatable, the rows are merged: e.g. docs/figures/fig8.csv and "
+                    "fig9.csv); builds and runs nothing (scripts/check-docs uses it to "
+                    "compare docs/experiments.md's tables with the committed CSVs)")
     return ap
 
 
@@ -51,7 +54,7 @@ def build_dir(a):
 def build(a, targets):
     """Builds denali and the images the figure needs (ninja with output paths, so a
     build configured before the apps existed still finds them)."""
-    if a.no_build:
+    if a.no_build or a.from_dir or os.environ.get("DENALI_NO_BUILD"):
         return
     b = build_dir(a)
     if not os.path.exists(os.path.join(b, "build.ninja")):
@@ -67,9 +70,9 @@ def build(a, targets):
 def run_sweep(a, spec, name):
     """Runs spec (a dict in scripts/sweep's format) and returns (rows of results.csv
     as dicts, work directory, host seconds). Exits when a point fails."""
-    work = a.from_dir or a.work or tempfile.mkdtemp(prefix=f"{name}-")
     if a.from_dir:
-        return read_csv(os.path.join(work, "results.csv")), work, 0.0
+        return from_csvs(a, name), a.work_tmp, 0.0
+    work = a.work or tempfile.mkdtemp(prefix=f"{name}-")
     os.makedirs(work, exist_ok=True)
     spec_path = os.path.join(work, "spec.json")
     with open(spec_path, "w") as f:
@@ -91,8 +94,35 @@ def run_sweep(a, spec, name):
     return rows, work, host
 
 
+def from_csvs(a, name):
+    """The rows of --from's CSVs (a directory means its results.csv), identical rows
+    once, written to a temporary WORK/results.csv as if the sweep had run."""
+    rows, seen, head = [], set(), None
+    for src in a.from_dir:
+        path = os.path.join(src, "results.csv") if os.path.isdir(src) else src
+        try:
+            got = read_csv(path)
+        except OSError as e:
+            sys.exit(f"{name}: --from {src}: {e.strerror}")
+        if got:
+            head = head or list(got[0].keys())
+        for r in got:
+            k = tuple(sorted(r.items()))
+            if k not in seen:
+                seen.add(k)
+                rows.append(r)
+    if not rows:
+        sys.exit(f"{name}: --from: no rows")
+    a.work_tmp = tempfile.mkdtemp(prefix=f"{name}-from-")
+    with open(os.path.join(a.work_tmp, "results.csv"), "w") as f:
+        w = csv.DictWriter(f, head, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
 def finish(a, work):
-    if not (a.from_dir or a.work):
+    if a.from_dir or not a.work:
         shutil.rmtree(work, ignore_errors=True)
 
 
