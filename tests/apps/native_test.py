@@ -12,6 +12,13 @@
 #  - gamesrv with 4 gameclients: joins, snapshots, latency, no mismatches;
 #  - bad arguments: exit 2 with one "bad argument" line for each app.
 # Without curl the rest runs and the test exits 77 (SKIP).
+# These programs run on the host's real clock, and the host may be loaded (2 cores
+# shared by many builds): no check may depend on its speed. Every wait is bounded by
+# WAIT (a hang, not slowness), httpgen gets timeout=WAIT, counts are checked for what
+# holds at any speed (replies = requests, nothing clamped; at most, never at least,
+# so many ticks), and the game runs are retried with longer durations when the host
+# was too slow for the clients to play inside the server's time (2026-12-06: flaky
+# under load, reported by the lead).
 # usage: native_test.py BUILD/guests/apps  (the directory holding the *-native programs)
 import os
 import re
@@ -22,6 +29,7 @@ import sys
 import time
 
 BIN = sys.argv[1]
+WAIT = 60  # s: a reply, an exit or a datagram later than this is a hang
 failures = []
 
 
@@ -51,7 +59,7 @@ def start(args):
     return p, int(m.group(1))
 
 
-def exchange(port, data, shut=True, timeout=5):
+def exchange(port, data, shut=True, timeout=WAIT):
     """Sends raw bytes, returns everything the server sends until it closes."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.sendall(data)
@@ -140,7 +148,7 @@ def httpd_checks():
               [x[0] for x in r] == [200, 200] and r[0][1].get("connection") == "keep-alive"
               and r[1][1].get("connection") == "close", r)
         # Many connections at once, more than conns=8: they queue, all are served.
-        socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=WAIT) for _ in range(20)]
         for s in socks:
             s.sendall(b"GET /small HTTP/1.0\r\n\r\n")
         got = 0
@@ -156,12 +164,12 @@ def httpd_checks():
         check("20 concurrent connections with conns=8: all served", got == 20, got)
         # Half-sent requests and immediate closes must not hurt it.
         for junk in (b"GET /sm", b"", b"\r\n" * 5000):
-            s = socket.create_connection(("127.0.0.1", port))
+            s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
             s.sendall(junk)
             s.close()
         if skips.need("curl", "curl's download of /large"):
             out = subprocess.run(["curl", "-s", "-o", "-", f"http://127.0.0.1:{port}/large"],
-                                 capture_output=True, timeout=30).stdout
+                                 capture_output=True, timeout=WAIT).stdout
             check("curl gets /large intact", out == document("/large", 134007), len(out))
         check("httpd still running", p.poll() is None)
         return p, port
@@ -170,7 +178,7 @@ def httpd_checks():
         raise
 
 
-def run(args, timeout=60):
+def run(args, timeout=2 * WAIT):
     r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
 
@@ -180,7 +188,9 @@ def counts(line):
 
 
 def httpgen_checks(port):
-    base = ["base=127.0.0.1", f"port={port}", "verify=1"]
+    # timeout=WAIT: a reply late because the host is busy is still a reply (the default
+    # 5 s would count it as a timeout, and replies would fall short of requests).
+    base = ["base=127.0.0.1", f"port={port}", "verify=1", f"timeout={WAIT}s"]
     for name, extra in (("open loop", ["rate=500", "duration=0.5s"]),
                         ("closed loop /large", ["mode=closed", "conns=6", "duration=0.5s", "path=/large"]),
                         ("keep-alive /100k", ["rate=300", "duration=0.5s", "keepalive=1", "path=/100k"]),
@@ -204,61 +214,143 @@ def tcpbench_checks():
     p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=8M"])
     rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
                         "bytes=8M", "chunk=3000"])
-    rout = p.communicate(timeout=30)[0]
+    rout = p.communicate(timeout=WAIT)[0]
     check("tcpbench 8 MiB: sender exit 0", rc == 0 and "sent 8388608 bytes" in out, out + err)
     check("tcpbench 8 MiB: receiver verified every byte",
           p.returncode == 0 and "received 8388608 bytes, 0 errors" in rout, rout)
     p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=1M"])
     rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
                         "bytes=1000"])
-    rout = p.communicate(timeout=30)[0]
+    rout = p.communicate(timeout=WAIT)[0]
     check("tcpbench: a short stream fails the receiver", p.returncode == 1 and
           "expected 1048576" in rout, rout)
     p, port = start([prog("tcpbench"), "mode=recv", "port=0"])
-    s = socket.create_connection(("127.0.0.1", port))
+    s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     s.sendall(document("tcpbench", 5000)[:4000] + b"X" + document("tcpbench", 5000)[4001:])
     s.close()
-    rout = p.communicate(timeout=30)[0]
+    rout = p.communicate(timeout=WAIT)[0]
     check("tcpbench: a wrong byte is found at its offset", p.returncode == 1 and
           "byte 4000 differs" in rout, rout)
 
 
-def game_checks():
-    p, port = start([prog("gamesrv"), "port=0", "duration=3s"])
+# The game runs on the host's clock: the server for 3 s, the clients for 2 s, scaled up
+# on each retry. A host too slow for that (a client that got no answer or nothing
+# acknowledged before the server stopped) retries with twice the time; the last try's
+# results are checked either way. rate=40 keeps each client step (at most 2000/40 = 50
+# units) inside the server's 64-unit jitter slack, so however late or bunched updates
+# arrive, none is clamped and no client sees a mismatch.
+GAME_SCALES = (1, 2, 4, 8)
+GP_VMAX = 4096
+
+
+def game_play(scale):
+    p, port = start([prog("gamesrv"), "port=0", f"duration={3 * scale}s", f"timeout={WAIT}s"])
     clients = [subprocess.Popen([prog("gameclient"), "server=127.0.0.1", f"port={port}",
-                                 "duration=2s", f"seed={i}", f"session={i % 2}"],
+                                 f"duration={2 * scale}s", "rate=40", f"seed={i}",
+                                 f"session={i % 2}"],
                                 stdout=subprocess.PIPE, text=True) for i in range(4)]
-    outs = [c.communicate(timeout=30)[0] for c in clients]
-    sout = p.communicate(timeout=30)[0]
-    for i, (c, o) in enumerate(zip(clients, outs)):
-        m = re.search(r"(\d+) updates sent, (\d+) snapshots, (\d+) acked, latency mean (\d+) us", o)
-        ok = c.returncode == 0 and m and int(m.group(1)) >= 35 and int(m.group(2)) >= 15 \
-            and int(m.group(3)) >= int(m.group(1)) - 3 and 0 < int(m.group(4)) < 200000 \
-            and " 0 mismatches" in o
-        check(f"gameclient {i}: ~40 updates, ~20 snapshots, acked, latency below a tick", ok, o)
-    m = re.search(r"(\d+) ticks, (\d+) joins, (\d+) updates in, (\d+) snapshots out, (\d+) clamped, (\d+) bad", sout)
-    # Ticks missed while the host is busy are skipped, not bunched: 20..31 in 3 s.
-    check("gamesrv: ~30 ticks, 4 joins, updates in, snapshots out, nothing clamped or bad",
-          p.returncode == 0 and m and 20 <= int(m.group(1)) <= 31 and m.group(2) == "4" and
-          int(m.group(3)) >= 150 and int(m.group(4)) >= 60 and m.group(5) == "0" and
-          m.group(6) == "0", sout)
-    # Hostile datagrams: garbage, a spoofed update for a slot, a cheater teleporting.
-    p, port = start([prog("gamesrv"), "port=0", "duration=1s"])
+    outs = [c.communicate(timeout=WAIT + 10 * scale)[0] for c in clients]
+    sout = p.communicate(timeout=WAIT + 10 * scale)[0]
+    got = []
+    for c, o in zip(clients, outs):
+        m = re.search(r"(\d+) updates sent, (\d+) snapshots, (\d+) acked, latency mean (\d+) us"
+                      r".*, (\d+) mismatches, (\d+) bad", o)
+        got.append((c.returncode, o, [int(x) for x in m.groups()] if m else None))
+    m = re.search(r"(\d+) ticks, (\d+) joins, (\d+) updates in, (\d+) snapshots out, "
+                  r"(\d+) clamped, (\d+) bad, (\d+) timed out", sout)
+    srv = [int(x) for x in m.groups()] if m else None
+    too_slow = any(g[2] is None or g[2][1] == 0 or g[2][2] == 0 for g in got) or \
+        srv is None or srv[1] != 4
+    return too_slow, got, sout, srv
+
+
+def game_hostile(scale):
+    """Hostile datagrams: garbage, a join, an update, then a cheater teleporting.
+    Returns (server summary, x seen in the snapshot), or None when the server's time
+    ran out before it answered (a slow host)."""
+    p, port = start([prog("gamesrv"), "port=0", f"duration={scale}s", f"timeout={WAIT}s"])
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.settimeout(2)
-    for junk in (b"", b"\x44\x51", b"\x44\x51\x03\x01" + b"\0" * 31, b"\xff" * 600):
-        u.sendto(junk, ("127.0.0.1", port))
-    u.sendto(struct.pack(">HBBII", 0x4451, 1, 1, 0, 7), ("127.0.0.1", port))
-    w = u.recv(100)
-    cid = struct.unpack(">HBBIIHH", w)[5]
-    upd = lambda seq, x: struct.pack(">HBBHHI6i", 0x4451, 3, 1, cid, 0, seq, x, 0, 0, 0, 0, 0)
-    u.sendto(upd(1, 0), ("127.0.0.1", port))
-    u.sendto(upd(2, 900000), ("127.0.0.1", port))
-    snap = u.recv(1000)
-    sout = p.communicate(timeout=30)[0]
-    x = struct.unpack(">i", snap[16 + 8:16 + 12])[0]
+    u.settimeout(0.1)
+
+    def receive(want):
+        """The first datagram for which want(d) is true, or None once the server ended."""
+        give_up = time.monotonic() + WAIT
+        while time.monotonic() < give_up:
+            ended = p.poll() is not None   # before recv: a datagram sent before the
+            try:                            # exit is still read
+                d = u.recv(1000)
+                if want(d):
+                    return d
+            except socket.timeout:
+                if ended:
+                    return None
+        raise RuntimeError(f"gamesrv: nothing within {WAIT} s")
+
+    try:
+        for junk in (b"", b"\x44\x51", b"\x44\x51\x03\x01" + b"\0" * 31, b"\xff" * 600):
+            u.sendto(junk, ("127.0.0.1", port))
+        u.sendto(struct.pack(">HBBII", 0x4451, 1, 1, 0, 7), ("127.0.0.1", port))
+        w = receive(lambda d: len(d) == 16 and d[2] == 2)
+        if w is None:
+            return None
+        cid = struct.unpack(">HBBIIHH", w)[5]
+        upd = lambda seq, x: struct.pack(">HBBHHI6i", 0x4451, 3, 1, cid, 0, seq, x, 0, 0, 0, 0, 0)
+        u.sendto(upd(1, 0), ("127.0.0.1", port))
+        u.sendto(upd(2, 900000), ("127.0.0.1", port))
+
+        def entry(d):   # our entry of a snapshot: (seq, x), or None
+            if len(d) < 16 or d[2] != 4:
+                return None
+            for i in range(struct.unpack(">H", d[12:14])[0]):
+                e = d[16 + 32 * i:16 + 32 * (i + 1)]
+                if len(e) == 32 and struct.unpack(">H", e[:2])[0] == cid:
+                    return struct.unpack(">Ii", e[4:12])
+            return None
+
+        # The first snapshot that shows update 2 (earlier ticks may show 0 or 1).
+        snap = receive(lambda d: (entry(d) or (0,))[0] == 2)
+        if snap is None:
+            return None
+        return p.communicate(timeout=WAIT + 10 * scale)[0], entry(snap)[1]
+    finally:
+        u.close()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def game_checks():
+    for n, scale in enumerate(GAME_SCALES):
+        too_slow, got, sout, srv = game_play(scale)
+        if not too_slow or n == len(GAME_SCALES) - 1:
+            break
+        print(f"note: game run {n + 1} too short for this host (a client got no answer or "
+              "nothing acknowledged); again with twice the time")
+    sent = 0
+    for i, (rc, o, m) in enumerate(got):
+        # At any host speed: it joined, played, got snapshots, and every update the
+        # server echoed back is exactly what it sent (no mismatch), nothing bad.
+        check(f"gameclient {i}: exit 0, updates sent and acknowledged, snapshots, "
+              "0 mismatches, 0 bad", rc == 0 and m is not None and m[0] >= 1 and
+              m[1] >= 1 and 1 <= m[2] <= m[0] and m[3] > 0 and m[4] == 0 and m[5] == 0, o)
+        sent += m[0] if m else 0
+    # Ticks are on a fixed grid: a busy host skips some, never sends more than
+    # duration / tick + 1; every update counted in was sent; nothing clamped or bad.
+    scale = GAME_SCALES[n]
+    check("gamesrv: ticks within its time, 4 joins, updates in, snapshots out, nothing "
+          "clamped, bad or timed out",
+          srv is not None and 1 <= srv[0] <= 30 * scale + 1 and srv[1] == 4 and
+          1 <= srv[2] <= sent and srv[3] >= sum(m[1] for _, _, m in got if m) and
+          srv[4:] == [0, 0, 0], sout)
+    for n, scale in enumerate(GAME_SCALES):
+        r = game_hostile(scale)
+        if r is not None:
+            break
+        print("note: gamesrv's time ran out before it answered; again with twice the time")
+    sout, x = r if r else ("(the server never answered)", None)
+    # The teleport is clamped to what GP_VMAX allows in at most 1 s, plus the slack.
     check("gamesrv: garbage counted as bad, a teleport clamped", "1 clamped" in sout and
-          " 4 bad" in sout and 0 < x < 1000, (sout, x))
+          " 4 bad" in sout and x is not None and 0 < x <= GP_VMAX + 64, (sout, x))
 
 
 def bad_args():
@@ -269,7 +361,7 @@ def bad_args():
              ("gameclient", "rate=0"), ("tcpbench", "mode=both"), ("tcpbench", "bytes=1Q"),
              ("tcpbench", "noequals")]
     for app, arg in cases:
-        rc, out, err = run([prog(app), arg], timeout=10)
+        rc, out, err = run([prog(app), arg], timeout=WAIT)
         check(f"{app} {arg}: exit 2 and one error line", rc == 2 and out == "" and
               err.startswith(f"{app}: bad argument"), (rc, out, err))
 
