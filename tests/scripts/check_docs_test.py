@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 # The docs-example checker itself (scripts/check-docs), on a made-up Markdown file whose
 # commands are printf and friends: a matching example passes; a stale digest, count or
-# table cell fails with the line, and --update rewrites exactly that line (keeping
-# notes, truncations and elisions) so that the check passes again; "..." elides any
-# number of lines, a line ending in " ..." matches by prefix, a line naming the host is
-# compared with its numbers masked, and a host column of a table is ignored; a shown
-# line the output lacks fails, and --update leaves an elided block for a human; a
-# malformed marker exits 2; --suite picks quick or slow examples.
+# table cell fails naming the file:line and the command that refreshes the file, and
+# --update rewrites exactly that line (keeping notes, truncations and elisions) so
+# that the check passes again; "..." elides any number of lines, a line ending in
+# " ..." matches by prefix, a line naming the host is compared with its numbers
+# masked, and a host column of a table is ignored; a shown line the output lacks
+# fails, and --update leaves an elided block for a human; a malformed marker exits 2;
+# --suite picks quick or slow examples.
 # usage: check_docs_test.py path/to/scripts/check-docs
 import os
 import shutil
@@ -96,6 +97,13 @@ def main():
         check("stale values fail, naming shown and printed lines",
               rc == 1 and "4 stale" in out and "- vm 0: 882 instructions" in out and
               "+ vm 0: 970 instructions" in out and "+| 8 | 3,200 | 0.8 s |" in out, out)
+        # Whoever's change moved a number must be told where and how to refresh it.
+        check("a failure names the file:line of each stale line and the refresh command",
+              f"{md}:6: shown, then printed now" in out and f"{md}:7: shown" in out and
+              f"{md}:23: the table" in out and
+              f"to refresh it (check the new values are right): scripts/check-docs "
+              f"--update --build {tmp} {md}" in out and
+              f"(refresh: scripts/check-docs --update --build {tmp} {md})" in out, out)
         rc, out = run(tmp, "--update", md)
         text = open(md).read()
         check("--update rewrites them", rc == 0 and "4 updated, 0 to edit by hand" in out, out)
