@@ -184,7 +184,7 @@ struct cpu_decoded_info {
 	int mem_scale;     // 1, 2, 4, 8
 	uint32_t mem_disp;
 	int seg_prefix;    // 0..5 (ES CS SS DS FS GS) or -1
-	const char *name;  // our mnemonic, lower case ("add", "denali.idle")
+	const char *name;  // the decoder's op name, as in CPU_OPS ("ADDD_RR", "IDLE")
 };
 // Decodes the instruction at bytes[0..avail). Returns the length, or 0 when the bytes
 // are not a valid instruction of the subset (docs/isa.md), or -1 when `avail` is too

@@ -9,22 +9,28 @@
 // block_max instructions. A block is followed by one synthetic OP_BLOCK_END entry when
 // it does not end in a control transfer, so the run loop never tests for "last".
 //
-//   +--------+------+-----+-------+-----+----+------+-------+-----+--------+-----+-----+
-//   | h      | op   | len | flags | reg | rm | base | index |scale| off    | pre | cost|
-//   | void*  | u16  | u8  | u8    | u8  | u8 | u8   | u8    | u8  | u16    | u16 | u16 |
-//   +--------+------+-----+-------+-----+----+------+-------+-----+--------+-----+-----+
-//   | disp u32 | imm u32 | imm2 u32 | idx u8 |
+//   +-------+-----+-----+-------+-----+----+------+-------+-------+------+-----+-----+
+//   | h     | op  | len | flags | reg | rm | base | index | scale | size | sub | idx |
+//   | void* | u16 | u8  | u8    | u8  | u8 | u8   | u8    | u8    | u8   | u8  | u8  |
+//   +-------+-----+-----+-------+-----+----+------+-------+-------+------+-----+-----+
+//   | off u16 | pre u16 | cost u16 | disp u32 | imm u32 | imm2 u32 |
+//   +---------+---------+----------+----------+---------+----------+
 //
 //  h      handler label (computed goto), filled in by exec.c when the block is built
 //  op     enum op (ORDER OP: the handler table in exec.c follows this order)
+//  flags  DI_* below
 //  reg    the ModRM reg field, or the register coded in the opcode; for ALU forms
 //         the destination register (see decode.c, "normalised operands")
 //  rm     the ModRM r/m register in register forms (the source of RR forms)
 //  base, index, scale   memory operand: base/index register or NOREG, scale as a shift
+//  size   operand size in bytes, for handlers shared by sizes
+//  sub    sub-operation (group reg field, condition code, ...)
+//  idx    position in the block (0-based)
 //  off    offset of the instruction's first byte within its code page (0..4095)
 //  pre    cycles of the instructions before this one in the block
 //  cost   this instruction's cycles from the cost table (static part)
-//  idx    position in the block (0-based)
+//  disp, imm, imm2   displacement and immediates (imm2: ENTER's nesting level; BT:
+//         1 when the bit offset is the immediate)
 //
 // Blocks live in the decode cache, one struct dpage per host code page, keyed by the
 // host page address, so VMs that share an image page (copy-on-write) share its blocks.
