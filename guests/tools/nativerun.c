@@ -20,8 +20,9 @@
 // Any other fault prints one line (EIP, bytes, signal) and exits 3; bad input exits 2.
 // Differences from the simulator: no time, no interrupts, no other devices, and the
 // vregs page is written once. --count 1 single-steps the guest (EFLAGS.TF) and prints
-// "nativerun: N instructions" to stderr at terminate; slow (a signal per instruction),
-// and each REP iteration counts as one instruction, so it is for small guests only.
+// "nativerun: N instructions" to stderr at terminate, a REP string instruction
+// counting once as in the interpreter; slow (a signal per instruction or REP
+// iteration), so it is for small guests only.
 // Built as a static -fno-pie -m32 program by guests/meson.build.
 #define _GNU_SOURCE
 #include <elf.h>
@@ -84,6 +85,23 @@ static void guest_fault(int sig, greg_t *g)
 	_exit(3);
 }
 
+// --count: is the instruction at ip a REP/REPE/REPNE string instruction (MOVS, CMPS,
+// STOS, LODS, SCAS; INS/OUTS fault here and are not stepped)? Prefixes in any order.
+static uint32_t last_trap_eip;
+static int rep_string_at(const uint8_t *ip)
+{
+	int rep = 0;
+	for (int i = 0; i < 15; i++, ip++) {
+		switch (*ip) {
+		case 0xf2: case 0xf3: rep = 1; continue;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: case 0x66:
+		case 0x67: case 0xf0: continue;
+		}
+		return rep && ((*ip >= 0xa4 && *ip <= 0xa7) || (*ip >= 0xaa && *ip <= 0xaf));
+	}
+	return 0;
+}
+
 // Handles SIGILL (Denali instructions) and SIGSEGV (port I/O, real faults).
 static void on_trap(int sig, siginfo_t *si, void *uc_void)
 {
@@ -92,8 +110,14 @@ static void on_trap(int sig, siginfo_t *si, void *uc_void)
 	greg_t *g = uc->uc_mcontext.gregs;
 	const uint8_t *ip = (const uint8_t *)g[REG_EIP];
 	uint16_t dx = (uint16_t)g[REG_EDX];
-	if (sig == SIGTRAP) { // --count: the instruction before EIP has retired
-		guest_steps++;
+	if (sig == SIGTRAP) { // --count: one step
+		// A REP string instruction traps after each iteration with EIP still at it;
+		// only the step that leaves it (its last iteration, or none) retires it, as
+		// the interpreter counts it: once.
+		uint32_t eip = (uint32_t)g[REG_EIP];
+		if (!(eip == last_trap_eip && rep_string_at(ip)))
+			guest_steps++;
+		last_trap_eip = eip;
 		return;
 	}
 	guest_steps++; // the instruction we emulate below
