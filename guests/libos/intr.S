@@ -4,7 +4,8 @@
  * stub calls denali_irq_handler(mask), sets int_enable = denali_intr_wanted and
  * returns with add esp, 4; iret. Exception frame: [esp] = vector, error code, EIP, CS,
  * EFLAGS; the stub calls denali_exc_handler(frame) with PUSHA's registers below the
- * kernel's words (struct denali_exc_frame), then returns with add esp, 8; iret. */
+ * kernel's words (struct denali_exc_frame), sets int_enable = denali_intr_wanted
+ * (delivery cleared it: docs/isa.md 8.2) and returns with add esp, 8; iret. */
 	.set VREG_INT_ENABLE, 0x1020
 
 	.text

@@ -43,7 +43,7 @@ struct denali_vregs {
 	uint8_t mac[6];        // 0x30 RO the NIC's MAC address
 	uint16_t reserved1;    // 0x36
 	uint32_t ipv4;         // 0x38 RO configured IPv4 address (network order), 0 = none
-	uint32_t exit_code;    // 0x3c reserved
+	uint32_t reserved2;    // 0x3c
 	uint64_t boot_time_ns; // 0x40 RO simulated time when the VM booted
 	uint32_t fault_addr;   // 0x48 RO the address of the last #PF delivered to exc_handler
 	uint32_t cmdline_len;  // 0x4c RO bytes of the command line at DENALI_CMDLINE_ADDR
@@ -134,8 +134,10 @@ struct denali_vregs {
 
 // --- Exception and interrupt frames (docs/isa.md 8.2, 8.5) ----------------------
 // Exception frame, from the new ESP up: vector, error code, EIP, CS, EFLAGS (20 bytes);
-// the handler returns with `add esp, 8; iret`. Interrupt frame: pending mask, EIP, CS,
-// EFLAGS (16 bytes); the handler sets int_enable = 1 and returns with `add esp, 4; iret`.
+// delivery clears int_enable, so the handler restores the interrupted code's setting
+// (which the guest must track itself) and returns with `add esp, 8; iret` (docs/isa.md
+// 8.2 has a complete handler). Interrupt frame: pending mask, EIP, CS, EFLAGS (16
+// bytes); the handler sets int_enable = 1 and returns with `add esp, 4; iret`.
 #define DENALI_FRAME_CS 0x1bu
 #define DENALI_EXC_FRAME_BYTES 20u
 #define DENALI_INT_FRAME_BYTES 16u

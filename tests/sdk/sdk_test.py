@@ -8,7 +8,10 @@
 #   3. with the host gcc -pthread as a Linux program (the outside oracle).
 # Then the failure modes: a host-only header (<signal.h>) is not found (no glibc
 # headers leak in), and an SDK with a file missing says which one and exits 2.
-#   sdk_test.py --build BUILD --meson MESON --denali DENALI --nativerun NR --host-cc CC SRC
+# `denali-cc --bare` (docs/baremetal.md), both wrappers: guests/baremetal/hello.c runs
+# in 64 KiB; -nostartfiles with the test's own _start; no libos header is visible.
+#   sdk_test.py --build BUILD --meson MESON --denali DENALI --nativerun NR --host-cc CC
+#               --bare-src HELLO.c SRC
 import argparse
 import os
 import shutil
@@ -63,6 +66,7 @@ def main():
     p.add_argument("--denali", required=True)
     p.add_argument("--nativerun", required=True)
     p.add_argument("--host-cc", required=True)
+    p.add_argument("--bare-src", required=True)
     p.add_argument("src")
     a = p.parse_args()
     tmp = tempfile.mkdtemp(prefix="denali-sdk-")
@@ -107,6 +111,36 @@ def main():
             failures.append("<signal.h> did not fail cleanly: %d %r" % (r.returncode, r.stderr))
         else:
             print("ok: host-only header refused")
+
+        # --bare, from both wrappers: no libos, loads at 0x2000, fits in 64 KiB.
+        for label, cc in (("build-tree", tree_cc), ("installed", inst_cc)):
+            elf = os.path.join(tmp, label + "-bare.elf")
+            must([cc, "--bare", "-O2", "-Wall", "-Wextra", "-Werror", a.bare_src, "-o", elf],
+                 label + " denali-cc --bare")
+            out = must([a.denali, "run", "--image", elf, "--mem", "64K"], "denali run").stdout
+            if "bare: hello from VM 0, mem_size 65536" not in out:
+                failures.append("%s --bare image printed %r" % (label, out))
+            else:
+                print("ok: %s denali-cc --bare, run in 64 KiB" % label)
+        own = os.path.join(tmp, "own.c")
+        with open(own, "w") as f:
+            f.write("__attribute__((section(\".text.start\"))) void _start(void)\n"
+                    "{ __asm__ volatile(\".byte 0x0f, 0x0c, 0x01\" : : \"a\"(9)); }\n")
+        elf = os.path.join(tmp, "own.elf")
+        must([inst_cc, "--bare", "-nostartfiles", "-O2", own, "-o", elf], "--bare -nostartfiles")
+        r = run([a.denali, "run", "--image", elf, "--mem", "64K"])
+        if "exit code 9" not in r.stdout:
+            failures.append("--bare -nostartfiles image: %r" % r.stdout)
+        else:
+            print("ok: --bare -nostartfiles links the program's own _start")
+        with open(os.path.join(tmp, "stdio.c"), "w") as f:
+            f.write("#include <stdio.h>\nint main(void) { return 0; }\n")
+        r = run([inst_cc, "--bare", "-c", os.path.join(tmp, "stdio.c"), "-o",
+                 os.path.join(tmp, "stdio.o")])
+        if r.returncode == 0 or "stdio.h" not in r.stderr:
+            failures.append("--bare found <stdio.h>: %d %r" % (r.returncode, r.stderr))
+        else:
+            print("ok: --bare sees no libos header")
 
         # A broken SDK names the missing file.
         libos = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs if f == "libos.a"]
