@@ -57,6 +57,8 @@ static void usage(FILE *f)
 		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
 		"  --intr-cost T    cost of one interrupt or exception upcall, 0..1s\n"
 		"                   (default 1000 cycles, 588ns)\n"
+		"  --chaos SEED     perturb quanta, interrupt delivery and timer deadlines,\n"
+		"                   reproducibly from SEED, 0..2^64-1 (docs/isa.md 12)\n"
 		"  -h, --help       show this help\n"
 		"\n");
 	devopts_usage(f);
@@ -137,6 +139,13 @@ static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o
 		o->tickets_val[ks->n_ticket_groups++] = val;
 		return 0;
 	}
+	if (!strcmp(flag, "--chaos")) {
+		if (args_count(val, 0, UINT64_MAX, &v, why, whylen) != 0)
+			return -1;
+		ks->chaos = true;
+		ks->chaos_seed = v;
+		return 0;
+	}
 	if (!strcmp(flag, "--ctx-free-pages")) {
 		if (args_count(val, 0, 1000000, &v, why, whylen) != 0)
 			return -1;
@@ -176,6 +185,8 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 	cfg->ctx_cap_same_cycles = ks->ctx_cap_same_cycles;
 	cfg->ctx_cap_other_cycles = ks->ctx_cap_other_cycles;
 	cfg->intr_cycles = ks->intr_cycles;
+	cfg->chaos = ks->chaos;
+	cfg->chaos_seed = ks->chaos_seed;
 }
 
 // Parses argv into *o. Returns 0, 1 after --help (exit 0), or 2 after an error line.
@@ -215,7 +226,8 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 						      "--phys-mem", "--swap-block",
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
-						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost" };
+						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost",
+						      "--chaos" };
 		const char *flag = NULL, *val = NULL;
 		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
 				&val) == 2)

@@ -113,6 +113,8 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 	json_object_object_add(j, "mem_size", json_object_new_int64(k->cfg.mem_size));
 	json_object_object_add(j, "cpu_khz", json_object_new_int64(k->cfg.cpu_khz));
 	json_object_object_add(j, "quantum_cycles", json_object_new_int64((int64_t)k->cfg.quantum_cycles));
+	if (k->cfg.chaos) // docs/isa.md 12; absent without --chaos
+		json_object_object_add(j, "chaos_seed", json_object_new_uint64(k->cfg.chaos_seed));
 	json_object_object_add(j, "ctx_switch_cycles", json_object_new_int64((int64_t)k->cfg.ctx_switch_cycles));
 	json_object_object_add(j, "pio_cycles", json_object_new_int64((int64_t)k->cfg.pio_cycles));
 	json_object_object_add(j, "max_time_ns", json_object_new_int64((int64_t)o->max_time_ns));

@@ -85,6 +85,9 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 				report_intr(k);
 			report_devices(k);
 			report_results(&k->results);
+			if (k->cfg.chaos)
+				printf("  chaos               seed %llu (docs/isa.md 12)\n",
+				       (unsigned long long)k->cfg.chaos_seed);
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);

@@ -165,6 +165,21 @@ void intr_raise(struct kernel *k, uint32_t vm_id, unsigned line)
 {
 	if (vm_id >= k->cfg.nvms || line >= DENALI_IRQ_LINES)
 		return;
+	// Chaos: the raise takes effect a little later (chaos.h; kernel.c's KEV_CHAOS_IRQ).
+	uint64_t d = chaos_draw(&k->chaos, CHAOS_IRQ,
+				kernel_ns_to_cycles(&k->cfg, CHAOS_IRQ_DELAY_NS));
+	if (d) {
+		if (evq_push(&k->evq, k->now + d, KEV_CHAOS_IRQ, vm_id, line) == UINT64_MAX)
+			k->host_oom = true; // the interrupt is lost
+		return;
+	}
+	intr_raise_now(k, vm_id, line);
+}
+
+void intr_raise_now(struct kernel *k, uint32_t vm_id, unsigned line)
+{
+	if (vm_id >= k->cfg.nvms || line >= DENALI_IRQ_LINES)
+		return;
 	struct vm *vm = &k->vms[vm_id];
 	if (vm_ended(vm) || vm->state == VM_HUNG || vm->state == VM_STOPPED)
 		return;

@@ -87,7 +87,10 @@ void intr_vm_init(struct intr_vm *s, const struct intr_policy *p, uint64_t t_cyc
 // Raises interrupt `line` (0..31) for VM vm_id at the current simulated time: sets its
 // pending bit and, as the VM's policy says, wakes it or switches to it. Devices call it
 // (devhost.c raise_irq). Ignored for an ended VM or a bad line or id.
+// With --chaos the raise takes effect up to CHAOS_IRQ_DELAY_NS later (chaos.h).
 void intr_raise(struct kernel *k, uint32_t vm_id, unsigned line);
+// The raise itself, now (intr_raise without chaos, and its delayed event).
+void intr_raise_now(struct kernel *k, uint32_t vm_id, unsigned line);
 // vm's pending interrupts just became ready (a raise, or a coalescing deadline): wakes
 // it if idle; under the sync policy, switches to it at the next boundary.
 void intr_ready(struct kernel *k, struct vm *vm);

@@ -105,7 +105,9 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->last_vm = -1;
 	k->running = -1;
 	evq_init(&k->evq);
-	struct cpu_exec_opts xo = { .block_max_insns = cfg->block_max_insns };
+	// Chaos: blocks of one instruction, so any instruction boundary can be where an
+	// event lands (chaos.h).
+	struct cpu_exec_opts xo = { .block_max_insns = cfg->chaos ? 1 : cfg->block_max_insns };
 	k->x = cpu_exec_new(&xo);
 	if (physmem_new(&k->pm, &cfg->pm, cfg->cpu_khz, cfg->nvms, cfg->mem_size, img, err,
 			errlen) != 0) {
@@ -146,6 +148,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 		for (uint32_t i = 0; i < cfg->nvms; i++)
 			k->prof_next[i] = cfg->profile_interval_cycles;
 	}
+	chaos_init(&k->chaos, cfg->chaos, cfg->chaos_seed);
 	k->live = cfg->nvms;
 	*out = k;
 	return 0;
@@ -438,6 +441,8 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 // Whether an event no longer matters: its VM ended, or its tag is out of date.
 static bool event_stale(const struct kernel *k, const struct evq_event *ev)
 {
+	if (ev->kind == KEV_CHAOS_IRQ) // a delayed raise matters while its VM lives
+		return ev->target >= k->cfg.nvms || vm_ended(&k->vms[ev->target]);
 	if (ev->kind != KEV_WAKE && ev->kind != KEV_TIMER && ev->kind != KEV_COALESCE)
 		return false; // other modules' events are theirs to judge
 	if (ev->target >= k->cfg.nvms)
@@ -475,6 +480,9 @@ static void process_events(struct kernel *k)
 			break;
 		case KEV_DEVICE:
 			devhost_run(k);
+			break;
+		case KEV_CHAOS_IRQ:
+			intr_raise_now(k, ev.target, (unsigned)ev.tag);
 			break;
 		case KEV_COALESCE:
 			if (s->coal_gen == ev.tag && !vm_ended(vm) &&
@@ -550,7 +558,7 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 	d->misses0 = cpu_exec_stats(k->x)->tlb_misses;
 	d->cycles0 = vm->cpu.cycles;
 	k->running = vm->id;
-	k->slice_left = (int64_t)k->cfg.quantum_cycles;
+	k->slice_left = (int64_t)chaos_quantum(&k->chaos, k->cfg.quantum_cycles);
 	gk_dispatch(k, vm); // admission into modelled memory (gatekeeper.c)
 	vm->slices++;
 	k->stats.dispatches++;

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/chaos.h"
 #include "vmm/evq.h"
 #include "vmm/hist.h"
 #include "vmm/intr.h"
@@ -98,6 +99,10 @@ struct kernel_config {
 	// Guest-code profile (profile.h): a sample every this many cycles of each VM's
 	// execution; 0: no profile.
 	uint64_t profile_interval_cycles;
+	// Scheduling chaos (chaos.h, `denali run --chaos SEED`): quanta, interrupt delivery
+	// and timer deadlines perturbed from chaos_seed, preemption at any instruction.
+	bool chaos;
+	uint64_t chaos_seed;
 };
 
 void kernel_config_default(struct kernel_config *cfg);
@@ -136,7 +141,8 @@ struct kernel_stats {
 // Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag:
 // timer_gen), a coalescing deadline (tag: coal_gen), device work due (devhost.c; target
 // and tag 0).
-enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3, KEV_DEVICE = 4 };
+// A chaos-delayed interrupt raise (chaos.h): target the VM, tag the line.
+enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3, KEV_DEVICE = 4, KEV_CHAOS_IRQ = 5 };
 
 struct kernel {
 	struct kernel_config cfg;
@@ -169,6 +175,7 @@ struct kernel {
 	struct results results;    // named results from the guests (results.h)
 	struct profile prof;       // guest-code samples, when cfg.profile_interval_cycles
 	uint64_t *prof_next;       // per VM: its cycle count at the next sample, or NULL
+	struct chaos chaos;        // cfg.chaos: the perturbation's draws (chaos.h)
 };
 
 // The most bytes one console-write PIO transfers; a longer request writes this many and

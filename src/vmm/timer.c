@@ -27,6 +27,9 @@ void timer_pio(struct kernel *k, struct vm *vm)
 		return; // never fires (kernel.h)
 	if (at < k->now)
 		at = k->now;
+	// Chaos: the deadline fires a little late (chaos.h).
+	at += chaos_draw(&k->chaos, CHAOS_TIMER,
+			 kernel_ns_to_cycles(&k->cfg, CHAOS_TIMER_LATENCY_NS));
 	if (evq_push(&k->evq, at, KEV_TIMER, vm->id, s->timer_gen) == UINT64_MAX) {
 		k->host_oom = true; // the timer never fires
 		return;
