@@ -107,10 +107,14 @@ class Test:
     setup     function(workdir) -> extra flags, called before each run, e.g. to make a
               disk image; its files stay in workdir so the printed command replays
     needs     external programs the checks need (tshark): missing = the test is skipped
+    fresh     files of the run's directory that the run itself creates and changes (a
+              read-write disk given as PATH:SIZE, which denali creates empty): removed
+              before each run, and the replay command removes them first, so that it
+              starts from the same state as the graded run, however often it is run
     """
 
     def __init__(self, name, points, image, flags=(), checks=(), chaos=(None,),
-                 max_time="100ms", results=False, setup=None, needs=()):
+                 max_time="100ms", results=False, setup=None, needs=(), fresh=()):
         self.name = name
         self.points = points
         self.image = image
@@ -121,6 +125,7 @@ class Test:
         self.results = results
         self.setup = setup
         self.needs = list(needs)
+        self.fresh = list(fresh)
 
 
 def missing_tools(test):
@@ -150,6 +155,12 @@ def run_test(test, lab, tree, denali, workroot, chaos=True, runs=None):
             results = os.path.join(work, "results")
             cmd += ["--results", results]
         shown = " ".join(shlex.quote(c) for c in cmd)
+        if test.fresh:
+            paths = [os.path.join(work, f) for f in test.fresh]
+            for path in paths:
+                if os.path.exists(path):
+                    os.remove(path)
+            shown = "rm -f %s && %s" % (" ".join(shlex.quote(p) for p in paths), shown)
         if not os.path.exists(image):
             return "%s was not built" % os.path.relpath(image, tree), shown
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",

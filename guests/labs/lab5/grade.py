@@ -21,11 +21,14 @@ TOLERANCE = 0.25
 
 
 def disk(name, size, ro=False, vms=None):
-    """A setup: an empty disk file `name` of `size` bytes in the run's directory."""
+    """A setup: an empty disk `name` of `size` bytes in the run's directory. A read-only
+    one is written here; a read-write one denali creates (PATH:SIZE), and its test lists
+    it in `fresh`, so that the replay command starts from an empty disk too."""
     def setup(work):
         path = os.path.join(work, name)
-        with open(path, "wb") as f:
-            f.truncate(size)
+        if ro:
+            with open(path, "wb") as f:
+                f.truncate(size)
         spec = "%s:%dK%s%s" % (path, size // 1024, ":ro" if ro else "",
                                ":vms=%d" % vms if vms is not None else "")
         return ["--disk", spec]
@@ -89,16 +92,18 @@ FOUR_DISKS = setups(*[disk("d%d.img" % v, 4 << 20, ro=True, vms=v) for v in rang
 TESTS = [
     Test("write-read", 20, "rw", [], [console_is([
         "rw: 64 blocks written and read back, 0 failed, 0 differ"]), exit_code(0),
-        disk_holds("d0.img", rw_block)], setup=disk("d0.img", 1 << 20), max_time="2s"),
+        disk_holds("d0.img", rw_block)], setup=disk("d0.img", 1 << 20), fresh=["d0.img"],
+        max_time="2s"),
     Test("queue-beyond-64", 25, "queue", [], [console_is([
         "queue: 400 requests completed, 0 refused, 0 failed, 0 blocks differ"]),
         exit_code(0), disk_holds("d0.img", queue_block)],
-        setup=disk("d0.img", 2 << 20), max_time="2s"),
+        setup=disk("d0.img", 2 << 20), fresh=["d0.img"], max_time="2s"),
     Test("errors", 10, "errors", [], [console_is([
         "errors: disk 0 has 16 blocks, disk 1 16, disk 3 0",
         "errors: no such disk -1, past the end -1, read-only write status 0xfffffffd, "
         "read status 0x0"]), exit_code(0)],
-        setup=setups(disk("d0.img", 64 << 10), disk("d1.img", 64 << 10, ro=True))),
+        setup=setups(disk("d0.img", 64 << 10), disk("d1.img", 64 << 10, ro=True)),
+        fresh=["d0.img"]),
 ] + [Test("latency-" + p.split(":")[0], 15, "latency", ["--vms", "4", "--intr", p],
           [all_exit(0, 4), latency(p)], setup=FOUR_DISKS, max_time="2s", results=True)
      for p in REFERENCE]
