@@ -11,6 +11,7 @@
 #     the threadtest suite still pass under several seeds;
 #   - bad seeds are bad input (exit 2, one line).
 #   chaos_test.py DENALI DENALI_CC TICKER THREADTEST
+import json
 import os
 import re
 import shutil
@@ -140,6 +141,19 @@ def main():
         expect(len(ds) == 4, "no chaos, seeds 0, 1 and 2: four different runs", str(ds))
         expect("chaos               seed 1 (docs/isa.md 12)" in a1.stdout,
                "the summary names the seed")
+        # docs/isa.md 12: summary.json has chaos_seed with --chaos, and not without.
+        seeds = []
+        for extra in ([], ["--chaos", "18446744073709551615"]):
+            rdir = os.path.join(tmp, "results%d" % len(extra))
+            r = run([denali, "run", "--image", elf, "--results", rdir] + extra)
+            try:
+                with open(os.path.join(rdir, "summary.json")) as f:
+                    seeds.append(json.load(f).get("chaos_seed", "absent"))
+            except (OSError, ValueError) as e:
+                seeds.append(str(e))
+        expect(seeds == ["absent", 18446744073709551615],
+               "summary.json: no chaos_seed without --chaos, the seed (2^64-1) with it",
+               str(seeds))
         l0, l1 = lateness(base.stdout), lateness(a1.stdout)
         print("timer lateness without chaos: %s; with --chaos 1: %s" % (l0, l1))
         # Without chaos the handler runs a fixed few us after the deadline: wake, switch,
