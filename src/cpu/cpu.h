@@ -133,7 +133,11 @@ struct cpu_exec_stats {
 	uint64_t dcache_hits;   // block lookups served from the decode cache
 	uint64_t dcache_misses;
 	uint64_t tlb_misses;
-	uint64_t smc_invalidations; // code pages invalidated by a guest write
+	uint64_t smc_invalidations; // code pages reset by a guest write into decoded code
+	uint64_t smc_exits;         // blocks ended early by a write into their own code
+	uint64_t code_resets;       // code pages reset (guest writes and device writes)
+	uint64_t dcache_drops;      // whole-cache drops at the dcache_max_bytes bound
+	uint64_t dcache_bytes;      // host bytes the decode cache holds now
 	uint64_t slow_accesses;     // memory accesses that took the slow path
 };
 
@@ -141,8 +145,11 @@ struct cpu_exec;
 
 // Options for a cpu_exec. block_max_insns bounds how many instructions a decoded block
 // holds (1..64; test builds use small values to force preemption points).
+// dcache_max_bytes bounds the host memory of decoded code; past it the cache is
+// dropped and refilled as code runs (no result depends on it; tests use small values).
 struct cpu_exec_opts {
-	int block_max_insns; // 0 = default (32)
+	int block_max_insns;     // 0 = default (32)
+	size_t dcache_max_bytes; // decode cache bound; 0 = default (128 MiB)
 };
 
 // Creates an executor. Returns NULL when out of memory.
@@ -152,6 +159,11 @@ void cpu_exec_free(struct cpu_exec *x);
 void cpu_exec_flush_tlb(struct cpu_exec *x);
 // Drops decoded code for a host page that is about to be freed or reused.
 void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page);
+// Says that bytes [off, off + len) of a host page changed behind the CPU's back (a
+// device or the kernel wrote guest memory): decoded code there is forgotten, so the
+// new bytes run. Call it outside cpu_run (or from within a map() callback).
+void cpu_exec_code_written(struct cpu_exec *x, const uint8_t *host_page, unsigned off,
+			   unsigned len);
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x);
 
 // Sets a CPU to the documented reset state (docs/isa.md "Initial state").

@@ -149,11 +149,18 @@ struct dblock {
 #define DBLOCK_CROSS ((struct dblock *)1) // the instruction here crosses the page end
 
 // Decoded code of one host page. blk[off] is the block starting at offset off.
+// code[] has one bit per byte of the page that a decoded instruction covers: a write
+// that changes such a byte resets the page (dcache_reset); used[] lists the offsets
+// whose blk[] entry is set, so that a reset clears only those.
 struct dpage {
 	const uint8_t *host;
 	struct dpage *hnext;   // hash chain
-	struct dpage *znext;   // zombie list (invalidated while running)
+	struct dpage *znext;   // zombie list (dropped while running)
 	struct arena *arena;   // block storage, freed with the page
+	bool rewind;           // every block in arena is dead: reuse it at the next build
+	uint16_t nused, capused;
+	uint16_t *used;        // nused offsets (of capused) with blk[off] set
+	uint32_t code[CPU_PAGE_SIZE / 32 + 1]; // (+1: a zero word, for code_overlaps8)
 	struct dblock *blk[CPU_PAGE_SIZE];
 };
 
@@ -163,11 +170,16 @@ struct ctlb_ent {
 };
 
 #define ATTN_STEP 1u // cpu_step: stop after one instruction
-#define ATTN_SMC 2u  // a write hit decoded code: re-look-up the next block
+#define ATTN_SMC 2u  // a write changed the running block, or a mapping changed: re-look-up
 
 struct cpu_exec {
 	struct tlb_ent tlb[TLB_N];
 	struct ctlb_ent ctlb[CTLB_N];
+	// wcode[i]: tlb[i] maps a writable page whose writes must be checked (it holds
+	// decoded code, or it is code_page): wtag stays invalid, and the slow path writes
+	// through the entry without calling map() again.
+	uint8_t wcode[TLB_N];
+	uint32_t code_page; // guest page of the running block (set at each block lookup)
 	const void *const *labels; // handler addresses by op (computed goto), or NULL
 	unsigned attn;
 	int block_max;
@@ -181,6 +193,7 @@ struct cpu_exec {
 	struct dpage **hash;
 	size_t hash_size, count;
 	struct dpage *zombies;
+	size_t dcache_max; // bytes of decoded code before everything is dropped
 	const struct cpu *last_cpu; // TLB owner
 	const void *last_ctx;
 	struct cpu_exec_stats st;
@@ -195,6 +208,16 @@ void dcache_free_zombies(struct cpu_exec *x);
 void dcache_flush_ctlb(struct cpu_exec *x);
 struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host);
 bool dcache_drop(struct cpu_exec *x, const uint8_t *host); // true if it had code
+bool dcache_overlaps(const struct dpage *dp, unsigned off, unsigned len);
+// dcache_overlaps for an access of n <= 8 bytes at off (off + n may pass the page end:
+// only the bytes inside count): the hot case of a store into a page with code.
+static inline bool dcache_overlaps8(const struct dpage *dp, unsigned off, unsigned n)
+{
+	unsigned w = off / 32;
+	uint64_t bits = ((uint64_t)dp->code[w + 1] << 32 | dp->code[w]) >> (off & 31);
+	return (bits & ((1ull << n) - 1)) != 0;
+}
+void dcache_reset(struct cpu_exec *x, struct dpage *dp); // forget its blocks
 // tlb.c: slow memory paths. Return 0, or -1 after recording a #PF in x->c->fault.
 // `d` is the executing instruction (for self-modifying-code handling).
 int tlb_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,

@@ -5,8 +5,14 @@
 // host page address. Every VM that maps the same host page (a shared, copy-on-write
 // image page) therefore shares its decoded code. A page that holds decoded code never
 // gets a fast-path write TLB entry, so every guest write to it reaches
-// tlb_slow_write() (tlb.c), which drops the page's decoded code (self-modifying code) and
-// makes the run loop re-look-up its next block (ATTN_SMC, exec.c).
+// tlb_slow_write() (tlb.c). A dpage records which bytes its decoded instructions cover
+// (code[]); a write that changes one of them resets the page (dcache_reset): its blocks
+// are forgotten and its block storage is reused, without freeing or allocating
+// anything, so a guest rewriting its own code in a loop costs one re-decode per write.
+// A write elsewhere in the page costs only that test.
+// Decoded code is bounded (cpu_exec_opts.dcache_max_bytes): past the bound every page
+// is dropped at the next block lookup and decoded again as it runs. Neither resets
+// nor drops change a result: a block is a function of its bytes and its entry offset.
 // The hash only speeds up lookups: no result depends on host addresses.
 // The data TLB's slow paths are in tlb.c.
 #include <stdlib.h>
@@ -21,8 +27,9 @@ struct arena {
 };
 
 #define ARENA_CHUNK (16u * 1024u)
+#define DCACHE_MAX_DEFAULT ((size_t)128 << 20)
 
-static void *arena_alloc(struct arena **ap, size_t n)
+static void *arena_alloc(struct cpu_exec *x, struct arena **ap, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	struct arena *a = *ap;
@@ -35,19 +42,24 @@ static void *arena_alloc(struct arena **ap, size_t n)
 		na->used = 0;
 		na->cap = cap;
 		*ap = a = na;
+		x->st.dcache_bytes += sizeof *na + cap;
 	}
 	void *p = a->mem + a->used;
 	a->used += n;
 	return p;
 }
 
-static void arena_free(struct arena *a)
+// Frees the chunks of an arena list; returns the bytes freed.
+static size_t arena_free(struct arena *a)
 {
+	size_t n = 0;
 	while (a) {
-		struct arena *n = a->next;
+		struct arena *next = a->next;
+		n += sizeof *a + a->cap;
 		free(a);
-		a = n;
+		a = next;
 	}
+	return n;
 }
 
 static size_t hash_of(const struct cpu_exec *x, const uint8_t *host)
@@ -64,9 +76,10 @@ struct dpage *dcache_find(struct cpu_exec *x, const uint8_t *host)
 	return NULL;
 }
 
-static void dpage_free(struct dpage *p)
+static void dpage_free(struct cpu_exec *x, struct dpage *p)
 {
-	arena_free(p->arena);
+	x->st.dcache_bytes -= arena_free(p->arena) + sizeof *p + p->capused * sizeof *p->used;
+	free(p->used);
 	free(p);
 }
 
@@ -112,7 +125,7 @@ bool dcache_drop(struct cpu_exec *x, const uint8_t *host)
 			p->znext = x->zombies;
 			x->zombies = p;
 		} else {
-			dpage_free(p);
+			dpage_free(x, p);
 		}
 		return true;
 	}
@@ -124,8 +137,28 @@ void dcache_free_zombies(struct cpu_exec *x)
 	while (x->zombies) {
 		struct dpage *p = x->zombies;
 		x->zombies = p->znext;
-		dpage_free(p);
+		dpage_free(x, p);
 	}
+}
+
+// Drops every dpage now. Only where no block is in use: outside a run, or at a block
+// lookup (exec.c), where the run loop holds no pointer into the cache.
+static void drop_all(struct cpu_exec *x)
+{
+	for (size_t i = 0; i < x->hash_size; i++) {
+		for (struct dpage *p = x->hash[i], *n; p; p = n) {
+			n = p->hnext;
+			dpage_free(x, p);
+		}
+		x->hash[i] = NULL;
+	}
+	x->count = 0;
+	dcache_flush_ctlb(x);
+	// No page has code now: writes may use the fast path again after a TLB refill.
+	memset(x->wcode, 0, sizeof x->wcode);
+	for (unsigned i = 0; i < TLB_N; i++)
+		x->tlb[i].wtag = TLB_INVALID;
+	x->st.dcache_drops++;
 }
 
 struct cpu_exec *cpu_exec_new(const struct cpu_exec_opts *opts)
@@ -145,6 +178,8 @@ struct cpu_exec *cpu_exec_new(const struct cpu_exec_opts *opts)
 	x->block_max = opts && opts->block_max_insns > 0 ? opts->block_max_insns : 32;
 	if (x->block_max > BLOCK_MAX)
 		x->block_max = BLOCK_MAX;
+	x->dcache_max = opts && opts->dcache_max_bytes ? opts->dcache_max_bytes
+						       : DCACHE_MAX_DEFAULT;
 	cpu_exec_flush_tlb(x);
 	return x;
 }
@@ -156,7 +191,7 @@ void cpu_exec_free(struct cpu_exec *x)
 	for (size_t i = 0; i < x->hash_size; i++) {
 		for (struct dpage *p = x->hash[i], *n; p; p = n) {
 			n = p->hnext;
-			dpage_free(p);
+			dpage_free(x, p);
 		}
 	}
 	dcache_free_zombies(x);
@@ -171,7 +206,13 @@ void cpu_exec_flush_tlb(struct cpu_exec *x)
 		x->tlb[i].rtag = x->tlb[i].wtag = TLB_INVALID;
 		x->tlb[i].base = 0;
 	}
+	memset(x->wcode, 0, sizeof x->wcode);
 	dcache_flush_ctlb(x);
+	// A mapping changed during the run (copy-on-write of a page being executed, for
+	// example): the run loop must look up its next block anew (ATTN_SMC) instead of
+	// following its current code page, which may be the old host page.
+	if (x->running)
+		x->attn |= ATTN_SMC;
 }
 
 void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page)
@@ -179,14 +220,91 @@ void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page)
 	dcache_drop(x, host_page);
 	for (unsigned i = 0; i < TLB_N; i++) {
 		struct tlb_ent *e = &x->tlb[i];
-		if (e->rtag != TLB_INVALID && (const uint8_t *)(e->base + e->rtag) == host_page)
+		if (e->rtag != TLB_INVALID && (const uint8_t *)(e->base + e->rtag) == host_page) {
 			e->rtag = e->wtag = TLB_INVALID;
+			x->wcode[i] = 0;
+		}
 	}
 }
 
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x)
 {
 	return &x->st;
+}
+
+// --- Which bytes hold decoded code ------------------------------------------------
+
+// The bits of code[] for bytes [off, end) that fall in word w (off < end <= 4096).
+static inline uint32_t code_bits(unsigned w, unsigned off, unsigned end)
+{
+	unsigned lo = w * 32 > off ? 0 : off - w * 32;
+	unsigned hi = end - w * 32 >= 32 ? 32 : end - w * 32;
+	uint32_t m = hi == 32 ? 0xffffffffu : (1u << hi) - 1;
+	return m & ~((1u << lo) - 1);
+}
+
+static void mark_code(struct dpage *dp, unsigned off, unsigned len)
+{
+	unsigned end = off + len > CPU_PAGE_SIZE ? CPU_PAGE_SIZE : off + len;
+	for (unsigned w = off / 32; w * 32 < end; w++)
+		dp->code[w] |= code_bits(w, off, end);
+}
+
+bool dcache_overlaps(const struct dpage *dp, unsigned off, unsigned len)
+{
+	unsigned end = off + len > CPU_PAGE_SIZE ? CPU_PAGE_SIZE : off + len;
+	for (unsigned w = off / 32; w * 32 < end; w++)
+		if (dp->code[w] & code_bits(w, off, end))
+			return true;
+	return false;
+}
+
+// Remembers that blk[off] is set, so that dcache_reset can clear it.
+static bool note_used(struct cpu_exec *x, struct dpage *dp, unsigned off)
+{
+	if (dp->nused == dp->capused) {
+		unsigned cap = dp->capused ? dp->capused * 2u : 16u;
+		uint16_t *n = realloc(dp->used, cap * sizeof *n);
+		if (!n)
+			return false;
+		x->st.dcache_bytes += (cap - dp->capused) * sizeof *n;
+		dp->used = n;
+		dp->capused = (uint16_t)cap;
+	}
+	dp->used[dp->nused++] = (uint16_t)off;
+	return true;
+}
+
+void dcache_reset(struct cpu_exec *x, struct dpage *dp)
+{
+	for (unsigned i = 0; i < dp->nused; i++)
+		dp->blk[dp->used[i]] = NULL;
+	dp->nused = 0;
+	memset(dp->code, 0, sizeof dp->code);
+	// The running block may live in this arena: reuse it only at the next build,
+	// which happens at a block lookup, when no block is in use.
+	dp->rewind = true;
+	x->st.code_resets++;
+}
+
+void cpu_exec_code_written(struct cpu_exec *x, const uint8_t *host_page, unsigned off,
+			   unsigned len)
+{
+	struct dpage *dp = dcache_find(x, host_page);
+	if (dp && dcache_overlaps(dp, off, len))
+		dcache_reset(x, dp);
+}
+
+// Makes the arena of dp empty again, keeping its newest chunk.
+static void rewind_arena(struct cpu_exec *x, struct dpage *dp)
+{
+	struct arena *a = dp->arena;
+	if (a) {
+		x->st.dcache_bytes -= arena_free(a->next);
+		a->next = NULL;
+		a->used = 0;
+	}
+	dp->rewind = false;
 }
 
 // --- Code pages -------------------------------------------------------------------
@@ -204,6 +322,7 @@ static void *fetch_fault(struct cpu_exec *x, uint32_t addr, uint32_t eip)
 
 // Translates the code page of eip, fills the code TLB entry and returns its dpage
 // (created on first use). Returns NULL (with #PF recorded) if eip is not mapped.
+// Called only at a block lookup (exec.c), so it may drop the whole cache.
 struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent *ce)
 {
 	struct cpu_page_info pi;
@@ -213,10 +332,13 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 	}
 	struct dpage *dp = dcache_find(x, pi.host);
 	if (!dp) {
+		if (x->st.dcache_bytes + sizeof *dp > x->dcache_max)
+			drop_all(x);
 		dp = calloc(1, sizeof *dp);
 		if (!dp) { // out of host memory: reported to the guest as #PF
 			return fetch_fault(x, eip, eip);
 		}
+		x->st.dcache_bytes += sizeof *dp;
 		dp->host = pi.host;
 		size_t h = hash_of(x, pi.host);
 		dp->hnext = x->hash[h];
@@ -226,8 +348,10 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 		// Writes to this page must now take the slow path.
 		for (unsigned i = 0; i < TLB_N; i++) {
 			struct tlb_ent *e = &x->tlb[i];
-			if (e->wtag != TLB_INVALID && (const uint8_t *)(e->base + e->wtag) == pi.host)
+			if (e->wtag != TLB_INVALID && (const uint8_t *)(e->base + e->wtag) == pi.host) {
 				e->wtag = TLB_INVALID;
+				x->wcode[i] = 1;
+			}
 		}
 		x->st.dcache_misses++;
 	} else {
@@ -245,13 +369,16 @@ static void finish_block(struct cpu_exec *x, struct dinsn *d, int total)
 }
 
 // Decodes the block at offset off of a code page. Returns DBLOCK_CROSS when the first
-// instruction crosses the page end, NULL when out of memory.
+// instruction crosses the page end, NULL when out of memory. Called only at a block
+// lookup (see rewind_arena).
 struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off)
 {
 	struct dinsn tmp[BLOCK_MAX + 1];
 	int n = 0;
 	unsigned pos = off;
 	unsigned cost = 0;
+	if (dp->rewind)
+		rewind_arena(x, dp);
 	while (n < x->block_max && pos < CPU_PAGE_SIZE) {
 		struct dinsn *d = &tmp[n];
 		if (decode_one(dp->host + pos, CPU_PAGE_SIZE - pos, d) < 0)
@@ -265,7 +392,11 @@ struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off)
 		if (d->flags & DI_TERM)
 			break;
 	}
+	if (!note_used(x, dp, off))
+		return NULL;
 	if (n == 0) {
+		// The instruction crosses the page end: executed from dcache_scratch, which
+		// reads its bytes every time, so no byte of it needs marking.
 		dp->blk[off] = DBLOCK_CROSS;
 		return DBLOCK_CROSS;
 	}
@@ -280,13 +411,16 @@ struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off)
 		e->base = e->index = NOREG;
 		total++;
 	}
-	struct dblock *b = arena_alloc(&dp->arena, sizeof *b + (size_t)total * sizeof tmp[0]);
-	if (!b)
+	struct dblock *b = arena_alloc(x, &dp->arena, sizeof *b + (size_t)total * sizeof tmp[0]);
+	if (!b) {
+		dp->nused--;
 		return NULL;
+	}
 	b->n = (uint16_t)n;
 	b->cost = (uint16_t)cost;
 	memcpy(b->insn, tmp, (size_t)total * sizeof tmp[0]);
 	finish_block(x, b->insn, total);
+	mark_code(dp, off, pos - off);
 	dp->blk[off] = b;
 	x->st.blocks_decoded++;
 	return b;

@@ -563,6 +563,7 @@ lookup: {
 		cur_page = TLB_INVALID; // the scratch block is not in cur_dp
 	}
 	page_base = eip & CPU_PAGE_MASK;
+	x->code_page = page_base;
 }
 run_block:
 	budget -= blk->cost;
@@ -1516,6 +1517,7 @@ step_decode:
 	if (!blk)
 		goto fetch_fault;
 	page_base = eip & CPU_PAGE_MASK;
+	x->code_page = page_base;
 	goto run_block;
 
 rep_preempt:

@@ -1,30 +1,29 @@
 // SPDX-License-Identifier: MIT
 // The data TLB's slow paths: translating a page through the memory owner's map()
-// callback, accesses that cross a page or miss the TLB, and the self-modifying-code
-// check. The fast path (one tag compare) is inline in exec.c; the decode cache that
-// writes must invalidate is in dcache.c.
+// callback, accesses that cross a page or miss the TLB, and writes into pages with
+// decoded code (self-modifying code). The fast path (one tag compare) is inline in
+// exec.c; the decode cache that writes must invalidate is in dcache.c.
 #include <string.h>
 
 #include "cpu/cpu_internal.h"
 
-
-static void record_pf(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
+static void record_pf(struct cpu_exec *x, uint32_t a, enum cpu_access acc)
 {
-	(void)d;
 	struct cpu_fault *f = &x->c->fault;
 	f->vector = CPU_VEC_PF;
 	f->error_code = acc;
 	f->addr = a;
 }
 
-// A write reached a page with decoded code (or one whose mapping changed under the
-// code TLB): make the run loop leave the current block after this instruction.
-static void smc_hit(struct cpu_exec *x, struct dinsn *d)
+// The instruction d wrote new bytes into its own block, after itself: its block must
+// end right after it, so that the new bytes run from the next instruction (as on
+// x86). The next entry becomes OP_SMC_EXIT, which restores it (the block may be
+// shared and still valid for other VMs) and looks the next block up anew.
+static void smc_exit(struct cpu_exec *x, struct dinsn *d)
 {
-	dcache_flush_ctlb(x);
 	x->attn |= ATTN_SMC;
-	x->st.smc_invalidations++;
-	if (d && !x->patched && !(d->flags & DI_TERM) && d->op != OP_BLOCK_END &&
+	x->st.smc_exits++;
+	if (!x->patched && !(d->flags & DI_TERM) && d->op != OP_BLOCK_END &&
 	    d->op != OP_STEP_END && d->op != OP_SMC_EXIT) {
 		struct dinsn *n = d + 1;
 		x->patched = n;
@@ -34,45 +33,106 @@ static void smc_hit(struct cpu_exec *x, struct dinsn *d)
 	}
 }
 
+// Whether guest bytes [a, a + n) (within one page) overlap the instructions after d
+// in d's block. The block's extent depends only on its entry point and its bytes, so
+// whether a store ends the block never depends on what else the decode cache holds.
+static bool after_in_block(const struct cpu_exec *x, const struct dinsn *d, uint32_t a,
+			   unsigned n)
+{
+	if ((a & CPU_PAGE_MASK) != x->code_page || (d->flags & DI_TERM))
+		return false; // another page, or nothing after d (a scratch block's one
+			      // instruction may cross pages, but it is the last)
+	// The block ends at its DI_TERM instruction or its synthetic end entry; an entry
+	// patched to OP_SMC_EXIT is read as the original.
+	const struct dinsn *o;
+	for (const struct dinsn *e = d + 1;; e++) {
+		o = e == x->patched ? &x->patched_orig : e;
+		if (o->op == OP_BLOCK_END || o->op == OP_STEP_END || (o->flags & DI_TERM))
+			break;
+	}
+	unsigned lo = d->off + d->len;
+	unsigned hi = o->op == OP_BLOCK_END || o->op == OP_STEP_END ? o->off : o->off + o->len;
+	unsigned off = a & ~CPU_PAGE_MASK;
+	return off < hi && off + n > lo;
+}
+
+// Before a write of n bytes v at guest address a (within one page), host address p
+// (dp: the page's decoded code, or NULL). Bytes that do not change need nothing. New
+// bytes over decoded instructions reset the page; over the rest of the running block
+// (which may have been decoded from the page's copy-on-write original), they end it.
+static void before_write(struct cpu_exec *x, struct dinsn *d, struct dpage *dp, uint32_t a,
+			 const uint8_t *p, unsigned n, const uint8_t *v)
+{
+	bool in_code = dp && dcache_overlaps8(dp, a & ~CPU_PAGE_MASK, n);
+	bool in_block = d->op != OP_SMC_EXIT && after_in_block(x, d, a, n);
+	if ((!in_code && !in_block) || memcmp(p, v, n) == 0)
+		return;
+	if (in_code) {
+		dcache_reset(x, dp);
+		x->st.smc_invalidations++;
+	}
+	if (in_block)
+		smc_exit(x, d);
+}
+
 // Translates the page of a for acc, installing a TLB entry. Returns the host address
-// of a, or NULL with #PF recorded.
-static uint8_t *xlate(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
+// of a, or NULL with #PF recorded. A mapping change during map() (copy-on-write)
+// flushes the TLB, and with it makes the run loop re-look-up its code page.
+static uint8_t *xlate(struct cpu_exec *x, uint32_t a, enum cpu_access acc)
 {
 	struct cpu_page_info pi;
 	uint32_t page = a & CPU_PAGE_MASK;
 	x->st.tlb_misses++;
 	if (x->mem->map(x->mem->ctx, page, acc, &pi) != 0 || !pi.host) {
-		record_pf(x, d, a, acc);
+		record_pf(x, a, acc);
 		return NULL;
 	}
-	struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	unsigned i = (a >> 12) & (TLB_N - 1);
+	struct tlb_ent *e = &x->tlb[i];
 	e->base = (uintptr_t)pi.host - page;
 	e->rtag = page;
 	e->wtag = TLB_INVALID;
-	if (acc == CPU_ACC_WRITE) {
-		if (dcache_drop(x, pi.host))
-			smc_hit(x, d);
-		// A copy-on-write copy of a page we were executing from.
-		struct ctlb_ent *ce = &x->ctlb[(a >> 12) & (CTLB_N - 1)];
-		if (ce->tag == page && ce->dp->host != pi.host)
-			smc_hit(x, d);
-		e->wtag = page;
-	} else if (pi.writable && !dcache_find(x, pi.host)) {
-		e->wtag = page;
+	x->wcode[i] = 0;
+	if (acc == CPU_ACC_WRITE || pi.writable) {
+		// Writable: fast writes, unless the page holds decoded code or is the page
+		// of the running block, whose decoded copy may come from another host page
+		// (before a copy-on-write): such writes are checked (before_write).
+		if (page == x->code_page || dcache_find(x, pi.host))
+			x->wcode[i] = 1;
+		else
+			e->wtag = page;
 	}
 	return pi.host + (a & ~CPU_PAGE_MASK);
+}
+
+// The host address of a for writing (a's page, not crossing), or NULL with #PF
+// recorded. *dp is the page's decoded code, or NULL.
+static uint8_t *xlate_write(struct cpu_exec *x, uint32_t a, struct dpage **dp)
+{
+	unsigned i = (a >> 12) & (TLB_N - 1);
+	const struct tlb_ent *e = &x->tlb[i];
+	uint8_t *p;
+	if (x->wcode[i] && e->rtag == (a & CPU_PAGE_MASK))
+		p = (uint8_t *)(e->base + a); // a page with code, already translated
+	else if (!(p = xlate(x, a, CPU_ACC_WRITE)))
+		return NULL;
+	*dp = x->wcode[i] ? dcache_find(x, p - (a & ~CPU_PAGE_MASK)) : NULL;
+	// A write to the running block's page always comes here (xlate), so a
+	// fast-path write can never change the running block.
+	return p;
 }
 
 int tlb_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
 		  enum cpu_access acc, uint64_t *out)
 {
+	(void)d;
 	x->st.slow_accesses++;
 	uint32_t last = a + size - 1;
 	if ((a ^ last) & CPU_PAGE_MASK) { // crosses a page: translate both first
-		uint8_t *p1 = xlate(x, d, a, acc);
+		uint8_t *p1 = xlate(x, a, acc);
 		if (!p1)
 			return -1;
-		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, acc);
+		uint8_t *p2 = xlate(x, last & CPU_PAGE_MASK, acc);
 		if (!p2) {
 			x->c->fault.addr = last & CPU_PAGE_MASK;
 			return -1;
@@ -86,7 +146,7 @@ int tlb_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size
 		*out = v;
 		return 0;
 	}
-	uint8_t *p = xlate(x, d, a, acc);
+	uint8_t *p = xlate(x, a, acc);
 	if (!p)
 		return -1;
 	uint64_t v = 0;
@@ -99,22 +159,36 @@ int tlb_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned siz
 {
 	x->st.slow_accesses++;
 	uint32_t last = a + size - 1;
-	uint8_t *p1 = xlate(x, d, a, CPU_ACC_WRITE);
+	unsigned i = (a >> 12) & (TLB_N - 1);
+	const struct tlb_ent *e = &x->tlb[i];
+	if (x->wcode[i] && e->rtag == (a & (CPU_PAGE_MASK | (size - 1)))) {
+		// The common case of a store into a page with code: translated, aligned.
+		uint8_t *p = (uint8_t *)(e->base + a);
+		struct dpage *dp = dcache_find(x, p - (a & ~CPU_PAGE_MASK));
+		before_write(x, d, dp, a, p, size, (const uint8_t *)&v);
+		memcpy(p, &v, size);
+		return 0;
+	}
+	uint8_t buf[8];
+	memcpy(buf, &v, size);
+	struct dpage *dp1, *dp2 = NULL;
+	uint8_t *p1 = xlate_write(x, a, &dp1), *p2 = NULL;
 	if (!p1)
 		return -1;
-	if ((a ^ last) & CPU_PAGE_MASK) {
-		uint8_t *p2 = xlate(x, d, last & CPU_PAGE_MASK, CPU_ACC_WRITE);
+	unsigned n1 = size;
+	if ((a ^ last) & CPU_PAGE_MASK) { // crosses a page: translate both first
+		p2 = xlate_write(x, last & CPU_PAGE_MASK, &dp2);
 		if (!p2) {
 			x->c->fault.addr = last & CPU_PAGE_MASK;
 			return -1;
 		}
-		unsigned n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
-		uint8_t buf[8];
-		memcpy(buf, &v, size);
-		memcpy(p1, buf, n1);
-		memcpy(p2, buf + n1, size - n1);
-		return 0;
+		n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
 	}
-	memcpy(p1, &v, size);
+	before_write(x, d, dp1, a, p1, n1, buf);
+	if (p2)
+		before_write(x, d, dp2, last & CPU_PAGE_MASK, p2, size - n1, buf + n1);
+	memcpy(p1, buf, n1);
+	if (p2)
+		memcpy(p2, buf + n1, size - n1);
 	return 0;
 }

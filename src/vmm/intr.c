@@ -32,6 +32,9 @@ void intr_write_vregs(struct kernel *k, struct vm *vm)
 	struct intr_vm *s = &k->iv[vm->id];
 	s->shown = intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
 	v->int_pending = s->shown;
+	// To the CPU this page is ordinary memory: if the guest runs code in it, that
+	// code must see these bytes (issue 10, device writes into code).
+	cpu_exec_code_written(k->x, vm->mem.vregs, 0, (unsigned)sizeof *v);
 }
 
 // The pending interrupts vm may see now (its policy says they are ready), or 0.

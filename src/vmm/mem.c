@@ -3,7 +3,9 @@
 // The layout and page-table shape are described in mem.h. The rule this file keeps for
 // the CPU's software TLB: a mapping handed out by mem_map stays valid until
 // cpu_exec_flush_tlb(); so when a page changes from shared to private we flush, and we
-// call cpu_exec_page_freed() before a private page is freed.
+// call cpu_exec_page_freed() before a private page is freed. Every write into guest
+// memory other than the guest's own goes through copy() and tells the CPU
+// (cpu_exec_code_written), so decoded code never outlives its bytes.
 #include "vmm/mem.h"
 
 #include <stdlib.h>
@@ -210,10 +212,15 @@ static uint32_t copy(struct mem *m, uint8_t *host, uint32_t gaddr, uint32_t len,
 		uint32_t off = (uint32_t)a % PAGE, n = PAGE - off;
 		if (n > len - done)
 			n = len - done;
-		if (to_guest)
+		if (to_guest) {
 			memcpy(pi.host + off, host + done, n);
-		else
+			// A device or the kernel wrote guest memory: decoded code there
+			// must go, so that the new bytes run (issue 10).
+			if (m->x)
+				cpu_exec_code_written(m->x, pi.host, off, n);
+		} else {
 			memcpy(host + done, pi.host + off, n);
+		}
 		done += n;
 	}
 	m->kernel_copy = false;

@@ -5,7 +5,8 @@
 // frame becomes a KEV_DEVICE event at the right cycle; chatty PIO costs; a guest
 // writes and reads a disk block (guests/diskrw.s): the data reaches the host file, the
 // completion interrupt wakes it; a read-only disk shared by two VMs refuses writes;
-// console input (guests/conread.s): for one VM or all, the interrupt, bad input.
+// console input (guests/conread.s): for one VM or all, the interrupt, bad input;
+// device writes over decoded code run (guests/codewrite.s).
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "vmm/kernel.h"
 #include "vmrun.h"
 
+#include "codewrite.h"
 #include "conread.h"
 #include "diskrw.h"
 #include "nicpair.h"
@@ -245,6 +247,70 @@ static void test_disk_readonly_shared(void **state)
 	remove(path);
 }
 
+// Device writes over decoded code (issue 10, 2026-12, found by a hostile guest: bytes
+// that CONSOLE_READ or a disk read placed over code already decoded did not run; the
+// old code kept running). guests/codewrite.s calls a function in a private page, has a
+// device write `mov eax, 42; ret` over it, and calls it again.
+static const uint8_t new_code[6] = { 0xb8, 0x2a, 0, 0, 0, 0xc3 };
+
+static void run_codewrite(struct vmrun *r, uint32_t entry, const struct devset_config *c)
+{
+	struct kernel_config cfg = vmrun_config(1);
+	cfg.max_time_cycles = 1700000000ull; // 1 s
+	vmrun_new(r, codewrite_code, sizeof codewrite_code, entry, &cfg);
+	char err[256];
+	assert_int_equal(devhost_attach(r->k, c, err, sizeof err), 0);
+	r->end = kernel_run(r->k);
+	assert_int_equal(devhost_detach(r->k, err, sizeof err), 0);
+	const struct vm *vm = &r->k->vms[0];
+	if (vm->diag)
+		fail_msg("vm 0: %s", vm->diag);
+	assert_int_equal(vm->state, VM_TERMINATED);
+	assert_int_equal(vmrun_res(r, 0, 0), 7);  // the copied function, decoded
+	assert_int_equal(vmrun_res(r, 0, 2), 42); // the bytes the device wrote over it
+}
+
+static void test_console_read_over_code(void **state)
+{
+	(void)state;
+	const char *path = "devhost-codewrite.in";
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(new_code, 1, sizeof new_code, f), sizeof new_code);
+	fclose(f);
+	struct devset_config c;
+	devset_config_default(&c);
+	c.console_in = path;
+	c.console_vm = -1;
+	struct vmrun r;
+	run_codewrite(&r, CODEWRITE_CASE_CONSOLE, &c);
+	assert_int_equal(vmrun_res(&r, 0, 1), 6); // bytes read
+	vmrun_free(&r);
+	remove(path);
+}
+
+static void test_disk_read_over_code(void **state)
+{
+	(void)state;
+	const char *path = "devhost-codewrite.img";
+	static uint8_t img[65536];
+	memcpy(img, new_code, sizeof new_code);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(img, 1, sizeof img, f), sizeof img);
+	fclose(f);
+	struct devset_config c;
+	devset_config_default(&c);
+	c.ndisks = 1;
+	c.disks[0] = (struct devset_disk_spec){ .path = path, .size_bytes = 65536,
+						.readonly = true, .first_vm = 0, .last_vm = 0 };
+	struct vmrun r;
+	run_codewrite(&r, CODEWRITE_CASE_DISK, &c);
+	assert_int_equal(vmrun_res(&r, 0, 1), 1); // the read's id
+	vmrun_free(&r);
+	remove(path);
+}
+
 static void run_conread(struct vmrun *r, const char *path, const char *text, int64_t vm)
 {
 	struct kernel_config cfg = vmrun_config(2);
@@ -353,6 +419,8 @@ int main(void)
 		cmocka_unit_test(test_console_input_one_vm),
 		cmocka_unit_test(test_console_input_file_every_vm),
 		cmocka_unit_test(test_console_input_bad),
+		cmocka_unit_test(test_console_read_over_code),
+		cmocka_unit_test(test_disk_read_over_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

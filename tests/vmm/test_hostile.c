@@ -84,6 +84,85 @@ static void test_self_modifying(void **state)
 	vmrun_free(&r);
 }
 
+// Rewrites and calls a function in the shared image page it runs from (issue 10,
+// 2026-12, found by a hostile guest: the copy-on-write path flushed the code TLB, so
+// the old bytes kept running until the slice ended: 965 stale calls at 10 us, 12,688 at
+// 100 us). The new bytes run from the next instruction whatever the quantum.
+static void test_cow_stale_code(void **state)
+{
+	static const uint64_t quanta[] = { 1700, 17000, 170000, 1700000 };
+	uint64_t retired = 0, cycles = 0;
+	for (size_t q = 0; q < sizeof quanta / sizeof quanta[0]; q++) {
+		struct kernel_config c = vmrun_config(2);
+		c.quantum_cycles = quanta[q];
+		struct vmrun r;
+		vmrun(&r, hostile_code, sizeof hostile_code, HOSTILE_CASE_COW_STALE, &c);
+		const struct vm *vm = &r.k->vms[0];
+		if (vm->diag)
+			fail_msg("vm 0: %s", vm->diag);
+		assert_int_equal(vm->state, VM_TERMINATED);
+		assert_int_equal(vmrun_res(&r, 0, 0), 0); // no stale call
+		assert_int_equal(vmrun_res(&r, 1, 0), 7); // VM 1 still runs the image's code
+		// The VM's own count of work is the same under every quantum.
+		if (q == 0) {
+			retired = vm->cpu.retired;
+			cycles = vm->cpu.cycles;
+		}
+		assert_int_equal(vm->cpu.retired, retired);
+		assert_int_equal(vm->cpu.cycles, cycles);
+		vmrun_free(&r);
+	}
+}
+
+// Stores into the code page it runs from, forever (issue 10, 2026-12, found by a
+// hostile guest: each store dropped and re-allocated the page's decoded code, and the
+// dropped copies piled up until the slice ended: 4.2 GB at --quantum 1ms). The host
+// cost must stay a small constant per store: no new code page per store, a few blocks
+// re-decoded, bounded memory, and the same for a quantum 100 times longer.
+static void test_smc_spin_bounded(void **state)
+{
+	static const uint64_t quanta[] = { 17000, 1700000 };
+	for (size_t q = 0; q < sizeof quanta / sizeof quanta[0]; q++) {
+		struct kernel_config c = vmrun_config(2);
+		c.quantum_cycles = quanta[q];
+		c.max_time_cycles = MAX_TIME;
+		struct vmrun r;
+		vmrun(&r, hostile_code, sizeof hostile_code, HOSTILE_CASE_SMC_SPIN, &c);
+		const struct vm *vm = &r.k->vms[0];
+		assert_int_equal(vm->state, VM_STOPPED);
+		uint64_t rounds = vm->cpu.r[CPU_EBP]; // three stores each
+		const struct cpu_exec_stats *st = cpu_exec_stats(r.k->x);
+		assert_true(rounds > 10000);
+		assert_true(st->dcache_misses < 50);           // code pages allocated
+		assert_true(st->blocks_decoded < 4 * rounds + 100);
+		assert_true(st->dcache_bytes < (1u << 20));
+		assert_true(st->smc_exits >= rounds);          // the running loop's immediate
+		vmrun_free(&r);
+	}
+}
+
+// Jumps into zeroed memory (issue 10, 2026-12, found by a hostile guest: not finished
+// after 120 s): `add [eax], al` into its own page, then on through untouched zero pages
+// to the end of memory, where the fetch faults. Bounded host work per instruction.
+static void test_zero_jump(void **state)
+{
+	struct kernel_config c = vmrun_config(2);
+	struct vmrun r;
+	vmrun(&r, hostile_code, sizeof hostile_code, HOSTILE_CASE_ZERO_JUMP, &c);
+	const struct vm *vm = &r.k->vms[0];
+	assert_int_equal(vm->state, VM_KILLED);
+	assert_non_null(strstr(vm->diag, "instruction fetch at 0x00100000"));
+	const struct cpu_exec_stats *st = cpu_exec_stats(r.k->x);
+	print_message("zero jump: %s; %llu instructions, %llu blocks decoded, %llu code pages\n",
+		      vm->diag, (unsigned long long)vm->cpu.retired,
+		      (unsigned long long)st->blocks_decoded, (unsigned long long)st->dcache_misses);
+	assert_true(vm->cpu.retired > 350000); // (1 MiB - 0x50010) / 2 bytes per instruction
+	assert_true(st->dcache_misses < 50);
+	assert_true(st->blocks_decoded < vm->cpu.retired / 8);
+	assert_true(st->dcache_bytes < (1u << 20));
+	vmrun_free(&r);
+}
+
 // Jumps into the kernel's region: #PF on the fetch kills it.
 static void test_kernel_jump(void **state)
 {
@@ -140,6 +219,9 @@ int main(void)
 		cmocka_unit_test(test_pio_storm),
 		cmocka_unit_test(test_touch_all_memory),
 		cmocka_unit_test(test_self_modifying),
+		cmocka_unit_test(test_cow_stale_code),
+		cmocka_unit_test(test_smc_spin_bounded),
+		cmocka_unit_test(test_zero_jump),
 		cmocka_unit_test(test_kernel_jump),
 		cmocka_unit_test(test_absurd_timeout),
 		cmocka_unit_test(test_privileged_all_gp),

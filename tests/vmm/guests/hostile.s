@@ -44,6 +44,56 @@ case_absurd_idle:
 	IDLE
 	mov eax, 99
 	TERMINATE
+# Copy-on-write of the running code page (issue 10): call cow_fn once (its block is
+# decoded from the shared image page), then 3,000 times rewrite its immediate with the
+# loop counter and call it. RES+0: calls that returned a stale value (must be 0).
+case_cow_stale:
+	cmp dword ptr [V_ID], 0
+	jne good
+	call cow_fn
+	mov ecx, 3000
+	xor ebx, ebx
+1:	mov [cow_fn + 1], ecx
+	call cow_fn
+	cmp eax, ecx
+	je 2f
+	inc ebx
+2:	dec ecx
+	jnz 1b
+	mov [RES], ebx
+	FINISH
+# Stores into the code page it runs from, forever (issue 10): into a word of data next
+# to the loop, into the immediate of an instruction of the running loop, and into the
+# code of another decoded block of the page. EBP counts the rounds (three stores each).
+case_smc_spin:
+	cmp dword ptr [V_ID], 0
+	jne good
+	call smc_other
+	xor ebp, ebp
+1:	inc ebp
+	mov [smc_data], ebp
+	mov [2f + 1], ebp
+2:	mov eax, 0
+	mov [smc_other + 1], ebp
+	mov ecx, 20
+3:	dec ecx
+	jnz 3b
+	jmp 1b
+smc_other:
+	mov edx, 0
+	ret
+smc_data:
+	.long 0
+# Jumps into zeroed memory (issue 10): `add [eax], al` over and over, storing into its
+# own (private) page just below the code, then through untouched zero pages up to the
+# end of memory, where the fetch faults.
+case_zero_jump:
+	cmp dword ptr [V_ID], 0
+	jne good
+	mov byte ptr [0x50000], 0
+	mov eax, 0x50001
+	mov ecx, 0x50010
+	jmp ecx
 good:
 	mov ecx, 20000
 1:	dec ecx
@@ -52,6 +102,9 @@ good:
 	mov [RES], eax
 	FINISH
 smc_fn:
+	mov eax, 7
+	ret
+cow_fn:
 	mov eax, 7
 	ret
 msg:
