@@ -192,7 +192,7 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(v, "exit_code", json_object_new_int64(vm->exit_code));
 		json_object_object_add(v, "instructions", json_object_new_int64((int64_t)vm->cpu.retired));
 		json_object_object_add(v, "cycles", json_object_new_int64((int64_t)vm->cpu.cycles));
-		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)vm->console_total));
+		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)kernel_console(k, i)->total));
 		if (vm->diag)
 			json_object_object_add(v, "diagnostic", json_object_new_string(vm->diag));
 		json_object_array_add(per, v);

@@ -10,8 +10,8 @@
 // Invariants: a VM id is in the scheduler's queue iff its state is RUNNABLE or NEW and
 // it is not the running VM; an IDLE VM with a timeout has exactly one wake event whose
 // tag equals vm->wake_gen (older events carry older tags and are dropped when popped);
-// likewise timer and coalescing events carry iv->timer_gen / iv->coal_gen; `live`
-// counts VMs not ended.
+// likewise coalescing events carry iv->coal_gen, and timer events the timer device's
+// generation (devices/timer.h: timer_current); `live` counts VMs not ended.
 //
 // Interrupts and exceptions (docs/isa.md section 8): intr_raise sets a pending bit;
 // run_slice has intr_deliver deliver what is pending and ready before every cpu_run,
@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "denali/abi.h"
+#include "devices/console_out.h"
+#include "devices/timer.h"
 #include "vmm/devhost.h"
 #include "vmm/digest.h"
 #include "vmm/gatekeeper.h"
@@ -114,8 +116,13 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	}
 	k->vms = calloc(cfg->nvms, sizeof *k->vms);
 	k->iv = calloc(cfg->nvms, sizeof *k->iv);
-	k->pio_buf = malloc(KERNEL_CONSOLE_WRITE_MAX);
-	if (!k->x || !k->vms || !k->iv || !k->pio_buf)
+	if (!k->x || !k->vms || !k->iv)
+		goto oom;
+	// The devices every kernel has, behind the devices' host interface (devhost.c).
+	struct devset_host hi;
+	devhost_iface(k, &hi);
+	if (timer_new(&k->timer, cfg->nvms, &hi) != 0 ||
+	    console_out_new(&k->con, cfg->nvms, cfg->console_cap, &hi) != 0)
 		goto oom;
 	uint32_t *tickets = NULL;
 	if (cfg->n_ticket_groups) {
@@ -165,7 +172,8 @@ void kernel_free(struct kernel *k)
 	free(k->vms);
 	free(k->iv);
 	sched_free(&k->sched);
-	free(k->pio_buf);
+	timer_free(k->timer);
+	console_out_free(k->con);
 	evq_free(&k->evq);
 	results_free(&k->results);
 	profile_free(&k->prof);
@@ -446,7 +454,7 @@ static bool event_stale(const struct kernel *k, const struct evq_event *ev)
 	const struct intr_vm *s = &k->iv[ev->target];
 	switch (ev->kind) {
 	case KEV_WAKE: return vm->state != VM_IDLE || vm->wake_gen != ev->tag;
-	case KEV_TIMER: return vm_ended(vm) || s->timer_gen != ev->tag || !s->timer_at;
+	case KEV_TIMER: return vm_ended(vm) || !timer_current(k->timer, ev->target, ev->tag);
 	default: return vm_ended(vm) || s->coal_gen != ev->tag; // KEV_COALESCE
 	}
 }
@@ -471,7 +479,7 @@ static void process_events(struct kernel *k)
 			kernel_wake_vm(k, vm, false);
 			break;
 		case KEV_TIMER:
-			timer_fire(k, ev.target, ev.tag);
+			timer_fire(k->timer, ev.target, ev.tag);
 			break;
 		case KEV_DEVICE:
 			devhost_run(k);
@@ -699,11 +707,17 @@ uint64_t kernel_digest(const struct kernel *k)
 		h = digest_u32(h, vm->exit_code);
 		h = digest_u64(h, vm->cpu.retired);
 		h = digest_u64(h, vm->cpu.cycles);
-		h = digest_u64(h, vm->console_total);
-		h = digest_bytes(h, vm->console, vm->console_len);
+		const struct console_out_vm *con = console_out_vm(k->con, i);
+		h = digest_u64(h, con->total);
+		h = digest_bytes(h, con->bytes, con->len);
 	}
 	// Guest results only when there are some, so runs without them keep their digests.
 	if (k->results.n || k->results.rejected)
 		h = results_digest(&k->results, h);
 	return digest_u64(h, k->now);
+}
+
+const struct console_out_vm *kernel_console(const struct kernel *k, uint32_t vm_id)
+{
+	return console_out_vm(k->con, vm_id);
 }
