@@ -18,6 +18,7 @@
 // i.e. at VM entry and at each boundary between budget pieces (events split the budget).
 #include "vmm/kernel.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,8 @@ void kernel_free(struct kernel *k)
 // Ends a VM: frees its memory, keeps its results.
 void kernel_end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 {
+	assert(!vm_ended(vm) && k->live > 0);
+	assert(st == VM_TERMINATED || st == VM_KILLED);
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
 	vm->state = st;
@@ -273,6 +276,7 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 // First dispatch: memory and CPU reset (EIP = entry, ESP = top of memory).
 static int start_vm(struct kernel *k, struct vm *vm)
 {
+	assert(vm->state == VM_NEW && !vm->has_mem);
 	if (mem_init(&vm->mem, k->img, k->cfg.mem_size, k->x) != 0) {
 		k->host_oom = true;
 		kernel_set_diag(vm, "vm %u: killed before start: host out of memory", vm->id);
@@ -300,6 +304,7 @@ static int start_vm(struct kernel *k, struct vm *vm)
 // Puts vm to sleep; timeout_ns all-ones means no timeout (only an event wakes it).
 static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 {
+	assert(vm->state == VM_RUNNABLE && k->running == (int64_t)vm->id);
 	vm->state = VM_IDLE;
 	vm->wake_gen++;
 	k->iv[vm->id].idle_since = k->now;
@@ -320,6 +325,7 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 // an interrupt is queued urgent.
 void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 {
+	assert(vm->state == VM_IDLE);
 	struct intr_vm *s = &k->iv[vm->id];
 	vm->state = VM_RUNNABLE;
 	vm->wake_gen++; // its timeout event, if any, is stale now
@@ -367,7 +373,10 @@ static void process_events(struct kernel *k);
 static bool run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
+	assert(k->running == (int64_t)vm->id);
 	while (k->slice_left > 0) {
+		// Every way out of the loop that ends or idles the VM returns at once.
+		assert(vm->state == VM_RUNNABLE && vm->has_mem);
 		int64_t budget = k->slice_left;
 		if (k->until != UINT64_MAX) { // max time or a multi-machine horizon
 			if (k->now >= k->until)
@@ -393,6 +402,7 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		intr_write_vregs(k, vm);
 		uint64_t c0 = vm->cpu.cycles;
 		enum cpu_exit e = run_cpu(k, vm, &mi, budget);
+		assert(vm->cpu.cycles >= c0);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
 		k->slice_left -= (int64_t)used;
@@ -467,7 +477,9 @@ static void process_events(struct kernel *k)
 	const struct evq_event *top;
 	while ((top = evq_peek(&k->evq)) && top->time <= k->now) {
 		struct evq_event ev;
-		evq_pop(&k->evq, &ev);
+		bool popped = evq_pop(&k->evq, &ev);
+		assert(popped);
+		(void)popped;
 		if (ev.target >= k->cfg.nvms)
 			continue;
 		struct vm *vm = &k->vms[ev.target];
@@ -512,6 +524,7 @@ static void finish_live(struct kernel *k, enum vm_state st)
 static void tally(struct kernel *k)
 {
 	struct kernel_stats *s = &k->stats;
+	assert(s->ok + s->nonzero + s->killed + s->hung + s->stopped == 0); // once
 	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
 		const struct vm *vm = &k->vms[i];
 		switch (vm->state) {
@@ -525,6 +538,7 @@ static void tally(struct kernel *k)
 		s->pios += vm->pios;
 		s->pios_unknown += vm->pios_unknown;
 	}
+	assert(s->ok + s->nonzero + s->killed + s->hung + s->stopped == k->cfg.nvms);
 }
 
 // Why run_loop returned.
@@ -536,6 +550,9 @@ enum loop_end {
 // Starts a dispatch of VM id: the context-switch charge, the TLB, a fresh quantum.
 static void dispatch_begin(struct kernel *k, struct vm *vm)
 {
+	// The scheduler's invariant (top of file): picked, so runnable and out of the queue.
+	assert(k->running < 0 && !k->preempt);
+	assert(vm->state == VM_RUNNABLE && !sched_queued(&k->sched, vm->id));
 	struct intr_vm *s = &k->iv[vm->id];
 	if (s->woke_by_irq) {
 		k->stats.irq_switches++;
@@ -570,6 +587,7 @@ static void dispatch_end(struct kernel *k, struct vm *vm)
 {
 	const struct kernel_dispatch *d = &k->disp;
 	uint32_t id = vm->id;
+	assert(k->running == (int64_t)id && !sched_queued(&k->sched, id));
 	k->running = -1;
 	if (d->switched) {
 		uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - d->misses0;
@@ -609,6 +627,7 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 			return LOOP_LIMIT;
 		struct vm *vm;
 		if (k->paused) {
+			assert(k->running >= 0);
 			vm = &k->vms[k->running]; // the slice a horizon paused goes on
 			k->paused = false;
 		} else {
@@ -623,6 +642,7 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 					evq_pop(&k->evq, &dropped);
 				if (!top)
 					return LOOP_EMPTY;
+				assert(top->time > k->now); // process_events took every due event
 				k->now = top->time > until ? until : top->time;
 				continue;
 			}
@@ -694,6 +714,7 @@ void kernel_finish(struct kernel *k, enum kernel_end end)
 	k->end = end;
 	k->paused = false;
 	k->running = -1;
+	assert(end != KERNEL_END_ALL_DONE || k->live == 0);
 	finish_live(k, end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
 	tally(k);
 }

@@ -8,6 +8,7 @@
 // is in the LRU list iff mem.admitted.
 #include "vmm/physmem.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,7 @@ void physmem_mem_release(struct physmem *pm, struct mem *m)
 		lru_unlink(pm, m->vm_id);
 		m->admitted = false;
 	}
+	assert(pm->used_frames >= pm->pinned_frames + (uint64_t)m->blocks_resident * pm->ppb);
 	pm->used_frames -= (uint64_t)m->blocks_resident * pm->ppb;
 	if (pm->current == m->vm_id)
 		pm->current = PM_NONE;
@@ -229,6 +231,7 @@ uint64_t physmem_swap_out(struct physmem *pm, struct mem *m)
 		m->admitted = false;
 	}
 	uint64_t frames = (uint64_t)n * pm->ppb;
+	assert(pm->used_frames >= pm->pinned_frames + frames); // the invariant at the top
 	pm->used_frames -= frames;
 	pm->stats.swap_outs++;
 	pm->stats.blocks_out += n;
