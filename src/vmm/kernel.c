@@ -108,6 +108,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->last_vm = -1;
 	k->running = -1;
 	evq_init(&k->evq);
+	results_init(&k->results, cfg->nvms);
 	struct cpu_exec_opts xo = { .block_max_insns = cfg->block_max_insns };
 	k->x = cpu_exec_new(&xo);
 	if (physmem_new(&k->pm, &cfg->pm, cfg->cpu_khz, cfg->nvms, cfg->mem_size, img, err,

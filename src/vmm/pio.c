@@ -15,8 +15,9 @@
 //   IN/OUT 0x110-0x12f                   the NIC and disks (devhost.c), when attached;
 //        a chatty NIC operation costs several PIOs (docs/devices.md).
 //   IN/OUT 0x140, 0x141 (DENALI_PORT_STAT_ADD/SAMPLE) add to a named result of this
-//        machine (results.c): ESI = name, ECX = its length, EBX:EDI = value; EAX <- 0
-//        or DENALI_STAT_ERR_* (FAULT when the name is not all in guest memory).
+//        machine (results.c; each VM has its own limit and kinds): ESI = name, ECX = its
+//        length, EBX:EDI = value; EAX <- 0 or DENALI_STAT_ERR_* (FAULT when the name is
+//        not all in guest memory).
 //   any other port: IN reads 0, OUT is ignored; both are counted (vm->pios_unknown).
 // Every PIO costs cfg.pio_cycles of simulated time (a chatty NIC operation several).
 #include <stdint.h>
@@ -58,7 +59,7 @@ static uint32_t stat_report(struct kernel *k, struct vm *vm, enum results_kind k
 		k->results.rejected++;
 		return DENALI_STAT_ERR_FAULT;
 	}
-	return results_report(&k->results, kind, name, len, v);
+	return results_report(&k->results, vm->id, kind, name, len, v);
 }
 
 uint64_t kernel_pio(struct kernel *k, struct vm *vm)
