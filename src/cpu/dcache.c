@@ -214,7 +214,8 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 	struct dpage *dp = dcache_find(x, pi.host);
 	if (!dp) {
 		dp = calloc(1, sizeof *dp);
-		if (!dp) { // out of host memory: reported to the guest as #PF
+		if (!dp) { // out of host memory: a #PF the caller sees in st.host_oom
+			x->st.host_oom++;
 			return fetch_fault(x, eip, eip);
 		}
 		dp->host = pi.host;

@@ -93,9 +93,15 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 	uint32_t frame[4] = { s->pending, vm->cpu.eip, DENALI_FRAME_CS,
 			      cpu_get_eflags(&vm->cpu) };
 	if (push_frame(vm, frame, 4) != 0) {
-		kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt frame: "
-			 "ESP 0x%08x leaves no 16 writable bytes below it", vm->id, vm->cpu.eip,
-			 vm->cpu.r[CPU_ESP]);
+		if (vm->mem.oom) {
+			k->host_oom = true;
+			kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: host out of memory (not a "
+					"guest fault) pushing the interrupt frame", vm->id, vm->cpu.eip);
+		} else {
+			kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt "
+					"frame: ESP 0x%08x leaves no 16 writable bytes below it",
+					vm->id, vm->cpu.eip, vm->cpu.r[CPU_ESP]);
+		}
 		kernel_end_vm(k, vm, VM_KILLED);
 		return -1;
 	}

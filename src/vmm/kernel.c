@@ -265,7 +265,7 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 		cpu_disasm(bytes, n, eip, dis, sizeof dis);
 	if (vm->mem.oom) {
 		k->host_oom = true;
-		snprintf(reason, sizeof reason, "host out of memory");
+		snprintf(reason, sizeof reason, "host out of memory (not a guest fault)");
 	} else {
 		fault_reason(&vm->cpu, e, reason, sizeof reason);
 	}
@@ -339,6 +339,19 @@ void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 	sched_enqueue(&k->sched, vm->id, w);
 }
 
+// Whether the fault that ended the last cpu_run came from the host running out of
+// memory rather than from the guest: a guest page (mem.c sets mem.oom) or decoded code
+// (the cpu counts cpu_exec_stats.host_oom). Marks the VM's mem.oom for the diagnostic.
+static bool fault_is_host_oom(struct kernel *k, struct vm *vm)
+{
+	uint64_t n = cpu_exec_stats(k->x)->host_oom;
+	if (n != k->cpu_oom_seen) {
+		k->cpu_oom_seen = n;
+		vm->mem.oom = true;
+	}
+	return vm->mem.oom;
+}
+
 // cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
 // sample point (profile.h): the run is split there and resumed at once, touching
 // nothing the guest can see, so the split cannot change what the guest does.
@@ -392,6 +405,10 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		const struct evq_event *top = evq_peek(&k->evq);
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
+		// mem.oom now says whether a host allocation for this VM failed since here
+		// (an interrupt frame, a page the guest touches): such a failure is never the
+		// guest's fault (kernel_kill_for_fault).
+		vm->mem.oom = false;
 		int64_t icost = intr_deliver(k, vm);
 		if (icost < 0)
 			return false;
@@ -432,6 +449,11 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 			return false;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
+			if (e == CPU_EXIT_FAULT && fault_is_host_oom(k, vm)) {
+				// Not the guest's fault: it must not reach its exception handler.
+				kernel_kill_for_fault(k, vm, e, NULL);
+				return false;
+			}
 			if (e == CPU_EXIT_FAULT) { // a swapped-out block? (gatekeeper.c)
 				enum gk_fault g = gk_fault(k, vm);
 				if (g == GK_FAULT_WAIT)

@@ -158,6 +158,7 @@ struct kernel {
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
 	uint32_t live;         // VMs not yet TERMINATED or KILLED
 	bool host_oom;         // some allocation failed during the run
+	uint64_t cpu_oom_seen; // the cpu's host_oom count last looked at (kernel.c)
 	enum kernel_end end;
 	uint64_t until;        // the dispatch loop's limit: max time or a horizon (cycles)
 	bool until_horizon;    // until is a multi-machine horizon (kernel_run_until)
