@@ -136,7 +136,6 @@ void physmem_attach(struct physmem *pm, struct vm *vms, struct cpu_exec *x,
 
 static inline bool bit(const uint8_t *map, uint32_t i) { return map[i >> 3] >> (i & 7) & 1; }
 static inline void set(uint8_t *map, uint32_t i) { map[i >> 3] |= (uint8_t)(1u << (i & 7)); }
-static inline void clr(uint8_t *map, uint32_t i) { map[i >> 3] &= (uint8_t)~(1u << (i & 7)); }
 static inline uint8_t *res_map(const struct mem *m) { return m->blk + (m->nblocks + 7) / 8; }
 
 int physmem_mem_init(struct physmem *pm, struct mem *m, uint32_t id)
