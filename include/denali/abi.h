@@ -93,15 +93,17 @@ struct denali_vregs {
 // machine, summed over its VMs. IN; ESI = name, ECX = name length (1..32 bytes of
 // [A-Za-z0-9_.-]), EBX:EDI = the 64-bit value (unsigned); EAX <- 0 or an error.
 // STAT_ADD adds to a counter; STAT_SAMPLE records one sample (e.g. a latency in ns) in
-// a histogram (count, sum, min, max, percentiles). A name is one kind or the other.
+// a histogram (count, sum, min, max, percentiles). For one VM a name is one kind or the
+// other, and a VM uses at most DENALI_STATS_PER_VM names; other VMs never change what a
+// VM's reports return.
 #define DENALI_PORT_STAT_ADD 0x0140
 #define DENALI_PORT_STAT_SAMPLE 0x0141
 #define DENALI_STAT_NAME_MAX 32u
-#define DENALI_STATS_PER_MACHINE 64u
+#define DENALI_STATS_PER_VM 64u
 #define DENALI_STAT_ERR_FAULT 0xffffffffu // name not all in guest memory
 #define DENALI_STAT_ERR_NAME 0xfffffffeu  // empty, too long, or a bad character
-#define DENALI_STAT_ERR_FULL 0xfffffffdu  // DENALI_STATS_PER_MACHINE names already
-#define DENALI_STAT_ERR_KIND 0xfffffffcu  // the name is already the other kind
+#define DENALI_STAT_ERR_FULL 0xfffffffdu  // this VM used DENALI_STATS_PER_VM names already
+#define DENALI_STAT_ERR_KIND 0xfffffffcu  // this VM used the name as the other kind
 
 // The NIC (docs/isa.md 9, docs/devices.md). IN or OUT; results in EAX. 0x113-0x11f are
 // reserved (IN reads 0, OUT is ignored, counted as unknown PIOs).

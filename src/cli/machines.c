@@ -72,7 +72,7 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 			ncon = (uint64_t)o->console_vms < k->cfg.nvms ? (uint64_t)o->console_vms
 								       : k->cfg.nvms;
 		for (uint32_t i = 0; i < ncon; i++)
-			report_console(&k->vms[i], m);
+			report_console(k, &k->vms[i], m);
 	}
 	for (uint32_t m = 0; m < w->n; m++) {
 		const struct kernel *k = w->m[m].k;

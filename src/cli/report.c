@@ -24,22 +24,23 @@ static const char *vm_name(uint32_t machine, uint32_t id, char *buf, size_t len)
 	return buf;
 }
 
-void report_console(const struct vm *vm, uint32_t machine)
+void report_console(const struct kernel *k, const struct vm *vm, uint32_t machine)
 {
 	char name[48];
 	vm_name(machine, vm->id, name, sizeof name);
+	const struct console_out_vm *con = kernel_console(k, vm->id);
 	bool bol = true;
-	for (uint32_t i = 0; i < vm->console_len; i++) {
+	for (uint32_t i = 0; i < con->len; i++) {
 		if (bol)
 			printf("[%s] ", name);
-		putchar(vm->console[i]);
-		bol = vm->console[i] == '\n';
+		putchar(con->bytes[i]);
+		bol = con->bytes[i] == '\n';
 	}
 	if (!bol)
 		putchar('\n');
-	if (vm->console_total > vm->console_len)
+	if (con->total > con->len)
 		printf("[%s] ... %llu more console bytes not kept\n", name,
-		       (unsigned long long)(vm->console_total - vm->console_len));
+		       (unsigned long long)(con->total - con->len));
 }
 
 void report_status_line(const struct vm *vm, uint32_t machine)

@@ -9,7 +9,7 @@
 #include "vmm/kernel.h"
 
 // One VM's console, each line prefixed "[vm N] " (machine 0) or "[mM vm N] ".
-void report_console(const struct vm *vm, uint32_t machine);
+void report_console(const struct kernel *k, const struct vm *vm, uint32_t machine);
 // "vm N: terminated, exit code 0, 882 instructions" (or "mM vm N: ...").
 void report_status_line(const struct vm *vm, uint32_t machine);
 // The summary lines of one machine, from "end" to its results; host_s < 0: no host

@@ -54,7 +54,12 @@ static void guest_results(const struct results *r, json_object *j)
 			add(o, "max", h->max);
 			json_object_object_add(o, "histogram", buckets(h));
 		}
-		json_object_object_add(all, e->name, o);
+		// Two VMs may use one name as different kinds (docs/isa.md 9.5): the second
+		// entry's key is NAME:KIND (':' is never part of a name).
+		char key[DENALI_STAT_NAME_MAX + 16];
+		snprintf(key, sizeof key, "%s%s%s", e->name, results_find(r, e->name) == e ? "" : ":",
+			 results_find(r, e->name) == e ? "" : h ? "sample" : "counter");
+		json_object_object_add(all, key, o);
 	}
 	json_object_object_add(j, "results", all);
 	add(j, "results_rejected", r->rejected);
@@ -194,7 +199,7 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(v, "exit_code", json_object_new_int64(vm->exit_code));
 		json_object_object_add(v, "instructions", json_object_new_int64((int64_t)vm->cpu.retired));
 		json_object_object_add(v, "cycles", json_object_new_int64((int64_t)vm->cpu.cycles));
-		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)vm->console_total));
+		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)kernel_console(k, i)->total));
 		if (vm->diag)
 			json_object_object_add(v, "diagnostic", json_object_new_string(vm->diag));
 		json_object_array_add(per, v);

@@ -76,7 +76,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		printf("digest %016llx\n", (unsigned long long)digest);
 	} else {
 		for (uint32_t i = 0; i < nconsole; i++)
-			report_console(&k->vms[i], 0);
+			report_console(k, &k->vms[i], 0);
 		if (cfg.nvms <= SMALL_RUN) {
 			for (uint32_t i = 0; i < cfg.nvms; i++)
 				report_status_line(&k->vms[i], 0);

@@ -139,6 +139,10 @@ struct cpu_exec_stats {
 	uint64_t dcache_drops;      // whole-cache drops at the dcache_max_bytes bound
 	uint64_t dcache_bytes;      // host bytes the decode cache holds now
 	uint64_t slow_accesses;     // memory accesses that took the slow path
+	// Decoded-code allocations that failed (host out of memory). Each ends cpu_run at
+	// once with a #PF on the instruction fetch; the caller tells it from a guest fault
+	// by this count changing, and must not hand it to the guest.
+	uint64_t host_oom;
 };
 
 struct cpu_exec;

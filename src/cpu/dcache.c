@@ -335,7 +335,8 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 		if (x->st.dcache_bytes + sizeof *dp > x->dcache_max)
 			drop_all(x);
 		dp = calloc(1, sizeof *dp);
-		if (!dp) { // out of host memory: reported to the guest as #PF
+		if (!dp) { // out of host memory: a #PF the caller sees in st.host_oom
+			x->st.host_oom++;
 			return fetch_fault(x, eip, eip);
 		}
 		x->st.dcache_bytes += sizeof *dp;

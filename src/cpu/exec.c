@@ -1541,6 +1541,7 @@ fault:
 	goto leave;
 
 fetch_fault_oom:
+	x->st.host_oom++; // not the guest's fault (cpu.h, cpu_exec_stats)
 	c->fault.vector = CPU_VEC_PF;
 	c->fault.error_code = CPU_ACC_EXEC;
 	c->fault.addr = eip;

@@ -16,7 +16,12 @@ static int load_file(struct console_in *ci, const char *path, char *err, size_t 
 	}
 	size_t cap = 4096, n = 0;
 	uint8_t *b = malloc(cap);
-	while (b) {
+	if (!b) {
+		fclose(f);
+		snprintf(err, errlen, "--console-in %s: out of memory", path);
+		return -1;
+	}
+	for (;;) {
 		if (n == cap) {
 			if (cap > CONSOLE_IN_MAX)
 				break;

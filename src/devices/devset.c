@@ -289,14 +289,14 @@ int devset_link_in(struct devset *d, const uint8_t *frame, uint32_t len, uint64_
 	return 0;
 }
 
-void devset_run(struct devset *d, uint64_t now)
+void devset_run(struct devset *d, uint64_t now_ns)
 {
 	// Replayed frames and frames from other machines enter in time order (a replayed
 	// frame first at equal times), so the switch never sees time go back.
 	for (;;) {
 		const struct linkq_frame *in = linkq_peek(&d->inbox);
-		bool replay = d->have_next && d->next->t_ns <= now;
-		bool link = in && in->t_ns <= now;
+		bool replay = d->have_next && d->next->t_ns <= now_ns;
+		bool link = in && in->t_ns <= now_ns;
 		if (replay && (!link || d->next->t_ns <= in->t_ns)) {
 			(void)switch_send(d->sw, d->replay_port, d->next->data, d->next->len,
 					  d->next->t_ns); // a full queue is counted by the switch
@@ -312,25 +312,25 @@ void devset_run(struct devset *d, uint64_t now)
 			break;
 		}
 	}
-	if (d->live) { // frames from the TAP enter at now (tap_in)
-		d->live_now = now;
-		live_run(d->live, now, tap_in, d);
-		if (d->live_next <= now) {
-			d->live_next = now + LIVE_TICK_NS;
+	if (d->live) { // frames from the TAP enter at now_ns (tap_in)
+		d->live_now = now_ns;
+		live_run(d->live, now_ns, tap_in, d);
+		if (d->live_next <= now_ns) {
+			d->live_next = now_ns + LIVE_TICK_NS;
 			d->h.schedule(d->h.ctx, d->live_next);
 		}
 	}
-	switch_run(d->sw, now);
+	switch_run(d->sw, now_ns);
 	for (uint32_t i = 0; i < DEVSET_MAX_DISKS; i++)
 		if (d->disks[i])
-			disk_run(d->disks[i], now, disk_done, d);
+			disk_run(d->disks[i], now_ns, disk_done, d);
 	for (uint32_t i = 0; d->con.len && i < d->cfg.nvms; i++)
 		if (!d->vms[i].ended && console_in_take_signal(&d->con, i))
 			d->h.raise_irq(d->h.ctx, i, DENALI_IRQ_CONSOLE);
 }
 
 uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t regs[8],
-		    uint64_t now)
+		    uint64_t now_ns)
 {
 	if (vm_id >= d->cfg.nvms)
 		return 0;
@@ -338,27 +338,27 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	uint32_t r;
 	switch (port) {
 	case NIC_PORT_SEND:
-		devset_run(d, now);
+		devset_run(d, now_ns);
 		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX]);
 		if (r == 0)
-			(void)switch_send(d->sw, vm_id, v->nic.tx_frame, v->nic.tx_len, now);
+			(void)switch_send(d->sw, vm_id, v->nic.tx_frame, v->nic.tx_len, now_ns);
 		regs[DEVSET_EAX] = r;
 		break;
 	case NIC_PORT_RECV:
-		devset_run(d, now);
+		devset_run(d, now_ns);
 		regs[DEVSET_EAX] = nic_recv(&v->nic, &v->io, regs[DEVSET_EDI], regs[DEVSET_ECX]);
 		break;
 	case NIC_PORT_STATUS:
-		devset_run(d, now);
+		devset_run(d, now_ns);
 		regs[DEVSET_EAX] = nic_status(&v->nic);
 		break;
 	case DISK_PORT_READ:
 		regs[DEVSET_EAX] = disk_pio_read(&v->dv, regs[DEVSET_ECX], regs[DEVSET_EBX],
-						 regs[DEVSET_EDI], now);
+						 regs[DEVSET_EDI], now_ns);
 		break;
 	case DISK_PORT_WRITE:
 		regs[DEVSET_EAX] = disk_pio_write(&v->dv, &v->io, regs[DEVSET_ECX],
-						  regs[DEVSET_EBX], regs[DEVSET_ESI], now);
+						  regs[DEVSET_EBX], regs[DEVSET_ESI], now_ns);
 		break;
 	case DISK_PORT_DONE:
 		regs[DEVSET_EAX] = disk_pio_done(&v->dv, &regs[DEVSET_ECX]);

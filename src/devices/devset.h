@@ -24,6 +24,8 @@ enum { DEVSET_EAX, DEVSET_ECX, DEVSET_EDX, DEVSET_EBX, DEVSET_ESP, DEVSET_EBP,
 
 #define DEVSET_MAX_DISKS 16u
 
+// The host interface of every device (this set, and the timer and console output that
+// every kernel has: timer.h, console_out.h). src/vmm/devhost.c implements it.
 struct devset_host {
 	void (*schedule)(void *ctx, uint64_t t_ns);  // call devset_run at (or after) t_ns
 	void (*raise_irq)(void *ctx, uint32_t vm_id, unsigned line);
@@ -32,6 +34,10 @@ struct devset_host {
 	int (*copyout)(void *ctx, uint32_t vm_id, uint32_t addr, const void *src,
 		       uint32_t len);
 	void *ctx;
+	// The timer device only (timer.h): call timer_fire(vm_id, tag) at t_ns (at once if
+	// that has passed). Returns 0, or -1 when it never will (t_ns beyond the end of
+	// simulated time, or no host memory).
+	int (*timer_at)(void *ctx, uint32_t vm_id, uint64_t t_ns, uint64_t tag);
 };
 
 struct devset_disk_spec {

@@ -55,7 +55,6 @@ struct nic_stats {
 	uint64_t rx_drop_full;          // arrived while the queue was full
 	uint64_t rx_drop_length;        // arrived with a bad length
 	uint64_t rx_err_small, rx_err_fault, rx_empty;
-	uint64_t bad_port;
 };
 
 struct nic {

@@ -13,7 +13,7 @@
 // reproducible as one without, and a failure replays from its seed. Nothing here reads
 // the host. The kernel's hooks: kernel_new (a decoded block of one instruction, so any
 // instruction boundary can be a preemption point), dispatch_begin (quantum), intr_raise
-// (delay, through a KEV_CHAOS_IRQ event) and timer_pio (latency).
+// (delay, through a KEV_CHAOS_IRQ event) and devhost.c host_timer_at (latency).
 #ifndef DENALI_VMM_CHAOS_H
 #define DENALI_VMM_CHAOS_H
 

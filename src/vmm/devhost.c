@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Host callbacks for the devices of a run (devhost.h): time, interrupts and guest
-// memory, all through the kernel. Device times are ns; kernel times are cycles, and a
+// Host callbacks for the devices (devhost.h): time, interrupts and guest memory, all
+// through the kernel. Device times are ns; kernel times are cycles, and a
 // device's wish to run at t_ns becomes a KEV_DEVICE event at kernel_ns_to_cycles(t_ns)
 // (rounded up, so at that cycle the device sees a time >= t_ns). Spurious device events
 // are harmless: devset_run does whatever is due and nothing else. Once every VM has
@@ -54,6 +54,26 @@ static void host_raise_irq(void *ctx, uint32_t vm_id, unsigned line)
 	intr_raise(ctx, vm_id, line);
 }
 
+// The timer's deadline: a KEV_TIMER event for the VM, tagged with the timer's
+// generation; the kernel's event loop calls timer_fire (kernel.c process_events).
+static int host_timer_at(void *ctx, uint32_t vm_id, uint64_t t_ns, uint64_t tag)
+{
+	struct kernel *k = ctx;
+	uint64_t at = kernel_ns_to_cycles(&k->cfg, t_ns);
+	if (at >= KERNEL_TIME_HORIZON)
+		return -1; // never fires (kernel.h)
+	if (at < k->now)
+		at = k->now;
+	// Chaos: the deadline fires a little late (chaos.h).
+	at += chaos_draw(&k->chaos, CHAOS_TIMER,
+			 kernel_ns_to_cycles(&k->cfg, CHAOS_TIMER_LATENCY_NS));
+	if (evq_push(&k->evq, at, KEV_TIMER, vm_id, tag) == UINT64_MAX) {
+		k->host_oom = true; // the timer never fires
+		return -1;
+	}
+	return 0;
+}
+
 // The VM's memory, or NULL when it has none (not started, or ended).
 static struct mem *vm_mem(struct kernel *k, uint32_t vm_id)
 {
@@ -75,6 +95,18 @@ static int host_copyout(void *ctx, uint32_t vm_id, uint32_t addr, const void *sr
 	return m ? mem_copyout(m, addr, src, len) : -1;
 }
 
+void devhost_iface(struct kernel *k, struct devset_host *hi)
+{
+	*hi = (struct devset_host){
+		.schedule = host_schedule,
+		.raise_irq = host_raise_irq,
+		.copyin = host_copyin,
+		.copyout = host_copyout,
+		.ctx = k,
+		.timer_at = host_timer_at,
+	};
+}
+
 int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 		   size_t errlen)
 {
@@ -86,7 +118,8 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 	struct devset_config c = *cfg;
 	c.nvms = k->cfg.nvms;
 	h->uplink = c.uplink != NULL;
-	struct devset_host hi = { host_schedule, host_raise_irq, host_copyin, host_copyout, k };
+	struct devset_host hi;
+	devhost_iface(k, &hi);
 	// devset_new may schedule (the first replayed frame): k->dev must be set by then.
 	k->dev = h;
 	if (devset_new(&h->set, &c, &hi, err, errlen) != 0) {

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The glue between the kernel and the devices of a run (devset.h, docs/devices.md
-// "Wiring into the kernel"). devhost.c gives devset its host callbacks: `schedule`
-// pushes a KEV_DEVICE event into the kernel's event queue (ns rounded up to cycles),
-// `raise_irq` is intr_raise, and `copyin`/`copyout` are mem_copyin/mem_copyout on
-// the VM's memory. The kernel calls the hooks below; with no devices attached (k->dev
-// NULL) each is a no-op, so runs without devices behave exactly as before. With an
-// uplink (several machines, world.h) device events go on after every VM has ended, so
-// frames already in the switch still leave for the other machines.
-// struct devhost (in k->dev) holds the devset and the last device event pushed.
+// The glue between the kernel and the devices (devset.h, docs/devices.md "Wiring into
+// the kernel"). devhost.c gives every device its host callbacks (struct devset_host):
+// `schedule` pushes a KEV_DEVICE event into the kernel's event queue (ns rounded up to
+// cycles), `raise_irq` is intr_raise, `copyin`/`copyout` are mem_copyin/mem_copyout on
+// the VM's memory, and `timer_at` pushes the timer device's KEV_TIMER event. Every
+// kernel has a timer and a console output device (devices/timer.h, console_out.h,
+// built by kernel_new with devhost_iface); the rest (NICs, switch, disks, trace,
+// console input) is the devset of devhost_attach. The kernel calls the hooks below;
+// with no devset attached (k->dev NULL) each is a no-op, so runs without devices behave
+// exactly as before. With an uplink (several machines, world.h) device events go on
+// after every VM has ended, so frames already in the switch still leave for the other
+// machines. struct devhost (in k->dev) holds the devset and the last device event
+// pushed.
 #ifndef DENALI_VMM_DEVHOST_H
 #define DENALI_VMM_DEVHOST_H
 
@@ -24,6 +28,8 @@ struct vm;
 #define DEVHOST_PORT_FIRST 0x0110u
 #define DEVHOST_PORT_LAST 0x012fu
 
+// The devices' host interface for kernel k (ctx is k).
+void devhost_iface(struct kernel *k, struct devset_host *hi);
 // Builds the devices for k (cfg->nvms is set from k). Call after kernel_new and before
 // kernel_run. Returns 0, or -1 with one line naming the file or flag and the problem.
 int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,

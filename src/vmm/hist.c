@@ -2,6 +2,8 @@
 // The log-linear histogram (hist.h).
 #include "vmm/hist.h"
 
+#include <assert.h>
+
 #include "vmm/digest.h"
 
 unsigned hist_bucket(uint64_t v)
@@ -10,7 +12,9 @@ unsigned hist_bucket(uint64_t v)
 		return (unsigned)v;
 	unsigned e = 63u - (unsigned)__builtin_clzll(v); // >= HIST_SUB_BITS
 	unsigned sub = (unsigned)(v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1u);
-	return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
+	unsigned i = HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
+	assert(i < HIST_BUCKETS && hist_lower(i) <= v);
+	return i;
 }
 
 uint64_t hist_lower(unsigned i)

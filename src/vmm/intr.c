@@ -7,6 +7,7 @@
 // them); after it, intr_ack takes the bits the guest cleared. A fault or INT n goes to
 // intr_deliver_exception (an exception frame) or kills the VM. When pending interrupts
 // are ready is the policy's question (intr_policy.c); kernel.c owns VM states and time.
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,6 +19,7 @@
 // Writes the read-only virtual registers before the VM is entered.
 void intr_write_vregs(struct kernel *k, struct vm *vm)
 {
+	assert(vm->has_mem && vm->id < k->cfg.nvms);
 	struct denali_vregs *v = mem_vregs(&vm->mem);
 	v->magic = DENALI_VREGS_MAGIC;
 	v->abi_version = DENALI_ABI_VERSION;
@@ -48,6 +50,8 @@ uint32_t intr_visible(const struct kernel *k, const struct vm *vm)
 void intr_ack(struct kernel *k, struct vm *vm)
 {
 	struct intr_vm *s = &k->iv[vm->id];
+	// Only pending lines are shown, and a pending line was raised at least once.
+	assert((s->shown & ~s->pending) == 0 && (!s->pending || s->count > 0));
 	if (!s->shown)
 		return;
 	uint32_t cleared = s->shown & ~mem_vregs(&vm->mem)->int_pending;
@@ -84,6 +88,7 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 	struct intr_vm *s = &k->iv[vm->id];
 	if (!s->pending)
 		return 0;
+	assert(s->count > 0 && s->first_cycles <= k->now);
 	struct denali_vregs *v = mem_vregs(&vm->mem);
 	const struct intr_ops *op = intr_ops(s->policy);
 	if (!(v->int_enable & 1) || !v->int_handler || !op->ready(s, k->now))
@@ -91,9 +96,15 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 	uint32_t frame[4] = { s->pending, vm->cpu.eip, DENALI_FRAME_CS,
 			      cpu_get_eflags(&vm->cpu) };
 	if (push_frame(vm, frame, 4) != 0) {
-		kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt frame: "
-			 "ESP 0x%08x leaves no 16 writable bytes below it", vm->id, vm->cpu.eip,
-			 vm->cpu.r[CPU_ESP]);
+		if (vm->mem.oom) {
+			k->host_oom = true;
+			kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: host out of memory (not a "
+					"guest fault) pushing the interrupt frame", vm->id, vm->cpu.eip);
+		} else {
+			kernel_set_diag(vm, "vm %u: killed at eip 0x%08x: cannot push the interrupt "
+					"frame: ESP 0x%08x leaves no 16 writable bytes below it",
+					vm->id, vm->cpu.eip, vm->cpu.r[CPU_ESP]);
+		}
 		kernel_end_vm(k, vm, VM_KILLED);
 		return -1;
 	}

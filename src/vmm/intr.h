@@ -38,7 +38,7 @@ struct intr_policy {
 	uint64_t t_ns;  // coalesce/adaptive: the longest an interrupt waits, ns
 };
 
-// Per-VM interrupt, timer and exception state, kept by the kernel beside struct vm.
+// Per-VM interrupt and exception state, kept by the kernel beside struct vm.
 struct intr_vm {
 	uint32_t pending;        // bit n = line n raised and not yet delivered
 	uint32_t count;          // raises since the last delivery (a line may repeat)
@@ -47,8 +47,6 @@ struct intr_vm {
 	uint64_t first_cycles;   // time of the oldest undelivered raise
 	uint64_t t_cycles;       // the policy's t in cycles (0: none)
 	uint64_t last_delivery;  // time of the previous delivery (adaptive)
-	uint64_t timer_at;       // the timer's deadline in cycles, 0 = not armed
-	uint32_t timer_gen;      // tag of the current timer event
 	uint32_t coal_gen;       // tag of the current coalescing deadline event
 	uint64_t exc_retired;    // cpu.retired at the last exception delivery
 	uint64_t idle_since;     // when the VM last idled (the priority boost needs > 0 sleep)

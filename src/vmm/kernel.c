@@ -10,20 +10,23 @@
 // Invariants: a VM id is in the scheduler's queue iff its state is RUNNABLE or NEW and
 // it is not the running VM; an IDLE VM with a timeout has exactly one wake event whose
 // tag equals vm->wake_gen (older events carry older tags and are dropped when popped);
-// likewise timer and coalescing events carry iv->timer_gen / iv->coal_gen; `live`
-// counts VMs not ended.
+// likewise coalescing events carry iv->coal_gen, and timer events the timer device's
+// generation (devices/timer.h: timer_current); `live` counts VMs not ended.
 //
 // Interrupts and exceptions (docs/isa.md section 8): intr_raise sets a pending bit;
 // run_slice has intr_deliver deliver what is pending and ready before every cpu_run,
 // i.e. at VM entry and at each boundary between budget pieces (events split the budget).
 #include "vmm/kernel.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "denali/abi.h"
+#include "devices/console_out.h"
+#include "devices/timer.h"
 #include "vmm/devhost.h"
 #include "vmm/digest.h"
 #include "vmm/gatekeeper.h"
@@ -105,6 +108,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->last_vm = -1;
 	k->running = -1;
 	evq_init(&k->evq);
+	results_init(&k->results, cfg->nvms);
 	// Chaos: blocks of one instruction, so any instruction boundary can be where an
 	// event lands (chaos.h).
 	struct cpu_exec_opts xo = { .block_max_insns = cfg->chaos ? 1 : cfg->block_max_insns };
@@ -116,8 +120,13 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	}
 	k->vms = calloc(cfg->nvms, sizeof *k->vms);
 	k->iv = calloc(cfg->nvms, sizeof *k->iv);
-	k->pio_buf = malloc(KERNEL_CONSOLE_WRITE_MAX);
-	if (!k->x || !k->vms || !k->iv || !k->pio_buf)
+	if (!k->x || !k->vms || !k->iv)
+		goto oom;
+	// The devices every kernel has, behind the devices' host interface (devhost.c).
+	struct devset_host hi;
+	devhost_iface(k, &hi);
+	if (timer_new(&k->timer, cfg->nvms, &hi) != 0 ||
+	    console_out_new(&k->con, cfg->nvms, cfg->console_cap, &hi) != 0)
 		goto oom;
 	uint32_t *tickets = NULL;
 	if (cfg->n_ticket_groups) {
@@ -168,7 +177,8 @@ void kernel_free(struct kernel *k)
 	free(k->vms);
 	free(k->iv);
 	sched_free(&k->sched);
-	free(k->pio_buf);
+	timer_free(k->timer);
+	console_out_free(k->con);
 	evq_free(&k->evq);
 	results_free(&k->results);
 	profile_free(&k->prof);
@@ -182,6 +192,8 @@ void kernel_free(struct kernel *k)
 // Ends a VM: frees its memory, keeps its results.
 void kernel_end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 {
+	assert(!vm_ended(vm) && k->live > 0);
+	assert(st == VM_TERMINATED || st == VM_KILLED);
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
 	vm->state = st;
@@ -256,7 +268,7 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 		cpu_disasm(bytes, n, eip, dis, sizeof dis);
 	if (vm->mem.oom) {
 		k->host_oom = true;
-		snprintf(reason, sizeof reason, "host out of memory");
+		snprintf(reason, sizeof reason, "host out of memory (not a guest fault)");
 	} else {
 		fault_reason(&vm->cpu, e, reason, sizeof reason);
 	}
@@ -268,6 +280,7 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 // First dispatch: memory and CPU reset (EIP = entry, ESP = top of memory).
 static int start_vm(struct kernel *k, struct vm *vm)
 {
+	assert(vm->state == VM_NEW && !vm->has_mem);
 	if (mem_init(&vm->mem, k->img, k->cfg.mem_size, k->x) != 0) {
 		k->host_oom = true;
 		kernel_set_diag(vm, "vm %u: killed before start: host out of memory", vm->id);
@@ -295,6 +308,7 @@ static int start_vm(struct kernel *k, struct vm *vm)
 // Puts vm to sleep; timeout_ns all-ones means no timeout (only an event wakes it).
 static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 {
+	assert(vm->state == VM_RUNNABLE && k->running == (int64_t)vm->id);
 	vm->state = VM_IDLE;
 	vm->wake_gen++;
 	k->iv[vm->id].idle_since = k->now;
@@ -315,6 +329,7 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 // an interrupt is queued urgent.
 void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 {
+	assert(vm->state == VM_IDLE);
 	struct intr_vm *s = &k->iv[vm->id];
 	vm->state = VM_RUNNABLE;
 	vm->wake_gen++; // its timeout event, if any, is stale now
@@ -325,6 +340,19 @@ void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 	if (by_irq)
 		k->stats.irq_wakes++;
 	sched_enqueue(&k->sched, vm->id, w);
+}
+
+// Whether the fault that ended the last cpu_run came from the host running out of
+// memory rather than from the guest: a guest page (mem.c sets mem.oom) or decoded code
+// (the cpu counts cpu_exec_stats.host_oom). Marks the VM's mem.oom for the diagnostic.
+static bool fault_is_host_oom(struct kernel *k, struct vm *vm)
+{
+	uint64_t n = cpu_exec_stats(k->x)->host_oom;
+	if (n != k->cpu_oom_seen) {
+		k->cpu_oom_seen = n;
+		vm->mem.oom = true;
+	}
+	return vm->mem.oom;
 }
 
 // cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
@@ -362,7 +390,10 @@ static void process_events(struct kernel *k);
 static bool run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
+	assert(k->running == (int64_t)vm->id);
 	while (k->slice_left > 0) {
+		// Every way out of the loop that ends or idles the VM returns at once.
+		assert(vm->state == VM_RUNNABLE && vm->has_mem);
 		int64_t budget = k->slice_left;
 		if (k->until != UINT64_MAX) { // max time or a multi-machine horizon
 			if (k->now >= k->until)
@@ -377,6 +408,10 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		const struct evq_event *top = evq_peek(&k->evq);
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
+		// mem.oom now says whether a host allocation for this VM failed since here
+		// (an interrupt frame, a page the guest touches): such a failure is never the
+		// guest's fault (kernel_kill_for_fault).
+		vm->mem.oom = false;
 		int64_t icost = intr_deliver(k, vm);
 		if (icost < 0)
 			return false;
@@ -388,6 +423,7 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		intr_write_vregs(k, vm);
 		uint64_t c0 = vm->cpu.cycles;
 		enum cpu_exit e = run_cpu(k, vm, &mi, budget);
+		assert(vm->cpu.cycles >= c0);
 		uint64_t used = vm->cpu.cycles - c0;
 		k->now += used;
 		k->slice_left -= (int64_t)used;
@@ -416,6 +452,11 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 			return false;
 		case CPU_EXIT_FAULT:
 		case CPU_EXIT_INT:
+			if (e == CPU_EXIT_FAULT && fault_is_host_oom(k, vm)) {
+				// Not the guest's fault: it must not reach its exception handler.
+				kernel_kill_for_fault(k, vm, e, NULL);
+				return false;
+			}
 			if (e == CPU_EXIT_FAULT) { // a swapped-out block? (gatekeeper.c)
 				enum gk_fault g = gk_fault(k, vm);
 				if (g == GK_FAULT_WAIT)
@@ -451,7 +492,7 @@ static bool event_stale(const struct kernel *k, const struct evq_event *ev)
 	const struct intr_vm *s = &k->iv[ev->target];
 	switch (ev->kind) {
 	case KEV_WAKE: return vm->state != VM_IDLE || vm->wake_gen != ev->tag;
-	case KEV_TIMER: return vm_ended(vm) || s->timer_gen != ev->tag || !s->timer_at;
+	case KEV_TIMER: return vm_ended(vm) || !timer_current(k->timer, ev->target, ev->tag);
 	default: return vm_ended(vm) || s->coal_gen != ev->tag; // KEV_COALESCE
 	}
 }
@@ -464,7 +505,9 @@ static void process_events(struct kernel *k)
 	const struct evq_event *top;
 	while ((top = evq_peek(&k->evq)) && top->time <= k->now) {
 		struct evq_event ev;
-		evq_pop(&k->evq, &ev);
+		bool popped = evq_pop(&k->evq, &ev);
+		assert(popped);
+		(void)popped;
 		if (ev.target >= k->cfg.nvms)
 			continue;
 		struct vm *vm = &k->vms[ev.target];
@@ -476,7 +519,7 @@ static void process_events(struct kernel *k)
 			kernel_wake_vm(k, vm, false);
 			break;
 		case KEV_TIMER:
-			timer_fire(k, ev.target, ev.tag);
+			timer_fire(k->timer, ev.target, ev.tag);
 			break;
 		case KEV_DEVICE:
 			devhost_run(k);
@@ -512,6 +555,7 @@ static void finish_live(struct kernel *k, enum vm_state st)
 static void tally(struct kernel *k)
 {
 	struct kernel_stats *s = &k->stats;
+	assert(s->ok + s->nonzero + s->killed + s->hung + s->stopped == 0); // once
 	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
 		const struct vm *vm = &k->vms[i];
 		switch (vm->state) {
@@ -525,6 +569,7 @@ static void tally(struct kernel *k)
 		s->pios += vm->pios;
 		s->pios_unknown += vm->pios_unknown;
 	}
+	assert(s->ok + s->nonzero + s->killed + s->hung + s->stopped == k->cfg.nvms);
 }
 
 // Why run_loop returned.
@@ -536,6 +581,9 @@ enum loop_end {
 // Starts a dispatch of VM id: the context-switch charge, the TLB, a fresh quantum.
 static void dispatch_begin(struct kernel *k, struct vm *vm)
 {
+	// The scheduler's invariant (top of file): picked, so runnable and out of the queue.
+	assert(k->running < 0 && !k->preempt);
+	assert(vm->state == VM_RUNNABLE && !sched_queued(&k->sched, vm->id));
 	struct intr_vm *s = &k->iv[vm->id];
 	if (s->woke_by_irq) {
 		k->stats.irq_switches++;
@@ -570,6 +618,7 @@ static void dispatch_end(struct kernel *k, struct vm *vm)
 {
 	const struct kernel_dispatch *d = &k->disp;
 	uint32_t id = vm->id;
+	assert(k->running == (int64_t)id && !sched_queued(&k->sched, id));
 	k->running = -1;
 	if (d->switched) {
 		uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - d->misses0;
@@ -609,6 +658,7 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 			return LOOP_LIMIT;
 		struct vm *vm;
 		if (k->paused) {
+			assert(k->running >= 0);
 			vm = &k->vms[k->running]; // the slice a horizon paused goes on
 			k->paused = false;
 		} else {
@@ -623,6 +673,7 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 					evq_pop(&k->evq, &dropped);
 				if (!top)
 					return LOOP_EMPTY;
+				assert(top->time > k->now); // process_events took every due event
 				k->now = top->time > until ? until : top->time;
 				continue;
 			}
@@ -694,6 +745,7 @@ void kernel_finish(struct kernel *k, enum kernel_end end)
 	k->end = end;
 	k->paused = false;
 	k->running = -1;
+	assert(end != KERNEL_END_ALL_DONE || k->live == 0);
 	finish_live(k, end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
 	tally(k);
 }
@@ -707,11 +759,17 @@ uint64_t kernel_digest(const struct kernel *k)
 		h = digest_u32(h, vm->exit_code);
 		h = digest_u64(h, vm->cpu.retired);
 		h = digest_u64(h, vm->cpu.cycles);
-		h = digest_u64(h, vm->console_total);
-		h = digest_bytes(h, vm->console, vm->console_len);
+		const struct console_out_vm *con = console_out_vm(k->con, i);
+		h = digest_u64(h, con->total);
+		h = digest_bytes(h, con->bytes, con->len);
 	}
 	// Guest results only when there are some, so runs without them keep their digests.
 	if (k->results.n || k->results.rejected)
 		h = results_digest(&k->results, h);
 	return digest_u64(h, k->now);
+}
+
+const struct console_out_vm *kernel_console(const struct kernel *k, uint32_t vm_id)
+{
+	return console_out_vm(k->con, vm_id);
 }

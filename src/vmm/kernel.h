@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/console_out.h"
 #include "vmm/chaos.h"
 #include "vmm/evq.h"
 #include "vmm/hist.h"
@@ -56,6 +57,7 @@
 struct image;
 struct cpu_exec;
 struct devhost;
+struct timer;
 
 #define KERNEL_MAX_GROUPS 16
 // Simulated time ends at 2^62 cycles (about 86 years at 1.7 GHz): an idle timeout or
@@ -138,9 +140,9 @@ struct kernel_stats {
 	struct hist latency_ns; // per delivery: time since its oldest raise, ns
 };
 
-// Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag:
-// timer_gen), a coalescing deadline (tag: coal_gen), device work due (devhost.c; target
-// and tag 0).
+// Events in the queue: an idle timeout (tag: wake_gen), a timer deadline (tag: the
+// timer device's generation, timer.h), a coalescing deadline (tag: coal_gen), device
+// work due (devhost.c; target and tag 0).
 // A chaos-delayed interrupt raise (chaos.h): target the VM, tag the line.
 enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3, KEV_DEVICE = 4, KEV_CHAOS_IRQ = 5 };
 
@@ -157,10 +159,12 @@ struct kernel {
 	struct physmem *pm;    // the memory model (physmem.h, gatekeeper.h)
 	struct evq evq;
 	struct devhost *dev;   // the devices (devhost.h), or NULL: none
+	struct timer *timer;   // every VM's one-shot timer (devices/timer.h)
+	struct console_out *con; // every VM's console output (devices/console_out.h)
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
 	uint32_t live;         // VMs not yet TERMINATED or KILLED
-	uint8_t *pio_buf;      // scratch for console writes (KERNEL_CONSOLE_WRITE_MAX)
 	bool host_oom;         // some allocation failed during the run
+	uint64_t cpu_oom_seen; // the cpu's host_oom count last looked at (kernel.c)
 	enum kernel_end end;
 	uint64_t until;        // the dispatch loop's limit: max time or a horizon (cycles)
 	bool until_horizon;    // until is a multi-machine horizon (kernel_run_until)
@@ -177,10 +181,6 @@ struct kernel {
 	uint64_t *prof_next;       // per VM: its cycle count at the next sample, or NULL
 	struct chaos chaos;        // cfg.chaos: the perturbation's draws (chaos.h)
 };
-
-// The most bytes one console-write PIO transfers; a longer request writes this many and
-// returns the count in EAX (a short write).
-#define KERNEL_CONSOLE_WRITE_MAX 65536u
 
 // Builds a kernel for cfg->nvms VMs of `img` (which must outlive it; its mem_size must
 // equal cfg->mem_size). Returns 0, or -1 with a message in err (bad config, no memory).
@@ -211,6 +211,10 @@ void kernel_finish(struct kernel *k, enum kernel_end end);
 // simulated time. Host time never enters it.
 uint64_t kernel_digest(const struct kernel *k);
 
+// VM vm_id's console output: the first console_cap bytes written and the count of all
+// (devices/console_out.h). NULL for a bad id.
+const struct console_out_vm *kernel_console(const struct kernel *k, uint32_t vm_id);
+
 // Converts cycles of the modelled CPU to nanoseconds (rounded down) and back (rounded up,
 // saturating at UINT64_MAX).
 uint64_t kernel_cycles_to_ns(const struct kernel_config *cfg, uint64_t cycles);
@@ -218,9 +222,5 @@ uint64_t kernel_ns_to_cycles(const struct kernel_config *cfg, uint64_t ns);
 
 // Handles the PIO in vm->cpu.pio (pio.c). Returns the cycles it costs.
 uint64_t kernel_pio(struct kernel *k, struct vm *vm);
-
-// The timer device (timer.c): the PIO on DENALI_PORT_TIMER, and its expiry event.
-void timer_pio(struct kernel *k, struct vm *vm);
-void timer_fire(struct kernel *k, uint32_t vm_id, uint64_t gen);
 
 #endif

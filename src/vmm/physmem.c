@@ -8,6 +8,7 @@
 // is in the LRU list iff mem.admitted.
 #include "vmm/physmem.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,6 @@ void physmem_attach(struct physmem *pm, struct vm *vms, struct cpu_exec *x,
 
 static inline bool bit(const uint8_t *map, uint32_t i) { return map[i >> 3] >> (i & 7) & 1; }
 static inline void set(uint8_t *map, uint32_t i) { map[i >> 3] |= (uint8_t)(1u << (i & 7)); }
-static inline void clr(uint8_t *map, uint32_t i) { map[i >> 3] &= (uint8_t)~(1u << (i & 7)); }
 static inline uint8_t *res_map(const struct mem *m) { return m->blk + (m->nblocks + 7) / 8; }
 
 int physmem_mem_init(struct physmem *pm, struct mem *m, uint32_t id)
@@ -208,6 +208,7 @@ void physmem_mem_release(struct physmem *pm, struct mem *m)
 		lru_unlink(pm, m->vm_id);
 		m->admitted = false;
 	}
+	assert(pm->used_frames >= pm->pinned_frames + (uint64_t)m->blocks_resident * pm->ppb);
 	pm->used_frames -= (uint64_t)m->blocks_resident * pm->ppb;
 	if (pm->current == m->vm_id)
 		pm->current = PM_NONE;
@@ -229,6 +230,7 @@ uint64_t physmem_swap_out(struct physmem *pm, struct mem *m)
 		m->admitted = false;
 	}
 	uint64_t frames = (uint64_t)n * pm->ppb;
+	assert(pm->used_frames >= pm->pinned_frames + frames); // the invariant at the top
 	pm->used_frames -= frames;
 	pm->stats.swap_outs++;
 	pm->stats.blocks_out += n;

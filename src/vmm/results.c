@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: MIT
-// Named results from guests (results.h).
+// Named results from guests (results.h). The machine's entries are an array in order of
+// first report, found by (name, kind) through an open-addressing hash table of indexes
+// (FNV-1a of the name and kind: no pointer or host state, so the layout, and the order
+// entries are created in, depend only on what the guests report). Each VM keeps the
+// indexes of the entries it used; its limit and its kinds are checked there.
 #include "vmm/results.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmm/digest.h"
 
-void results_init(struct results *r)
+void results_init(struct results *r, uint32_t nvms)
 {
 	memset(r, 0, sizeof *r);
+	r->nvms = nvms;
 }
 
 void results_free(struct results *r)
 {
 	for (uint32_t i = 0; i < r->n; i++)
 		free(r->e[i].hist);
+	if (r->vm)
+		for (uint32_t i = 0; i < r->nvms; i++)
+			free(r->vm[i].used);
+	free(r->vm);
+	free(r->e);
+	free(r->hash);
 	memset(r, 0, sizeof *r);
 }
 
@@ -34,42 +46,119 @@ static bool name_ok(const char *name, uint32_t len)
 	return true;
 }
 
-static struct results_entry *lookup(struct results *r, const char *name, uint32_t len)
+static bool same_name(const struct results_entry *e, const char *name, uint32_t len)
 {
-	for (uint32_t i = 0; i < r->n; i++)
-		if (strlen(r->e[i].name) == len && memcmp(r->e[i].name, name, len) == 0)
-			return &r->e[i];
-	return NULL;
+	return strlen(e->name) == len && memcmp(e->name, name, len) == 0;
 }
 
-uint32_t results_report(struct results *r, enum results_kind kind, const char *name,
-			uint32_t len, uint64_t v)
+static uint32_t hash_of(const char *name, uint32_t len, uint8_t kind)
 {
-	if (!name_ok(name, len)) {
-		r->rejected++;
-		return DENALI_STAT_ERR_NAME;
+	uint64_t h = digest_u32(digest_bytes(DIGEST_INIT, name, len), kind);
+	return (uint32_t)(h ^ h >> 32);
+}
+
+// The hash slot of (name, kind): the one holding it, or the empty one where it goes.
+static uint32_t *slot(const struct results *r, const char *name, uint32_t len, uint8_t kind)
+{
+	uint32_t mask = r->hash_size - 1;
+	for (uint32_t i = hash_of(name, len, kind) & mask;; i = (i + 1) & mask) {
+		uint32_t *s = &r->hash[i];
+		if (!*s)
+			return s;
+		const struct results_entry *e = &r->e[*s - 1];
+		if (e->kind == kind && same_name(e, name, len))
+			return s;
 	}
-	struct results_entry *e = lookup(r, name, len);
+}
+
+// Room for one more entry: the array and a hash table at most half full. -1: no memory.
+static int grow(struct results *r)
+{
+	if (r->n == r->cap) {
+		uint32_t cap = r->cap ? 2 * r->cap : 16;
+		struct results_entry *e = realloc(r->e, (size_t)cap * sizeof *e);
+		if (!e)
+			return -1;
+		r->e = e;
+		r->cap = cap;
+	}
+	if (2 * (r->n + 1) > r->hash_size) {
+		uint32_t size = r->hash_size ? 2 * r->hash_size : 64;
+		uint32_t *h = calloc(size, sizeof *h);
+		if (!h)
+			return -1;
+		free(r->hash);
+		r->hash = h;
+		r->hash_size = size;
+		for (uint32_t i = 0; i < r->n; i++) {
+			const struct results_entry *e = &r->e[i];
+			*slot(r, e->name, (uint32_t)strlen(e->name), e->kind) = i + 1;
+		}
+	}
+	return 0;
+}
+
+// The entry (name, kind), created empty if new; NULL when out of host memory.
+static struct results_entry *get(struct results *r, enum results_kind kind, const char *name,
+				 uint32_t len)
+{
+	if (r->hash_size) {
+		uint32_t *s = slot(r, name, len, (uint8_t)kind);
+		if (*s)
+			return &r->e[*s - 1];
+	}
+	if (grow(r) != 0)
+		return NULL;
+	struct hist *h = NULL;
+	if (kind == RESULTS_SAMPLE && !(h = calloc(1, sizeof *h)))
+		return NULL;
+	struct results_entry *e = &r->e[r->n];
+	memset(e, 0, sizeof *e);
+	memcpy(e->name, name, len);
+	e->kind = (uint8_t)kind;
+	e->hist = h;
+	*slot(r, name, len, (uint8_t)kind) = ++r->n;
+	return e;
+}
+
+static uint32_t refuse(struct results *r, uint32_t err)
+{
+	r->rejected++;
+	return err;
+}
+
+uint32_t results_report(struct results *r, uint32_t vm_id, enum results_kind kind,
+			const char *name, uint32_t len, uint64_t v)
+{
+	if (!name_ok(name, len))
+		return refuse(r, DENALI_STAT_ERR_NAME);
+	assert(vm_id < r->nvms);
+	if (vm_id >= r->nvms)
+		return refuse(r, DENALI_STAT_ERR_FULL);
+	if (!r->vm && !(r->vm = calloc(r->nvms, sizeof *r->vm)))
+		return refuse(r, DENALI_STAT_ERR_FULL);
+	struct results_vm *vm = &r->vm[vm_id];
+	struct results_entry *e = NULL;
+	for (uint32_t i = 0; i < vm->n && !e; i++)
+		if (same_name(&r->e[vm->used[i]], name, len))
+			e = &r->e[vm->used[i]];
+	if (e && e->kind != kind)
+		return refuse(r, DENALI_STAT_ERR_KIND);
 	if (!e) {
-		if (r->n == DENALI_STATS_PER_MACHINE) {
-			r->rejected++;
-			return DENALI_STAT_ERR_FULL;
+		if (vm->n == DENALI_STATS_PER_VM)
+			return refuse(r, DENALI_STAT_ERR_FULL);
+		if ((vm->n & (vm->n - 1)) == 0) { // 0, 1, 2, 4, ...: the array is full
+			uint32_t cap = vm->n ? 2 * vm->n : 2;
+			uint32_t *u = realloc(vm->used, cap * sizeof *u);
+			if (!u)
+				return refuse(r, DENALI_STAT_ERR_FULL);
+			vm->used = u;
 		}
-		struct hist *h = NULL;
-		if (kind == RESULTS_SAMPLE && !(h = calloc(1, sizeof *h))) {
-			r->rejected++;
-			return DENALI_STAT_ERR_FULL;
-		}
-		e = &r->e[r->n++];
-		memset(e, 0, sizeof *e);
-		memcpy(e->name, name, len);
-		e->kind = (uint8_t)kind;
-		e->hist = h;
+		if (!(e = get(r, kind, name, len)))
+			return refuse(r, DENALI_STAT_ERR_FULL);
+		vm->used[vm->n++] = (uint32_t)(e - r->e);
 	}
-	if (e->kind != kind) {
-		r->rejected++;
-		return DENALI_STAT_ERR_KIND;
-	}
+	assert(e->kind == kind && vm->n <= DENALI_STATS_PER_VM);
 	if (kind == RESULTS_SAMPLE) {
 		hist_add(e->hist, v);
 	} else {
@@ -81,7 +170,19 @@ uint32_t results_report(struct results *r, enum results_kind kind, const char *n
 
 const struct results_entry *results_find(const struct results *r, const char *name)
 {
-	return lookup((struct results *)r, name, (uint32_t)strlen(name));
+	for (uint32_t i = 0; i < r->n; i++)
+		if (!strcmp(r->e[i].name, name))
+			return &r->e[i];
+	return NULL;
+}
+
+const struct results_entry *results_find_kind(const struct results *r, const char *name,
+					      enum results_kind kind)
+{
+	if (!r->hash_size || strlen(name) > DENALI_STAT_NAME_MAX)
+		return NULL;
+	uint32_t *s = slot(r, name, (uint32_t)strlen(name), (uint8_t)kind);
+	return *s ? &r->e[*s - 1] : NULL;
 }
 
 uint64_t results_count(const struct results_entry *e)

@@ -2,8 +2,14 @@
 // Named results that guests report through the results ports (docs/isa.md 9.5,
 // DENALI_PORT_STAT_ADD / DENALI_PORT_STAT_SAMPLE): counters and sample histograms
 // (hist.h), per machine, summed over its VMs. The kernel owns one `struct results`;
-// guests can only add to it, through checked requests, and a full table or a bad name
+// guests can only add to it, through checked requests, and a bad or refused request
 // costs the guest an error code and nothing else.
+//
+// Isolation: what one VM reports never changes what another VM's reports return. Each
+// VM has its own limit (DENALI_STATS_PER_VM names) and its own kinds (a VM that used a
+// name as a counter cannot sample it); the machine sums per (name, kind), so two VMs
+// using one name as different kinds get two entries. Host memory is bounded per VM:
+// DENALI_STATS_PER_VM entries, each at most one histogram (about 15 KiB).
 #ifndef DENALI_VMM_RESULTS_H
 #define DENALI_VMM_RESULTS_H
 
@@ -22,24 +28,39 @@ struct results_entry {
 	struct hist *hist; // samples: count, sum, min, max, buckets
 };
 
+// The names one VM has reported: indexes into results.e, in order of its first report.
+struct results_vm {
+	uint32_t *used;
+	uint32_t n;        // at most DENALI_STATS_PER_VM
+};
+
 struct results {
-	struct results_entry e[DENALI_STATS_PER_MACHINE];
-	uint32_t n;        // entries in use, in order of first report
+	struct results_entry *e; // entries (name, kind) in order of first report
+	uint32_t n, cap;
+	uint32_t *hash;          // open addressing over e: index + 1, 0 = empty
+	uint32_t hash_size;      // a power of two, at least 2 * n (0: no table yet)
+	struct results_vm *vm;   // per VM, from the first report on (NULL before)
+	uint32_t nvms;
 	uint64_t rejected; // requests refused (bad name, full, wrong kind, bad buffer)
 };
 
-void results_init(struct results *r);
+// An empty table for VMs 0..nvms-1.
+void results_init(struct results *r, uint32_t nvms);
 void results_free(struct results *r);
 
-// Adds v to counter `name` (kind RESULTS_COUNTER) or records sample v (RESULTS_SAMPLE).
-// name is len bytes, not NUL-terminated. Returns 0 or a DENALI_STAT_ERR_* value
-// (never DENALI_STAT_ERR_FAULT: the caller checks guest memory). A host allocation
-// failure returns DENALI_STAT_ERR_FULL.
-uint32_t results_report(struct results *r, enum results_kind kind, const char *name,
-			uint32_t len, uint64_t v);
+// VM vm_id adds v to its counter `name` (kind RESULTS_COUNTER) or records sample v
+// (RESULTS_SAMPLE). name is len bytes, not NUL-terminated. Returns 0 or a
+// DENALI_STAT_ERR_* value (never DENALI_STAT_ERR_FAULT: the caller checks guest
+// memory): NAME for a bad name, KIND when this VM used the name as the other kind,
+// FULL when this VM already used DENALI_STATS_PER_VM names or the host is out of memory.
+uint32_t results_report(struct results *r, uint32_t vm_id, enum results_kind kind,
+			const char *name, uint32_t len, uint64_t v);
 
-// The entry called name (NUL-terminated), or NULL.
+// The first entry called name (NUL-terminated), of either kind, or NULL.
 const struct results_entry *results_find(const struct results *r, const char *name);
+// The entry (name, kind), or NULL.
+const struct results_entry *results_find_kind(const struct results *r, const char *name,
+					      enum results_kind kind);
 
 // Reports and their sum, whatever the kind.
 uint64_t results_count(const struct results_entry *e);

@@ -20,6 +20,7 @@
 #ifndef DENALI_VMM_SCHED_H
 #define DENALI_VMM_SCHED_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,10 +73,12 @@ static inline bool sched_urgent(const struct sched *s, uint32_t id)
 }
 static inline void sched_enqueue(struct sched *s, uint32_t id, enum sched_where w)
 {
+	assert(id < s->n && !sched_queued(s, id)); // queued at most once
 	s->ops->enqueue(s, id, w);
 }
 static inline void sched_remove(struct sched *s, uint32_t id)
 {
+	assert(id < s->n && sched_queued(s, id));
 	s->ops->remove(s, id);
 }
 static inline uint32_t sched_pick(struct sched *s)

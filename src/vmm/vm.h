@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// One virtual machine: its CPU, memory, run state, exit status, console output and
-// counters (vm.c). The kernel (kernel.c) owns every struct vm and decides when it runs.
+// One virtual machine: its CPU, memory, run state, exit status and counters (vm.c).
+// Its console output is the console device's (devices/console_out.h, kernel_console). The kernel (kernel.c) owns every struct vm and decides when it runs.
 //
 // Lifecycle:  NEW --first dispatch--> RUNNABLE <--> IDLE
 //                                        |  \---> TERMINATED (terminate instruction)
@@ -10,7 +10,7 @@
 // A VM waiting for the swap disk to read a block back is IDLE with one wake event at
 // the read's completion (gatekeeper.c).
 // A VM gets its memory at its first dispatch and gives it back when it ends, so a run of
-// many short VMs holds memory only for the live ones. Console bytes and counters stay.
+// many short VMs holds memory only for the live ones. Counters and diagnostic stay.
 #ifndef DENALI_VMM_VM_H
 #define DENALI_VMM_VM_H
 
@@ -38,10 +38,6 @@ struct vm {
 	uint64_t wake_gen;    // matches the tag of the one wake-up event that is current
 	struct cpu cpu;
 	struct mem mem;
-	// Console output: the first console_cap bytes are kept, console_total counts all.
-	uint8_t *console;
-	uint32_t console_len, console_cap;
-	uint64_t console_total;
 	// Counters.
 	uint64_t pios;         // PIO exits handled
 	uint64_t pios_unknown; // PIOs on ports no device owns
@@ -50,13 +46,10 @@ struct vm {
 };
 
 void vm_init(struct vm *vm, uint32_t id);
-// Frees the VM's guest memory (keeps console, counters and diagnostic).
+// Frees the VM's guest memory (keeps counters and diagnostic).
 void vm_release_mem(struct vm *vm);
 // Frees everything the VM owns.
 void vm_free(struct vm *vm);
-// Appends console bytes, keeping at most `cap` bytes in total. Returns -1 when out of
-// host memory (the bytes are still counted in console_total).
-int vm_console_append(struct vm *vm, const uint8_t *bytes, uint32_t n, uint32_t cap);
 // "terminated", "killed", ...
 const char *vm_state_name(enum vm_state s);
 // True when the VM has ended (terminated or killed).

@@ -56,7 +56,7 @@ static void test_pio_storm(void **state)
 	const struct vm *vm = &r.k->vms[0];
 	assert_int_equal(vm->state, VM_STOPPED);
 	assert_true(vm->pios > 1000);
-	assert_int_equal(vm->console_total, 4 * vm->pios);
+	assert_int_equal(kernel_console(r.k, 0)->total, 4 * vm->pios);
 	vmrun_free(&r);
 }
 

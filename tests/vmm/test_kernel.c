@@ -105,8 +105,8 @@ static void test_debugcon(void **state)
 	const struct vm *vm = &r.k->vms[0];
 	assert_int_equal(vm->state, VM_TERMINATED);
 	assert_int_equal(vm->exit_code, 0);
-	assert_int_equal(vm->console_len, 3);
-	assert_memory_equal(vm->console, "hi\n", 3);
+	assert_int_equal(kernel_console(r.k, 0)->len, 3);
+	assert_memory_equal(kernel_console(r.k, 0)->bytes, "hi\n", 3);
 	assert_int_equal(vm->pios, 3);
 	assert_int_equal(r.k->stats.ok, 1);
 	assert_int_equal(r.k->now, vm->cpu.cycles + 3 * 2000); // three PIOs, no switch
@@ -124,8 +124,8 @@ static void test_console_write(void **state)
 	for (int i = 0; i < 2; i++) {
 		const struct vm *vm = &r.k->vms[i];
 		assert_int_equal(vm->exit_code, 13); // EAX = bytes written
-		assert_int_equal(vm->console_total, 13);
-		assert_memory_equal(vm->console, "hello, world\n", 13);
+		assert_int_equal(kernel_console(r.k, i)->total, 13);
+		assert_memory_equal(kernel_console(r.k, i)->bytes, "hello, world\n", 13);
 	}
 	stop(&r);
 	// A buffer in a hole: EAX = -1 and nothing is written.
@@ -133,7 +133,7 @@ static void test_console_write(void **state)
 				       TERMINATE };
 	RUN(&r, bad, 1);
 	assert_int_equal(r.k->vms[0].exit_code, 0xffffffffu);
-	assert_int_equal(r.k->vms[0].console_total, 0);
+	assert_int_equal(kernel_console(r.k, 0)->total, 0);
 	stop(&r);
 }
 
@@ -150,8 +150,8 @@ static void test_console_cap(void **state)
 	start(&r, code, sizeof code, data, sizeof data, &c);
 	const struct vm *vm = &r.k->vms[0];
 	assert_int_equal(vm->state, VM_TERMINATED);
-	assert_int_equal(vm->console_total, 1300);
-	assert_int_equal(vm->console_len, 64);
+	assert_int_equal(kernel_console(r.k, 0)->total, 1300);
+	assert_int_equal(kernel_console(r.k, 0)->len, 64);
 	stop(&r);
 }
 

@@ -10,18 +10,20 @@
 
 #include <cmocka.h>
 
+#include "resflood.h"
 #include "results.h"
 #include "vmm/digest.h"
 #include "vmm/results.h"
 #include "vmrun.h"
 
+// Reports of VM 0.
 static uint32_t add(struct results *r, const char *name, uint64_t v)
 {
-	return results_report(r, RESULTS_COUNTER, name, (uint32_t)strlen(name), v);
+	return results_report(r, 0, RESULTS_COUNTER, name, (uint32_t)strlen(name), v);
 }
 static uint32_t sample(struct results *r, const char *name, uint64_t v)
 {
-	return results_report(r, RESULTS_SAMPLE, name, (uint32_t)strlen(name), v);
+	return results_report(r, 0, RESULTS_SAMPLE, name, (uint32_t)strlen(name), v);
 }
 
 // Every value lies in its bucket, buckets are contiguous and ordered, and a bucket's
@@ -49,7 +51,7 @@ static void test_counters_and_samples(void **state)
 {
 	(void)state;
 	struct results r;
-	results_init(&r);
+	results_init(&r, 1);
 	assert_int_equal(add(&r, "http.replies", 3), 0);
 	assert_int_equal(add(&r, "http.replies", 4), 0);
 	for (uint64_t v = 1; v <= 1000; v++)
@@ -76,24 +78,34 @@ static void test_bad_requests(void **state)
 {
 	(void)state;
 	struct results r;
-	results_init(&r);
-	assert_int_equal(results_report(&r, RESULTS_COUNTER, "x", 0, 1), DENALI_STAT_ERR_NAME);
+	results_init(&r, 2);
+	assert_int_equal(results_report(&r, 0, RESULTS_COUNTER, "x", 0, 1), DENALI_STAT_ERR_NAME);
 	char longname[40];
 	memset(longname, 'a', sizeof longname);
-	assert_int_equal(results_report(&r, RESULTS_COUNTER, longname, 33, 1), DENALI_STAT_ERR_NAME);
-	assert_int_equal(results_report(&r, RESULTS_COUNTER, longname, 32, 1), 0);
+	assert_int_equal(results_report(&r, 0, RESULTS_COUNTER, longname, 33, 1),
+			 DENALI_STAT_ERR_NAME);
+	assert_int_equal(results_report(&r, 0, RESULTS_COUNTER, longname, 32, 1), 0);
 	assert_int_equal(add(&r, "sp ace", 1), DENALI_STAT_ERR_NAME);
 	assert_int_equal(add(&r, "nul\0x", 1), 0); // strlen stops at the NUL: "nul"
-	assert_int_equal(results_report(&r, RESULTS_COUNTER, "nul\0x", 5, 1), DENALI_STAT_ERR_NAME);
+	assert_int_equal(results_report(&r, 0, RESULTS_COUNTER, "nul\0x", 5, 1),
+			 DENALI_STAT_ERR_NAME);
 	assert_int_equal(sample(&r, "nul", 1), DENALI_STAT_ERR_KIND);
 	char name[16];
-	while (r.n < DENALI_STATS_PER_MACHINE) {
+	while (r.n < DENALI_STATS_PER_VM) {
 		snprintf(name, sizeof name, "c%u", r.n);
 		assert_int_equal(add(&r, name, 1), 0);
 	}
 	assert_int_equal(add(&r, "one-too-many", 1), DENALI_STAT_ERR_FULL);
 	assert_int_equal(add(&r, "c10", 1), 0); // existing names still work
 	assert_int_equal(r.rejected, 6);
+	// VM 1 has its own limit and kinds: a new name, and "nul" as a sample, both work.
+	assert_int_equal(results_report(&r, 1, RESULTS_COUNTER, "fresh", 5, 1), 0);
+	assert_int_equal(results_report(&r, 1, RESULTS_SAMPLE, "nul", 3, 9), 0);
+	assert_int_equal(results_report(&r, 1, RESULTS_COUNTER, "nul", 3, 9),
+			 DENALI_STAT_ERR_KIND);
+	assert_int_equal(results_count(results_find_kind(&r, "nul", RESULTS_SAMPLE)), 1);
+	assert_int_equal(results_find_kind(&r, "nul", RESULTS_COUNTER)->count, 1);
+	assert_int_equal(r.rejected, 7);
 	// The sum wraps instead of trapping.
 	assert_int_equal(add(&r, "nul", UINT64_MAX), 0);
 	assert_int_equal(results_find(&r, "nul")->sum, 0);
@@ -104,8 +116,8 @@ static void test_digest(void **state)
 {
 	(void)state;
 	struct results a, b;
-	results_init(&a);
-	results_init(&b);
+	results_init(&a, 1);
+	results_init(&b, 1);
 	assert_int_equal(results_digest(&a, DIGEST_INIT), results_digest(&b, DIGEST_INIT));
 	sample(&a, "x", 5);
 	sample(&b, "x", 6);
@@ -144,6 +156,41 @@ static void test_ports(void **state)
 	vmrun_free(&r);
 }
 
+// 2025-06 review (issue 10 section 2): a VM that registered 64 names filled the
+// machine's one table, so every other VM's reports failed ("table full") and 99
+// well-behaved VMs exited non-zero; one that claimed their name as the other kind made
+// their reports fail too. Now each VM has its own limit and kinds, and the machine sums
+// what each reported.
+static void test_hostile_neighbour(void **state)
+{
+	(void)state;
+	struct kernel_config cfg = vmrun_config(100);
+	struct vmrun r;
+	vmrun(&r, resflood_code, sizeof resflood_code, 0, &cfg);
+	assert_int_equal(r.end, KERNEL_END_ALL_DONE);
+	assert_int_equal(r.k->stats.ok, 100);
+	// The hostile VM hits its own limit, and only it.
+	assert_int_equal(vmrun_res(&r, 0, 0), 0);
+	assert_int_equal(vmrun_res(&r, 0, 1), DENALI_STATS_PER_VM - 1);
+	assert_int_equal(vmrun_res(&r, 0, 2), DENALI_STAT_ERR_FULL);
+	for (uint32_t id = 1; id < 100; id++) {
+		assert_int_equal(vmrun_res(&r, id, 0), 0);
+		assert_int_equal(vmrun_res(&r, id, 1), 0);
+	}
+	const struct results *res = &r.k->results;
+	const struct results_entry *ok = results_find_kind(res, "ok", RESULTS_COUNTER);
+	assert_non_null(ok);
+	assert_int_equal(ok->count, 99);
+	assert_int_equal(ok->sum, 99);
+	assert_int_equal(results_count(results_find_kind(res, "ok", RESULTS_SAMPLE)), 1);
+	const struct results_entry *lat = results_find(res, "lat_ns");
+	assert_int_equal(results_count(lat), 99);
+	assert_int_equal(lat->hist->min, 1);
+	assert_int_equal(lat->hist->max, 99);
+	assert_int_equal(res->rejected, 1); // the hostile VM's one refusal
+	vmrun_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_hostile_neighbour),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static struct result run(const struct image *img, uint32_t nvms, uint64_t phys,
 	struct result r = { .digest = kernel_digest(k), .st = k->stats, .pm = k->pm->stats,
 			    .now = k->now };
 	for (uint32_t i = 0; i < nvms; i++)
-		if (k->vms[i].console_len == 1 && k->vms[i].console[0] == (uint8_t)i)
+		if (kernel_console(k, i)->len == 1 && kernel_console(k, i)->bytes[0] == (uint8_t)i)
 			r.good_bytes++;
 	// Teardown leaves no frame charged but the pinned ones.
 	assert_int_equal(k->pm->used_frames, k->pm->pinned_frames);

@@ -50,10 +50,10 @@ void vmrun_free(struct vmrun *r)
 
 uint32_t vmrun_res(const struct vmrun *r, uint32_t id, uint32_t i)
 {
-	const struct vm *vm = &r->k->vms[id];
-	if (vm->console_len < 4 * (i + 1))
+	const struct console_out_vm *con = kernel_console(r->k, id);
+	if (con->len < 4 * (i + 1))
 		return 0;
 	uint32_t v;
-	memcpy(&v, vm->console + 4 * i, 4);
+	memcpy(&v, con->bytes + 4 * i, 4);
 	return v;
 }

@@ -1,4 +1,4 @@
-# Interrupts raised before the VM starts (the test calls kernel_raise_irq): one upcall
+# Interrupts raised before the VM starts (the test calls intr_raise): one upcall
 # carries all of them. Enabling takes effect at the next VM entry, which idle with a
 # zero timeout forces (docs/isa.md 8.5). RES+0: upcalls, RES+4: the first mask.
 start:
