@@ -234,3 +234,35 @@ uint32_t mem_copyin_prefix(struct mem *m, void *dst, uint32_t src_addr, uint32_t
 {
 	return copy(m, dst, src_addr, len, false);
 }
+
+// The host page holding guest page gpage's current contents, without mapping anything:
+// the private page, the vregs page, or the initial contents. NULL for a hole.
+static const uint8_t *peek_page(const struct mem *m, uint32_t gpage)
+{
+	if (gpage == DENALI_VREGS_ADDR / PAGE)
+		return m->vregs;
+	if ((uint64_t)gpage * PAGE < DENALI_MEM_BASE || (uint64_t)gpage * PAGE >= m->mem_size)
+		return NULL;
+	uint8_t **leaf = m->dir ? m->dir[gpage / MEM_LEAF_PAGES] : NULL;
+	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
+	return p ? p : initial_page(m, gpage);
+}
+
+uint32_t mem_peek(const struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
+{
+	uint32_t done = 0;
+	while (done < len) {
+		uint64_t a = (uint64_t)src_addr + done; // past 4 GiB is a hole, not page 0
+		if (a > UINT32_MAX)
+			break;
+		const uint8_t *pg = peek_page(m, (uint32_t)(a / PAGE));
+		if (!pg)
+			break;
+		uint32_t off = (uint32_t)a % PAGE, n = PAGE - off;
+		if (n > len - done)
+			n = len - done;
+		memcpy((uint8_t *)dst + done, pg + off, n);
+		done += n;
+	}
+	return done;
+}
