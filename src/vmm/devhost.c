@@ -86,7 +86,8 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 	struct devset_config c = *cfg;
 	c.nvms = k->cfg.nvms;
 	h->uplink = c.uplink != NULL;
-	struct devset_host hi = { host_schedule, host_raise_irq, host_copyin, host_copyout, k };
+	struct devset_host hi = { .schedule = host_schedule, .raise_irq = host_raise_irq,
+				  .copyin = host_copyin, .copyout = host_copyout, .ctx = k };
 	// devset_new may schedule (the first replayed frame): k->dev must be set by then.
 	k->dev = h;
 	if (devset_new(&h->set, &c, &hi, err, errlen) != 0) {
