@@ -485,6 +485,7 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 		st->sw_drop_queue += switch_port_stats(d->sw, p)->tx_drop_full;
 	st->captured = d->out ? pcap_out_frames(d->out) : 0;
 	st->sw_lost = d->sw->st.lost;
+	st->sw_queued = switch_queued(d->sw);
 	if (d->uplink_port != SWITCH_NO_PORT) {
 		const struct switch_port_stats *u = switch_port_stats(d->sw, d->uplink_port);
 		st->uplink = true;

@@ -128,6 +128,7 @@ struct devset_stats {
 	uint64_t uplink_out, uplink_in;          // frames to and from the other machines
 	uint64_t uplink_lost;                    // of sw_lost: lost on the way out
 	uint64_t uplink_in_drop;                 // from the link, no memory to queue
+	uint64_t sw_queued;                      // frames in the switch now (queued, on the link)
 };
 
 struct devset;

@@ -223,6 +223,14 @@ void switch_set_observer(struct sw *s, switch_observe_fn fn, void *ctx)
 	s->obs_ctx = ctx;
 }
 
+uint64_t switch_queued(const struct sw *s)
+{
+	uint64_t n = s->fly_len;
+	for (uint32_t p = 0; p < s->nports; p++)
+		n += s->ports[p].txq.len;
+	return n;
+}
+
 const char *switch_drop_name(enum switch_drop why)
 {
 	switch (why) {

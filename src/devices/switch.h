@@ -167,6 +167,8 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 		uint64_t t_ns);
 // Does all the work due up to t_ns (transmissions and deliveries).
 void switch_run(struct sw *s, uint64_t t_ns);
+// Frames in the switch: waiting in transmit queues or on the link.
+uint64_t switch_queued(const struct sw *s);
 // The earliest time work is pending, or UINT64_MAX.
 uint64_t switch_next_ns(const struct sw *s);
 

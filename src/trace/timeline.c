@@ -21,8 +21,8 @@ struct tvm {
 	uint8_t state;        // enum vstate: the open slice
 	bool named;           // its thread_name was written
 	bool out;             // a "swapped out" async span is open
-	bool idle_next;       // an OBS_IDLE came in this dispatch: the next slice is idle
-	uint32_t flows[FLOWS_PER_VM]; // pending flow ids (0: none), newest last
+	uint32_t flows[FLOWS_PER_VM]; // frames queued for it: flow ids (0: none), newest last
+	uint64_t flow_t[FLOWS_PER_VM]; // and when they arrived at the switch (cycles)
 };
 
 struct tmachine {
@@ -32,6 +32,7 @@ struct tmachine {
 	bool in_window;       // the window has begun (slices were opened)
 	bool ended;
 	uint32_t flow_seq;
+	uint64_t flow_t;      // arrival time of the frame flow_seq
 	uint64_t prev_t;      // the previous sample
 	uint64_t *prev_sum;   // per results entry: sum at the previous sample
 	uint32_t prev_n;
@@ -245,18 +246,18 @@ static void frame(struct timeline *t, uint32_t mi, const struct obs_event *ev, b
 		netdecode(d->u.frame.data, d->u.frame.len, dec, sizeof dec);
 		esc(e, sizeof e, dec);
 		m->flow_seq++;
+		m->flow_t = ev->time;
 		out(m, ",\n{\"ph\":\"X\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"dur\":0.1,\"name\":\"frame\","
 		    "\"cat\":\"net\",\"args\":{\"frame\":\"%s\"}}", mi, tb, e);
-		out(m, ",\n{\"ph\":\"s\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"name\":\"frame\","
-		    "\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, tb,
-		    (uint64_t)mi << 32 | m->flow_seq);
 	} else if (d->u.frame.ev == SWITCH_EV_DELIVER && d->u.frame.to_vm < m->nvms &&
 		   shown(t, d->u.frame.to_vm)) {
 		struct tvm *v = &m->v[d->u.frame.to_vm];
 		if (!vis)
 			return;
 		memmove(v->flows, v->flows + 1, (FLOWS_PER_VM - 1) * sizeof v->flows[0]);
+		memmove(v->flow_t, v->flow_t + 1, (FLOWS_PER_VM - 1) * sizeof v->flow_t[0]);
 		v->flows[FLOWS_PER_VM - 1] = m->flow_seq;
+		v->flow_t[FLOWS_PER_VM - 1] = m->flow_t;
 	} else if (d->u.frame.ev == SWITCH_EV_DROP && vis && ev->vm < m->nvms &&
 		   shown(t, ev->vm)) {
 		char a[128];
@@ -267,17 +268,22 @@ static void frame(struct timeline *t, uint32_t mi, const struct obs_event *ev, b
 }
 
 // The upcall that delivers the NIC interrupt ends the flows of the frames queued for it.
+// Both ends are written now (the start with its earlier timestamp, on the switch track),
+// so every flow that starts also ends; frames no upcall handled get no arrow.
 static void flows_end(struct timeline *t, uint32_t mi, uint32_t vm, uint64_t c)
 {
 	struct tvm *v = &t->m[mi].v[vm];
-	char tb[32];
+	char tb[32], sb[32];
 	ts(tb, sizeof tb, t, c);
 	for (int i = 0; i < FLOWS_PER_VM; i++) {
 		if (!v->flows[i])
 			continue;
+		uint64_t id = (uint64_t)mi << 32 | v->flows[i];
+		ts(sb, sizeof sb, t, v->flow_t[i]);
+		out(&t->m[mi], ",\n{\"ph\":\"s\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"name\":\"frame\","
+		    "\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, sb, id);
 		out(&t->m[mi], ",\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":%u,\"tid\":%u,\"ts\":%s,"
-		    "\"name\":\"frame\",\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, vm + 1, tb,
-		    (uint64_t)mi << 32 | v->flows[i]);
+		    "\"name\":\"frame\",\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, vm + 1, tb, id);
 		v->flows[i] = 0;
 	}
 }
@@ -375,14 +381,10 @@ void timeline_event(void *ctx, const struct obs_event *ev)
 	bool w = vis;
 	switch ((enum obs_kind)ev->kind) {
 	case OBS_DISPATCH:
-		v->idle_next = false;
 		if (w)
 			set_state(t, mi, vm, V_RUN, ev->time, "");
 		else
 			v->state = V_RUN;
-		break;
-	case OBS_IDLE:
-		v->idle_next = true;
 		break;
 	case OBS_DESCHED: {
 		uint8_t next = V_NONE;

@@ -80,12 +80,22 @@ char *vmreport_eflags(uint32_t eflags, char *buf, size_t len)
 	return buf;
 }
 
-// "sum+0x10" or "??" into buf.
-static const char *sym(const struct image *img, uint32_t a, char *buf, size_t len)
+// " in sum+0x10" (with the given prefix) or "" when no symbol covers a.
+static const char *sym(const struct image *img, uint32_t a, const char *prefix, char *buf,
+		       size_t len)
 {
-	symtab_format(img->syms, a, buf, len);
-	if (!buf[0])
-		snprintf(buf, len, "??");
+	char s[300];
+	symtab_format(img->syms, a, s, sizeof s);
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (s[0]) { // prefix and name, a long name cut to fit
+		size_t at = strlen(prefix) < len - 1 ? strlen(prefix) : len - 1;
+		memcpy(buf, prefix, at);
+		size_t n = strlen(s) < len - 1 - at ? strlen(s) : len - 1 - at;
+		memcpy(buf + at, s, n);
+		buf[at + n] = 0;
+	}
 	return buf;
 }
 
@@ -110,8 +120,8 @@ void vmreport_fault_text(FILE *f, struct dis *d, const struct image *img,
 {
 	char s[300], text[160], hex[64], fl[64];
 	insn_text(d, img, p, text, sizeof text, hex, sizeof hex);
-	fprintf(f, "  in %s at 0x%08x: %s%s%s%s\n", sym(img, p->eip, s, sizeof s), p->eip, text,
-		hex[0] ? " [" : "", hex, hex[0] ? "]" : "");
+	fprintf(f, "  at 0x%08x%s: %s%s%s%s\n", p->eip, sym(img, p->eip, " in ", s, sizeof s),
+		text, hex[0] ? " [" : "", hex, hex[0] ? "]" : "");
 	static const int order[8] = { CPU_EAX, CPU_EBX, CPU_ECX, CPU_EDX,
 				      CPU_ESI, CPU_EDI, CPU_EBP, CPU_ESP };
 	for (int row = 0; row < 2; row++) {
@@ -128,13 +138,13 @@ void vmreport_fault_text(FILE *f, struct dis *d, const struct image *img,
 	vmreport_backtrace(img, p, &t);
 	fprintf(f, "  backtrace (frame pointers, best effort):\n");
 	for (uint32_t i = 0; i < t.n; i++)
-		fprintf(f, "    #%u 0x%08x in %s\n", i, t.pcs[i], sym(img, t.pcs[i], s, sizeof s));
+		fprintf(f, "    #%u 0x%08x%s\n", i, t.pcs[i], sym(img, t.pcs[i], " in ", s, sizeof s));
 	fprintf(f, "    (stopped at %s)\n", t.end);
 	if (p->nbranches) {
 		fprintf(f, "  last %u branch targets, oldest first:\n", p->nbranches);
 		for (uint32_t i = 0; i < p->nbranches; i++)
-			fprintf(f, "    0x%08x %s\n", p->branches[i],
-				sym(img, p->branches[i], s, sizeof s));
+			fprintf(f, "    0x%08x%s\n", p->branches[i],
+				sym(img, p->branches[i], " ", s, sizeof s));
 	}
 }
 
@@ -258,14 +268,16 @@ char *vmreport_wait_reason(const struct postmortem_wait *w, bool hung, uint32_t 
 char *vmreport_wait_line(const struct image *img, const struct postmortem_wait *w,
 			 bool hung, uint32_t cpu_khz, char *buf, size_t len)
 {
-	char s[300], c[300], why[256];
-	sym(img, w->eip, s, sizeof s);
+	char s[300], c[320], why[256];
+	sym(img, w->eip, " in ", s, sizeof s);
 	c[0] = 0;
 	if (w->ret && in_code(img, w->ret)) {
 		char r[300];
-		snprintf(c, sizeof c, " (called from %s)", sym(img, w->ret, r, sizeof r));
+		sym(img, w->ret, "", r, sizeof r);
+		if (r[0])
+			snprintf(c, sizeof c, " (called from %s)", r);
 	}
-	snprintf(buf, len, "at 0x%08x %s%s: %s", w->eip, s, c,
+	snprintf(buf, len, "at 0x%08x%s%s: %s", w->eip, s, c,
 		 vmreport_wait_reason(w, hung, cpu_khz, why, sizeof why));
 	return buf;
 }

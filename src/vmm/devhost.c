@@ -49,6 +49,26 @@ static void host_schedule(void *ctx, uint64_t t_ns)
 	}
 }
 
+// The devices' reports (devset_observe), forwarded into the event stream.
+static void host_event(void *ctx, const struct devset_event *d)
+{
+	struct kernel *k = ctx;
+	uint32_t cat = d->kind == DEVSET_EV_FRAME ? OBS_CAT_NET : OBS_CAT_DISK;
+	if (!obs_on(&k->obs, cat))
+		return;
+	struct obs_event ev = { .time = k->now, .kind = d->kind == DEVSET_EV_FRAME ? OBS_FRAME
+										 : OBS_DISK };
+	ev.vm = d->vm == DEVSET_NO_VM ? OBS_NO_VM : d->vm;
+	ev.u.dev = d;
+	obs_emit(&k->obs, &ev);
+}
+
+void devhost_observe(struct kernel *k, bool on)
+{
+	if (k->dev)
+		devset_observe(k->dev->set, on);
+}
+
 static void host_raise_irq(void *ctx, uint32_t vm_id, unsigned line)
 {
 	intr_raise(ctx, vm_id, line);
@@ -87,7 +107,8 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 	c.nvms = k->cfg.nvms;
 	h->uplink = c.uplink != NULL;
 	struct devset_host hi = { .schedule = host_schedule, .raise_irq = host_raise_irq,
-				  .copyin = host_copyin, .copyout = host_copyout, .ctx = k };
+				  .copyin = host_copyin, .copyout = host_copyout,
+				  .event = host_event, .ctx = k };
 	// devset_new may schedule (the first replayed frame): k->dev must be set by then.
 	k->dev = h;
 	if (devset_new(&h->set, &c, &hi, err, errlen) != 0) {
@@ -95,6 +116,7 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 		free(h);
 		return -1;
 	}
+	devset_observe(h->set, k->obs.cats != 0); // observers may come before the devices
 	return 0;
 }
 

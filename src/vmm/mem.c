@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/image.h"
+#include "vmm/obs.h"
 #include "vmm/pagepool.h"
 #include "vmm/physmem.h"
 
@@ -105,6 +106,12 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 	if (init) {
 		memcpy(p, init, PAGE);
 		m->cow_copies++;
+		if (m->obs && obs_on(m->obs, OBS_CAT_MEM)) {
+			struct obs_event ev = { .time = obs_now(m->obs), .vm = m->vm_id,
+						.kind = OBS_COW };
+			ev.u.cow.page = gpage * PAGE;
+			obs_emit(m->obs, &ev);
+		}
 	} else {
 		memset(p, 0, PAGE);
 	}

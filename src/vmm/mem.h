@@ -26,6 +26,7 @@
 #define MEM_LEAF_PAGES 64u
 
 struct image;
+struct obs;
 
 struct mem {
 	const struct image *img; // initial contents (shared, read-only); may be NULL
@@ -52,6 +53,7 @@ struct mem {
 	uint32_t fault_block;    // PM_NONE, or the block the last fault must wait for
 	uint32_t inflight_block; // PM_NONE, or a block being read until inflight_done
 	uint64_t inflight_done;  // cycles
+	const struct obs *obs;   // the kernel's event stream (copy-on-write), or NULL
 };
 
 // Prepares empty memory for one VM. Returns 0, or -1 when out of host memory.

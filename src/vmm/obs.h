@@ -27,9 +27,9 @@
 //     the machine's clock (kernel_cycles_to_ns converts); a device event also carries
 //     the device model's own time in ns (dev->t_ns, never later than ev->time's ns).
 //   - Event sites inside cpu_run (copy-on-write, swap activity caused by a guest
-//     access) are stamped with the time the current cpu_run began, because the
-//     kernel's clock advances only when it returns; traced VMs (OBS_CAT_INSN) get
-//     exact times.
+//     access) are stamped with the time the current cpu_run began (obs_now), because
+//     the kernel's clock advances only when it returns; while a VM is traced
+//     (OBS_CAT_INSN) they get the exact time of the instruction.
 //
 // Devices never include vmm headers: they report through their host interface
 // (devset_host.event, devices/devset.h), and devhost.c forwards each report as an
@@ -198,6 +198,7 @@ struct obs_event {
 		} vm_end;
 		struct {
 			const struct kernel *k; // read-only: counters, results, memory model
+			bool last;              // the run's final sample (kernel_finish)
 		} sample;
 		struct {
 			uint32_t eip;           // of this instruction
@@ -235,11 +236,21 @@ struct obs {
 	uint64_t sample_cycles;  // the shortest subscriber period (0: no samples)
 	uint64_t sample_next;    // the next sample time (the kernel's)
 	const uint64_t *now;     // the machine's clock, for sites outside the kernel
+	bool stepping;           // a traced VM is being stepped (tracestep.c) ...
+	uint64_t step_time;      // ... and its current instruction began then
 };
 
 static inline bool obs_on(const struct obs *o, uint32_t cat)
 {
 	return o->cats & cat;
+}
+
+// The time for an event site inside cpu_run (copy-on-write, swapping): the current
+// instruction's time while a VM is stepped, else the machine's clock (the time the
+// cpu_run began).
+static inline uint64_t obs_now(const struct obs *o)
+{
+	return o->stepping ? o->step_time : o->now ? *o->now : 0;
 }
 
 // Adds a subscriber. Returns 0, or -1 when OBS_MAX_SUBS are there already or the

@@ -22,6 +22,19 @@
 #include "vmm/devhost.h"
 #include "vmm/kernel.h"
 
+// Console bytes: kept in the VM's record (vm.h) and shown to observers.
+static void console_out(struct kernel *k, struct vm *vm, const uint8_t *b, uint32_t n)
+{
+	if (vm_console_append(vm, b, n, k->cfg.console_cap) != 0)
+		k->host_oom = true;
+	if (n && obs_on(&k->obs, OBS_CAT_CONSOLE)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_CONSOLE };
+		ev.u.console.bytes = b;
+		ev.u.console.len = n;
+		obs_emit(&k->obs, &ev);
+	}
+}
+
 static uint32_t console_write(struct kernel *k, struct vm *vm)
 {
 	uint32_t addr = vm->cpu.r[CPU_ESI], len = vm->cpu.r[CPU_ECX];
@@ -29,8 +42,7 @@ static uint32_t console_write(struct kernel *k, struct vm *vm)
 		len = KERNEL_CONSOLE_WRITE_MAX;
 	if (mem_copyin(&vm->mem, k->pio_buf, addr, len) != 0)
 		return UINT32_MAX;
-	if (vm_console_append(vm, k->pio_buf, len, k->cfg.console_cap) != 0)
-		k->host_oom = true;
+	console_out(k, vm, k->pio_buf, len);
 	return len;
 }
 
@@ -50,34 +62,42 @@ static uint32_t stat_report(struct kernel *k, struct vm *vm, enum results_kind k
 	return results_report(&k->results, kind, name, len, v);
 }
 
-uint64_t kernel_pio(struct kernel *k, struct vm *vm)
+// Handles the PIO; returns its cost and, in *dev, the device it reached.
+static uint64_t pio(struct kernel *k, struct vm *vm, enum obs_dev *dev)
 {
 	const struct cpu_pio *p = &vm->cpu.pio;
 	vm->pios++;
+	*dev = OBS_DEV_UNKNOWN;
 	switch (p->port) {
 	case DENALI_PORT_DEBUGCON:
 		if (!p->is_in) {
 			uint8_t b = (uint8_t)p->value;
-			if (vm_console_append(vm, &b, 1, k->cfg.console_cap) != 0)
-				k->host_oom = true;
+			*dev = OBS_DEV_CONSOLE;
+			console_out(k, vm, &b, 1);
 			break;
 		}
 		goto unknown; // IN 0xE9 is not defined
 	case DENALI_PORT_CONSOLE_WRITE:
+		*dev = OBS_DEV_CONSOLE;
 		vm->cpu.r[CPU_EAX] = console_write(k, vm);
 		break;
 	case DENALI_PORT_TIMER:
+		*dev = OBS_DEV_TIMER;
 		timer_pio(k, vm); // timer.c
 		break;
 	case DENALI_PORT_STAT_ADD:
 	case DENALI_PORT_STAT_SAMPLE:
+		*dev = OBS_DEV_RESULTS;
 		vm->cpu.r[CPU_EAX] = stat_report(k, vm, p->port == DENALI_PORT_STAT_ADD ?
 						 RESULTS_COUNTER : RESULTS_SAMPLE);
 		break;
 	default: {
 		uint64_t cost = devhost_pio(k, vm); // 0: not a device port
-		if (cost)
+		if (cost) {
+			*dev = p->port == DENALI_PORT_CONSOLE_READ ? OBS_DEV_CONSOLE_IN :
+			       p->port <= NIC_PORT_LAST ? OBS_DEV_NIC : OBS_DEV_DISK;
 			return cost;
+		}
 	}
 	unknown:
 		vm->pios_unknown++;
@@ -86,4 +106,25 @@ uint64_t kernel_pio(struct kernel *k, struct vm *vm)
 		break;
 	}
 	return k->cfg.pio_cycles;
+}
+
+uint64_t kernel_pio(struct kernel *k, struct vm *vm)
+{
+	if (!obs_on(&k->obs, OBS_CAT_PIO)) {
+		enum obs_dev dev;
+		return pio(k, vm, &dev);
+	}
+	struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_PIO };
+	const struct cpu_pio *p = &vm->cpu.pio;
+	enum obs_dev dev;
+	uint64_t cost = pio(k, vm, &dev);
+	ev.u.pio.port = p->port;
+	ev.u.pio.size = p->size;
+	ev.u.pio.is_in = p->is_in;
+	ev.u.pio.dev = (uint8_t)dev;
+	ev.u.pio.eax = vm->cpu.r[CPU_EAX];
+	ev.u.pio.value = p->is_in ? vm->cpu.r[CPU_EAX] : p->value;
+	ev.u.pio.cycles = cost;
+	obs_emit(&k->obs, &ev);
+	return cost;
 }

@@ -49,17 +49,21 @@ static void walk(struct postmortem *p, const struct mem *m)
 	}
 }
 
-void postmortem_capture(struct postmortem *p, const struct vm *vm, uint64_t now_cycles)
+void postmortem_capture(struct postmortem *p, const struct vm *vm, uint64_t now_cycles,
+			uint32_t eip, bool fault)
 {
 	const struct cpu *c = &vm->cpu;
 	memset(p, 0, sizeof *p);
 	p->time_cycles = now_cycles;
 	memcpy(p->r, c->r, sizeof p->r);
-	p->eip = c->fault.eip;
+	p->eip = eip;
 	p->eflags = cpu_get_eflags(c);
-	p->vector = c->fault.vector;
-	p->error_code = c->fault.error_code;
-	p->addr = c->fault.addr;
+	p->fault = fault;
+	if (fault) {
+		p->vector = c->fault.vector;
+		p->error_code = c->fault.error_code;
+		p->addr = c->fault.addr;
+	}
 	if (!vm->has_mem)
 		return;
 	p->ninsn = (uint8_t)mem_peek(&vm->mem, p->insn, p->eip, sizeof p->insn);

@@ -43,7 +43,8 @@ struct postmortem {
 	uint32_t r[8];            // EAX ECX EDX EBX ESP EBP ESI EDI at the fault
 	uint32_t eip;             // the faulting instruction (cpu.fault.eip)
 	uint32_t eflags;          // evaluated (lazy flags folded in)
-	uint8_t exit;             // enum cpu_exit that killed it (CPU_EXIT_FAULT or _INT)
+	bool fault;               // a guest fault (the next three are set), else the kernel
+	                          // killed it (a frame it could not push, host memory)
 	uint8_t vector;           // exception vector, or the n of INT n
 	uint32_t error_code;      // #PF: CPU_ACC_* of the access
 	uint32_t addr;            // #PF: the address
@@ -58,9 +59,12 @@ struct postmortem {
 	uint8_t nbranches;
 };
 
-// Fills p from the VM's CPU and memory (memory must still be there) at time now. The
-// branch ring is left empty (the kernel fills it when the CPU keeps one).
-void postmortem_capture(struct postmortem *p, const struct vm *vm, uint64_t now_cycles);
+// Fills p from the VM's CPU and memory (memory may be gone: registers only) at time
+// now, for the instruction at eip; fault: the CPU's fault record (cpu.fault) applies,
+// else the VM was killed by the kernel (exit, vector and address are 0). The branch
+// ring is left empty (the kernel fills it when the CPU keeps one).
+void postmortem_capture(struct postmortem *p, const struct vm *vm, uint64_t now_cycles,
+			uint32_t eip, bool fault);
 
 // What a VM that was still alive at the end of the run was doing.
 enum postmortem_wait_kind {

@@ -11,6 +11,15 @@
 #include "denali/abi.h"
 #include "vmm/kernel.h"
 
+static void timer_event(struct kernel *k, uint32_t vm_id, enum obs_timer what,
+			uint64_t deadline)
+{
+	struct obs_event ev = { .time = k->now, .vm = vm_id, .kind = OBS_TIMER };
+	ev.u.timer.what = (uint8_t)what;
+	ev.u.timer.deadline_cycles = deadline;
+	obs_emit(&k->obs, &ev);
+}
+
 void timer_pio(struct kernel *k, struct vm *vm)
 {
 	struct intr_vm *s = &k->iv[vm->id];
@@ -20,11 +29,18 @@ void timer_pio(struct kernel *k, struct vm *vm)
 	s->timer_at = 0;
 	if (vm->cpu.pio.is_in)
 		cpu_pio_complete(&vm->cpu, 0);
-	if (ns == 0)
+	bool obs = obs_on(&k->obs, OBS_CAT_TIMER);
+	if (ns == 0) {
+		if (obs)
+			timer_event(k, vm->id, OBS_TIMER_CANCEL, 0);
 		return;
+	}
 	uint64_t at = kernel_ns_to_cycles(&k->cfg, ns);
-	if (at >= KERNEL_TIME_HORIZON)
+	if (at >= KERNEL_TIME_HORIZON) {
+		if (obs)
+			timer_event(k, vm->id, OBS_TIMER_CANCEL, 0);
 		return; // never fires (kernel.h)
+	}
 	if (at < k->now)
 		at = k->now;
 	if (evq_push(&k->evq, at, KEV_TIMER, vm->id, s->timer_gen) == UINT64_MAX) {
@@ -32,6 +48,8 @@ void timer_pio(struct kernel *k, struct vm *vm)
 		return;
 	}
 	s->timer_at = at;
+	if (obs)
+		timer_event(k, vm->id, OBS_TIMER_SET, at);
 }
 
 void timer_fire(struct kernel *k, uint32_t vm_id, uint64_t gen)
@@ -40,5 +58,7 @@ void timer_fire(struct kernel *k, uint32_t vm_id, uint64_t gen)
 	if (s->timer_gen != gen || !s->timer_at)
 		return; // replaced or cancelled
 	s->timer_at = 0;
+	if (obs_on(&k->obs, OBS_CAT_TIMER))
+		timer_event(k, vm_id, OBS_TIMER_FIRE, k->now);
 	intr_raise(k, vm_id, DENALI_IRQ_TIMER);
 }

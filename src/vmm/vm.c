@@ -25,8 +25,10 @@ void vm_free(struct vm *vm)
 	vm_release_mem(vm);
 	free(vm->console);
 	free(vm->diag);
+	free(vm->post);
 	vm->console = NULL;
 	vm->diag = NULL;
+	vm->post = NULL;
 	vm->console_len = vm->console_cap = 0;
 }
 
