@@ -51,7 +51,8 @@ int observe_signal(void)
 
 const char *observe_signal_name(void)
 {
-	return g_sig == SIGINT ? "SIGINT" : g_sig == SIGTERM ? "SIGTERM" : "nothing";
+	return g_sig == SIGINT ? "SIGINT" : g_sig == SIGTERM ? "SIGTERM"
+							     : "nothing";
 }
 
 // --- the session --------------------------------------------------------------------
@@ -142,17 +143,14 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 			goto oom; // checked when parsed: only memory can fail
 		s->trace_stream = hub_stream(s->hub, f, oo->trace_limit);
 		struct evtrace_config tc = {
-			.cats = oo->trace_cats, .json = oo->trace_json, .vms = s->trace_vms,
-			.vms_len = s->trace_vms_len, .from = ns_cycles(k0, oo->trace_from_ns),
-			.to = ns_cycles(k0, oo->trace_to_ns), .cpu_khz = k0->cfg.cpu_khz,
-			.hub = s->hub, .stream = s->trace_stream };
+			.cats = oo->trace_cats, .json = oo->trace_json, .vms = s->trace_vms, .vms_len = s->trace_vms_len, .from = ns_cycles(k0, oo->trace_from_ns), .to = ns_cycles(k0, oo->trace_to_ns), .cpu_khz = k0->cfg.cpu_khz, .hub = s->hub, .stream = s->trace_stream
+		};
 		s->trace = evtrace_new(&tc, m->n);
 		if (!s->trace)
 			goto oom;
 		for (uint32_t i = 0; i < m->n; i++)
 			evtrace_machine(s->trace, i, m->img[i]);
-		struct obs_sub sub = { .cats = oo->trace_cats, .fn = evtrace_event,
-				       .step = evtrace_step, .ctx = s->trace };
+		struct obs_sub sub = { .cats = oo->trace_cats, .fn = evtrace_event, .step = evtrace_step, .ctx = s->trace };
 		if (subscribe(s, &sub) != 0)
 			goto fail;
 	}
@@ -161,15 +159,12 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 							&s->timeline_vms_len, why, sizeof why) != 0)
 			goto oom;
 		struct timeline_config lc = {
-			.vms = s->timeline_vms, .vms_len = s->timeline_vms_len,
-			.from = ns_cycles(k0, oo->timeline_from_ns),
-			.to = ns_cycles(k0, oo->timeline_to_ns), .cpu_khz = k0->cfg.cpu_khz,
-			.sample_cycles = kernel_ns_to_cycles(&k0->cfg, oo->timeline_interval_ns) };
+			.vms = s->timeline_vms, .vms_len = s->timeline_vms_len, .from = ns_cycles(k0, oo->timeline_from_ns), .to = ns_cycles(k0, oo->timeline_to_ns), .cpu_khz = k0->cfg.cpu_khz, .sample_cycles = kernel_ns_to_cycles(&k0->cfg, oo->timeline_interval_ns)
+		};
 		s->tl = timeline_new(&lc, m->n, nvms);
 		if (!s->tl)
 			goto oom;
-		struct obs_sub sub = { .cats = TIMELINE_CATS, .fn = timeline_event, .ctx = s->tl,
-				       .sample_cycles = lc.sample_cycles };
+		struct obs_sub sub = { .cats = TIMELINE_CATS, .fn = timeline_event, .ctx = s->tl, .sample_cycles = lc.sample_cycles };
 		if (subscribe(s, &sub) != 0)
 			goto fail;
 	}
@@ -178,8 +173,7 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 		s->ts = timeseries_new(per, k0->cfg.cpu_khz, m->n);
 		if (!s->ts)
 			goto oom;
-		struct obs_sub sub = { .cats = OBS_CAT_SAMPLE, .fn = timeseries_event, .ctx = s->ts,
-				       .sample_cycles = per };
+		struct obs_sub sub = { .cats = OBS_CAT_SAMPLE, .fn = timeseries_event, .ctx = s->ts, .sample_cycles = per };
 		if (subscribe(s, &sub) != 0)
 			goto fail;
 	}
@@ -194,12 +188,14 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 			if (stat(oo->console_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
 			    access(oo->console_dir, W_OK) != 0) {
 				fprintf(stderr, "denali run: --console-dir %s: not a writable "
-					"directory\n", oo->console_dir);
+						"directory\n",
+					oo->console_dir);
 				goto fail;
 			}
 		}
 		struct constream_config cc = { .hub = s->out_stream >= 0 ? s->hub : NULL,
-					       .stream = s->out_stream, .show = m->console_show,
+					       .stream = s->out_stream,
+					       .show = m->console_show,
 					       .dir = oo->console_dir };
 		s->con = constream_new(&cc, m->n, nvms);
 		if (!s->con)
@@ -209,11 +205,7 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 			goto fail;
 	}
 	if (!m->quiet && !oo->no_progress) {
-		struct progress_config pc = { .f = stderr, .tty = isatty(STDERR_FILENO) == 1,
-					      .every_s = (double)oo->progress_every_ms / 1000.0,
-					      .cpu_khz = k0->cfg.cpu_khz,
-					      .max_cycles = m->max_time_ns ?
-						      kernel_ns_to_cycles(&k0->cfg, m->max_time_ns) : 0 };
+		struct progress_config pc = { .f = stderr, .tty = isatty(STDERR_FILENO) == 1, .every_s = (double)oo->progress_every_ms / 1000.0, .cpu_khz = k0->cfg.cpu_khz, .max_cycles = m->max_time_ns ? kernel_ns_to_cycles(&k0->cfg, m->max_time_ns) : 0 };
 		s->prog = progress_new(&pc);
 		if (!s->prog)
 			goto oom;
@@ -245,8 +237,7 @@ fail:
 
 void observe_world(struct observe *s, struct world *w)
 {
-	struct world_ctl ctl = { .round = round_end, .poll = poll, .ctx = s, .attn = &g_attn,
-				 .every = 64 };
+	struct world_ctl ctl = { .round = round_end, .poll = poll, .ctx = s, .attn = &g_attn, .every = 64 };
 	world_control(w, &ctl);
 }
 
@@ -275,7 +266,8 @@ int observe_end(struct observe *s)
 					(unsigned long long)dropped);
 			else
 				fprintf(f, "# trace truncated: %llu events written (--trace-limit), "
-					"%llu more left out\n", (unsigned long long)s->oo->trace_limit,
+					   "%llu more left out\n",
+					(unsigned long long)s->oo->trace_limit,
 					(unsigned long long)dropped);
 		}
 		fflush(f);

@@ -107,7 +107,8 @@ int obsopts_parse(int argc, char **argv, int *i, struct obsopts *oo)
 		"--trace", "--trace-format", "--trace-file", "--trace-vms", "--trace-from",
 		"--trace-to", "--trace-limit", "--timeline", "--timeline-vms", "--timeline-from",
 		"--timeline-to", "--timeline-interval", "--stats-every", "--console-dir",
-		"--progress-every" };
+		"--progress-every"
+	};
 	const char *flag = NULL, *val = NULL;
 	if (args_valued(argc, argv, i, valued, sizeof valued / sizeof valued[0], &flag, &val) == 2)
 		return 2;
@@ -186,7 +187,7 @@ int obsopts_check(const struct obsopts *oo, bool have_results)
 	}
 	if (oo->stats_every_ns && !have_results) {
 		fprintf(stderr, "denali run: --stats-every needs --results DIR (it writes "
-			"DIR/timeseries.csv)\n");
+				"DIR/timeseries.csv)\n");
 		return 2;
 	}
 	if (oo->trace_from_ns >= oo->trace_to_ns) {

@@ -303,8 +303,8 @@ static void fields(struct evtrace *t, struct line *l, const struct obs_event *ev
 		break;
 	}
 	case OBS_TIMER:
-		tn = ev->u.timer.what == OBS_TIMER_SET ? "set" :
-		     ev->u.timer.what == OBS_TIMER_CANCEL ? "cancel" : "fire";
+		tn = ev->u.timer.what == OBS_TIMER_SET ? "set" : ev->u.timer.what == OBS_TIMER_CANCEL ? "cancel"
+												      : "fire";
 		field_s(l, "what", tn);
 		if (ev->u.timer.what == OBS_TIMER_SET)
 			field_u(l, "deadline_ns", ns_of(t, ev->u.timer.deadline_cycles));
@@ -384,9 +384,9 @@ void evtrace_event(void *ctx, const struct obs_event *ev)
 	fields(t, &l, ev);
 	add(&l, l.json ? "}\n" : "\n");
 	if (l.at + 1 >= sizeof l.b) // cut: keep it one line (and valid JSON)
-		l.at = (size_t)snprintf(l.b, sizeof l.b, l.json ?
-					"{\"t_ns\":%" PRIu64 ",\"machine\":%u,\"ev\":\"%s\","
-					"\"cut\":true}\n" : "%" PRIu64 " m%u %s (line too long)\n",
+		l.at = (size_t)snprintf(l.b, sizeof l.b, l.json ? "{\"t_ns\":%" PRIu64 ",\"machine\":%u,\"ev\":\"%s\","
+								  "\"cut\":true}\n"
+								: "%" PRIu64 " m%u %s (line too long)\n",
 					ns, ev->machine, obs_kind_name((enum obs_kind)ev->kind));
 	hub_write(t->cfg.hub, ev->machine, ev->time, t->cfg.stream, l.b, l.at);
 }

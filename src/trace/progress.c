@@ -77,8 +77,7 @@ void progress_poll(struct progress *p, struct kernel *const *ks, uint32_t n)
 			snprintf(left, sizeof left, ", about %.0f s left", host / done - host);
 	}
 	FILE *f = p->cfg.f;
-	fprintf(f, "%sdenali: %s simulated%s, %.1f s host, %.0f guest MIPS, %" PRIu64 " of %"
-		PRIu64 " VMs alive%s%s", p->cfg.tty ? "\r" : "", fmt_ns(ns, a, sizeof a), frac,
+	fprintf(f, "%sdenali: %s simulated%s, %.1f s host, %.0f guest MIPS, %" PRIu64 " of %" PRIu64 " VMs alive%s%s", p->cfg.tty ? "\r" : "", fmt_ns(ns, a, sizeof a), frac,
 		host, host > 0 ? (double)retired / host / 1e6 : 0.0, alive, vms, left,
 		p->cfg.tty ? "\033[K" : "\n");
 	fflush(f);

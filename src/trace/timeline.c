@@ -14,7 +14,10 @@
 #include "vmm/devhost.h"
 #include "vmm/kernel.h"
 
-enum vstate { V_NONE = 0, V_RUN, V_IDLE, V_SWAP };
+enum vstate { V_NONE = 0,
+	      V_RUN,
+	      V_IDLE,
+	      V_SWAP };
 #define FLOWS_PER_VM 2
 
 struct tvm {
@@ -137,14 +140,17 @@ static void name_vm(struct timeline *t, uint32_t mi, uint32_t vm)
 		return;
 	v->named = true;
 	out(&t->m[mi], ",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"name\":\"thread_name\","
-	    "\"args\":{\"name\":\"vm %u\"}}", mi, vm + 1, vm);
+		       "\"args\":{\"name\":\"vm %u\"}}",
+	    mi, vm + 1, vm);
 	out(&t->m[mi], ",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"name\":\"thread_sort_index\","
-	    "\"args\":{\"sort_index\":%u}}", mi, vm + 1, vm + 1);
+		       "\"args\":{\"sort_index\":%u}}",
+	    mi, vm + 1, vm + 1);
 }
 
 static const char *state_name(uint8_t s)
 {
-	return s == V_RUN ? "run" : s == V_IDLE ? "idle" : "swap wait";
+	return s == V_RUN ? "run" : s == V_IDLE ? "idle"
+						: "swap wait";
 }
 
 // Begins (B) or ends (E) VM vm's state slice at cycles c; args is "" or ,"args":{...}.
@@ -155,7 +161,8 @@ static void slice(struct timeline *t, uint32_t mi, uint32_t vm, char ph, uint8_t
 	ts(tb, sizeof tb, t, c);
 	name_vm(t, mi, vm);
 	out(&t->m[mi], ",\n{\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":%s,\"name\":\"%s\","
-	    "\"cat\":\"sched\"%s}", ph, mi, vm + 1, tb, state_name(st), args);
+		       "\"cat\":\"sched\"%s}",
+	    ph, mi, vm + 1, tb, state_name(st), args);
 }
 
 static void set_state(struct timeline *t, uint32_t mi, uint32_t vm, uint8_t st, uint64_t c,
@@ -178,7 +185,8 @@ static void instant(struct timeline *t, uint32_t mi, uint32_t vm, uint64_t c,
 	ts(tb, sizeof tb, t, c);
 	name_vm(t, mi, vm);
 	out(&t->m[mi], ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":%u,\"tid\":%u,\"ts\":%s,"
-	    "\"name\":\"%s\",\"cat\":\"%s\"%s}", mi, vm + 1, tb, name, cat, args);
+		       "\"name\":\"%s\",\"cat\":\"%s\"%s}",
+	    mi, vm + 1, tb, name, cat, args);
 }
 
 static void async_span(struct timeline *t, uint32_t mi, uint32_t vm, char ph, uint64_t c)
@@ -187,7 +195,8 @@ static void async_span(struct timeline *t, uint32_t mi, uint32_t vm, char ph, ui
 	ts(tb, sizeof tb, t, c);
 	name_vm(t, mi, vm);
 	out(&t->m[mi], ",\n{\"ph\":\"%c\",\"pid\":%u,\"tid\":%u,\"ts\":%s,\"name\":\"swapped out\","
-	    "\"cat\":\"mem\",\"id\":\"%u.%u\"}", ph, mi, vm + 1, tb, mi, vm);
+		       "\"cat\":\"mem\",\"id\":\"%u.%u\"}",
+	    ph, mi, vm + 1, tb, mi, vm);
 }
 
 // --- the window ---------------------------------------------------------------------
@@ -248,7 +257,8 @@ static void frame(struct timeline *t, uint32_t mi, const struct obs_event *ev, b
 		m->flow_seq++;
 		m->flow_t = ev->time;
 		out(m, ",\n{\"ph\":\"X\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"dur\":0.1,\"name\":\"frame\","
-		    "\"cat\":\"net\",\"args\":{\"frame\":\"%s\"}}", mi, tb, e);
+		       "\"cat\":\"net\",\"args\":{\"frame\":\"%s\"}}",
+		    mi, tb, e);
 	} else if (d->u.frame.ev == SWITCH_EV_DELIVER && d->u.frame.to_vm < m->nvms &&
 		   shown(t, d->u.frame.to_vm)) {
 		struct tvm *v = &m->v[d->u.frame.to_vm];
@@ -281,9 +291,11 @@ static void flows_end(struct timeline *t, uint32_t mi, uint32_t vm, uint64_t c)
 		uint64_t id = (uint64_t)mi << 32 | v->flows[i];
 		ts(sb, sizeof sb, t, v->flow_t[i]);
 		out(&t->m[mi], ",\n{\"ph\":\"s\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"name\":\"frame\","
-		    "\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, sb, id);
+			       "\"cat\":\"net\",\"id\":%" PRIu64 "}",
+		    mi, sb, id);
 		out(&t->m[mi], ",\n{\"ph\":\"f\",\"bp\":\"e\",\"pid\":%u,\"tid\":%u,\"ts\":%s,"
-		    "\"name\":\"frame\",\"cat\":\"net\",\"id\":%" PRIu64 "}", mi, vm + 1, tb, id);
+			       "\"name\":\"frame\",\"cat\":\"net\",\"id\":%" PRIu64 "}",
+		    mi, vm + 1, tb, id);
 		v->flows[i] = 0;
 	}
 }
@@ -392,8 +404,7 @@ void timeline_event(void *ctx, const struct obs_event *ev)
 			next = V_IDLE;
 		else if (ev->u.desched.why == OBS_DESCHED_SWAP)
 			next = V_SWAP;
-		snprintf(a, sizeof a, ",\"args\":{\"instructions\":%" PRIu64 ",\"cycles\":%" PRIu64
-			 ",\"end\":\"%s\"}", ev->u.desched.insns, ev->u.desched.cycles,
+		snprintf(a, sizeof a, ",\"args\":{\"instructions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"end\":\"%s\"}", ev->u.desched.insns, ev->u.desched.cycles,
 			 obs_desched_name((enum obs_desched)ev->u.desched.why));
 		if (w)
 			set_state(t, mi, vm, next, ev->time, a);
@@ -433,8 +444,7 @@ void timeline_event(void *ctx, const struct obs_event *ev)
 		break;
 	case OBS_IRQ_DELIVER:
 		if (w) {
-			snprintf(a, sizeof a, ",\"args\":{\"lines\":%u,\"raises\":%u,\"latency_ns\":%"
-				 PRIu64 "}", ev->u.irq_deliver.lines, ev->u.irq_deliver.raises,
+			snprintf(a, sizeof a, ",\"args\":{\"lines\":%u,\"raises\":%u,\"latency_ns\":%" PRIu64 "}", ev->u.irq_deliver.lines, ev->u.irq_deliver.raises,
 				 ev->u.irq_deliver.latency_ns);
 			instant(t, mi, vm, ev->time, "irq delivered", "irq", a);
 			if (ev->u.irq_deliver.lines & (1u << DENALI_IRQ_NIC_RX))
@@ -473,17 +483,21 @@ int timeline_finish(struct timeline *t, FILE *f)
 {
 	int rc = 0;
 	fprintf(f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"denali run "
-		"--timeline\",\"cpu_khz\":%u},\n\"traceEvents\":[\n", t->cfg.cpu_khz);
+		   "--timeline\",\"cpu_khz\":%u},\n\"traceEvents\":[\n",
+		t->cfg.cpu_khz);
 	fprintf(f, "{\"ph\":\"M\",\"pid\":0,\"name\":\"process_name\",\"args\":{\"name\":"
-		"\"machine 0 (server)\"}}");
+		   "\"machine 0 (server)\"}}");
 	for (uint32_t i = 1; i < t->n; i++)
 		fprintf(f, ",\n{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_name\",\"args\":{\"name\":"
-			"\"machine %u (client)\"}}", i, i);
+			   "\"machine %u (client)\"}}",
+			i, i);
 	for (uint32_t i = 0; i < t->n; i++) {
 		fprintf(f, ",\n{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_sort_index\","
-			"\"args\":{\"sort_index\":%u}}", i, i);
+			   "\"args\":{\"sort_index\":%u}}",
+			i, i);
 		fprintf(f, ",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":0,\"name\":\"thread_name\","
-			"\"args\":{\"name\":\"switch\"}}", i);
+			   "\"args\":{\"name\":\"switch\"}}",
+			i);
 	}
 	for (uint32_t i = 0; i < t->n; i++) {
 		struct tmachine *m = &t->m[i];

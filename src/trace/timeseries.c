@@ -14,13 +14,38 @@
 
 // The fixed columns, in order.
 enum {
-	C_RUNNABLE, C_IDLE, C_LIVE, C_CTX, C_UPCALLS, C_IRQS, C_IRQS_PER_UPCALL, C_LAT50,
-	C_LAT99, C_SWAP_OUT, C_SWAP_IN, C_MEM, C_NIC_DROP, C_SW_DROP, C_INSNS, C_FIXED
+	C_RUNNABLE,
+	C_IDLE,
+	C_LIVE,
+	C_CTX,
+	C_UPCALLS,
+	C_IRQS,
+	C_IRQS_PER_UPCALL,
+	C_LAT50,
+	C_LAT99,
+	C_SWAP_OUT,
+	C_SWAP_IN,
+	C_MEM,
+	C_NIC_DROP,
+	C_SW_DROP,
+	C_INSNS,
+	C_FIXED
 };
 static const char *const fixed_names[C_FIXED] = {
-	"runnable_vms", "idle_vms", "live_vms", "context_switches", "upcalls",
-	"irqs_delivered", "irqs_per_upcall", "irq_latency_p50_ns", "irq_latency_p99_ns",
-	"swap_outs", "swap_ins", "memory_mib", "nic_rx_drops", "switch_drops",
+	"runnable_vms",
+	"idle_vms",
+	"live_vms",
+	"context_switches",
+	"upcalls",
+	"irqs_delivered",
+	"irqs_per_upcall",
+	"irq_latency_p50_ns",
+	"irq_latency_p99_ns",
+	"swap_outs",
+	"swap_ins",
+	"memory_mib",
+	"nic_rx_drops",
+	"switch_drops",
 	"guest_instructions",
 };
 

@@ -65,10 +65,20 @@ void vmreport_backtrace(const struct image *img, const struct postmortem *p,
 
 char *vmreport_eflags(uint32_t eflags, char *buf, size_t len)
 {
-	static const struct { uint32_t bit; const char *name; } flags[] = {
-		{ CPU_CF, "CF" }, { CPU_PF, "PF" }, { CPU_AF, "AF" }, { CPU_ZF, "ZF" },
-		{ CPU_SF, "SF" }, { CPU_TF, "TF" }, { CPU_IF, "IF" }, { CPU_DF, "DF" },
-		{ CPU_OF, "OF" }, { CPU_ID, "ID" },
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} flags[] = {
+		{ CPU_CF, "CF" },
+		{ CPU_PF, "PF" },
+		{ CPU_AF, "AF" },
+		{ CPU_ZF, "ZF" },
+		{ CPU_SF, "SF" },
+		{ CPU_TF, "TF" },
+		{ CPU_IF, "IF" },
+		{ CPU_DF, "DF" },
+		{ CPU_OF, "OF" },
+		{ CPU_ID, "ID" },
 	};
 	size_t at = 0;
 	at += (size_t)snprintf(buf, len, "[");
@@ -109,7 +119,8 @@ static void insn_text(struct dis *d, const struct image *img, const struct postm
 		return;
 	int n = d ? dis_insn(d, p->insn, p->ninsn, p->eip, img->syms, text, tlen)
 		  : (cpu_disasm(p->insn, p->ninsn, p->eip, text, tlen), 0);
-	uint32_t show = n > 0 ? (uint32_t)n : p->ninsn < 8 ? p->ninsn : 8;
+	uint32_t show = n > 0 ? (uint32_t)n : p->ninsn < 8 ? p->ninsn
+							   : 8;
 	size_t at = 0;
 	for (uint32_t i = 0; i < show && at < hlen; i++)
 		at += (size_t)snprintf(hex + at, hlen - at, "%s%02x", i ? " " : "", p->insn[i]);
@@ -157,8 +168,7 @@ json_object *vmreport_fault_json(struct dis *d, const struct image *img,
 	char s[300], text[160], hex[64];
 	json_object *j = json_object_new_object();
 	insn_text(d, img, p, text, sizeof text, hex, sizeof hex);
-	json_object_object_add(j, "time_ns", jint((int64_t)((unsigned __int128)p->time_cycles *
-							      1000000u / cpu_khz)));
+	json_object_object_add(j, "time_ns", jint((int64_t)((unsigned __int128)p->time_cycles * 1000000u / cpu_khz)));
 	json_object_object_add(j, "eip", jint(p->eip));
 	symtab_format(img->syms, p->eip, s, sizeof s);
 	json_object_object_add(j, "function", s[0] ? jstr(s) : NULL);
@@ -250,14 +260,16 @@ char *vmreport_wait_reason(const struct postmortem_wait *w, bool hung, uint32_t 
 				 fmt_time(w->timer_cycles, cpu_khz, t1, sizeof t1), ints);
 		else if (hung && w->pending)
 			snprintf(buf, len, "idle without timeout or timer, interrupt lines 0x%x "
-				 "pending but never delivered (%s): nothing can end it",
+					   "pending but never delivered (%s): nothing can end it",
 				 w->pending, ints);
 		else if (hung || !w->devices)
 			snprintf(buf, len, "idle without timeout or timer%s, %s: nothing can end "
-				 "it", w->devices ? " and no device work left" : ", no devices", ints);
+					   "it",
+				 w->devices ? " and no device work left" : ", no devices", ints);
 		else
 			snprintf(buf, len, "idle without timeout or timer, until a device raises "
-				 "an interrupt; %s", ints);
+					   "an interrupt; %s",
+				 ints);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -294,17 +306,13 @@ json_object *vmreport_wait_json(const struct image *img, const struct postmortem
 		symtab_format(img->syms, w->ret, s, sizeof s);
 		json_object_object_add(j, "caller", s[0] ? jstr(s) : jint(w->ret));
 	}
-	json_object_object_add(j, "state", jstr(postmortem_wait_name(
-		(enum postmortem_wait_kind)w->kind)));
-	json_object_object_add(j, "waiting_for", jstr(vmreport_wait_reason(w, hung, cpu_khz, why,
-									    sizeof why)));
+	json_object_object_add(j, "state", jstr(postmortem_wait_name((enum postmortem_wait_kind)w->kind)));
+	json_object_object_add(j, "waiting_for", jstr(vmreport_wait_reason(w, hung, cpu_khz, why, sizeof why)));
 	uint64_t k = cpu_khz;
 	if (w->wake_cycles)
-		json_object_object_add(j, "wake_ns", jint((int64_t)((unsigned __int128)w->wake_cycles *
-								      1000000u / k)));
+		json_object_object_add(j, "wake_ns", jint((int64_t)((unsigned __int128)w->wake_cycles * 1000000u / k)));
 	if (w->timer_cycles)
-		json_object_object_add(j, "timer_ns", jint((int64_t)((unsigned __int128)w->timer_cycles *
-								       1000000u / k)));
+		json_object_object_add(j, "timer_ns", jint((int64_t)((unsigned __int128)w->timer_cycles * 1000000u / k)));
 	json_object_object_add(j, "interrupts_enabled", json_object_new_boolean(w->int_enable));
 	json_object_object_add(j, "pending_lines", jint(w->pending));
 	return j;

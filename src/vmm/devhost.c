@@ -56,8 +56,7 @@ static void host_event(void *ctx, const struct devset_event *d)
 	uint32_t cat = d->kind == DEVSET_EV_FRAME ? OBS_CAT_NET : OBS_CAT_DISK;
 	if (!obs_on(&k->obs, cat))
 		return;
-	struct obs_event ev = { .time = k->now, .kind = d->kind == DEVSET_EV_FRAME ? OBS_FRAME
-										 : OBS_DISK };
+	struct obs_event ev = { .time = k->now, .kind = d->kind == DEVSET_EV_FRAME ? OBS_FRAME : OBS_DISK };
 	ev.vm = d->vm == DEVSET_NO_VM ? OBS_NO_VM : d->vm;
 	ev.u.dev = d;
 	obs_emit(&k->obs, &ev);
@@ -106,9 +105,7 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 	struct devset_config c = *cfg;
 	c.nvms = k->cfg.nvms;
 	h->uplink = c.uplink != NULL;
-	struct devset_host hi = { .schedule = host_schedule, .raise_irq = host_raise_irq,
-				  .copyin = host_copyin, .copyout = host_copyout,
-				  .event = host_event, .ctx = k };
+	struct devset_host hi = { .schedule = host_schedule, .raise_irq = host_raise_irq, .copyin = host_copyin, .copyout = host_copyout, .event = host_event, .ctx = k };
 	// devset_new may schedule (the first replayed frame): k->dev must be set by then.
 	k->dev = h;
 	if (devset_new(&h->set, &c, &hi, err, errlen) != 0) {

@@ -107,8 +107,7 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 		memcpy(p, init, PAGE);
 		m->cow_copies++;
 		if (m->obs && obs_on(m->obs, OBS_CAT_MEM)) {
-			struct obs_event ev = { .time = obs_now(m->obs), .vm = m->vm_id,
-						.kind = OBS_COW };
+			struct obs_event ev = { .time = obs_now(m->obs), .vm = m->vm_id, .kind = OBS_COW };
 			ev.u.cow.page = gpage * PAGE;
 			obs_emit(m->obs, &ev);
 		}

@@ -126,7 +126,8 @@ int obs_cats_parse(const char *s, uint32_t *mask, char *why, size_t whylen)
 				bit = 1u << i;
 		if (!bit || (bit == OBS_CAT_SAMPLE)) {
 			snprintf(why, whylen, "unknown category '%.*s' (sched, irq, exc, pio, net, mem, "
-				 "disk, timer, console, vm, insn, all)", (int)(n > 40 ? 40 : n), s);
+					      "disk, timer, console, vm, insn, all)",
+				 (int)(n > 40 ? 40 : n), s);
 			return -1;
 		}
 		*mask |= bit;

@@ -107,12 +107,19 @@ enum obs_wake {
 
 // Which device a PIO reached (OBS_PIO).
 enum obs_dev {
-	OBS_DEV_UNKNOWN = 0, OBS_DEV_CONSOLE, OBS_DEV_TIMER, OBS_DEV_RESULTS, OBS_DEV_NIC,
-	OBS_DEV_DISK, OBS_DEV_CONSOLE_IN,
+	OBS_DEV_UNKNOWN = 0,
+	OBS_DEV_CONSOLE,
+	OBS_DEV_TIMER,
+	OBS_DEV_RESULTS,
+	OBS_DEV_NIC,
+	OBS_DEV_DISK,
+	OBS_DEV_CONSOLE_IN,
 };
 
 // Timer events (OBS_TIMER).
-enum obs_timer { OBS_TIMER_SET = 0, OBS_TIMER_CANCEL, OBS_TIMER_FIRE };
+enum obs_timer { OBS_TIMER_SET = 0,
+		 OBS_TIMER_CANCEL,
+		 OBS_TIMER_FIRE };
 
 #define OBS_NO_VM UINT32_MAX
 
@@ -250,7 +257,8 @@ static inline bool obs_on(const struct obs *o, uint32_t cat)
 // cpu_run began).
 static inline uint64_t obs_now(const struct obs *o)
 {
-	return o->stepping ? o->step_time : o->now ? *o->now : 0;
+	return o->stepping ? o->step_time : o->now ? *o->now
+						   : 0;
 }
 
 // Adds a subscriber. Returns 0, or -1 when OBS_MAX_SUBS are there already or the

@@ -44,7 +44,7 @@ struct postmortem {
 	uint32_t eip;             // the faulting instruction (cpu.fault.eip)
 	uint32_t eflags;          // evaluated (lazy flags folded in)
 	bool fault;               // a guest fault (the next three are set), else the kernel
-	                          // killed it (a frame it could not push, host memory)
+				  // killed it (a frame it could not push, host memory)
 	uint8_t vector;           // exception vector, or the n of INT n
 	uint32_t error_code;      // #PF: CPU_ACC_* of the access
 	uint32_t addr;            // #PF: the address

@@ -72,7 +72,10 @@ int symtab_parse(const uint8_t *b, size_t len, struct symtab **out, char *why,
 		 size_t whylen)
 {
 	*out = NULL;
-	if (len < EH_SIZE || memcmp(b, "\x7f" "ELF", 4) != 0 || b[4] != 1 || b[5] != 1)
+	if (len < EH_SIZE || memcmp(b, "\x7f"
+				       "ELF",
+				    4) != 0 ||
+	    b[4] != 1 || b[5] != 1)
 		return bad(why, whylen, "not an ELF32 little-endian file");
 	uint32_t shoff = rd32(b + 32), shentsize = rd16(b + 46), shnum = rd16(b + 48);
 	if (shoff == 0 || shnum == 0)
@@ -83,7 +86,8 @@ int symtab_parse(const uint8_t *b, size_t len, struct symtab **out, char *why,
 		return bad(why, whylen, "%u section headers (limit %d)", shnum, MAX_SECTIONS - 1);
 	if ((uint64_t)shoff + (uint64_t)shnum * SH_SIZE > len)
 		return bad(why, whylen, "section headers at offset %u run past the end of the "
-			   "file (%zu bytes)", shoff, len);
+					"file (%zu bytes)",
+			   shoff, len);
 	const uint8_t *sh = b + shoff;
 	uint32_t symsec = 0;
 	for (uint32_t i = 1; i < shnum && !symsec; i++)
@@ -98,21 +102,25 @@ int symtab_parse(const uint8_t *b, size_t len, struct symtab **out, char *why,
 		return bad(why, whylen, "symbol table entry size %u, expected %d", entsize, SYM_SIZE);
 	if ((uint64_t)symoff + symsize > len)
 		return bad(why, whylen, "symbol table at offset %u..%llu runs past the end of "
-			   "the file", symoff, (unsigned long long)symoff + symsize);
+					"the file",
+			   symoff, (unsigned long long)symoff + symsize);
 	uint32_t nsym = symsize / SYM_SIZE;
 	if (nsym > SYMTAB_MAX_SYMS)
 		return bad(why, whylen, "%u symbols (limit %u)", nsym, SYMTAB_MAX_SYMS);
 	if (link == 0 || link >= shnum)
 		return bad(why, whylen, "symbol table names section %u as its string table, of "
-			   "%u sections", link, shnum);
+					"%u sections",
+			   link, shnum);
 	const uint8_t *st = sh + (size_t)link * SH_SIZE;
 	uint32_t stroff = rd32(st + 16), strsize = rd32(st + 20);
 	if (rd32(st + 4) != SHT_STRTAB)
 		return bad(why, whylen, "section %u, named as the symbol names, is of type %u, "
-			   "not a string table", link, rd32(st + 4));
+					"not a string table",
+			   link, rd32(st + 4));
 	if ((uint64_t)stroff + strsize > len)
 		return bad(why, whylen, "string table at offset %u..%llu runs past the end of "
-			   "the file", stroff, (unsigned long long)stroff + strsize);
+					"the file",
+			   stroff, (unsigned long long)stroff + strsize);
 	const char *strs = (const char *)b + stroff;
 
 	// Two passes: count what is kept and the bytes of its names, then copy.
@@ -149,14 +157,16 @@ int symtab_parse(const uint8_t *b, size_t len, struct symtab **out, char *why,
 			if (name >= strsize) {
 				symtab_free(s);
 				return bad(why, whylen, "symbol %u: name offset %u is outside the "
-					   "string table", i, name);
+							"string table",
+					   i, name);
 			}
 			const char *nm = strs + name;
 			const char *nul = memchr(nm, 0, strsize - name);
 			if (!nul) {
 				symtab_free(s);
 				return bad(why, whylen, "symbol %u: name at offset %u does not end "
-					   "inside the string table", i, name);
+							"inside the string table",
+					   i, name);
 			}
 			size_t nlen = (size_t)(nul - nm);
 			if (nlen == 0)
@@ -169,8 +179,8 @@ int symtab_parse(const uint8_t *b, size_t len, struct symtab **out, char *why,
 				memcpy(s->names + at, nm, nlen);
 				s->names[at + nlen] = 0;
 				s->syms[keep] = (struct symtab_sym){
-					.addr = value, .size = size, .name = at, .kind = kind,
-					.func = type == STT_FUNC, .global = bind != STB_LOCAL };
+					.addr = value, .size = size, .name = at, .kind = kind, .func = type == STT_FUNC, .global = bind != STB_LOCAL
+				};
 				at += (uint32_t)nlen + 1;
 			}
 			keep++;

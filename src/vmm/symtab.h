@@ -25,7 +25,8 @@
 #define SYMTAB_MAX_SYMS (1u << 20) // more symbols than this: refused
 #define SYMTAB_MAX_NAME 255u       // longer names are cut to this many bytes
 
-enum symtab_kind { SYMTAB_CODE = 1, SYMTAB_DATA = 2 };
+enum symtab_kind { SYMTAB_CODE = 1,
+		   SYMTAB_DATA = 2 };
 
 struct symtab_sym {
 	uint32_t addr;   // guest address of the first byte

@@ -50,7 +50,7 @@ struct vm {
 	uint64_t slices;       // times dispatched
 	char *diag;            // KILLED: the one-line diagnostic (owned)
 	struct postmortem *post; // KILLED with memory: what reports need (postmortem.h;
-	                         // owned), or NULL
+				 // owned), or NULL
 };
 
 void vm_init(struct vm *vm, uint32_t id);

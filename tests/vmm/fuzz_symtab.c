@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 		rc |= run_path(argv[i], &files);
 	printf("fuzz_symtab: replayed %d files\n", files);
 	// A corpus that went missing must not pass silently.
-	return rc ? rc : files > 0 ? 0 : 1;
+	return rc ? rc : files > 0 ? 0
+				   : 1;
 }
 #endif

@@ -91,8 +91,7 @@ static void compare(const uint8_t *code, size_t len, uint32_t entry, struct imag
 			vmrun_new(&r, code, len, entry, cfg);
 		}
 		if (pass == 1) {
-			struct obs_sub sub = { .cats = OBS_CAT_ALL, .fn = on_event, .step = step_all,
-					       .ctx = &s, .sample_cycles = 50000 };
+			struct obs_sub sub = { .cats = OBS_CAT_ALL, .fn = on_event, .step = step_all, .ctx = &s, .sample_cycles = 50000 };
 			assert_int_equal(kernel_observe(r.k, &sub), 0);
 		}
 		kernel_run(r.k);

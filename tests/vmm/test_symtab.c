@@ -237,7 +237,8 @@ static void test_random_flips(void **state)
 			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 			uint32_t r = (uint32_t)(seed >> 33);
 			// Mostly the ELF header, section headers and symbol table.
-			size_t lo = (r & 1) ? symoff : (r & 2) ? shoff : 0;
+			size_t lo = (r & 1) ? symoff : (r & 2) ? shoff
+							       : 0;
 			size_t at = lo + (r >> 2) % (len - lo);
 			buf[at] ^= (uint8_t)(1u << ((r >> 24) & 7));
 		}
