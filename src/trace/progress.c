@@ -67,14 +67,15 @@ void progress_poll(struct progress *p, struct kernel *const *ks, uint32_t n)
 	}
 	const struct kernel *k0 = ks[0];
 	uint64_t ns = kernel_cycles_to_ns(&k0->cfg, k0->now);
-	char a[32], b[32], left[48] = "", frac[24] = "";
+	char a[32], b[32], left[64] = "", frac[64] = "";
 	if (p->cfg.max_cycles) {
 		uint64_t max_ns = kernel_cycles_to_ns(&k0->cfg, p->cfg.max_cycles);
 		double done = max_ns ? (double)ns / (double)max_ns : 0;
-		snprintf(frac, sizeof frac, " of %s (%.0f%%)", fmt_ns(max_ns, b, sizeof b),
-			 done * 100);
+		snprintf(frac, sizeof frac, " of %s (%u%%)", fmt_ns(max_ns, b, sizeof b),
+			 (unsigned)(done < 1 ? done * 100 : 100));
 		if (done > 0.001)
-			snprintf(left, sizeof left, ", about %.0f s left", host / done - host);
+			snprintf(left, sizeof left, ", about %llu s left",
+				 (unsigned long long)(host / done - host + 0.5));
 	}
 	FILE *f = p->cfg.f;
 	fprintf(f, "%sdenali: %s simulated%s, %.1f s host, %.0f guest MIPS, %" PRIu64 " of %" PRIu64 " VMs alive%s%s", p->cfg.tty ? "\r" : "", fmt_ns(ns, a, sizeof a), frac,
