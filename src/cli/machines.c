@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "observe.h"
 #include "profile_out.h"
 #include "report.h"
 #include "results_out.h"
@@ -67,18 +68,9 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	char a[48], b[48], c[48], e[48], f[48];
 	for (uint32_t m = 0; m < w->n; m++) {
 		const struct kernel *k = w->m[m].k;
-		uint64_t ncon = k->cfg.nvms <= SMALL_RUN ? k->cfg.nvms : 0;
-		if (m == 0 && o->console_vms >= 0)
-			ncon = (uint64_t)o->console_vms < k->cfg.nvms ? (uint64_t)o->console_vms
-								       : k->cfg.nvms;
-		for (uint32_t i = 0; i < ncon; i++)
-			report_console(k, &k->vms[i], m);
-	}
-	for (uint32_t m = 0; m < w->n; m++) {
-		const struct kernel *k = w->m[m].k;
 		if (k->cfg.nvms <= SMALL_RUN)
 			for (uint32_t i = 0; i < k->cfg.nvms; i++)
-				report_status_line(&k->vms[i], m);
+				report_status_line(k, &k->vms[i], m);
 	}
 	for (uint32_t m = 0; m < w->n; m++) {
 		const struct kernel *k = w->m[m].k;
@@ -107,6 +99,8 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	}
 	printf("host time             %.3f s (wall clock; the only host-dependent number)\n",
 	       host_s);
+	if (w->m[0].k->end == KERNEL_END_INTERRUPTED)
+		printf("INTERRUPTED by %s\n", observe_signal_name());
 	printf("simulated time %s (machine 0), digest %016llx\n",
 	       args_fmt_ns(kernel_cycles_to_ns(&w->m[0].k->cfg, w->m[0].k->now), a, sizeof a),
 	       (unsigned long long)digest);
@@ -131,6 +125,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	char err[512] = "";
 	int rc = 2;
 	uint32_t attached = 0;
+	struct observe *obs = NULL;
 	// Every image and kernel first, before any device is attached.
 	for (uint32_t m = 0; m < n; m++) {
 		struct kernel_config cfg;
@@ -169,9 +164,28 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			goto out;
 		}
 	}
+	// Console lines as they come: the first N VMs of machine 0 (--console N, default
+	// all of up to 4), every VM of a client machine of up to 4 VMs.
+	uint32_t show[WORLD_MAX_MACHINES];
+	const struct image *imgs[WORLD_MAX_MACHINES];
+	for (uint32_t m = 0; m < n; m++) {
+		uint32_t nv = k[m]->cfg.nvms;
+		show[m] = nv <= SMALL_RUN ? nv : 0;
+		if (m == 0 && o->console_vms >= 0)
+			show[m] = (uint64_t)o->console_vms < nv ? (uint32_t)o->console_vms : nv;
+		imgs[m] = img[m];
+	}
+	struct observe_machines om = { .n = n, .k = k, .img = imgs, .console_show = show,
+				       .quiet = o->quiet, .max_time_ns = o->max_time_ns,
+				       .rf = rf, .trace_id = out->trace,
+				       .timeline_id = out->timeline, .stats_id = out->stats };
+	if (observe_start(&obs, &o->obs, &om) != 0)
+		goto out;
+	observe_world(obs, &w);
 	double t0 = report_host_seconds();
 	world_run(&w);
 	double host_s = report_host_seconds() - t0;
+	int orc = observe_end(obs); // the console and trace lines still buffered
 	uint64_t digest = world_digest(&w);
 	rc = 0;
 	for (uint32_t m = 0; m < n; m++) {
@@ -181,6 +195,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		if (m && k[m]->stats.ok != k[m]->cfg.nvms)
 			rc = 1;
 	}
+	if (orc)
+		rc = 2;
 	if (o->quiet)
 		printf("digest %016llx\n", (unsigned long long)digest);
 	else
@@ -194,7 +210,14 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		if (!f || profile_out_write(k[0], image[0], f, o->profile) != 0)
 			rc = 2;
 	}
+	if (rc != 2 && observe_commit(obs) != 0)
+		rc = 2;
+	if (observe_signal() && rc != 2)
+		rc = 128 + observe_signal(); // 130 (SIGINT) or 143 (SIGTERM)
 out:
+	if (rc == 2)
+		observe_abort(obs);
+	observe_free(obs);
 	for (uint32_t m = 0; m < attached; m++)
 		if (devopts_detach(k[m]) != 0)
 			rc = 2;

@@ -32,9 +32,11 @@ static void usage(FILE *f)
 		"                   suffixes K, M, G, T (default 1G; docs/memory.md)\n"
 		"  --swap-block SIZE  swap transfer block: a power of two, 4K..1M\n"
 		"                   (default 32K)\n"
-		"  --console N      print the console output of the first N VMs\n"
-		"                   (default: all when N <= 4, none otherwise)\n"
-		"  --quiet          print only the digest line (not with --console)\n"
+		"  --console N      print the console output of the first N VMs as it\n"
+		"                   comes, each line prefixed [vm N] (default: all when\n"
+		"                   N <= 4, none otherwise)\n"
+		"  --quiet          print only the digest line: no console, no progress\n"
+		"                   (not with --console)\n"
 		"  --results DIR    write DIR/summary.json when the run ends (DIR is created\n"
 		"                   if missing; not after bad input or an error)\n"
 		"  --profile FILE   sample the guest code of machine 0: the EIP every\n"
@@ -63,6 +65,7 @@ static void usage(FILE *f)
 		"\n");
 	devopts_usage(f);
 	machopts_usage(f);
+	obsopts_usage(f);
 	fprintf(f,
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
@@ -70,7 +73,8 @@ static void usage(FILE *f)
 		"4.17 ms rotation, 40 MB/s (docs/memory.md).\n"
 		"Exit status: 0 all VMs terminated with code 0; 1 some VM exited nonzero,\n"
 		"was killed, hung, or was stopped by --max-time; 2 bad input or an error\n"
-		"(one line on stderr; no output file is written or changed). With --client:\n"
+		"(one line on stderr; no output file is written or changed); 130 or 143\n"
+		"interrupted by SIGINT or SIGTERM. With --client:\n"
 		"0 when every client VM exited 0 and no VM anywhere was killed.\n");
 }
 
@@ -198,6 +202,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 	kernel_config_default(&o->ks);
 	devopts_init(&o->dev);
 	machopts_init(&o->mach);
+	obsopts_init(&o->obs);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -218,6 +223,11 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 		if (mr == 1)
 			continue;
 		if (mr == 2)
+			return 2;
+		int obr = obsopts_parse(argc, argv, &i, &o->obs);
+		if (obr == 1)
+			continue;
+		if (obr == 2)
 			return 2;
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
@@ -352,12 +362,14 @@ int opts_check(const struct run_opts *o)
 			return 2;
 	if (devopts_check(&o->dev, o->nvms) != 0)
 		return 2;
+	if (obsopts_check(&o->obs, o->results != NULL) != 0)
+		return 2;
 	return machopts_check(&o->mach, &o->dev);
 }
 
 int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out)
 {
-	*out = (struct opts_outputs){ -1, -1, -1 };
+	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1 };
 	const struct devset_config *c = &o->dev.c;
 	if (runfiles_input(rf, RUNFILES_INPUT, "--image", o->image, false))
 		return 2;
@@ -381,6 +393,14 @@ int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_output
 		return 2;
 	if (o->results &&
 	    (out->results = runfiles_output_in(rf, "--results", o->results, "summary.json")) < 0)
+		return 2;
+	const struct obsopts *ob = &o->obs;
+	if (ob->trace_file && (out->trace = runfiles_output(rf, "--trace-file", ob->trace_file)) < 0)
+		return 2;
+	if (ob->timeline && (out->timeline = runfiles_output(rf, "--timeline", ob->timeline)) < 0)
+		return 2;
+	if (ob->stats_every_ns && (out->stats = runfiles_output_in(rf, "--stats-every", o->results,
+								  "timeseries.csv")) < 0)
 		return 2;
 	return 0;
 }

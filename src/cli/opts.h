@@ -11,6 +11,7 @@
 #include "args.h"
 #include "devopts.h"
 #include "machopts.h"
+#include "obsopts.h"
 #include "runfiles.h"
 #include "vmm/image.h"
 #include "vmm/kernel.h"
@@ -33,6 +34,7 @@ struct run_opts {
 	uint64_t profile_interval;  // --profile-interval, cycles
 	struct devopts dev;  // device flags (devopts.h)
 	struct machopts mach; // --args, --client..., --link-latency, --loss (machopts.h)
+	struct obsopts obs;   // --trace..., --timeline..., --stats-every... (obsopts.h)
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
 	// config that apply_sched_opts copies from.
 	struct kernel_config ks;
@@ -45,6 +47,7 @@ struct run_opts {
 // The output files of a run, as runfiles ids (-1: not written).
 struct opts_outputs {
 	int pcap_out, profile, results;
+	int trace, timeline, stats; // --trace-file, --timeline, DIR/timeseries.csv
 };
 
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),

@@ -11,7 +11,10 @@
 #include <time.h>
 
 #include "args.h"
+#include "trace/dis.h"
+#include "trace/vmreport.h"
 #include "vmm/devhost.h"
+#include "vmm/postmortem.h"
 
 // The name of VM id in console prefixes and status lines: "vm 3", or "m1 vm 3" on a
 // client machine.
@@ -24,32 +27,18 @@ static const char *vm_name(uint32_t machine, uint32_t id, char *buf, size_t len)
 	return buf;
 }
 
-void report_console(const struct kernel *k, const struct vm *vm, uint32_t machine)
-{
-	char name[48];
-	vm_name(machine, vm->id, name, sizeof name);
-	const struct console_out_vm *con = kernel_console(k, vm->id);
-	bool bol = true;
-	for (uint32_t i = 0; i < con->len; i++) {
-		if (bol)
-			printf("[%s] ", name);
-		putchar(con->bytes[i]);
-		bol = con->bytes[i] == '\n';
-	}
-	if (!bol)
-		putchar('\n');
-	if (con->total > con->len)
-		printf("[%s] ... %llu more console bytes not kept\n", name,
-		       (unsigned long long)(con->total - con->len));
-}
-
-void report_status_line(const struct vm *vm, uint32_t machine)
+void report_status_line(const struct kernel *k, const struct vm *vm, uint32_t machine)
 {
 	char n[32], name[48];
 	printf("%s: %s", vm_name(machine, vm->id, name, sizeof name), vm_state_name(vm->state));
 	if (vm->state == VM_TERMINATED)
 		printf(", exit code %u", vm->exit_code);
 	printf(", %s instructions\n", args_fmt_count(vm->cpu.retired, n, sizeof n));
+	if ((vm->state == VM_HUNG || vm->state == VM_STOPPED) && k->waits) {
+		char line[1024];
+		printf("  %s\n", vmreport_wait_line(k->img, &k->waits[vm->id], vm->state == VM_HUNG,
+						    k->cfg.cpu_khz, line, sizeof line));
+	}
 }
 
 double report_host_seconds(void)
@@ -66,6 +55,7 @@ const char *report_end_name(enum kernel_end e)
 	case KERNEL_END_MAX_TIME: return "max time reached";
 	case KERNEL_END_DEADLOCK: return "deadlock: every live VM idle with nothing to wake it";
 	case KERNEL_END_CLIENTS_DONE: return "every client VM ended";
+	case KERNEL_END_INTERRUPTED: return "INTERRUPTED";
 	}
 	return "?";
 }
@@ -242,15 +232,36 @@ void report_summary_body(const struct kernel *k, double host_s)
 
 void report_diagnostics(const struct kernel *k)
 {
-	// Guest diagnostics: one line each on stderr, at most 20.
-	uint32_t killed = 0;
+	// Guest diagnostics on stderr: the first REPORT_FULL killed VMs with their fault
+	// report (trace/vmreport.h), the next ones up to 20 in one line each.
+	uint32_t killed = 0, hung = 0;
+	struct dis *d = NULL;
 	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
 		const struct vm *vm = &k->vms[i];
-		if (vm->state == VM_KILLED && ++killed <= 20)
-			fprintf(stderr, "%s\n", vm->diag ? vm->diag : "vm: killed");
+		if (vm->state != VM_KILLED || ++killed > 20)
+			continue;
+		fprintf(stderr, "%s\n", vm->diag ? vm->diag : "vm: killed");
+		if (killed <= REPORT_FULL && vm->post) {
+			if (!d)
+				d = dis_new();
+			vmreport_fault_text(stderr, d, k->img, vm->post);
+		}
 	}
+	dis_free(d);
 	if (killed > 20)
 		fprintf(stderr, "... %u more VMs killed\n", killed - 20);
+	// Hung VMs of a larger run (a small one shows them in its status lines).
+	for (uint32_t i = 0; k->waits && k->cfg.nvms > SMALL_REPORT && i < k->cfg.nvms; i++) {
+		const struct vm *vm = &k->vms[i];
+		if (vm->state != VM_HUNG || ++hung > REPORT_FULL)
+			continue;
+		char line[1024];
+		fprintf(stderr, "vm %u: hung %s\n", i, vmreport_wait_line(k->img, &k->waits[i], true,
+									   k->cfg.cpu_khz, line,
+									   sizeof line));
+	}
+	if (hung > REPORT_FULL)
+		fprintf(stderr, "... %u more VMs hung\n", hung - REPORT_FULL);
 	if (k->host_oom)
 		fprintf(stderr, "denali run: warning: the host ran out of memory during the run\n");
 }

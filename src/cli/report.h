@@ -8,10 +8,9 @@
 
 #include "vmm/kernel.h"
 
-// One VM's console, each line prefixed "[vm N] " (machine 0) or "[mM vm N] ".
-void report_console(const struct kernel *k, const struct vm *vm, uint32_t machine);
-// "vm N: terminated, exit code 0, 882 instructions" (or "mM vm N: ...").
-void report_status_line(const struct vm *vm, uint32_t machine);
+// "vm N: terminated, exit code 0, 882 instructions" (or "mM vm N: ..."); a hung or
+// stopped VM gets a second line: where it is and what it waits for.
+void report_status_line(const struct kernel *k, const struct vm *vm, uint32_t machine);
 // The summary lines of one machine, from "end" to its results; host_s < 0: no host
 // time or MIPS lines.
 void report_summary_body(const struct kernel *k, double host_s);
@@ -22,7 +21,10 @@ void report_intr(const struct kernel *k);
 void report_devices(const struct kernel *k);
 // The guests' named results, one line each (nothing when there are none).
 void report_results(const struct results *r);
-// The killed VMs' diagnostics (at most 20) and a host out-of-memory warning, on stderr.
+#define REPORT_FULL 3  // killed VMs whose full fault report is printed; hung VMs listed
+#define SMALL_REPORT 4 // runs up to this many VMs list hung VMs in their status lines
+// The killed VMs' diagnostics (at most 20; the first REPORT_FULL with their fault
+// report), hung VMs' places (larger runs) and a host out-of-memory warning, on stderr.
 void report_diagnostics(const struct kernel *k);
 // "all VMs ended", "max time reached", ...
 const char *report_end_name(enum kernel_end e);

@@ -14,7 +14,10 @@
 #include "args.h"
 
 #include "report.h"
+#include "trace/dis.h"
+#include "trace/vmreport.h"
 #include "vmm/devhost.h"
+#include "vmm/postmortem.h"
 
 static void add(json_object *o, const char *key, uint64_t v)
 {
@@ -191,6 +194,7 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(j, "interrupts", ji);
 	}
 	json_object *per = json_object_new_array();
+	struct dis *d = NULL; // Capstone, opened for the first fault report
 	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
 		const struct vm *vm = &k->vms[i];
 		json_object *v = json_object_new_object();
@@ -202,8 +206,21 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(v, "console_bytes", json_object_new_int64((int64_t)kernel_console(k, i)->total));
 		if (vm->diag)
 			json_object_object_add(v, "diagnostic", json_object_new_string(vm->diag));
+		// The fault report of a killed VM, the place and wait of a hung or stopped
+		// one (trace/vmreport.h), as on stderr.
+		if (vm->state == VM_KILLED && vm->post) {
+			if (!d)
+				d = dis_new();
+			json_object_object_add(v, "fault", vmreport_fault_json(d, k->img, vm->post,
+									      k->cfg.cpu_khz));
+		}
+		if ((vm->state == VM_HUNG || vm->state == VM_STOPPED) && k->waits)
+			json_object_object_add(v, "wait", vmreport_wait_json(k->img, &k->waits[i],
+									    vm->state == VM_HUNG,
+									    k->cfg.cpu_khz));
 		json_object_array_add(per, v);
 	}
+	dis_free(d);
 	json_object_object_add(j, "per_vm", per);
 	return j;
 }

@@ -3,18 +3,21 @@
 // Flags: opts.c (devices devopts.c, several machines machopts.c); with --client,
 // machines.c runs several machines instead. The report is report.c, summary.json
 // results_out.c.
-// Output: for N <= 4 each VM's console (lines prefixed "[vm N] ") and one status line
-// per VM; for larger N a summary table. Both end with the results digest. Guest kill
-// diagnostics go to stderr. The host wall-clock time appears only in the summary's
-// "host time" line; it never reaches the digest or summary.json.
+// Output: for N <= 4 each VM's console (lines prefixed "[vm N] ", printed as they come
+// by observe.c) and one status line per VM; for larger N a summary table. Both end
+// with the results digest. Guest kill diagnostics and fault reports go to stderr. The
+// host wall-clock time appears only in the summary's "host time" line; it never
+// reaches the digest or summary.json.
 // Exit status: 0 every VM terminated with exit code 0; 1 any VM exited nonzero, was
-// killed, hung or was stopped by --max-time; 2 bad input (one line on stderr, no files).
+// killed, hung or was stopped by --max-time; 2 bad input (one line on stderr, no files);
+// 128 + the signal when SIGINT or SIGTERM interrupted the run (observe.h).
 #include <stdint.h>
 #include <stdio.h>
 
 #include "args.h"
 #include "cli.h"
 #include "machines.h"
+#include "observe.h"
 #include "opts.h"
 #include "profile_out.h"
 #include "report.h"
@@ -62,24 +65,36 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		image_free(img);
 		return 2;
 	}
+	// Console lines stream while the run goes (observe.h).
+	uint64_t nconsole = o->console_vms >= 0 ? (uint64_t)o->console_vms
+			    : cfg.nvms <= SMALL_RUN ? cfg.nvms : 0;
+	uint32_t show = nconsole > cfg.nvms ? cfg.nvms : (uint32_t)nconsole;
+	struct kernel *ks[1] = { k };
+	const struct image *imgs[1] = { img };
+	struct observe_machines om = { .n = 1, .k = ks, .img = imgs, .console_show = &show,
+				       .quiet = o->quiet, .max_time_ns = o->max_time_ns,
+				       .rf = rf, .trace_id = out->trace,
+				       .timeline_id = out->timeline, .stats_id = out->stats };
+	struct observe *obs;
+	if (observe_start(&obs, &o->obs, &om) != 0) {
+		devopts_detach(k);
+		kernel_free(k);
+		image_free(img);
+		return 2;
+	}
 	double t0 = report_host_seconds();
 	kernel_run(k);
 	double host_s = report_host_seconds() - t0;
+	int orc = observe_end(obs); // the console and trace lines still buffered
 	uint64_t digest = kernel_digest(k);
 	report_diagnostics(k);
 
-	uint64_t nconsole = o->console_vms >= 0 ? (uint64_t)o->console_vms
-			    : cfg.nvms <= SMALL_RUN ? cfg.nvms : 0;
-	if (nconsole > cfg.nvms)
-		nconsole = cfg.nvms;
 	if (o->quiet) {
 		printf("digest %016llx\n", (unsigned long long)digest);
 	} else {
-		for (uint32_t i = 0; i < nconsole; i++)
-			report_console(k, &k->vms[i], 0);
 		if (cfg.nvms <= SMALL_RUN) {
 			for (uint32_t i = 0; i < cfg.nvms; i++)
-				report_status_line(&k->vms[i], 0);
+				report_status_line(k, &k->vms[i], 0);
 			char b[48];
 			if (k->stats.irqs_raised || k->stats.exc_delivered)
 				report_intr(k);
@@ -88,6 +103,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 			if (k->cfg.chaos)
 				printf("  chaos               seed %llu (docs/isa.md 12)\n",
 				       (unsigned long long)k->cfg.chaos_seed);
+			if (k->end == KERNEL_END_INTERRUPTED)
+				printf("INTERRUPTED by %s\n", observe_signal_name());
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);
@@ -97,6 +114,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	}
 	fflush(stdout);
 	int rc = k->stats.ok == cfg.nvms ? 0 : 1;
+	if (orc)
+		rc = 2;
 	if (out->results >= 0 &&
 	    results_out_write(rf, out->results, results_out_machine(k, o->image, o, digest)))
 		rc = 2;
@@ -105,10 +124,17 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		if (!f || profile_out_write(k, o->image, f, o->profile) != 0)
 			rc = 2;
 	}
+	if (rc != 2 && observe_commit(obs) != 0)
+		rc = 2;
+	if (rc == 2)
+		observe_abort(obs);
 	if (devopts_detach(k) != 0) // after summary.json: it reads the device counters
 		rc = 2;
+	observe_free(obs);
 	kernel_free(k);
 	image_free(img);
+	if (observe_signal() && rc != 2)
+		rc = 128 + observe_signal(); // 130 (SIGINT) or 143 (SIGTERM)
 	return rc;
 }
 

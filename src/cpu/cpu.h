@@ -182,6 +182,22 @@ enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *m
 // Returns CPU_EXIT_STEP, or the exit the instruction caused.
 enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem);
 
+// For tracers: cpu_run, one instruction at a time, with the same results. cpu_step with
+// a budget: a REP string instruction stops when it is spent, as it would in cpu_run.
+enum cpu_exit cpu_step_budget(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+			      int64_t budget_cycles);
+// The number of instructions in the block cpu_run would run next at c->eip (decoding it
+// as cpu_run would, so the decode cache and TLBs end up the same), and in *last_ends
+// whether its last instruction ends blocks by itself (a branch, a string instruction,
+// a PIO...) rather than the block's size or page end. 0 when the code cannot be fetched
+// (cpu_run would raise #PF). A tracer steps that many instructions with
+// cpu_step_budget and checks the budget only after the last, as cpu_run does; after an
+// instruction that wrote into decoded code (cpu_exec_stats smc_invalidations moved) the
+// block ends there and, unless that instruction was the last and *last_ends, the next
+// block starts without a budget check (docs/design.md "Tracing instructions").
+int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+		   bool *last_ends);
+
 // Completes an IN: writes `value` into the low pio.size bytes of EAX.
 void cpu_pio_complete(struct cpu *c, uint32_t value);
 

@@ -507,7 +507,12 @@ static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, ui
 	CASE(MOV##S##_MR) { STORE(SZ, ea_of(c, d), getr(c, SZ, d->reg)); NEXT; } \
 	CASE(MOV##S##_MI) { STORE(SZ, ea_of(c, d), d->imm); NEXT; }
 
-static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in, bool step)
+// What run() does: execute blocks (cpu_run), one instruction (cpu_step), or only set
+// x->labels and return (cpu_block_info needs them before it builds a block).
+enum run_mode { RUN_BLOCKS = 0, RUN_STEP, RUN_LABELS };
+
+static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
+			 enum run_mode mode)
 {
 #ifndef CPU_DISPATCH_SWITCH
 	static const void *const labels[] = {
@@ -519,6 +524,9 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in, b
 #else
 	x->labels = NULL;
 #endif
+	if (mode == RUN_LABELS)
+		return CPU_EXIT_BUDGET;
+	bool step = mode == RUN_STEP;
 	int64_t budget = budget_in;
 	uint64_t retired = 0;
 	uint32_t eip = c->eip;
@@ -1581,13 +1589,49 @@ enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *m
 		      int64_t budget_cycles)
 {
 	switch_to(x, c, mem);
-	return run(x, c, budget_cycles, false);
+	return run(x, c, budget_cycles, RUN_BLOCKS);
 }
 
 enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem)
 {
 	switch_to(x, c, mem);
-	return run(x, c, INT64_MAX / 4, true);
+	return run(x, c, INT64_MAX / 4, RUN_STEP);
+}
+
+enum cpu_exit cpu_step_budget(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+			      int64_t budget_cycles)
+{
+	switch_to(x, c, mem);
+	return run(x, c, budget_cycles, RUN_STEP);
+}
+
+int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
+		   bool *last_ends)
+{
+	switch_to(x, c, mem);
+	if (!x->labels)
+		(void)run(x, c, 0, RUN_LABELS); // blocks built here must get the handlers
+	x->c = c;
+	*last_ends = true;
+	uint32_t eip = c->eip;
+	// The lookup of run(): code TLB, the page's decoded blocks, building one.
+	struct ctlb_ent *ce = &x->ctlb[(eip >> 12) & (CTLB_N - 1)];
+	struct dpage *dp = ce->dp;
+	if (ce->tag != (eip & CPU_PAGE_MASK)) {
+		dp = dcache_code_page(x, eip, ce);
+		if (!dp)
+			return 0;
+	}
+	struct dblock *blk = dp->blk[eip & ~CPU_PAGE_MASK];
+	if (!blk) {
+		blk = dcache_build(x, dp, eip & ~CPU_PAGE_MASK);
+		if (!blk)
+			return 0;
+	}
+	if (blk == DBLOCK_CROSS)
+		return 1; // run() executes it alone (a scratch block) and ends the block
+	*last_ends = (blk->insn[blk->n - 1].flags & DI_TERM) != 0;
+	return blk->n;
 }
 
 void cpu_pio_complete(struct cpu *c, uint32_t value)

@@ -41,6 +41,7 @@ struct devset {
 	uint32_t uplink_port;         // several machines: the uplink port, else SWITCH_NO_PORT
 	struct linkq inbox;           // frames from other machines, not yet in the switch
 	uint64_t uplink_in, uplink_drop;
+	bool observe;                 // report to h.event (devset_observe)
 };
 
 void devset_config_default(struct devset_config *c)
@@ -111,6 +112,55 @@ static void monitor(void *ctx, const uint8_t *f, uint32_t len, uint64_t t, uint3
 	(void)pcap_out_write(d->out, t, f, len); // failures are reported at devset_free
 }
 
+// The VM behind switch port p, or DEVSET_NO_VM (replay, uplink, TAP, a flood).
+static uint32_t port_vm(const struct devset *d, uint32_t p)
+{
+	return p < d->cfg.nvms ? p : DEVSET_NO_VM;
+}
+
+// The switch's observer: every frame event, as a devset_event.
+static void sw_observed(void *ctx, enum switch_ev ev, enum switch_drop why,
+			const uint8_t *f, uint32_t len, uint64_t t, uint32_t in, uint32_t out)
+{
+	struct devset *d = ctx;
+	struct devset_event e = { .kind = DEVSET_EV_FRAME, .t_ns = t };
+	e.u.frame.ev = (uint8_t)ev;
+	e.u.frame.drop = (uint8_t)why;
+	e.u.frame.in_port = in;
+	e.u.frame.out_port = out;
+	e.u.frame.from_vm = port_vm(d, in);
+	e.u.frame.to_vm = out == SWITCH_NO_PORT || out == SWITCH_FLOOD ? DEVSET_NO_VM
+								      : port_vm(d, out);
+	e.u.frame.data = f;
+	e.u.frame.len = len;
+	bool at_receiver = ev == SWITCH_EV_DELIVER ||
+			   (ev == SWITCH_EV_DROP && e.u.frame.to_vm != DEVSET_NO_VM);
+	e.vm = at_receiver ? e.u.frame.to_vm : ev == SWITCH_EV_FORWARD ? DEVSET_NO_VM
+									 : e.u.frame.from_vm;
+	d->h.event(d->h.ctx, &e);
+}
+
+void devset_observe(struct devset *d, bool on)
+{
+	d->observe = on && d->h.event;
+	switch_set_observer(d->sw, d->observe ? sw_observed : NULL, d);
+}
+
+static void disk_event(struct devset *d, uint32_t vm, bool done, bool is_read,
+		       uint32_t disk, uint32_t id, uint32_t status, uint64_t block,
+		       uint32_t addr, uint64_t t)
+{
+	struct devset_event e = { .kind = DEVSET_EV_DISK, .vm = vm, .t_ns = t };
+	e.u.disk.done = done;
+	e.u.disk.is_read = is_read;
+	e.u.disk.disk = disk;
+	e.u.disk.id = id;
+	e.u.disk.status = status;
+	e.u.disk.block = block;
+	e.u.disk.addr = addr;
+	d->h.event(d->h.ctx, &e);
+}
+
 static void disk_done(void *ctx, const struct disk_done *x)
 {
 	struct devset *d = ctx;
@@ -123,6 +173,8 @@ static void disk_done(void *ctx, const struct disk_done *x)
 	if (x->is_read && status == 0 &&
 	    d->h.copyout(d->h.ctx, v->id, x->addr, x->data, DISK_BLOCK) != 0)
 		status = DISK_ERR_FAULT;
+	if (d->observe)
+		disk_event(d, v->id, true, x->is_read, 0, x->id, status, 0, x->addr, x->t_ns);
 	if (disk_vm_complete(&v->dv, x->id, status))
 		d->h.raise_irq(d->h.ctx, v->id, DENALI_IRQ_DISK);
 }
@@ -355,10 +407,16 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	case DISK_PORT_READ:
 		regs[DEVSET_EAX] = disk_pio_read(&v->dv, regs[DEVSET_ECX], regs[DEVSET_EBX],
 						 regs[DEVSET_EDI], now_ns);
+		if (d->observe)
+			disk_event(d, vm_id, false, true, regs[DEVSET_ECX], regs[DEVSET_EAX], 0,
+				   regs[DEVSET_EBX], regs[DEVSET_EDI], now_ns);
 		break;
 	case DISK_PORT_WRITE:
 		regs[DEVSET_EAX] = disk_pio_write(&v->dv, &v->io, regs[DEVSET_ECX],
 						  regs[DEVSET_EBX], regs[DEVSET_ESI], now_ns);
+		if (d->observe)
+			disk_event(d, vm_id, false, false, regs[DEVSET_ECX], regs[DEVSET_EAX], 0,
+				   regs[DEVSET_EBX], regs[DEVSET_ESI], now_ns);
 		break;
 	case DISK_PORT_DONE:
 		regs[DEVSET_EAX] = disk_pio_done(&v->dv, &regs[DEVSET_ECX]);
@@ -427,6 +485,7 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 		st->sw_drop_queue += switch_port_stats(d->sw, p)->tx_drop_full;
 	st->captured = d->out ? pcap_out_frames(d->out) : 0;
 	st->sw_lost = d->sw->st.lost;
+	st->sw_queued = switch_queued(d->sw);
 	if (d->uplink_port != SWITCH_NO_PORT) {
 		const struct switch_port_stats *u = switch_port_stats(d->sw, d->uplink_port);
 		st->uplink = true;

@@ -23,6 +23,38 @@ enum { DEVSET_EAX, DEVSET_ECX, DEVSET_EDX, DEVSET_EBX, DEVSET_ESP, DEVSET_EBP,
        DEVSET_ESI, DEVSET_EDI };
 
 #define DEVSET_MAX_DISKS 16u
+#define DEVSET_NO_VM UINT32_MAX
+
+// What the devices report to an observer (devset_host.event, devset_observe): frames
+// through the switch and disk requests. Times are the devices' (ns). Pointers are
+// valid during the call only.
+enum devset_ev_kind { DEVSET_EV_FRAME = 1, DEVSET_EV_DISK };
+struct devset_event {
+	uint8_t kind;       // enum devset_ev_kind
+	uint32_t vm;        // the VM concerned, or DEVSET_NO_VM: a frame's receiving VM
+			    // (DELIVER, a drop at its port) or sending VM (SEND, other drops);
+			    // a disk request's VM
+	uint64_t t_ns;      // the device model's time of the event
+	union {
+		struct {
+			uint8_t ev;         // enum switch_ev: SEND, FORWARD, DELIVER, DROP
+			uint8_t drop;       // enum switch_drop (DROP)
+			uint32_t in_port, out_port;  // switch ports (out: SWITCH_FLOOD, ...)
+			uint32_t from_vm, to_vm;     // the VMs on those ports, or DEVSET_NO_VM
+			const uint8_t *data;         // the frame (Ethernet header first)
+			uint32_t len;
+		} frame;
+		struct {
+			bool done;          // false: a request was made; true: it completed
+			bool is_read;
+			uint32_t disk;      // the VM's disk number
+			uint32_t id;        // the id DISK_READ/DISK_WRITE returned (or an error)
+			uint32_t status;    // done: 0 or an error
+			uint64_t block;
+			uint32_t addr;      // the guest buffer
+		} disk;
+	} u;
+};
 
 // The host interface of every device (this set, and the timer and console output that
 // every kernel has: timer.h, console_out.h). src/vmm/devhost.c implements it.
@@ -33,6 +65,8 @@ struct devset_host {
 	int (*copyin)(void *ctx, uint32_t vm_id, void *dst, uint32_t addr, uint32_t len);
 	int (*copyout)(void *ctx, uint32_t vm_id, uint32_t addr, const void *src,
 		       uint32_t len);
+	// Observer reports (NULL: none), while devset_observe(d, true) is in effect.
+	void (*event)(void *ctx, const struct devset_event *ev);
 	void *ctx;
 	// The timer device only (timer.h): call timer_fire(vm_id, tag) at t_ns (at once if
 	// that has passed). Returns 0, or -1 when it never will (t_ns beyond the end of
@@ -100,6 +134,7 @@ struct devset_stats {
 	uint64_t uplink_out, uplink_in;          // frames to and from the other machines
 	uint64_t uplink_lost;                    // of sw_lost: lost on the way out
 	uint64_t uplink_in_drop;                 // from the link, no memory to queue
+	uint64_t sw_queued;                      // frames in the switch now (queued, on the link)
 };
 
 struct devset;
@@ -127,6 +162,8 @@ void devset_run(struct devset *d, uint64_t now_ns);
 // no uplink or no memory (the frame is lost and counted in uplink_in_drop).
 int devset_link_in(struct devset *d, const uint8_t *frame, uint32_t len, uint64_t t_ns,
 		   uint32_t src, uint64_t seq);
+// Starts (on) or stops reporting events to host->event. Off costs one branch per site.
+void devset_observe(struct devset *d, bool on);
 // The VM ended: its switch port goes down and its disks are detached.
 void devset_vm_ended(struct devset *d, uint32_t vm_id);
 // The VM's vregs mac and ipv4 (network byte order as stored in memory, 0 = none).

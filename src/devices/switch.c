@@ -217,6 +217,36 @@ void switch_free(struct sw *s)
 	free(s);
 }
 
+void switch_set_observer(struct sw *s, switch_observe_fn fn, void *ctx)
+{
+	s->obs = fn;
+	s->obs_ctx = ctx;
+}
+
+uint64_t switch_queued(const struct sw *s)
+{
+	uint64_t n = s->fly_len;
+	for (uint32_t p = 0; p < s->nports; p++)
+		n += s->ports[p].txq.len;
+	return n;
+}
+
+const char *switch_drop_name(enum switch_drop why)
+{
+	switch (why) {
+	case SWITCH_DROP_NONE: return "none";
+	case SWITCH_DROP_LENGTH: return "bad length";
+	case SWITCH_DROP_QUEUE_FULL: return "transmit queue full";
+	case SWITCH_DROP_NO_MEMORY: return "no memory";
+	case SWITCH_DROP_UNKNOWN: return "unknown destination";
+	case SWITCH_DROP_SAME_PORT: return "destination on the ingress port";
+	case SWITCH_DROP_DOWN: return "destination VM ended";
+	case SWITCH_DROP_LOSS: return "lost (--loss)";
+	case SWITCH_DROP_REFUSED: return "receive queue full";
+	}
+	return "?";
+}
+
 void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx)
 {
 	s->monitor = fn;
@@ -386,19 +416,30 @@ static bool lose(struct sw *s)
 	return (uint64_t)(((unsigned __int128)r * 1000000000u) >> 64) < s->cfg.loss_ppb;
 }
 
+// Tells the observer, if any, about frame f.
+static void observe(struct sw *s, enum switch_ev ev, enum switch_drop why,
+		    const struct switch_frame *f, uint32_t out)
+{
+	if (s->obs)
+		s->obs(s->obs_ctx, ev, why, f->data, f->len, f->t_ns, f->port, out);
+}
+
 static void deliver_to(struct sw *s, uint32_t p, const struct switch_frame *f)
 {
 	struct switch_port *o = &s->ports[p];
 	if (o->lossy && s->cfg.loss_ppb && lose(s)) {
 		o->st.rx_loss++;
 		s->st.lost++;
+		observe(s, SWITCH_EV_DROP, SWITCH_DROP_LOSS, f, p);
 		return;
 	}
 	if (o->deliver(o->ctx, f->data, f->len, f->t_ns)) {
 		o->st.rx_frames++;
 		o->st.rx_bytes += f->len;
+		observe(s, SWITCH_EV_DELIVER, SWITCH_DROP_NONE, f, p);
 	} else {
 		o->st.rx_drop++;
+		observe(s, SWITCH_EV_DROP, SWITCH_DROP_REFUSED, f, p);
 	}
 }
 
@@ -435,7 +476,8 @@ static void forward(struct sw *s, const struct switch_frame *f)
 	if (s->ports[f->port].learn && !(src[0] & 1))
 		if (mac_set(s, src, f->port, false) != 0)
 			s->oom = true;
-	uint32_t out;
+	uint32_t out, to = SWITCH_NO_PORT; // to: the port a drop concerns
+	enum switch_drop why = SWITCH_DROP_NONE;
 	if (dst[0] & 1) {
 		out = SWITCH_FLOOD;
 		if (s->cfg.arp_steer && s->macs_cap) {
@@ -456,15 +498,23 @@ static void forward(struct sw *s, const struct switch_frame *f)
 				s->st.to_uplink++;
 			} else {
 				s->st.drop_unknown++;
+				why = SWITCH_DROP_UNKNOWN;
 			}
 		} else if (out == f->port) {
 			s->st.drop_same_port++;
+			why = SWITCH_DROP_SAME_PORT;
+			to = out;
 			out = SWITCH_NO_PORT;
 		} else if (!s->ports[out].up) {
 			s->st.drop_down++;
+			why = SWITCH_DROP_DOWN;
+			to = out;
 			out = SWITCH_NO_PORT;
 		}
 	}
+	observe(s, SWITCH_EV_FORWARD, SWITCH_DROP_NONE, f, why ? to : out);
+	if (why)
+		observe(s, SWITCH_EV_DROP, why, f, to);
 	if (s->monitor)
 		s->monitor(s->mon_ctx, f->data, f->len, f->t_ns, f->port, out);
 	if (out == SWITCH_FLOOD)
@@ -506,12 +556,17 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 	if (t_ns < s->now_ns)
 		t_ns = s->now_ns; // never back in time
 	switch_run(s, t_ns);
+	// The frame as the observer sees it (data is the caller's until copied).
+	struct switch_frame seen = { .t_ns = t_ns, .port = port, .len = len,
+				     .data = (uint8_t *)frame };
 	if (len < 14 || len > s->cfg.mtu + 14) {
 		p->st.tx_drop_length++;
+		observe(s, SWITCH_EV_DROP, SWITCH_DROP_LENGTH, &seen, SWITCH_NO_PORT);
 		return -1;
 	}
 	if (p->txq.len >= s->cfg.txq_frames) {
 		p->st.tx_drop_full++;
+		observe(s, SWITCH_EV_DROP, SWITCH_DROP_QUEUE_FULL, &seen, SWITCH_NO_PORT);
 		return -1;
 	}
 	struct switch_frame f = { .t_ns = t_ns, .port = port, .len = len,
@@ -520,9 +575,11 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 		free(f.data);
 		s->oom = true;
 		p->st.tx_drop_full++;
+		observe(s, SWITCH_EV_DROP, SWITCH_DROP_NO_MEMORY, &seen, SWITCH_NO_PORT);
 		return -1;
 	}
 	memcpy(f.data, frame, len);
+	observe(s, SWITCH_EV_SEND, SWITCH_DROP_NONE, &seen, SWITCH_NO_PORT);
 	s->queued[port / 64] |= 1ull << (port % 64);
 	p->st.tx_frames++;
 	p->st.tx_bytes += len;

@@ -64,6 +64,27 @@ typedef void (*switch_schedule_fn)(void *ctx, uint64_t t_ns);
 typedef void (*switch_monitor_fn)(void *ctx, const uint8_t *frame, uint32_t len,
 				 uint64_t t_ns, uint32_t in_port, uint32_t out_port);
 
+// What happens to frames, for observers (switch_set_observer): a port sent one into the
+// switch (SEND), it arrived at the forwarding point after the link (FORWARD, out_port =
+// a port, SWITCH_FLOOD or the uplink), it was handed out of a port (DELIVER), or it was
+// dropped (DROP, with the reason; out_port is the port concerned, or SWITCH_NO_PORT).
+enum switch_ev { SWITCH_EV_SEND = 1, SWITCH_EV_FORWARD, SWITCH_EV_DELIVER, SWITCH_EV_DROP };
+enum switch_drop {
+	SWITCH_DROP_NONE = 0,
+	SWITCH_DROP_LENGTH,     // sent with a bad length (tx_drop_length)
+	SWITCH_DROP_QUEUE_FULL, // the sender's transmit queue was full (tx_drop_full)
+	SWITCH_DROP_NO_MEMORY,  // the switch could not copy it
+	SWITCH_DROP_UNKNOWN,    // unicast to no known MAC (drop_unknown)
+	SWITCH_DROP_SAME_PORT,  // the destination is on the ingress port
+	SWITCH_DROP_DOWN,       // unicast to a port that is down: its VM ended (drop_down)
+	SWITCH_DROP_LOSS,       // lost on the way out (--loss)
+	SWITCH_DROP_REFUSED,    // the receiver refused it (a full NIC receive queue)
+};
+typedef void (*switch_observe_fn)(void *ctx, enum switch_ev ev, enum switch_drop why,
+				  const uint8_t *frame, uint32_t len, uint64_t t_ns,
+				  uint32_t in_port, uint32_t out_port);
+const char *switch_drop_name(enum switch_drop why);
+
 struct switch_port_stats {
 	uint64_t tx_frames, tx_bytes;  // accepted from this port into the switch
 	uint64_t tx_drop_full, tx_drop_length;
@@ -94,6 +115,8 @@ struct sw {
 	void *sched_ctx;
 	switch_monitor_fn monitor;
 	void *mon_ctx;
+	switch_observe_fn obs;         // NULL: nobody observes (one branch per site)
+	void *obs_ctx;
 	struct switch_port *ports;
 	uint32_t nports, ports_cap;
 	uint64_t *queued;              // bit p: port p has frames queued (ports_cap bits)
@@ -116,6 +139,9 @@ struct sw *switch_new(const struct switch_config *cfg, switch_schedule_fn schedu
 		      void *ctx);
 void switch_free(struct sw *s);
 void switch_set_monitor(struct sw *s, switch_monitor_fn fn, void *ctx);
+// Reports every send, forward, delivery and drop to fn (NULL: none). Observing changes
+// nothing the switch does.
+void switch_set_observer(struct sw *s, switch_observe_fn fn, void *ctx);
 
 // Adds a port; learn: learn source MACs seen on it. Returns the port number, or
 // SWITCH_NO_PORT when out of memory.
@@ -141,6 +167,8 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 		uint64_t t_ns);
 // Does all the work due up to t_ns (transmissions and deliveries).
 void switch_run(struct sw *s, uint64_t t_ns);
+// Frames in the switch: waiting in transmit queues or on the link.
+uint64_t switch_queued(const struct sw *s);
 // The earliest time work is pending, or UINT64_MAX.
 uint64_t switch_next_ns(const struct sw *s);
 

@@ -11,6 +11,7 @@
 struct timer_vm {
 	uint32_t gen;  // tag of the current deadline's event
 	bool armed;    // a deadline is set and its event is queued
+	uint64_t deadline_ns; // when armed
 };
 
 struct timer {
@@ -55,6 +56,7 @@ void timer_set(struct timer *t, uint32_t vm_id, uint64_t deadline_ns)
 	if (t->h.timer_at(t->h.ctx, vm_id, deadline_ns, v->gen) != 0)
 		return; // never fires
 	v->armed = true;
+	v->deadline_ns = deadline_ns;
 }
 
 void timer_fire(struct timer *t, uint32_t vm_id, uint64_t tag)
@@ -68,4 +70,9 @@ void timer_fire(struct timer *t, uint32_t vm_id, uint64_t tag)
 bool timer_current(const struct timer *t, uint32_t vm_id, uint64_t tag)
 {
 	return vm_id < t->nvms && t->vm[vm_id].armed && t->vm[vm_id].gen == tag;
+}
+
+uint64_t timer_deadline(const struct timer *t, uint32_t vm_id)
+{
+	return vm_id < t->nvms && t->vm[vm_id].armed ? t->vm[vm_id].deadline_ns : 0;
 }

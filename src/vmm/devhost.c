@@ -49,6 +49,25 @@ static void host_schedule(void *ctx, uint64_t t_ns)
 	}
 }
 
+// The devices' reports (devset_observe), forwarded into the event stream.
+static void host_event(void *ctx, const struct devset_event *d)
+{
+	struct kernel *k = ctx;
+	uint32_t cat = d->kind == DEVSET_EV_FRAME ? OBS_CAT_NET : OBS_CAT_DISK;
+	if (!obs_on(&k->obs, cat))
+		return;
+	struct obs_event ev = { .time = k->now, .kind = d->kind == DEVSET_EV_FRAME ? OBS_FRAME : OBS_DISK };
+	ev.vm = d->vm == DEVSET_NO_VM ? OBS_NO_VM : d->vm;
+	ev.u.dev = d;
+	obs_emit(&k->obs, &ev);
+}
+
+void devhost_observe(struct kernel *k, bool on)
+{
+	if (k->dev)
+		devset_observe(k->dev->set, on);
+}
+
 static void host_raise_irq(void *ctx, uint32_t vm_id, unsigned line)
 {
 	intr_raise(ctx, vm_id, line);
@@ -71,7 +90,18 @@ static int host_timer_at(void *ctx, uint32_t vm_id, uint64_t t_ns, uint64_t tag)
 		k->host_oom = true; // the timer never fires
 		return -1;
 	}
+	if (obs_on(&k->obs, OBS_CAT_TIMER))
+		devhost_timer_event(k, vm_id, OBS_TIMER_SET, at);
 	return 0;
+}
+
+void devhost_timer_event(struct kernel *k, uint32_t vm_id, enum obs_timer what,
+			 uint64_t deadline_cycles)
+{
+	struct obs_event ev = { .time = k->now, .vm = vm_id, .kind = OBS_TIMER };
+	ev.u.timer.what = (uint8_t)what;
+	ev.u.timer.deadline_cycles = deadline_cycles;
+	obs_emit(&k->obs, &ev);
 }
 
 // The VM's memory, or NULL when it has none (not started, or ended).
@@ -102,6 +132,7 @@ void devhost_iface(struct kernel *k, struct devset_host *hi)
 		.raise_irq = host_raise_irq,
 		.copyin = host_copyin,
 		.copyout = host_copyout,
+		.event = host_event,
 		.ctx = k,
 		.timer_at = host_timer_at,
 	};
@@ -127,6 +158,7 @@ int devhost_attach(struct kernel *k, const struct devset_config *cfg, char *err,
 		free(h);
 		return -1;
 	}
+	devset_observe(h->set, k->obs.cats != 0); // observers may come before the devices
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "devices/devset.h"
+#include "vmm/obs.h"
 
 struct kernel;
 struct vm;
@@ -52,6 +53,12 @@ int devhost_link_in(struct kernel *k, const uint8_t *frame, uint32_t len, uint64
 void devhost_vregs(struct kernel *k, struct vm *vm);
 // The VM ended: its switch port goes down, its disks are detached.
 void devhost_vm_ended(struct kernel *k, uint32_t vm_id);
+// Starts or stops the devices' reports into k's event stream (kernel_observe does).
+void devhost_observe(struct kernel *k, bool on);
+// Reports a timer event (set: an armed deadline, in cycles; cancel; fire) to the
+// event stream; the caller checks obs_on(OBS_CAT_TIMER) first.
+void devhost_timer_event(struct kernel *k, uint32_t vm_id, enum obs_timer what,
+			 uint64_t deadline_cycles);
 // Device counters; false (and *st zeroed) without devices.
 bool devhost_stats(const struct kernel *k, struct devset_stats *st);
 

@@ -21,8 +21,17 @@ int gk_vm_start(struct kernel *k, struct vm *vm)
 
 void gk_dispatch(struct kernel *k, struct vm *vm)
 {
-	if (k->pm && vm->mem.pm)
-		physmem_admit(k->pm, &vm->mem);
+	if (!k->pm || !vm->mem.pm)
+		return;
+	bool was = vm->mem.admitted;
+	uint64_t outs = k->pm->stats.swap_outs;
+	physmem_admit(k->pm, &vm->mem);
+	if (!was && obs_on(&k->obs, OBS_CAT_MEM)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_ADMIT };
+		ev.u.admit.free_frames = physmem_free_frames(k->pm);
+		ev.u.admit.swapped_out = (uint32_t)(k->pm->stats.swap_outs - outs);
+		obs_emit(&k->obs, &ev);
+	}
 }
 
 // When a VM that found no free frame tries again: when the disk has finished what is
@@ -67,8 +76,13 @@ enum gk_fault gk_fault(struct kernel *k, struct vm *vm)
 	k->pm->stats.swap_waits++;
 	vm->state = VM_IDLE;
 	vm->wake_gen++;
-	k->iv[vm->id].idle_since = k->now; // woken like an idle VM (with the boost)
-	if (evq_push(&k->evq, done, KEV_WAKE, vm->id, vm->wake_gen) == UINT64_MAX)
+	struct intr_vm *s = &k->iv[vm->id];
+	s->idle_since = k->now; // woken like an idle VM (with the boost)
+	s->swap_wait = true;
+	s->wake_at = done;
+	if (evq_push(&k->evq, done, KEV_WAKE, vm->id, vm->wake_gen) == UINT64_MAX) {
 		k->host_oom = true; // the VM stays asleep: reported as hung
+		s->wake_at = 0;
+	}
 	return GK_FAULT_WAIT;
 }

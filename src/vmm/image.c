@@ -6,6 +6,7 @@
 // bounds and count, then per PT_LOAD: filesz <= memsz, file range inside the file, memory
 // range inside [DENALI_LOAD_MIN, mem_size); then no overlap; then the entry point.
 // Only PT_LOAD matters; PT_INTERP and PT_DYNAMIC are refused (static images only).
+// The symbol table, if any, is symtab.c's (it never makes an image fail).
 #include "vmm/image.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "denali/abi.h"
+#include "vmm/symtab.h"
 
 #define PAGE 4096u
 
@@ -238,6 +240,13 @@ int image_parse(const uint8_t *bytes, size_t len, const char *name, uint32_t mem
 			done += n;
 		}
 	}
+	// Symbols are optional: a damaged table is remembered, not fatal (symtab.h).
+	char why[200];
+	if (symtab_parse(bytes, len, &img->syms, why, sizeof why) != 0) {
+		img->sym_note = strdup(why);
+		if (!img->sym_note)
+			goto oom;
+	}
 	*out = img;
 	return 0;
 oom:
@@ -292,6 +301,8 @@ void image_free(struct image *img)
 	free(img->pages);
 	free(img->zero_page);
 	free(img->name);
+	symtab_free(img->syms);
+	free(img->sym_note);
 	free(img);
 }
 

@@ -7,12 +7,16 @@
 // Page layout: image pages cover [first_page, first_page + npages) in guest page
 // numbers. pages[i] is NULL for a page that holds no file bytes (pure .bss): it reads as
 // zero, like any untouched page. zero_page is one shared all-zero page.
+// Symbols (symtab.h) are read too, for reports and listings; a damaged symbol table
+// does not stop the image from loading (sym_note says what is wrong with it).
 #ifndef DENALI_VMM_IMAGE_H
 #define DENALI_VMM_IMAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct symtab;
 
 #define IMAGE_MAX_SEGMENTS 64 // more PT_LOAD headers than this is not a sane image
 #define IMAGE_MAX_PHDRS 256   // program headers of any type
@@ -40,6 +44,8 @@ struct image {
 	uint8_t **pages;     // npages host pages (4096-aligned) or NULL (zero)
 	uint8_t *zero_page;  // one all-zero page, never written
 	uint32_t pages_alloc; // host pages held (for tests and statistics)
+	struct symtab *syms; // its ELF symbols (symtab.h), or NULL: stripped or damaged
+	char *sym_note;      // why there are no symbols when the table is damaged, or NULL
 };
 
 // Parses an image from bytes. `name` is used in messages. On success returns 0 and sets

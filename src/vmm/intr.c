@@ -108,12 +108,22 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 		kernel_end_vm(k, vm, VM_KILLED);
 		return -1;
 	}
+	uint64_t latency_ns = kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles);
+	if (obs_on(&k->obs, OBS_CAT_IRQ)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_IRQ_DELIVER };
+		ev.u.irq_deliver.lines = s->pending;
+		ev.u.irq_deliver.raises = s->count;
+		ev.u.irq_deliver.latency_ns = latency_ns;
+		ev.u.irq_deliver.from_eip = frame[1];
+		ev.u.irq_deliver.handler = v->int_handler;
+		ev.u.irq_deliver.frame = vm->cpu.r[CPU_ESP];
+		obs_emit(&k->obs, &ev);
+	}
 	vm->cpu.eip = v->int_handler;
 	v->int_enable = 0;
 	k->stats.intr_deliveries++;
 	k->stats.irqs_delivered += s->count;
-	hist_add(&k->stats.latency_ns,
-		      kernel_cycles_to_ns(&k->cfg, k->now - s->first_cycles));
+	hist_add(&k->stats.latency_ns, latency_ns);
 	op->delivered(s, k->now);
 	s->pending = 0;
 	s->count = 0;
@@ -124,19 +134,38 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 // A fault or INT n with exc_handler set: push the exception frame and enter the
 // handler (docs/isa.md 8.2). Returns true when delivered, false when the VM was
 // killed (no handler, a double fault, or no room for the frame).
+// Reports an exception (delivered, or fatal) to observers.
+static void exc_event(struct kernel *k, const struct vm *vm, enum cpu_exit e, bool handled)
+{
+	const struct cpu_fault *f = &vm->cpu.fault;
+	struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_EXCEPTION };
+	ev.u.exc.vector = f->vector;
+	ev.u.exc.is_int = e == CPU_EXIT_INT;
+	ev.u.exc.handled = handled;
+	ev.u.exc.eip = f->eip;
+	ev.u.exc.error_code = e == CPU_EXIT_FAULT ? f->error_code : 0;
+	ev.u.exc.addr = e == CPU_EXIT_FAULT ? f->addr : 0;
+	obs_emit(&k->obs, &ev);
+}
+
 bool intr_deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e)
 {
 	struct denali_vregs *v = mem_vregs(&vm->mem);
 	struct intr_vm *s = &k->iv[vm->id];
 	const struct cpu_fault *f = &vm->cpu.fault;
+	bool obs = obs_on(&k->obs, OBS_CAT_EXC);
 	char note[128];
 	if (!v->exc_handler) {
+		if (obs)
+			exc_event(k, vm, e, false);
 		kernel_kill_for_fault(k, vm, e, NULL);
 		return false;
 	}
 	if (s->exc_armed && s->exc_retired == vm->cpu.retired) {
 		snprintf(note, sizeof note, "double fault: raised before the exception "
 			 "handler at 0x%08x retired an instruction", v->exc_handler);
+		if (obs)
+			exc_event(k, vm, e, false);
 		kernel_kill_for_fault(k, vm, e, note);
 		return false;
 	}
@@ -145,9 +174,13 @@ bool intr_deliver_exception(struct kernel *k, struct vm *vm, enum cpu_exit e)
 	if (push_frame(vm, frame, 5) != 0) {
 		snprintf(note, sizeof note, "double fault: cannot push the exception frame "
 			 "below ESP 0x%08x", vm->cpu.r[CPU_ESP]);
+		if (obs)
+			exc_event(k, vm, e, false);
 		kernel_kill_for_fault(k, vm, e, note);
 		return false;
 	}
+	if (obs)
+		exc_event(k, vm, e, true);
 	if (e == CPU_EXIT_FAULT && f->vector == CPU_VEC_PF)
 		v->fault_addr = f->addr;
 	vm->cpu.eip = v->exc_handler;
@@ -204,7 +237,16 @@ void intr_raise_now(struct kernel *k, uint32_t vm_id, unsigned line)
 		s->first_cycles = k->now;
 	s->pending |= 1u << line;
 	s->count++;
-	if (op->ready(s, k->now)) {
+	bool ready = op->ready(s, k->now);
+	if (obs_on(&k->obs, OBS_CAT_IRQ)) {
+		struct obs_event ev = { .time = k->now, .vm = vm_id, .kind = OBS_IRQ_RAISE };
+		ev.u.irq_raise.line = (uint8_t)line;
+		ev.u.irq_raise.pending = s->pending;
+		ev.u.irq_raise.count = s->count;
+		ev.u.irq_raise.ready = ready;
+		obs_emit(&k->obs, &ev);
+	}
+	if (ready) {
 		intr_ready(k, vm); // under sync, every raise switches to the VM
 	} else if (s->count == 1) {
 		uint64_t at = op->ready_at(s);

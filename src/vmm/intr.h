@@ -53,6 +53,8 @@ struct intr_vm {
 	uint8_t policy;          // enum intr_kind
 	bool exc_armed;          // an exception was delivered and no instruction ran since
 	bool woke_by_irq;        // woken by an interrupt, not yet dispatched
+	bool swap_wait;          // idle because it waits for the swap disk (gatekeeper.c)
+	uint64_t wake_at;        // an idle VM's wake event (timeout or swap read), 0: none
 };
 
 struct intr_ops {

@@ -13,6 +13,10 @@
 // likewise coalescing events carry iv->coal_gen, and timer events the timer device's
 // generation (devices/timer.h: timer_current); `live` counts VMs not ended.
 //
+// Observers (obs.h): each event site is `if (obs_on(&k->obs, CAT)) ...`, so with none
+// subscribed it costs one branch. Traced VMs run through tracestep.c instead of
+// cpu_run. The front end's poll (kernel_ctl) runs between slices only.
+//
 // Interrupts and exceptions (docs/isa.md section 8): intr_raise sets a pending bit;
 // run_slice has intr_deliver deliver what is pending and ready before every cpu_run,
 // i.e. at VM entry and at each boundary between budget pieces (events split the budget).
@@ -32,6 +36,8 @@
 #include "vmm/gatekeeper.h"
 #include "vmm/image.h"
 #include "vmm/kernel_internal.h"
+#include "vmm/postmortem.h"
+#include "vmm/tracestep.h"
 
 void kernel_config_default(struct kernel_config *cfg)
 {
@@ -107,6 +113,10 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->img = img;
 	k->last_vm = -1;
 	k->running = -1;
+	k->stopped_vm = -1;
+	k->obs.machine = cfg->machine_id;
+	k->obs.now = &k->now;
+	k->obs.sample_next = UINT64_MAX;
 	evq_init(&k->evq);
 	results_init(&k->results, cfg->nvms);
 	// Chaos: blocks of one instruction, so any instruction boundary can be where an
@@ -118,6 +128,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 		kernel_free(k);
 		return -1;
 	}
+	k->pm->obs = &k->obs;
 	k->vms = calloc(cfg->nvms, sizeof *k->vms);
 	k->iv = calloc(cfg->nvms, sizeof *k->iv);
 	if (!k->x || !k->vms || !k->iv)
@@ -183,10 +194,29 @@ void kernel_free(struct kernel *k)
 	results_free(&k->results);
 	profile_free(&k->prof);
 	free(k->prof_next);
+	free(k->waits);
+	if (k->branches)
+		for (uint32_t i = 0; i < k->cfg.nvms; i++)
+			free(k->branches[i]);
+	free(k->branches);
 	physmem_free(k->pm);
 	if (k->x)
 		cpu_exec_free(k->x);
 	free(k);
+}
+
+_Static_assert(KERNEL_BRANCHES == POSTMORTEM_BRANCHES, "one ring size");
+
+// The VM's last branch targets (when it was traced) into its postmortem, oldest first.
+static void copy_branches(const struct kernel *k, struct vm *vm)
+{
+	const struct kernel_branches *b = k->branches ? k->branches[vm->id] : NULL;
+	if (!b)
+		return;
+	uint32_t first = b->n > KERNEL_BRANCHES ? b->n - KERNEL_BRANCHES : 0, n = 0;
+	for (uint32_t j = first; j < b->n; j++)
+		vm->post->branches[n++] = b->to[j % KERNEL_BRANCHES];
+	vm->post->nbranches = (uint8_t)n;
 }
 
 // Ends a VM: frees its memory, keeps its results.
@@ -194,6 +224,22 @@ void kernel_end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 {
 	assert(!vm_ended(vm) && k->live > 0);
 	assert(st == VM_TERMINATED || st == VM_KILLED);
+	if (st == VM_KILLED && vm->has_mem && !vm->post) {
+		// Killed by the kernel, not by a fault (kernel_kill_for_fault captured that).
+		vm->post = malloc(sizeof *vm->post);
+		if (vm->post) {
+			postmortem_capture(vm->post, vm, k->now, vm->cpu.eip, false);
+			copy_branches(k, vm);
+		}
+	}
+	if (obs_on(&k->obs, OBS_CAT_VM)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_VM_END };
+		ev.u.vm_end.state = (uint8_t)st;
+		ev.u.vm_end.exit_code = vm->exit_code;
+		ev.u.vm_end.diag = vm->diag;
+		ev.u.vm_end.post = vm->post;
+		obs_emit(&k->obs, &ev);
+	}
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
 	vm->state = st;
@@ -274,6 +320,13 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 	}
 	kernel_set_diag(vm, "vm %u: killed at eip 0x%08x [%s] %s: %s%s%s", vm->id, eip,
 		 n ? hex : "unreadable", n ? dis : "", reason, note ? "; " : "", note ? note : "");
+	// What the fault report needs (the front end prints it), read before the memory goes.
+	free(vm->post);
+	vm->post = malloc(sizeof *vm->post);
+	if (vm->post) {
+		postmortem_capture(vm->post, vm, k->now, eip, true);
+		copy_branches(k, vm);
+	}
 	kernel_end_vm(k, vm, VM_KILLED);
 }
 
@@ -301,7 +354,13 @@ static int start_vm(struct kernel *k, struct vm *vm)
 		dst[n] = 0;
 		v->cmdline_len = (uint32_t)n;
 	}
+	vm->mem.obs = &k->obs;
+	vm->mem.vm_id = vm->id;
 	vm->state = VM_RUNNABLE;
+	if (obs_on(&k->obs, OBS_CAT_VM)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_VM_START };
+		obs_emit(&k->obs, &ev);
+	}
 	return 0;
 }
 
@@ -309,9 +368,18 @@ static int start_vm(struct kernel *k, struct vm *vm)
 static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 {
 	assert(vm->state == VM_RUNNABLE && k->running == (int64_t)vm->id);
+	struct intr_vm *s = &k->iv[vm->id];
 	vm->state = VM_IDLE;
 	vm->wake_gen++;
-	k->iv[vm->id].idle_since = k->now;
+	s->idle_since = k->now;
+	s->wake_at = 0;
+	s->swap_wait = false;
+	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_IDLE };
+		ev.u.idle.timeout_ns = timeout_ns;
+		obs_emit(&k->obs, &ev);
+	}
+	k->disp.why = OBS_DESCHED_IDLE;
 	if (timeout_ns == UINT64_MAX)
 		return;
 	uint64_t dt = kernel_ns_to_cycles(&k->cfg, timeout_ns);
@@ -320,6 +388,8 @@ static void idle_vm(struct kernel *k, struct vm *vm, uint64_t timeout_ns)
 	uint64_t at = k->now + dt;
 	if (evq_push(&k->evq, at, KEV_WAKE, vm->id, vm->wake_gen) == UINT64_MAX)
 		k->host_oom = true; // the VM stays idle: reported as hung
+	else
+		s->wake_at = at;
 }
 
 // Makes an idle VM runnable. It is queued with the paper's priority boost (ahead of
@@ -340,6 +410,16 @@ void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 	if (by_irq)
 		k->stats.irq_wakes++;
 	sched_enqueue(&k->sched, vm->id, w);
+	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_WAKE };
+		ev.u.wake.cause = by_irq ? OBS_WAKE_IRQ : s->swap_wait ? OBS_WAKE_SWAP
+								      : OBS_WAKE_TIMEOUT;
+		ev.u.wake.where = (uint8_t)w;
+		ev.u.wake.slept_cycles = k->now - s->idle_since;
+		obs_emit(&k->obs, &ev);
+	}
+	s->swap_wait = false;
+	s->wake_at = 0;
 }
 
 // Whether the fault that ended the last cpu_run came from the host running out of
@@ -358,18 +438,24 @@ static bool fault_is_host_oom(struct kernel *k, struct vm *vm)
 // cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
 // sample point (profile.h): the run is split there and resumed at once, touching
 // nothing the guest can see, so the split cannot change what the guest does.
+// An observer that traces instructions (obs.h) gets the slow path, tracestep.c, which
+// gives the same results instruction by instruction.
 static enum cpu_exit run_cpu(struct kernel *k, struct vm *vm, struct cpu_mem *mi,
 			     int64_t budget)
 {
+	bool traced = obs_on(&k->obs, OBS_CAT_INSN) && obs_step(&k->obs, vm->id, k->now);
 	if (!k->prof_next)
-		return cpu_run(k->x, &vm->cpu, mi, budget);
+		return traced ? tracestep_run(k, vm, mi, budget, k->now)
+			      : cpu_run(k->x, &vm->cpu, mi, budget);
 	uint64_t end = vm->cpu.cycles + (uint64_t)budget, *next = &k->prof_next[vm->id];
+	uint64_t c0 = vm->cpu.cycles;
 	for (;;) {
 		uint64_t now = vm->cpu.cycles;
 		int64_t b = (int64_t)(end - now);
 		if (*next > now && *next < end)
 			b = (int64_t)(*next - now);
-		enum cpu_exit e = cpu_run(k->x, &vm->cpu, mi, b);
+		enum cpu_exit e = traced ? tracestep_run(k, vm, mi, b, k->now + (now - c0))
+					 : cpu_run(k->x, &vm->cpu, mi, b);
 		while (vm->cpu.cycles >= *next) {
 			profile_add(&k->prof, vm->cpu.eip);
 			*next += k->cfg.profile_interval_cycles;
@@ -396,15 +482,20 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 		assert(vm->state == VM_RUNNABLE && vm->has_mem);
 		int64_t budget = k->slice_left;
 		if (k->until != UINT64_MAX) { // max time or a multi-machine horizon
-			if (k->now >= k->until)
+			if (k->now >= k->until) {
+				if (!k->until_horizon)
+					k->disp.why = OBS_DESCHED_STOP;
 				return k->until_horizon;
+			}
 			uint64_t rest = k->until - k->now;
 			if ((uint64_t)budget > rest)
 				budget = (int64_t)rest;
 		}
 		process_events(k);
-		if (k->preempt)
+		if (k->preempt) {
+			k->disp.why = OBS_DESCHED_PREEMPT;
 			return false;
+		}
 		const struct evq_event *top = evq_peek(&k->evq);
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
@@ -459,8 +550,10 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 			}
 			if (e == CPU_EXIT_FAULT) { // a swapped-out block? (gatekeeper.c)
 				enum gk_fault g = gk_fault(k, vm);
-				if (g == GK_FAULT_WAIT)
+				if (g == GK_FAULT_WAIT) {
+					k->disp.why = OBS_DESCHED_SWAP;
 					return false;
+				}
 				if (g == GK_FAULT_RETRY)
 					continue;
 			}
@@ -519,6 +612,9 @@ static void process_events(struct kernel *k)
 			kernel_wake_vm(k, vm, false);
 			break;
 		case KEV_TIMER:
+			if (obs_on(&k->obs, OBS_CAT_TIMER) &&
+			    timer_current(k->timer, ev.target, ev.tag))
+				devhost_timer_event(k, ev.target, OBS_TIMER_FIRE, k->now);
 			timer_fire(k->timer, ev.target, ev.tag);
 			break;
 		case KEV_DEVICE:
@@ -576,7 +672,28 @@ static void tally(struct kernel *k)
 enum loop_end {
 	LOOP_LIMIT, // now reached `until` (a slice may be paused: k->paused)
 	LOOP_EMPTY, // nobody runnable and no live event: every VM ended, or a deadlock
+	LOOP_STOP,  // the front end's poll asked to stop (kernel_ctl)
 };
+
+static void emit_sample(struct kernel *k, uint64_t t, bool last)
+{
+	struct obs_event ev = { .time = t, .vm = OBS_NO_VM, .kind = OBS_SAMPLE };
+	ev.u.sample.k = k;
+	ev.u.sample.last = last;
+	obs_emit(&k->obs, &ev);
+}
+
+// Emits the samples (OBS_SAMPLE) due at or before time t, each stamped at its point or
+// now, whichever is later: before a jump of the clock to t nothing changes, so every
+// point the jump crosses gets the same counters.
+static void samples_due(struct kernel *k, uint64_t t)
+{
+	while (k->obs.sample_next <= t) {
+		uint64_t p = k->obs.sample_next;
+		k->obs.sample_next = p + k->obs.sample_cycles;
+		emit_sample(k, p < k->now ? k->now : p, false);
+	}
+}
 
 // Starts a dispatch of VM id: the context-switch charge, the TLB, a fresh quantum.
 static void dispatch_begin(struct kernel *k, struct vm *vm)
@@ -607,9 +724,17 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 	d->cycles0 = vm->cpu.cycles;
 	k->running = vm->id;
 	k->slice_left = (int64_t)chaos_quantum(&k->chaos, k->cfg.quantum_cycles);
+	d->why = OBS_DESCHED_QUANTUM;
+	d->retired0 = vm->cpu.retired;
 	gk_dispatch(k, vm); // admission into modelled memory (gatekeeper.c)
 	vm->slices++;
 	k->stats.dispatches++;
+	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_DISPATCH };
+		ev.u.dispatch.switch_cycles = d->switched ? k->cfg.ctx_switch_cycles : 0;
+		ev.u.dispatch.same = d->same;
+		obs_emit(&k->obs, &ev);
+	}
 }
 
 // Ends the dispatch begun by dispatch_begin: the cache-refill charge, the scheduler's
@@ -619,13 +744,16 @@ static void dispatch_end(struct kernel *k, struct vm *vm)
 	const struct kernel_dispatch *d = &k->disp;
 	uint32_t id = vm->id;
 	assert(k->running == (int64_t)id && !sched_queued(&k->sched, id));
+	uint64_t left_at = k->now, refill = 0;
 	k->running = -1;
+	if (d->why == OBS_DESCHED_STOP)
+		k->stopped_vm = id;
 	if (d->switched) {
 		uint64_t pages = cpu_exec_stats(k->x)->tlb_misses - d->misses0;
 		pages = pages > k->cfg.ctx_free_pages ? pages - k->cfg.ctx_free_pages : 0;
 		uint64_t cap = d->same ? k->cfg.ctx_cap_same_cycles : k->cfg.ctx_cap_other_cycles;
 		uint64_t per = k->cfg.ctx_page_cycles;
-		uint64_t refill = per && pages > cap / per ? cap : pages * per;
+		refill = per && pages > cap / per ? cap : pages * per;
 		refill = refill > cap ? cap : refill;
 		k->now += refill;
 		k->stats.ctx_refill_cycles += refill;
@@ -641,6 +769,14 @@ static void dispatch_end(struct kernel *k, struct vm *vm)
 		sched_enqueue(&k->sched, id, k->preempt ? SCHED_HEAD : SCHED_TAIL);
 	}
 	k->preempt = false;
+	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
+		struct obs_event ev = { .time = left_at, .vm = id, .kind = OBS_DESCHED };
+		ev.u.desched.why = vm_ended(vm) ? OBS_DESCHED_END : d->why;
+		ev.u.desched.cycles = vm->cpu.cycles - d->cycles0;
+		ev.u.desched.insns = vm->cpu.retired - d->retired0;
+		ev.u.desched.refill_cycles = refill;
+		obs_emit(&k->obs, &ev);
+	}
 }
 
 // The dispatch loop: runs VMs and events until simulated time reaches `until` (cycles;
@@ -656,6 +792,14 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 	for (;;) {
 		if (k->now >= until)
 			return LOOP_LIMIT;
+		if (k->now >= k->obs.sample_next) // UINT64_MAX when nobody samples
+			samples_due(k, k->now);
+		if (k->ctl.poll && ((k->ctl.attn && *k->ctl.attn) ||
+				    ++k->ctl_count >= k->ctl.every)) {
+			k->ctl_count = 0;
+			if (k->ctl.poll(k->ctl.ctx))
+				return LOOP_STOP;
+		}
 		struct vm *vm;
 		if (k->paused) {
 			assert(k->running >= 0);
@@ -674,7 +818,10 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 				if (!top)
 					return LOOP_EMPTY;
 				assert(top->time > k->now); // process_events took every due event
-				k->now = top->time > until ? until : top->time;
+				uint64_t to = top->time > until ? until : top->time;
+				if (to >= k->obs.sample_next)
+					samples_due(k, to);
+				k->now = to;
 				continue;
 			}
 			vm = &k->vms[id];
@@ -701,7 +848,8 @@ enum kernel_end kernel_run(struct kernel *k)
 	if (k->ran)
 		return k->end;
 	enum loop_end e = run_loop(k, max_limit(k), false);
-	kernel_finish(k, e == LOOP_LIMIT ? KERNEL_END_MAX_TIME :
+	kernel_finish(k, e == LOOP_STOP ? KERNEL_END_INTERRUPTED :
+		      e == LOOP_LIMIT ? KERNEL_END_MAX_TIME :
 		      k->live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE);
 	return k->end;
 }
@@ -716,8 +864,11 @@ bool kernel_run_until(struct kernel *k, uint64_t until)
 		if (!k->live)
 			return true;
 		// Live VMs all idle with nothing queued: only another machine can wake them.
-		if (limit != UINT64_MAX && k->now < limit)
+		if (limit != UINT64_MAX && k->now < limit) {
+			if (limit >= k->obs.sample_next)
+				samples_due(k, limit);
 			k->now = limit;
+		}
 	}
 	return false;
 }
@@ -737,10 +888,54 @@ uint64_t kernel_next_activity(struct kernel *k)
 	return top->time > k->now ? top->time : k->now;
 }
 
+// What each live VM waits for at the end of the run (postmortem.h), before finish_live
+// frees their memory.
+static void capture_waits(struct kernel *k)
+{
+	if (!k->live || !(k->waits = calloc(k->cfg.nvms, sizeof *k->waits)))
+		return;
+	for (uint32_t i = 0; i < k->cfg.nvms; i++) {
+		const struct vm *vm = &k->vms[i];
+		if (vm_ended(vm))
+			continue;
+		struct postmortem_wait *w = &k->waits[i];
+		const struct intr_vm *s = &k->iv[i];
+		postmortem_wait_capture(w, vm);
+		w->devices = k->dev != NULL;
+		w->pending = s->pending;
+		uint64_t deadline = timer_deadline(k->timer, i);
+		w->timer_cycles = deadline ? kernel_ns_to_cycles(&k->cfg, deadline) : 0;
+		if (vm->state == VM_NEW)
+			w->kind = POSTMORTEM_NEVER_RAN;
+		else if (k->running == (int64_t)i || k->stopped_vm == (int64_t)i)
+			w->kind = POSTMORTEM_RUNNING;
+		else if (vm->state == VM_RUNNABLE)
+			w->kind = POSTMORTEM_RUNNABLE;
+		else
+			w->kind = s->swap_wait ? POSTMORTEM_SWAP : POSTMORTEM_IDLE;
+		if (vm->state == VM_IDLE)
+			w->wake_cycles = s->wake_at;
+	}
+}
+
 void kernel_finish(struct kernel *k, enum kernel_end end)
 {
 	if (k->ran)
 		return;
+	if (k->running >= 0 && obs_on(&k->obs, OBS_CAT_SCHED)) {
+		// A slice a horizon paused ends with the run.
+		const struct vm *vm = &k->vms[k->running];
+		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_DESCHED };
+		ev.u.desched.why = OBS_DESCHED_STOP;
+		ev.u.desched.cycles = vm->cpu.cycles - k->disp.cycles0;
+		ev.u.desched.insns = vm->cpu.retired - k->disp.retired0;
+		obs_emit(&k->obs, &ev);
+	}
+	if (obs_on(&k->obs, OBS_CAT_SAMPLE)) {
+		samples_due(k, k->now);
+		emit_sample(k, k->now, true); // the end of the last, partial interval
+	}
+	capture_waits(k);
 	k->ran = true;
 	k->end = end;
 	k->paused = false;
@@ -748,6 +943,38 @@ void kernel_finish(struct kernel *k, enum kernel_end end)
 	assert(end != KERNEL_END_ALL_DONE || k->live == 0);
 	finish_live(k, end == KERNEL_END_DEADLOCK ? VM_HUNG : VM_STOPPED);
 	tally(k);
+}
+
+int kernel_observe(struct kernel *k, const struct obs_sub *sub)
+{
+	bool was = k->obs.cats != 0;
+	if (obs_subscribe(&k->obs, sub) != 0)
+		return -1;
+	if (!was)
+		devhost_observe(k, true);
+	if ((sub->cats & OBS_CAT_SAMPLE) && k->obs.sample_next == UINT64_MAX)
+		k->obs.sample_next = k->now;
+	return 0;
+}
+
+void kernel_unobserve(struct kernel *k, const void *ctx)
+{
+	obs_unsubscribe(&k->obs, ctx);
+	if (!k->obs.cats)
+		devhost_observe(k, false);
+	if (!(k->obs.cats & OBS_CAT_SAMPLE))
+		k->obs.sample_next = UINT64_MAX;
+}
+
+void kernel_control(struct kernel *k, const struct kernel_ctl *ctl)
+{
+	if (ctl)
+		k->ctl = *ctl;
+	else
+		memset(&k->ctl, 0, sizeof k->ctl);
+	if (!k->ctl.every)
+		k->ctl.every = 1;
+	k->ctl_count = 0;
 }
 
 uint64_t kernel_digest(const struct kernel *k)

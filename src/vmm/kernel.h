@@ -39,6 +39,7 @@
 #ifndef DENALI_VMM_KERNEL_H
 #define DENALI_VMM_KERNEL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,7 @@
 #include "vmm/evq.h"
 #include "vmm/hist.h"
 #include "vmm/intr.h"
+#include "vmm/obs.h"
 #include "vmm/physmem.h"
 #include "vmm/profile.h"
 #include "vmm/results.h"
@@ -116,6 +118,21 @@ enum kernel_end {
 	KERNEL_END_DEADLOCK,     // live VMs all idle with nothing to wake them: HUNG
 	KERNEL_END_CLIENTS_DONE, // several machines: every client VM ended; live VMs are
 	                         // STOPPED (world.h)
+	KERNEL_END_INTERRUPTED,  // the front end stopped it (kernel_ctl.poll, e.g. Ctrl-C);
+	                         // live VMs are STOPPED at the simulated time reached
+};
+
+// The front end's hook between slices (kernel_control; world.h has the same between
+// rounds). poll(ctx) runs on the thread that runs the machine, every `every` loop
+// iterations (dispatches and time jumps) and at once when *attn is set (a signal
+// handler sets it); it may read the kernel (progress lines) and returns true to end the
+// run at this clean point (KERNEL_END_INTERRUPTED). It must not change the run, so
+// where polls happen never matters to results.
+struct kernel_ctl {
+	bool (*poll)(void *ctx);
+	void *ctx;
+	const volatile sig_atomic_t *attn; // may be NULL
+	uint32_t every;                    // > 0
 };
 
 struct kernel_stats {
@@ -172,7 +189,9 @@ struct kernel {
 	int64_t slice_left;    // cycles left in the running VM's quantum
 	struct kernel_dispatch {
 		bool same, switched;        // the VM ran last; a context switch was charged
+		uint8_t why;                // why it will end (enum obs_desched), so far
 		uint64_t misses0, cycles0;  // TLB misses and VM cycles when it began
+		uint64_t retired0;          // the VM's instructions when it began
 	} disp;                // the dispatch in progress (kernel.c)
 	bool ran;              // the run is over (kernel_run or kernel_finish)
 	struct kernel_stats stats; // valid after kernel_run
@@ -180,6 +199,23 @@ struct kernel {
 	struct profile prof;       // guest-code samples, when cfg.profile_interval_cycles
 	uint64_t *prof_next;       // per VM: its cycle count at the next sample, or NULL
 	struct chaos chaos;        // cfg.chaos: the perturbation's draws (chaos.h)
+	struct obs obs;            // the event stream's subscribers (obs.h)
+	struct kernel_ctl ctl;     // the front end's poll between slices (poll NULL: none)
+	uint32_t ctl_count;        // loop iterations since the last poll
+	int64_t stopped_vm;        // the VM whose slice the end of the run cut, or -1
+	// After kernel_finish: what each VM alive at the end was doing (postmortem.h), or
+	// NULL (no live VM, or out of memory).
+	struct postmortem_wait *waits;
+	// The last branch targets of each VM that ran through the tracing slow path
+	// (tracestep.c: with --trace insn), for its fault report; NULL until then, and
+	// NULL for a VM that never did. Never part of the run's state or digest.
+	struct kernel_branches **branches;
+};
+
+#define KERNEL_BRANCHES 16 // = POSTMORTEM_BRANCHES
+struct kernel_branches {
+	uint32_t to[KERNEL_BRANCHES]; // a ring: the next goes to to[n % KERNEL_BRANCHES]
+	uint32_t n;                   // targets recorded so far
 };
 
 // Builds a kernel for cfg->nvms VMs of `img` (which must outlive it; its mem_size must
@@ -188,7 +224,15 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	       const struct image *img, char *err, size_t errlen);
 void kernel_free(struct kernel *k);
 
-// Runs until every VM ended, max time, or deadlock. Call once.
+// Subscribes an observer to the machine's event stream (obs.h). Returns 0, or -1 when
+// OBS_MAX_SUBS observers are subscribed already. Call before the run or between rounds.
+int kernel_observe(struct kernel *k, const struct obs_sub *sub);
+// Removes the observers whose context is ctx.
+void kernel_unobserve(struct kernel *k, const void *ctx);
+// Installs the front end's poll (see struct kernel_ctl), or removes it (ctl NULL).
+void kernel_control(struct kernel *k, const struct kernel_ctl *ctl);
+
+// Runs until every VM ended, max time, deadlock, or the front end stops it. Call once.
 enum kernel_end kernel_run(struct kernel *k);
 
 // Several machines in one run (world.h) drive each kernel in steps instead:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vmm/image.h"
+#include "vmm/obs.h"
 #include "vmm/pagepool.h"
 #include "vmm/physmem.h"
 
@@ -107,6 +108,11 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 	if (init) {
 		memcpy(p, init, PAGE);
 		m->cow_copies++;
+		if (m->obs && obs_on(m->obs, OBS_CAT_MEM)) {
+			struct obs_event ev = { .time = obs_now(m->obs), .vm = m->vm_id, .kind = OBS_COW };
+			ev.u.cow.page = gpage * PAGE;
+			obs_emit(m->obs, &ev);
+		}
 	} else {
 		memset(p, 0, PAGE);
 	}
@@ -240,4 +246,36 @@ int mem_copyout(struct mem *m, uint32_t dst_addr, const void *src, uint32_t len)
 uint32_t mem_copyin_prefix(struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
 {
 	return copy(m, dst, src_addr, len, false);
+}
+
+// The host page holding guest page gpage's current contents, without mapping anything:
+// the private page, the vregs page, or the initial contents. NULL for a hole.
+static const uint8_t *peek_page(const struct mem *m, uint32_t gpage)
+{
+	if (gpage == DENALI_VREGS_ADDR / PAGE)
+		return m->vregs;
+	if ((uint64_t)gpage * PAGE < DENALI_MEM_BASE || (uint64_t)gpage * PAGE >= m->mem_size)
+		return NULL;
+	uint8_t **leaf = m->dir ? m->dir[gpage / MEM_LEAF_PAGES] : NULL;
+	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
+	return p ? p : initial_page(m, gpage);
+}
+
+uint32_t mem_peek(const struct mem *m, void *dst, uint32_t src_addr, uint32_t len)
+{
+	uint32_t done = 0;
+	while (done < len) {
+		uint64_t a = (uint64_t)src_addr + done; // past 4 GiB is a hole, not page 0
+		if (a > UINT32_MAX)
+			break;
+		const uint8_t *pg = peek_page(m, (uint32_t)(a / PAGE));
+		if (!pg)
+			break;
+		uint32_t off = (uint32_t)a % PAGE, n = PAGE - off;
+		if (n > len - done)
+			n = len - done;
+		memcpy((uint8_t *)dst + done, pg + off, n);
+		done += n;
+	}
+	return done;
 }

@@ -26,6 +26,7 @@
 #define MEM_LEAF_PAGES 64u
 
 struct image;
+struct obs;
 
 struct mem {
 	const struct image *img; // initial contents (shared, read-only); may be NULL
@@ -52,6 +53,7 @@ struct mem {
 	uint32_t fault_block;    // PM_NONE, or the block the last fault must wait for
 	uint32_t inflight_block; // PM_NONE, or a block being read until inflight_done
 	uint64_t inflight_done;  // cycles
+	const struct obs *obs;   // the kernel's event stream (copy-on-write), or NULL
 };
 
 // Prepares empty memory for one VM. Returns 0, or -1 when out of host memory.
@@ -95,5 +97,10 @@ int mem_copyout(struct mem *m, uint32_t dst_addr, const void *src, uint32_t len)
 	__attribute__((warn_unused_result));
 // Copies up to len bytes from src_addr, stopping at the first hole. Returns the count.
 uint32_t mem_copyin_prefix(struct mem *m, void *dst, uint32_t src_addr, uint32_t len);
+// Reads up to len bytes at src_addr as the guest would see them, stopping at the first
+// hole, without touching anything: no copy-on-write, no memory-model access (a
+// swapped-out block reads fine and stays out), no TLB change. For reports and observers,
+// which must never change a run. Returns the count. m must be initialised.
+uint32_t mem_peek(const struct mem *m, void *dst, uint32_t src_addr, uint32_t len);
 
 #endif

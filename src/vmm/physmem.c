@@ -8,6 +8,8 @@
 // is in the LRU list iff mem.admitted.
 #include "vmm/physmem.h"
 
+#include "vmm/obs.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,9 +237,17 @@ uint64_t physmem_swap_out(struct physmem *pm, struct mem *m)
 	pm->stats.swap_outs++;
 	pm->stats.blocks_out += n;
 	// One sequential write of the VM's resident blocks into its own swap area.
+	uint64_t done = 0;
 	if (n)
-		swapdisk_submit(&pm->disk, pm->now ? *pm->now : 0,
-				(uint64_t)n * pm->cfg.block_bytes, 1);
+		done = swapdisk_submit(&pm->disk, pm->now ? *pm->now : 0,
+				       (uint64_t)n * pm->cfg.block_bytes, 1);
+	if (pm->obs && obs_on(pm->obs, OBS_CAT_MEM)) {
+		struct obs_event ev = { .time = obs_now(pm->obs), .vm = m->vm_id,
+					.kind = OBS_SWAP_OUT };
+		ev.u.swap.blocks = n;
+		ev.u.swap.done_cycles = done;
+		obs_emit(pm->obs, &ev);
+	}
 	// The victim's mappings may be in the CPU's TLB if it ran last.
 	if (pm->x)
 		cpu_exec_flush_tlb(pm->x);
@@ -300,7 +310,16 @@ uint64_t physmem_swap_in(struct physmem *pm, struct mem *m, uint32_t b, uint64_t
 		lru_unlink(pm, m->vm_id);
 		lru_append(pm, m->vm_id);
 	}
-	return swapdisk_submit(&pm->disk, now, pm->cfg.block_bytes, 0);
+	uint64_t done = swapdisk_submit(&pm->disk, now, pm->cfg.block_bytes, 0);
+	if (pm->obs && obs_on(pm->obs, OBS_CAT_MEM)) {
+		struct obs_event ev = { .time = obs_now(pm->obs), .vm = m->vm_id,
+					.kind = OBS_SWAP_IN };
+		ev.u.swap.blocks = 1;
+		ev.u.swap.block = b;
+		ev.u.swap.done_cycles = done;
+		obs_emit(pm->obs, &ev);
+	}
+	return done;
 }
 
 bool physmem_block_allocated(const struct mem *m, uint32_t b)

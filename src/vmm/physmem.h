@@ -35,6 +35,7 @@ struct mem;
 struct vm;
 struct image;
 struct cpu_exec;
+struct obs;
 
 #define PM_NONE UINT32_MAX
 
@@ -77,6 +78,7 @@ struct physmem {
 	uint32_t nvms;
 	struct cpu_exec *x;       // its TLB is flushed when residency shrinks
 	const uint64_t *now;      // the kernel's clock (cycles)
+	const struct obs *obs;    // the kernel's event stream (swap out, swap in), or NULL
 	uint32_t current;         // the VM being run, never evicted; PM_NONE
 	// Admitted VMs in LRU order (head = least recently dispatched): links by VM id.
 	uint32_t *lru_prev, *lru_next;

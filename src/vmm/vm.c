@@ -24,7 +24,9 @@ void vm_free(struct vm *vm)
 {
 	vm_release_mem(vm);
 	free(vm->diag);
+	free(vm->post);
 	vm->diag = NULL;
+	vm->post = NULL;
 }
 
 const char *vm_state_name(enum vm_state s)

@@ -20,6 +20,8 @@
 #include "cpu/cpu.h"
 #include "vmm/mem.h"
 
+struct postmortem;
+
 enum vm_state {
 	VM_NEW = 0,
 	VM_RUNNABLE,
@@ -43,6 +45,8 @@ struct vm {
 	uint64_t pios_unknown; // PIOs on ports no device owns
 	uint64_t slices;       // times dispatched
 	char *diag;            // KILLED: the one-line diagnostic (owned)
+	struct postmortem *post; // KILLED with memory: what reports need (postmortem.h;
+				 // owned), or NULL
 };
 
 void vm_init(struct vm *vm, uint32_t id);

@@ -320,6 +320,27 @@ static void finish_all(struct world *w, enum kernel_end end)
 	w->ran = true;
 }
 
+void world_control(struct world *w, const struct world_ctl *ctl)
+{
+	if (ctl)
+		w->ctl = *ctl;
+	else
+		memset(&w->ctl, 0, sizeof w->ctl);
+	if (!w->ctl.every)
+		w->ctl.every = 1;
+	w->ctl_count = 0;
+}
+
+// The earliest clock of all machines: every event of every machine up to it is out.
+static uint64_t min_clock(const struct world *w)
+{
+	uint64_t t = UINT64_MAX;
+	for (uint32_t i = 0; i < w->n; i++)
+		if (w->m[i].k->now < t)
+			t = w->m[i].k->now;
+	return t;
+}
+
 enum kernel_end world_run(struct world *w)
 {
 	if (w->ran || !w->n)
@@ -357,6 +378,16 @@ enum kernel_end world_run(struct world *w)
 		run_round(w);
 		hand_off(w);
 		w->rounds++;
+		if (w->ctl.round)
+			w->ctl.round(w->ctl.ctx, min_clock(w));
+		if (w->ctl.poll && ((w->ctl.attn && *w->ctl.attn) ||
+				    ++w->ctl_count >= w->ctl.every)) {
+			w->ctl_count = 0;
+			if (w->ctl.poll(w->ctl.ctx)) {
+				finish_all(w, KERNEL_END_INTERRUPTED);
+				break;
+			}
+		}
 	}
 	pool_stop(w);
 	return w->end;

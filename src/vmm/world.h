@@ -66,6 +66,19 @@ struct world_machine {
 
 struct world_pool;
 
+// The front end's hooks between rounds (world_control), on the calling thread while no
+// machine runs: round(ctx, upto) after each round, when every machine's clock has
+// reached upto (cycles: observers flush what they hold up to there, hub.h); poll as in
+// struct kernel_ctl (every `every` rounds or at once when *attn is set; true ends the
+// run as KERNEL_END_INTERRUPTED). Neither may change the run.
+struct world_ctl {
+	void (*round)(void *ctx, uint64_t upto);
+	bool (*poll)(void *ctx);
+	void *ctx;
+	const volatile sig_atomic_t *attn;
+	uint32_t every;
+};
+
 struct world {
 	struct world_config cfg;
 	uint32_t n;               // machines added
@@ -77,6 +90,8 @@ struct world {
 	struct world_link_stats st;
 	enum kernel_end end;
 	bool ran;
+	struct world_ctl ctl;     // world_control (round and poll NULL: none)
+	uint32_t ctl_count;
 };
 
 void world_init(struct world *w, const struct world_config *cfg);
@@ -90,10 +105,12 @@ void world_uplink(struct world *w, uint32_t m, struct devset_config *c);
 // world_uplink filled for that number, and the same cpu_khz as machine 0. Returns 0, or
 // -1 with a message in err.
 int world_add(struct world *w, struct kernel *k, char *err, size_t errlen);
+// Installs the front end's hooks (see struct world_ctl), or removes them (ctl NULL).
+void world_control(struct world *w, const struct world_ctl *ctl);
 // Runs to the end (see above) and ends every kernel (kernel_finish). Threads that
 // cannot be started leave the run on one thread (the results are the same). Returns
 // why it ended: KERNEL_END_CLIENTS_DONE, KERNEL_END_MAX_TIME, KERNEL_END_DEADLOCK, or
-// KERNEL_END_ALL_DONE (one machine, every VM ended).
+// KERNEL_END_ALL_DONE (one machine, every VM ended), or KERNEL_END_INTERRUPTED.
 enum kernel_end world_run(struct world *w);
 // The run's digest: every machine's kernel_digest in order, then the link counters.
 uint64_t world_digest(const struct world *w);

@@ -75,7 +75,9 @@ static void host_free(struct host *h)
 
 static struct devset_host iface(struct host *h)
 {
-	return (struct devset_host){ h_schedule, h_irq, h_copyin, h_copyout, h, NULL };
+	return (struct devset_host){ .schedule = h_schedule, .raise_irq = h_irq,
+				     .copyin = h_copyin, .copyout = h_copyout, .ctx = h,
+				     .timer_at = NULL };
 }
 
 // Pops the earliest scheduled time <= limit; false when none.

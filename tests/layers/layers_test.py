@@ -5,9 +5,10 @@
 # layer's own sources are compiled, and checks that an allowed include compiles (so a
 # broken setup cannot make the test pass) and a forbidden one fails, naming the header:
 #   a device cannot include a cpu or kernel header; the cpu cannot include a device or
-#   kernel header; the kernel cannot include a front end's header.
-# Then reads every source file of src/cpu, src/devices and src/vmm for the includes an
-# include path cannot stop: a relative path out of the layer's directory ("../cpu/...").
+#   kernel header; the kernel cannot include a front end's or an observer's header.
+# Then reads every source file of src/cpu, src/devices, src/vmm and src/trace for the
+# includes an include path cannot stop: a relative path out of the layer's directory
+# ("../cpu/...").
 # usage: layers_test.py SRC_DIR ABI_DIR LAYERS_ROOT CC [CC_ARGS...]
 import os
 import re
@@ -30,10 +31,16 @@ CASES = [
     ("vmm", "devices/devset.h", True),
     ("vmm", "cli/run.h", False),
     ("vmm", "run.h", False),
+    ("vmm", "trace/dis.h", False),
+    ("devices", "trace/hub.h", False),
+    ("trace", "trace/dis.h", True),
+    ("trace", "vmm/obs.h", True),
+    ("trace", "cli/run.h", False),
 ]
 
 # Directories each layer may name in an #include "DIR/..." (besides denali/, the ABI).
-ALLOWED = {"cpu": {"cpu"}, "devices": {"devices"}, "vmm": {"cpu", "devices", "vmm"}}
+ALLOWED = {"cpu": {"cpu"}, "devices": {"devices"}, "vmm": {"cpu", "devices", "vmm"},
+           "trace": {"cpu", "devices", "vmm", "trace"}}
 
 
 def compile_probe(cc, abi, root, layer, header, tmp):

@@ -77,3 +77,56 @@ int elfgen_write(const char *path, const uint8_t *bytes, size_t len)
 	size_t n = fwrite(bytes, 1, len, f);
 	return fclose(f) == 0 && n == len ? 0 : -1;
 }
+
+size_t elfgen_symbols(uint8_t *out, size_t len, size_t cap, const struct elfgen_sym *syms,
+		      int nsyms)
+{
+	uint32_t nphdr = (uint32_t)out[44] | (uint32_t)out[45] << 8;
+	uint32_t nseg = nphdr > 2 ? 2 : nphdr;
+	// .strtab: a NUL, then each name.
+	size_t strsz = 1;
+	for (int i = 0; i < nsyms; i++)
+		strsz += strlen(syms[i].name) + 1;
+	size_t symoff = (len + 15) & ~(size_t)15;
+	size_t symsz = 16 * (size_t)(nsyms + 1);
+	size_t stroff = symoff + symsz;
+	size_t shoff = (stroff + strsz + 15) & ~(size_t)15;
+	uint32_t nsec = 1 + nseg + 2;
+	size_t total = shoff + 40 * (size_t)nsec;
+	if (total > cap)
+		return 0;
+	memset(out + len, 0, total - len);
+	size_t at = 1;
+	for (int i = 0; i < nsyms; i++) {
+		uint8_t *e = out + symoff + 16 * (size_t)(i + 1);
+		elfgen_put32(e, (uint32_t)at);
+		elfgen_put32(e + 4, syms[i].addr);
+		elfgen_put32(e + 8, syms[i].size);
+		e[12] = (uint8_t)(syms[i].bind << 4 | syms[i].type);
+		elfgen_put16(e + 14, syms[i].section);
+		memcpy(out + stroff + at, syms[i].name, strlen(syms[i].name) + 1);
+		at += strlen(syms[i].name) + 1;
+	}
+	for (uint32_t i = 0; i < nseg; i++) {
+		const uint8_t *ph = out + 52 + 32 * i;
+		uint8_t *sh = out + shoff + 40 * (1 + i);
+		elfgen_put32(sh + 4, 1); // SHT_PROGBITS
+		elfgen_put32(sh + 8, i == 0 ? 6 : 3); // ALLOC|EXECINSTR, ALLOC|WRITE
+		memcpy(sh + 12, ph + 8, 4); // addr = vaddr
+		memcpy(sh + 16, ph + 4, 4); // offset
+		memcpy(sh + 20, ph + 16, 4); // size
+	}
+	uint8_t *ss = out + shoff + 40 * (1 + nseg), *st = ss + 40;
+	elfgen_put32(ss + 4, 2); // SHT_SYMTAB
+	elfgen_put32(ss + 16, (uint32_t)symoff);
+	elfgen_put32(ss + 20, (uint32_t)symsz);
+	elfgen_put32(ss + 24, 2 + nseg); // sh_link: .strtab
+	elfgen_put32(ss + 36, 16);
+	elfgen_put32(st + 4, 3); // SHT_STRTAB
+	elfgen_put32(st + 16, (uint32_t)stroff);
+	elfgen_put32(st + 20, (uint32_t)strsz);
+	elfgen_put32(out + 32, (uint32_t)shoff);
+	elfgen_put16(out + 46, 40);
+	elfgen_put16(out + 48, (uint16_t)nsec);
+	return total;
+}

@@ -28,6 +28,24 @@ size_t elfgen_build(uint8_t *out, size_t cap, uint32_t entry, const struct elfge
 // `data` and memsz bss_len + data_len.
 size_t elfgen_program(uint8_t *out, size_t cap, const uint8_t *code, uint32_t code_len,
 		      const uint8_t *data, uint32_t data_len, uint32_t bss_len);
+// One symbol for elfgen_symbols: type 0 NOTYPE, 1 OBJECT, 2 FUNC; bind 0 local, 1 global;
+// section 1 = the first segment (code, executable), 2 = the second (data), 0 = undefined.
+struct elfgen_sym {
+	const char *name;
+	uint32_t addr, size;
+	uint8_t type, bind;
+	uint16_t section;
+};
+// Appends section headers to an image of elfgen_build/elfgen_program with len bytes in
+// out: [1] the first segment's section (SHF_ALLOC|SHF_EXECINSTR), [2] the second's
+// (SHF_ALLOC|SHF_WRITE) if there is one, then .symtab and .strtab with `syms`. Returns
+// the new length, or 0 if cap is too small. ELFGEN_SHDR_* give the offsets for tests.
+size_t elfgen_symbols(uint8_t *out, size_t len, size_t cap, const struct elfgen_sym *syms,
+		      int nsyms);
+enum { ELFGEN_E_SHOFF = 32, ELFGEN_E_SHENTSIZE = 46, ELFGEN_E_SHNUM = 48, ELFGEN_SH_SIZE = 40,
+       ELFGEN_SH_TYPE = 4, ELFGEN_SH_FLAGS = 8, ELFGEN_SH_OFFSET = 16, ELFGEN_SH_SIZE_F = 20,
+       ELFGEN_SH_LINK = 24, ELFGEN_SH_ENTSIZE = 36 };
+
 // Writes bytes to a file. Returns 0 or -1.
 int elfgen_write(const char *path, const uint8_t *bytes, size_t len);
 
