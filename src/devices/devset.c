@@ -41,6 +41,7 @@ struct devset {
 	uint32_t uplink_port;         // several machines: the uplink port, else SWITCH_NO_PORT
 	struct linkq inbox;           // frames from other machines, not yet in the switch
 	uint64_t uplink_in, uplink_drop;
+	uint8_t tx[NIC_FRAME_MAX];    // the frame a NIC_SEND is handing to the switch
 };
 
 void devset_config_default(struct devset_config *c)
@@ -339,9 +340,9 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	switch (port) {
 	case NIC_PORT_SEND:
 		devset_run(d, now);
-		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX]);
+		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX], d->tx);
 		if (r == 0)
-			(void)switch_send(d->sw, vm_id, v->nic.tx_frame, v->nic.tx_len, now);
+			(void)switch_send(d->sw, vm_id, d->tx, regs[DEVSET_ECX], now);
 		regs[DEVSET_EAX] = r;
 		break;
 	case NIC_PORT_RECV:
@@ -410,7 +411,7 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 		const struct nic_stats *n = &d->vms[i].nic.st;
 		st->nic_tx += n->tx_frames;
 		st->nic_rx += n->rx_frames;
-		st->nic_rx_drop_full += n->rx_drop_full;
+		st->nic_rx_drop_full += n->rx_drop_full + n->rx_drop_nomem;
 		st->nic_tx_err += n->tx_err_length + n->tx_err_fault;
 	}
 	if (d->in) {

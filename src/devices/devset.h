@@ -81,7 +81,8 @@ struct devset_config {
 void devset_config_default(struct devset_config *c);
 
 struct devset_stats {
-	uint64_t nic_tx, nic_rx, nic_rx_drop_full, nic_tx_err;
+	uint64_t nic_tx, nic_rx, nic_tx_err;
+	uint64_t nic_rx_drop_full;               // queue full, or no host memory to queue
 	uint64_t replay_frames, replay_drop;     // injected; dropped while reading the trace
 	uint64_t sw_forwarded, sw_flooded, sw_drop_unknown, sw_drop_down, sw_drop_queue;
 	uint64_t sw_arp_steered;
