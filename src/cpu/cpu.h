@@ -153,6 +153,9 @@ void cpu_exec_flush_tlb(struct cpu_exec *x);
 // Drops decoded code for a host page that is about to be freed or reused.
 void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page);
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x);
+// Host memory of the executor (the TLBs and the decode cache) in bytes, and the number
+// of host code pages with decoded code (for host-memory accounting; docs/memory.md).
+uint64_t cpu_exec_host_bytes(const struct cpu_exec *x, uint64_t *code_pages);
 
 // Sets a CPU to the documented reset state (docs/isa.md "Initial state").
 void cpu_reset(struct cpu *c, uint32_t eip, uint32_t esp);

@@ -165,6 +165,21 @@ void cpu_exec_free(struct cpu_exec *x)
 	free(x);
 }
 
+uint64_t cpu_exec_host_bytes(const struct cpu_exec *x, uint64_t *code_pages)
+{
+	uint64_t b = sizeof *x + x->hash_size * sizeof *x->hash + sizeof *x->scratch +
+		     2 * sizeof(struct dinsn);
+	for (size_t i = 0; i < x->hash_size; i++)
+		for (const struct dpage *p = x->hash[i]; p; p = p->hnext) {
+			b += sizeof *p;
+			for (const struct arena *a = p->arena; a; a = a->next)
+				b += sizeof *a + a->cap;
+		}
+	if (code_pages)
+		*code_pages = x->count;
+	return b;
+}
+
 void cpu_exec_flush_tlb(struct cpu_exec *x)
 {
 	for (unsigned i = 0; i < TLB_N; i++) {

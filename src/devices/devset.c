@@ -399,6 +399,20 @@ void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32
 	memcpy(ipv4, b, 4); // network order in memory
 }
 
+void devset_host_mem(const struct devset *d, struct devset_mem *m)
+{
+	m->vm_records = (uint64_t)d->cfg.nvms * sizeof(*d->vms);
+	m->nic_queues = m->nic_frames = 0;
+	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
+		m->nic_queues += nic_host_bytes(&d->vms[i].nic);
+		m->nic_frames += d->vms[i].nic.count;
+	}
+	m->sw = switch_host_bytes(d->sw);
+	m->other = sizeof(*d) + linkq_host_bytes(&d->inbox) + d->con.len +
+		   (d->con.pos ? (uint64_t)d->con.nvms * (sizeof(*d->con.pos) + 1) : 0) +
+		   (d->next ? sizeof(*d->next) : 0);
+}
+
 const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id)
 {
 	return vm_id < d->cfg.nvms ? &d->vms[vm_id].nic.st : NULL;

@@ -48,5 +48,8 @@ void devhost_vregs(struct kernel *k, struct vm *vm);
 void devhost_vm_ended(struct kernel *k, uint32_t vm_id);
 // Device counters; false (and *st zeroed) without devices.
 bool devhost_stats(const struct kernel *k, struct devset_stats *st);
+// Host memory of the devices (devset_host_mem plus the glue); false (and *m zeroed)
+// without devices.
+bool devhost_host_mem(const struct kernel *k, struct devset_mem *m);
 
 #endif
