@@ -199,6 +199,23 @@ void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page)
 	}
 }
 
+void cpu_exec_page_moved(struct cpu_exec *x, uint32_t gaddr, const uint8_t *from,
+			 uint8_t *to)
+{
+	uint32_t page = gaddr & CPU_PAGE_MASK;
+	struct tlb_ent *e = &x->tlb[(page >> 12) & (TLB_N - 1)];
+	if (e->rtag != page || (const uint8_t *)(e->base + page) != from)
+		return;
+	e->base = (uintptr_t)to - page;
+	if (e->wtag == (page | TLB_SHARED_W))
+		e->wtag = page;
+}
+
+bool cpu_exec_has_code(struct cpu_exec *x, const uint8_t *host_page)
+{
+	return dcache_find(x, host_page) != NULL;
+}
+
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x)
 {
 	return &x->st;

@@ -38,14 +38,17 @@ static void smc_hit(struct cpu_exec *x, struct dinsn *d)
 // of a, or NULL with #PF recorded.
 static uint8_t *xlate(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_access acc)
 {
-	struct cpu_page_info pi;
+	struct cpu_page_info pi = { 0 };
 	uint32_t page = a & CPU_PAGE_MASK;
-	x->st.tlb_misses++;
+	struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	// The first write to a shared page the VM has read is no new miss: a private page
+	// would have taken it on the fast path (cpu_page_info.shared).
+	if (!(acc == CPU_ACC_WRITE && e->rtag == page && e->wtag == (page | TLB_SHARED_W)))
+		x->st.tlb_misses++;
 	if (x->mem->map(x->mem->ctx, page, acc, &pi) != 0 || !pi.host) {
 		record_pf(x, d, a, acc);
 		return NULL;
 	}
-	struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
 	e->base = (uintptr_t)pi.host - page;
 	e->rtag = page;
 	e->wtag = TLB_INVALID;
@@ -59,6 +62,8 @@ static uint8_t *xlate(struct cpu_exec *x, struct dinsn *d, uint32_t a, enum cpu_
 		e->wtag = page;
 	} else if (pi.writable && !dcache_find(x, pi.host)) {
 		e->wtag = page;
+	} else if (pi.shared) {
+		e->wtag = page | TLB_SHARED_W;
 	}
 	return pi.host + (a & ~CPU_PAGE_MASK);
 }

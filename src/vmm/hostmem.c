@@ -51,7 +51,8 @@ static void add_vm(const struct vm *vm, struct hostmem *hm, uint64_t *pool_pages
 	if (!vm->has_mem)
 		return;
 	const struct mem *m = &vm->mem;
-	uint64_t pages = m->pages_private + (m->vregs ? 1 : 0);
+	// The pages this VM holds alone; the shared ones are counted once (pageshare).
+	uint64_t pages = m->pages_private - m->pages_shared + (m->vregs ? 1 : 0);
 	hm->guest_pages += pages;
 	b[HM_GUEST_PAGES] += pages * CPU_PAGE_SIZE;
 	if (m->pool)
@@ -80,6 +81,13 @@ void kernel_hostmem(const struct kernel *k, struct hostmem *hm)
 			b[HM_OTHER] += sizeof(*k->results.e[i].hist);
 	if (k->pm) {
 		const struct pagepool *p = &k->pm->pool;
+		const struct pageshare *sh = &k->pm->share;
+		hm->guest_pages += sh->pages;
+		hm->shared_pages = sh->pages;
+		hm->shared_refs = sh->refs;
+		b[HM_GUEST_PAGES] += sh->pages * CPU_PAGE_SIZE;
+		pool_pages += sh->pages;
+		b[HM_OTHER] += pageshare_host_bytes(sh);
 		b[HM_VM_RECORDS] += (uint64_t)n * 2 * sizeof(*k->pm->lru_prev);
 		b[HM_OTHER] += sizeof *k->pm + p->cap_chunks * sizeof(*p->chunks);
 		uint64_t chunk_pages = (uint64_t)p->nchunks * (PAGEPOOL_CHUNK / CPU_PAGE_SIZE);

@@ -12,7 +12,7 @@
 struct kernel;
 
 enum hostmem_kind {
-	HM_GUEST_PAGES = 0, // private guest pages (copy-on-write copies, written pages, vregs)
+	HM_GUEST_PAGES = 0, // written guest pages: each VM's own, shared ones once, vregs
 	HM_POOL_FREE,       // page-pool pages not handed out (free list, chunk tails)
 	HM_PAGE_TABLES,     // per-VM page directories and leaves
 	HM_VM_RECORDS,      // struct vm, interrupt state, scheduler and LRU slots, bitmaps
@@ -29,6 +29,8 @@ enum hostmem_kind {
 struct hostmem {
 	uint64_t bytes[HM_KINDS];
 	uint64_t guest_pages;  // pages in HM_GUEST_PAGES
+	uint64_t shared_pages; // of those, shared by content between VMs (pageshare.h)
+	uint64_t shared_refs;  // guest pages mapping a shared page
 	uint64_t code_pages;   // host pages with decoded code
 	uint64_t events;       // events queued (stale ones included)
 	uint64_t nic_frames;   // frames in NIC receive queues

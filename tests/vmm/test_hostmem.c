@@ -3,6 +3,7 @@
 // what its VMs hold, kind by kind.
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,26 +16,27 @@
 
 #define MEM (1u << 20)
 
-static struct kernel *new_kernel(const struct image *img, uint32_t nvms)
+static struct kernel *new_kernel(const struct image *img, uint32_t nvms, bool share)
 {
 	struct kernel_config cfg;
 	kernel_config_default(&cfg);
 	cfg.nvms = nvms;
 	cfg.mem_size = MEM;
+	cfg.pm.share_pages = share;
 	char err[256];
 	struct kernel *k;
 	assert_int_equal(kernel_new(&k, &cfg, img, err, sizeof err), 0);
 	return k;
 }
 
-// 100 VMs that each write one data page and idle with a 10 s timeout.
+// 100 VMs that each write one data page and idle with a 10 s timeout (no sharing).
 static void test_idle_vms_by_kind(void **state)
 {
 	(void)state;
 	char err[256];
 	struct image *img;
 	assert_int_equal(synth_idle(&img, MEM, 10000000000ull, err, sizeof err), 0);
-	struct kernel *k = new_kernel(img, 100);
+	struct kernel *k = new_kernel(img, 100, false);
 	struct hostmem hm;
 	kernel_hostmem(k, &hm);
 	assert_int_equal(hm.guest_pages, 0); // nothing before the first dispatch
@@ -70,10 +72,38 @@ static void test_idle_vms_by_kind(void **state)
 	image_free(img);
 }
 
+// The same VMs with sharing: each wrote zero into its data page, so once it has run
+// (and another VM took the CPU) the page maps the image's zero page again; only the
+// last VM's page has not been offered yet.
+static void test_shared_counted_once(void **state)
+{
+	(void)state;
+	char err[256];
+	struct image *img;
+	assert_int_equal(synth_idle(&img, MEM, 10000000000ull, err, sizeof err), 0);
+	struct kernel *k = new_kernel(img, 100, true);
+	assert_false(kernel_run_until(k, kernel_ns_to_cycles(&k->cfg, 1000000)));
+	struct hostmem hm;
+	kernel_hostmem(k, &hm);
+	// 100 vregs pages and the last VM's data page.
+	assert_int_equal(hm.shared_pages, 0); // the zero page is the image's, not the table's
+	assert_int_equal(hm.guest_pages, 101);
+	assert_int_equal(hm.bytes[HM_GUEST_PAGES], 101 * 4096);
+	uint32_t shared = 0;
+	for (uint32_t i = 0; i < 100; i++)
+		shared += k->vms[i].mem.pages_shared;
+	assert_int_equal(shared, 99);
+	assert_int_equal(hm.bytes[HM_GUEST_PAGES] + hm.bytes[HM_POOL_FREE],
+			 k->pm->pool.nchunks * (uint64_t)PAGEPOOL_CHUNK);
+	kernel_free(k);
+	image_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_vms_by_kind),
+		cmocka_unit_test(test_shared_counted_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
