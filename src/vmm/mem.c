@@ -139,6 +139,7 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 	m->dir[d][i] = p;
 	m->pages_private++;
 	m->unscanned++;
+	m->scan_leaves |= 1ull << (d % 64);
 	// Reads may have mapped the shared page; they must now see the private copy.
 	if (m->x)
 		cpu_exec_flush_tlb(m->x);
@@ -173,17 +174,6 @@ static uint8_t *unshare(struct mem *m, uint32_t gpage)
 	return p;
 }
 
-static bool all_zero(const uint8_t *p)
-{
-	uint64_t acc = 0;
-	for (unsigned i = 0; i < PAGE; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	return acc == 0;
-}
-
 uint32_t mem_share_scan(struct mem *m)
 {
 	if (!m->share || !m->unscanned)
@@ -192,14 +182,18 @@ uint32_t mem_share_scan(struct mem *m)
 	const uint8_t *zero = zero_page(m);
 	for (uint32_t d = 0; d < m->ndir; d++) {
 		uint8_t **leaf = m->dir[d];
-		for (uint32_t i = 0; leaf && i < MEM_LEAF_PAGES; i++) {
+		if (!leaf || !(m->scan_leaves >> (d % 64) & 1))
+			continue; // no page written there since the last scan
+		for (uint32_t i = 0; i < MEM_LEAF_PAGES; i++) {
 			uint8_t *p = leaf[i];
 			if (!p || ent_bits(p))
 				continue; // initial contents, shared, or kept
 			leaf[i] = ent_make(p, MEM_ENT_KEEP);
 			if (m->x && cpu_exec_has_code(m->x, p))
 				continue; // decoded code is never shared (mem.h)
-			uint8_t *s = zero && all_zero(p) ? (uint8_t *)zero : pageshare_add(m->share, p);
+			bool is_zero;
+			uint64_t h = pageshare_hash(p, &is_zero);
+			uint8_t *s = zero && is_zero ? (uint8_t *)zero : pageshare_add(m->share, p, h);
 			if (!s)
 				continue; // the table could not grow: the page stays the VM's own
 			if (s != p) {
@@ -213,6 +207,7 @@ uint32_t mem_share_scan(struct mem *m)
 		}
 	}
 	m->unscanned = 0;
+	m->scan_leaves = 0;
 	return merged;
 }
 

@@ -52,6 +52,7 @@ struct mem {
 	uint32_t pages_private;  // pages the VM has written (not counting vregs)
 	uint32_t pages_shared;   // of those, mapped to a shared host page now
 	uint32_t unscanned;      // own pages written since the last mem_share_scan
+	uint64_t scan_leaves;    // bit d % 64: leaf d may hold such pages
 	uint32_t leaves;         // leaves allocated
 	uint64_t cow_copies;     // private pages made from an image page
 	uint64_t unshares;       // shared pages the VM got its own copy of again

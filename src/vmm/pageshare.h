@@ -16,10 +16,13 @@
 #include "vmm/pagepool.h"
 
 struct pageshare_slot;
+struct pageshare_addr;
 
 struct pageshare {
 	struct pageshare_slot *slot; // open addressing by content hash, linear probing
 	uint32_t cap, used;          // cap a power of two (0: empty), used <= cap / 2
+	struct pageshare_addr *addr; // the same pages by host address -> content hash,
+	                             // so dropping a reference needs no rehash (same cap)
 	struct pagepool *pool;       // where shared pages go back when unreferenced
 	// Counters (benchmarks, tests).
 	uint64_t pages;              // shared host pages held now
@@ -32,11 +35,14 @@ void pageshare_init(struct pageshare *s, struct pagepool *pool);
 // Frees the table (the pages belong to the pool and go with it).
 void pageshare_destroy(struct pageshare *s);
 
-// Shares host page p (a private page from the pool): returns the shared page with the
-// same contents, with its reference count raised, in which case p is no longer needed
-// (the caller frees it); or p itself, now in the table with one reference; or NULL when
-// the table could not grow (p stays private).
-uint8_t *pageshare_add(struct pageshare *s, uint8_t *p);
+// The hash of a page's 4 KiB that pageshare_add takes; *zero tells whether every byte
+// is zero.
+uint64_t pageshare_hash(const uint8_t *p, bool *zero);
+// Shares host page p (a private page from the pool) whose pageshare_hash is `hash`:
+// returns the shared page with the same contents, with its reference count raised, in
+// which case p is no longer needed (the caller frees it); or p itself, now in the table
+// with one reference; or NULL when the table could not grow (p stays private).
+uint8_t *pageshare_add(struct pageshare *s, uint8_t *p, uint64_t hash);
 // Drops one reference to shared page p. Returns true when that was the last: p has left
 // the table and the caller owns it again (to free it, or to keep it as a private page).
 bool pageshare_put(struct pageshare *s, uint8_t *p);
