@@ -42,6 +42,7 @@ static int machine(struct webworld *ww, uint32_t m, const char *image, uint32_t 
 	cfg.max_time_cycles = kernel_ns_to_cycles(&cfg, max);
 	if (m == 0 && o->phys_bytes)
 		cfg.pm.phys_bytes = o->phys_bytes;
+	cfg.pm.share_pages = !o->no_share;
 	if (image_load(path, mem, &ww->img[m], err, errlen) != 0 ||
 	    kernel_new(&ww->k[m], &cfg, ww->img[m], err, errlen) != 0)
 		return -1;
@@ -63,13 +64,14 @@ int webworld_new(struct webworld *ww, const struct webworld_opts *o, char *err,
 	wc.after_round = o->after_round;
 	wc.after_round_ctx = o->ctx;
 	world_init(&ww->w, &wc);
-	char dur[32], *gen = ww->args[1];
+	char dur[32], delay[32], *gen = ww->args[1];
 	fmt_duration(o->duration_ns, dur, sizeof dur);
+	fmt_duration(o->delay_ns ? o->delay_ns : 100000000ull, delay, sizeof delay);
 	snprintf(ww->args[0], sizeof ww->args[0], "quiet=1");
 	snprintf(gen, sizeof ww->args[1],
 		 "servers=%u base=10.0.0.1 port=80 path=/small mode=open rate=%u max=64 "
-		 "conns=4 alpha=1.0 seed=1 duration=%s verify=1 quiet=1 keepalive=0 delay=100ms",
-		 o->vms, o->rate, dur);
+		 "conns=4 alpha=1.0 seed=1 duration=%s verify=1 quiet=1 keepalive=0 delay=%s",
+		 o->vms, o->rate, dur, delay);
 	if (machine(ww, 0, "httpd-gcc-O2.elf", o->vms, 4u << 20, ww->args[0], o, err,
 		    errlen) != 0 ||
 	    (o->clients && machine(ww, 1, "httpgen-gcc-O2.elf", o->clients, 16u << 20, gen, o,

@@ -7,6 +7,7 @@
 #ifndef DENALI_BENCH_WEBWORLD_H
 #define DENALI_BENCH_WEBWORLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ struct webworld_opts {
 	uint64_t duration_ns;  // of load (2 s)
 	uint64_t max_time_ns;  // 0: duration + 10 s, as the script
 	uint64_t phys_bytes;   // modelled memory of machine 0 (0: the default, 1 GiB)
+	uint64_t delay_ns;     // httpgen's delay before the first request (0: 100 ms)
+	bool no_share;         // physmem_config.share_pages off (host memory only)
 	const char *build;     // the build directory (the images are under guests/apps)
 	// Called after every round (world.h); NULL: none.
 	void (*after_round)(void *ctx, const struct world *w, uint64_t horizon_ns);
