@@ -38,7 +38,13 @@ static int parse_ns(const char *s, uint64_t *out)
 {
 	char *end;
 	double v = strtod(s, &end);
-	double mult = !strcmp(end, "s") ? 1e9 : !strcmp(end, "ms") ? 1e6 : !strcmp(end, "us") ? 1e3 : 0;
+	double mult = 0;
+	if (!strcmp(end, "s"))
+		mult = 1e9;
+	else if (!strcmp(end, "ms"))
+		mult = 1e6;
+	else if (!strcmp(end, "us"))
+		mult = 1e3;
 	if (end == s || mult == 0 || v <= 0 || v * mult > 1e15)
 		return -1;
 	*out = (uint64_t)(v * mult);
@@ -135,7 +141,7 @@ int main(int argc, char **argv)
 			bad = 1;
 		if (bad) {
 			fprintf(stderr, "usage: soak [--vms N] [--clients K] [--rate R] "
-				"[--duration T] [--every T] [--csv FILE] [--build DIR]\n");
+					"[--duration T] [--every T] [--csv FILE] [--build DIR]\n");
 			return 2;
 		}
 		i++;
@@ -162,7 +168,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("soak: %u httpd VMs, %u httpgen VMs x %u req/s, %.0f s simulated; MiB of host "
-	       "memory (accounted by kind, hostmem.h)\n", o.vms, o.clients, o.rate,
+	       "memory (accounted by kind, hostmem.h)\n",
+	       o.vms, o.clients, o.rate,
 	       o.duration_ns / 1e9);
 	printf("  sim s      RSS  account   guest  poolfr  ptabls  events  nic+sw  decode  "
 	       "consol   #events   replies  host s\n");

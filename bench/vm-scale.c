@@ -199,7 +199,8 @@ static int httpd_vms(uint32_t n)
 	getrusage(RUSAGE_SELF, &ru);
 	const struct kernel *c = ww.k[1];
 	printf("%8u httpd VMs%s: boot %.1f s CPU, %.1f s wall (%.1f us CPU per VM), %.2f s "
-	       "simulated\n", n, hopt.no_share ? " (no sharing)" : "", h.boot_cpu, h.boot_s,
+	       "simulated\n",
+	       n, hopt.no_share ? " (no sharing)" : "", h.boot_cpu, h.boot_s,
 	       h.boot_cpu * 1e6 / n, h.boot_ns / 1e9);
 	double per = 1.0 / n;
 	printf("         after boot: %.0f B RSS per VM, %.0f B accounted per VM:",
@@ -262,7 +263,7 @@ int main(int argc, char **argv)
 			given[ng++] = (uint32_t)strtoul(argv[i], NULL, 10);
 		} else {
 			fprintf(stderr, "usage: vm-scale [N ...] | vm-scale --httpd [--duration "
-				"SECONDS] [--no-share] [N ...]\n");
+					"SECONDS] [--no-share] [N ...]\n");
 			return 2;
 		}
 	}

@@ -12,8 +12,13 @@
 
 void webworld_opts_default(struct webworld_opts *o)
 {
-	*o = (struct webworld_opts){ .vms = 1000, .clients = 4, .rate = 100,
-				     .duration_ns = 2000000000ull, .build = "build" };
+	*o = (struct webworld_opts){
+		.vms = 1000,
+		.clients = 4,
+		.rate = 100,
+		.duration_ns = 2000000000ull,
+		.build = "build",
+	};
 }
 
 // The script passes --duration as given ("2s", "500ms"); whole seconds print as such.

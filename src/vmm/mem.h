@@ -34,9 +34,11 @@
 
 #define MEM_LEAF_PAGES 64u
 // Low bits of a page-table entry (host pages are 4 KiB aligned).
-#define MEM_ENT_SHARED 1u // a shared page (the zero page or a pageshare page)
-#define MEM_ENT_KEEP 2u   // own page not to offer for sharing (written since it was
-                          // shared, or holds decoded code)
+// MEM_ENT_SHARED: a shared page (the zero page or a pageshare page).
+// MEM_ENT_KEEP: an own page not to offer for sharing (written since it was shared, or
+// holds decoded code).
+#define MEM_ENT_SHARED 1u
+#define MEM_ENT_KEEP 2u
 
 struct image;
 struct pageshare;

@@ -22,7 +22,7 @@ struct pageshare {
 	struct pageshare_slot *slot; // open addressing by content hash, linear probing
 	uint32_t cap, used;          // cap a power of two (0: empty), used <= cap / 2
 	struct pageshare_addr *addr; // the same pages by host address -> content hash,
-	                             // so dropping a reference needs no rehash (same cap)
+				     // so dropping a reference needs no rehash (same cap)
 	struct pagepool *pool;       // where shared pages go back when unreferenced
 	// Counters (benchmarks, tests).
 	uint64_t pages;              // shared host pages held now

@@ -39,7 +39,8 @@ static void test_table_model(void **state)
 	pagepool_init(&pool);
 	struct pageshare s;
 	pageshare_init(&s, &pool);
-	enum { N = 40, OPS = 20000 };
+	enum { N = 40,
+	       OPS = 20000 };
 	uint8_t *shared[N] = { NULL };
 	uint32_t refs[N] = { 0 };
 	uint64_t x = 12345;
