@@ -115,6 +115,11 @@ struct cpu {
 struct cpu_page_info {
 	uint8_t *host;  // the page's 4096 bytes in host memory
 	bool writable;  // false: writes must call map(CPU_ACC_WRITE) again (copy-on-write)
+	// With writable false: the page is the VM's own, but its host page is shared with
+	// other VMs that hold the same bytes (vmm/pageshare.h). The first write calls
+	// map(CPU_ACC_WRITE), which gives the VM a copy; the executor counts that write as
+	// no new TLB miss, as if the page had been writable, so sharing changes no count.
+	bool shared;
 };
 
 // The memory owner's interface. map() translates the page containing `addr` for the
@@ -168,7 +173,18 @@ void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page);
 // new bytes run. Call it outside cpu_run (or from within a map() callback).
 void cpu_exec_code_written(struct cpu_exec *x, const uint8_t *host_page, unsigned off,
 			   unsigned len);
+// The memory owner moved guest page gaddr of the VM whose entries the TLB holds from
+// shared host page `from` to its own copy `to` (same bytes): a TLB entry for it now
+// points there and, since the page is now writable, may take writes (no flush, so no
+// count changes).
+void cpu_exec_page_moved(struct cpu_exec *x, uint32_t gaddr, const uint8_t *from,
+			 uint8_t *to);
+// Whether the decode cache holds code of this host page.
+bool cpu_exec_has_code(struct cpu_exec *x, const uint8_t *host_page);
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x);
+// Host memory of the executor (the TLBs and the decode cache) in bytes, and the number
+// of host code pages with decoded code (for host-memory accounting; docs/memory.md).
+uint64_t cpu_exec_host_bytes(const struct cpu_exec *x, uint64_t *code_pages);
 
 // Sets a CPU to the documented reset state (docs/isa.md "Initial state").
 void cpu_reset(struct cpu *c, uint32_t eip, uint32_t esp);

@@ -132,6 +132,9 @@ enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG, LF
 // Never equals a tag: tags are a page address plus at most bits 0-1 (alignment).
 // (2026-11-29, found by tests/cpu/test_bad_input.c: 1 matched misaligned page-0 accesses.)
 #define TLB_INVALID 0xffcu
+// wtag = page | TLB_SHARED_W: writes take the slow path (the host page is shared,
+// cpu_page_info.shared), and that write is no new miss. Bit 11 is never in a tag.
+#define TLB_SHARED_W 0x800u
 
 // A data TLB entry: host address of guest address a is (uint8_t *)(base + a).
 // rtag/wtag are the guest page address if reads/writes may use the fast path.

@@ -200,6 +200,21 @@ void cpu_exec_free(struct cpu_exec *x)
 	free(x);
 }
 
+uint64_t cpu_exec_host_bytes(const struct cpu_exec *x, uint64_t *code_pages)
+{
+	uint64_t b = sizeof *x + x->hash_size * sizeof *x->hash + sizeof *x->scratch +
+		     2 * sizeof(struct dinsn);
+	for (size_t i = 0; i < x->hash_size; i++)
+		for (const struct dpage *p = x->hash[i]; p; p = p->hnext) {
+			b += sizeof *p;
+			for (const struct arena *a = p->arena; a; a = a->next)
+				b += sizeof *a + a->cap;
+		}
+	if (code_pages)
+		*code_pages = x->count;
+	return b;
+}
+
 void cpu_exec_flush_tlb(struct cpu_exec *x)
 {
 	for (unsigned i = 0; i < TLB_N; i++) {
@@ -225,6 +240,38 @@ void cpu_exec_page_freed(struct cpu_exec *x, const uint8_t *host_page)
 			x->wcode[i] = 0;
 		}
 	}
+}
+
+void cpu_exec_page_moved(struct cpu_exec *x, uint32_t gaddr, const uint8_t *from,
+			 uint8_t *to)
+{
+	uint32_t page = gaddr & CPU_PAGE_MASK;
+	// Code of this guest page now comes from `to`: the code TLB and, if the page is
+	// the running block's, the run loop must look it up anew (as after a flush).
+	struct ctlb_ent *ce = &x->ctlb[(page >> 12) & (CTLB_N - 1)];
+	if (ce->tag == page)
+		ce->tag = TLB_INVALID;
+	if (x->running && page == x->code_page)
+		x->attn |= ATTN_SMC;
+	unsigned i = (page >> 12) & (TLB_N - 1);
+	struct tlb_ent *e = &x->tlb[i];
+	if (e->rtag != page || (const uint8_t *)(e->base + page) != from)
+		return;
+	e->base = (uintptr_t)to - page;
+	if (e->wtag == (page | TLB_SHARED_W)) {
+		// Writable now: fast writes unless they must be checked (tlb.c xlate).
+		if (page == x->code_page || dcache_find(x, to)) {
+			e->wtag = TLB_INVALID;
+			x->wcode[i] = 1;
+		} else {
+			e->wtag = page;
+		}
+	}
+}
+
+bool cpu_exec_has_code(struct cpu_exec *x, const uint8_t *host_page)
+{
+	return dcache_find(x, host_page) != NULL;
 }
 
 const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x)

@@ -80,15 +80,18 @@ static void before_write(struct cpu_exec *x, struct dinsn *d, struct dpage *dp, 
 // flushes the TLB, and with it makes the run loop re-look-up its code page.
 static uint8_t *xlate(struct cpu_exec *x, uint32_t a, enum cpu_access acc)
 {
-	struct cpu_page_info pi;
+	struct cpu_page_info pi = { 0 };
 	uint32_t page = a & CPU_PAGE_MASK;
-	x->st.tlb_misses++;
+	unsigned i = (a >> 12) & (TLB_N - 1);
+	struct tlb_ent *e = &x->tlb[i];
+	// The first write to a shared page the VM has read is no new miss: a private page
+	// would have taken it on the fast path (cpu_page_info.shared).
+	if (!(acc == CPU_ACC_WRITE && e->rtag == page && e->wtag == (page | TLB_SHARED_W)))
+		x->st.tlb_misses++;
 	if (x->mem->map(x->mem->ctx, page, acc, &pi) != 0 || !pi.host) {
 		record_pf(x, a, acc);
 		return NULL;
 	}
-	unsigned i = (a >> 12) & (TLB_N - 1);
-	struct tlb_ent *e = &x->tlb[i];
 	e->base = (uintptr_t)pi.host - page;
 	e->rtag = page;
 	e->wtag = TLB_INVALID;
@@ -101,6 +104,8 @@ static uint8_t *xlate(struct cpu_exec *x, uint32_t a, enum cpu_access acc)
 			x->wcode[i] = 1;
 		else
 			e->wtag = page;
+	} else if (pi.shared) {
+		e->wtag = page | TLB_SHARED_W; // the first write: no new miss (above)
 	}
 	return pi.host + (a & ~CPU_PAGE_MASK);
 }

@@ -95,3 +95,11 @@ const struct console_out_vm *console_out_vm(const struct console_out *c, uint32_
 {
 	return vm_id < c->nvms ? &c->vm[vm_id] : NULL;
 }
+
+uint64_t console_out_host_bytes(const struct console_out *c)
+{
+	uint64_t b = sizeof *c + (uint64_t)c->nvms * sizeof *c->vm + CONSOLE_OUT_WRITE_MAX;
+	for (uint32_t i = 0; i < c->nvms; i++)
+		b += c->vm[i].alloc;
+	return b;
+}

@@ -40,6 +40,8 @@ int console_out_putc(struct console_out *c, uint32_t vm_id, uint8_t byte);
 // of host memory (the bytes are still counted).
 int console_out_write(struct console_out *c, uint32_t vm_id, uint32_t addr, uint32_t len,
 		      uint32_t *written);
+// Host memory the device holds, in bytes (docs/memory.md).
+uint64_t console_out_host_bytes(const struct console_out *c);
 // VM vm_id's output, or NULL for a bad id.
 const struct console_out_vm *console_out_vm(const struct console_out *c, uint32_t vm_id);
 

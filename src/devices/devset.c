@@ -16,7 +16,7 @@ struct dvm {
 	uint32_t id;
 	bool ended;
 	struct nic nic;
-	struct disk_vm dv;
+	struct disk_vm *dv;   // the VM's disks; NULL: it has none (most VMs), see disks()
 	struct nic_guest_io io;
 };
 
@@ -42,7 +42,16 @@ struct devset {
 	struct linkq inbox;           // frames from other machines, not yet in the switch
 	uint64_t uplink_in, uplink_drop;
 	bool observe;                 // report to h.event (devset_observe)
+	uint8_t tx[NIC_FRAME_MAX];    // the frame a NIC_SEND is handing to the switch
+	struct disk_vm nodisk;        // what a VM without disks sees: no disk, nothing done
 };
+
+// The VM's disk state: its own, or the shared empty one (every disk PIO on it fails with
+// DISK_ERR_NODISK or finds nothing done, and changes nothing).
+static struct disk_vm *disks(struct dvm *v)
+{
+	return v->dv ? v->dv : &v->d->nodisk;
+}
 
 void devset_config_default(struct devset_config *c)
 {
@@ -173,9 +182,11 @@ static void disk_done(void *ctx, const struct disk_done *x)
 	if (x->is_read && status == 0 &&
 	    d->h.copyout(d->h.ctx, v->id, x->addr, x->data, DISK_BLOCK) != 0)
 		status = DISK_ERR_FAULT;
+	if (!v->dv)
+		return; // cannot happen: requests come from VMs with disks
 	if (d->observe)
 		disk_event(d, v->id, true, x->is_read, 0, x->id, status, 0, x->addr, x->t_ns);
-	if (disk_vm_complete(&v->dv, x->id, status))
+	if (disk_vm_complete(v->dv, x->id, status))
 		d->h.raise_irq(d->h.ctx, v->id, DENALI_IRQ_DISK);
 }
 
@@ -212,7 +223,6 @@ int devset_new(struct devset **out, const struct devset_config *c,
 		v->d = d;
 		v->id = i;
 		v->io = (struct nic_guest_io){ io_copyin, io_copyout, v };
-		disk_vm_init(&v->dv, i);
 		if (nic_init_at(&v->nic, c->machine, i, c->nic_rxq, c->ipv4, c->nic_chatty) != 0)
 			goto oom;
 		if (switch_add_port(d->sw, nic_deliver, v, false) != i ||
@@ -254,9 +264,16 @@ int devset_new(struct devset **out, const struct devset_config *c,
 		if (disk_open(&d->disks[i], s->path, s->size_bytes, s->readonly,
 			      &c->disk_model, schedule, d, err, errlen) != 0)
 			goto fail;
-		for (uint32_t v = s->first_vm; v <= s->last_vm; v++)
-			if (disk_attach(&d->vms[v].dv, d->disks[i], err, errlen) != 0)
+		for (uint32_t v = s->first_vm; v <= s->last_vm; v++) {
+			struct dvm *dvm = &d->vms[v];
+			if (!dvm->dv) {
+				if (!(dvm->dv = malloc(sizeof(*dvm->dv))))
+					goto oom;
+				disk_vm_init(dvm->dv, v);
+			}
+			if (disk_attach(dvm->dv, d->disks[i], err, errlen) != 0)
 				goto fail;
+		}
 	}
 	if (console_in_open(&d->con, c->console_in, c->console_text, c->console_vm, c->nvms,
 			    err, errlen) != 0)
@@ -319,8 +336,10 @@ int devset_free(struct devset *d, char *err, size_t errlen)
 	linkq_free(&d->inbox);
 	free(d->next);
 	if (d->vms)
-		for (uint32_t i = 0; i < d->cfg.nvms; i++)
+		for (uint32_t i = 0; i < d->cfg.nvms; i++) {
 			nic_destroy(&d->vms[i].nic);
+			free(d->vms[i].dv);
+		}
 	free(d->vms);
 	switch_free(d->sw);
 	free(d);
@@ -391,9 +410,9 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	switch (port) {
 	case NIC_PORT_SEND:
 		devset_run(d, now_ns);
-		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX]);
+		r = nic_send(&v->nic, &v->io, regs[DEVSET_ESI], regs[DEVSET_ECX], d->tx);
 		if (r == 0)
-			(void)switch_send(d->sw, vm_id, v->nic.tx_frame, v->nic.tx_len, now_ns);
+			(void)switch_send(d->sw, vm_id, d->tx, regs[DEVSET_ECX], now_ns);
 		regs[DEVSET_EAX] = r;
 		break;
 	case NIC_PORT_RECV:
@@ -405,24 +424,24 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 		regs[DEVSET_EAX] = nic_status(&v->nic);
 		break;
 	case DISK_PORT_READ:
-		regs[DEVSET_EAX] = disk_pio_read(&v->dv, regs[DEVSET_ECX], regs[DEVSET_EBX],
+		regs[DEVSET_EAX] = disk_pio_read(disks(v), regs[DEVSET_ECX], regs[DEVSET_EBX],
 						 regs[DEVSET_EDI], now_ns);
 		if (d->observe)
 			disk_event(d, vm_id, false, true, regs[DEVSET_ECX], regs[DEVSET_EAX], 0,
 				   regs[DEVSET_EBX], regs[DEVSET_EDI], now_ns);
 		break;
 	case DISK_PORT_WRITE:
-		regs[DEVSET_EAX] = disk_pio_write(&v->dv, &v->io, regs[DEVSET_ECX],
+		regs[DEVSET_EAX] = disk_pio_write(disks(v), &v->io, regs[DEVSET_ECX],
 						  regs[DEVSET_EBX], regs[DEVSET_ESI], now_ns);
 		if (d->observe)
 			disk_event(d, vm_id, false, false, regs[DEVSET_ECX], regs[DEVSET_EAX], 0,
 				   regs[DEVSET_EBX], regs[DEVSET_ESI], now_ns);
 		break;
 	case DISK_PORT_DONE:
-		regs[DEVSET_EAX] = disk_pio_done(&v->dv, &regs[DEVSET_ECX]);
+		regs[DEVSET_EAX] = disk_pio_done(disks(v), &regs[DEVSET_ECX]);
 		break;
 	case DISK_PORT_INFO:
-		regs[DEVSET_EAX] = disk_pio_info(&v->dv, regs[DEVSET_ECX], &regs[DEVSET_ECX]);
+		regs[DEVSET_EAX] = disk_pio_info(disks(v), regs[DEVSET_ECX], &regs[DEVSET_ECX]);
 		break;
 	case DENALI_PORT_CONSOLE_READ:
 		regs[DEVSET_EAX] = console_in_read(&d->con, vm_id, regs[DEVSET_EDI],
@@ -440,7 +459,8 @@ void devset_vm_ended(struct devset *d, uint32_t vm_id)
 		return;
 	d->vms[vm_id].ended = true;
 	switch_port_set_up(d->sw, vm_id, false);
-	disk_vm_detach(&d->vms[vm_id].dv);
+	if (d->vms[vm_id].dv)
+		disk_vm_detach(d->vms[vm_id].dv);
 }
 
 void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32_t *ipv4)
@@ -456,6 +476,22 @@ void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32
 	memcpy(ipv4, b, 4); // network order in memory
 }
 
+void devset_host_mem(const struct devset *d, struct devset_mem *m)
+{
+	m->vm_records = (uint64_t)d->cfg.nvms * sizeof(*d->vms);
+	for (uint32_t i = 0; i < d->cfg.nvms; i++)
+		m->vm_records += d->vms[i].dv ? sizeof(*d->vms[i].dv) : 0;
+	m->nic_queues = m->nic_frames = 0;
+	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
+		m->nic_queues += nic_host_bytes(&d->vms[i].nic);
+		m->nic_frames += d->vms[i].nic.count;
+	}
+	m->sw = switch_host_bytes(d->sw);
+	m->other = sizeof(*d) + linkq_host_bytes(&d->inbox) + d->con.len +
+		   (d->con.pos ? (uint64_t)d->con.nvms * (sizeof(*d->con.pos) + 1) : 0) +
+		   (d->next ? sizeof(*d->next) : 0);
+}
+
 const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id)
 {
 	return vm_id < d->cfg.nvms ? &d->vms[vm_id].nic.st : NULL;
@@ -468,7 +504,7 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 		const struct nic_stats *n = &d->vms[i].nic.st;
 		st->nic_tx += n->tx_frames;
 		st->nic_rx += n->rx_frames;
-		st->nic_rx_drop_full += n->rx_drop_full;
+		st->nic_rx_drop_full += n->rx_drop_full + n->rx_drop_nomem;
 		st->nic_tx_err += n->tx_err_length + n->tx_err_fault;
 	}
 	if (d->in) {

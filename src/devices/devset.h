@@ -121,7 +121,8 @@ struct devset_config {
 void devset_config_default(struct devset_config *c);
 
 struct devset_stats {
-	uint64_t nic_tx, nic_rx, nic_rx_drop_full, nic_tx_err;
+	uint64_t nic_tx, nic_rx, nic_tx_err;
+	uint64_t nic_rx_drop_full;               // queue full, or no host memory to queue
 	uint64_t replay_frames, replay_drop;     // injected; dropped while reading the trace
 	uint64_t sw_forwarded, sw_flooded, sw_drop_unknown, sw_drop_down, sw_drop_queue;
 	uint64_t sw_arp_steered;
@@ -169,6 +170,15 @@ void devset_vm_ended(struct devset *d, uint32_t vm_id);
 // The VM's vregs mac and ipv4 (network byte order as stored in memory, 0 = none).
 void devset_vregs(const struct devset *d, uint32_t vm_id, uint8_t mac[6], uint32_t *ipv4);
 void devset_stats(const struct devset *d, struct devset_stats *st);
+// Host memory of the devices, by kind (docs/memory.md), in bytes.
+struct devset_mem {
+	uint64_t vm_records;  // per-VM device state: NIC, disk queues (struct dvm)
+	uint64_t nic_queues;  // NIC receive rings and the frames queued in them
+	uint64_t sw;          // the switch: ports, rings, queued frames, MAC table
+	uint64_t other;       // the devset itself, link inbox, console input, trace frame
+	uint64_t nic_frames;  // frames in NIC receive queues
+};
+void devset_host_mem(const struct devset *d, struct devset_mem *m);
 // Per-VM NIC counters (NULL for a bad id).
 const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id);
 

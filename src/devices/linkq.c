@@ -85,3 +85,11 @@ bool linkq_pop(struct linkq *q, struct linkq_frame *out)
 	}
 	return true;
 }
+
+uint64_t linkq_host_bytes(const struct linkq *q)
+{
+	uint64_t b = (uint64_t)q->cap * sizeof(*q->h);
+	for (uint32_t i = 0; i < q->len; i++)
+		b += q->h[i].len;
+	return b;
+}

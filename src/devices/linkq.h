@@ -34,5 +34,7 @@ const struct linkq_frame *linkq_peek(const struct linkq *q);
 // Removes the least frame into *out (the caller frees out->data). Returns false when
 // empty.
 bool linkq_pop(struct linkq *q, struct linkq_frame *out);
+// Host bytes the queue holds: the heap array and the queued frames.
+uint64_t linkq_host_bytes(const struct linkq *q);
 
 #endif

@@ -59,22 +59,40 @@ int nic_init_at(struct nic *n, uint32_t machine, uint32_t vm_id, uint32_t rxq_fr
 	n->ipv4 = with_ipv4 ? nic_ipv4_at(machine, vm_id) : 0;
 	n->chatty = chatty;
 	n->cap = rxq_frames ? rxq_frames : NIC_RXQ_DEFAULT;
-	n->rxq = malloc((size_t)n->cap * NIC_FRAME_MAX);
-	n->rxlen = calloc(n->cap, sizeof(*n->rxlen));
-	if (!n->rxq || !n->rxlen) {
-		nic_destroy(n);
-		return -1;
-	}
-	return 0;
+	return 0; // the ring is allocated by the first frame that arrives
 }
 
 void nic_destroy(struct nic *n)
 {
-	free(n->rxq);
-	free(n->rxlen);
-	n->rxq = NULL;
-	n->rxlen = NULL;
-	n->count = 0;
+	for (uint32_t i = 0; i < n->count; i++)
+		free(n->ring[(n->head + i) & (n->ring_cap - 1)].data);
+	free(n->ring);
+	n->ring = NULL;
+	n->ring_cap = n->head = n->count = 0;
+}
+
+uint64_t nic_host_bytes(const struct nic *n)
+{
+	uint64_t b = (uint64_t)n->ring_cap * sizeof(*n->ring);
+	for (uint32_t i = 0; i < n->count; i++)
+		b += n->ring[(n->head + i) & (n->ring_cap - 1)].len;
+	return b;
+}
+
+// Doubles the ring (at least 4 slots), keeping the queue's order. Returns 0 or -1.
+static int ring_grow(struct nic *n)
+{
+	uint32_t ncap = n->ring_cap ? n->ring_cap * 2 : 4;
+	struct nic_rxslot *r = malloc((size_t)ncap * sizeof(*r));
+	if (!r)
+		return -1;
+	for (uint32_t i = 0; i < n->count; i++)
+		r[i] = n->ring[(n->head + i) & (n->ring_cap - 1)];
+	free(n->ring);
+	n->ring = r;
+	n->ring_cap = ncap;
+	n->head = 0;
+	return 0;
 }
 
 int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len)
@@ -87,9 +105,14 @@ int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len)
 		n->st.rx_drop_full++;
 		return -1;
 	}
-	uint32_t slot = (n->head + n->count) % n->cap;
-	memcpy(n->rxq + (size_t)slot * NIC_FRAME_MAX, frame, len);
-	n->rxlen[slot] = (uint16_t)len;
+	uint8_t *copy = n->count == n->ring_cap && ring_grow(n) != 0 ? NULL : malloc(len);
+	if (!copy) {
+		n->st.rx_drop_nomem++;
+		return -1;
+	}
+	memcpy(copy, frame, len);
+	n->ring[(n->head + n->count) & (n->ring_cap - 1)] =
+		(struct nic_rxslot){ .data = copy, .len = len };
 	n->count++;
 	n->st.rx_queued++;
 	return n->count == 1 ? 1 : 0;
@@ -97,18 +120,16 @@ int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len)
 
 // NIC_SEND (docs/isa.md section 9).
 uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
-		  uint32_t len)
+		  uint32_t len, uint8_t *frame)
 {
-	n->tx_len = 0;
 	if (len < NIC_FRAME_MIN || len > NIC_FRAME_MAX) {
 		n->st.tx_err_length++;
 		return NIC_ERR_LENGTH;
 	}
-	if (io->copyin(io->ctx, n->tx_frame, addr, len) != 0) {
+	if (io->copyin(io->ctx, frame, addr, len) != 0) {
 		n->st.tx_err_fault++;
 		return NIC_ERR_FAULT;
 	}
-	n->tx_len = len;
 	n->st.tx_frames++;
 	n->st.tx_bytes += len;
 	return 0;
@@ -122,16 +143,19 @@ uint32_t nic_recv(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
 		n->st.rx_empty++;
 		return 0;
 	}
-	uint32_t len = n->rxlen[n->head];
+	struct nic_rxslot *s = &n->ring[n->head];
+	uint32_t len = s->len;
 	if (cap < len) {
 		n->st.rx_err_small++;
 		return NIC_ERR_SMALL;
 	}
-	if (io->copyout(io->ctx, addr, n->rxq + (size_t)n->head * NIC_FRAME_MAX, len) != 0) {
+	if (io->copyout(io->ctx, addr, s->data, len) != 0) {
 		n->st.rx_err_fault++;
 		return NIC_ERR_FAULT;
 	}
-	n->head = (n->head + 1) % n->cap;
+	free(s->data);
+	s->data = NULL;
+	n->head = (n->head + 1) & (n->ring_cap - 1);
 	n->count--;
 	n->st.rx_frames++;
 	n->st.rx_bytes += len;

@@ -2,8 +2,12 @@
 // The virtual NIC of one VM (nic.c): its MAC and IPv4 address, a bounded receive queue
 // and the three PIO operations of docs/isa.md section 9 (NIC_SEND, NIC_RECV, NIC_STATUS).
 // The NIC never touches guest memory: the kernel passes a struct nic_guest_io whose
-// callbacks copy bytes in and out (mem_copyin/mem_copyout). Frames the VM sends are left
-// in n->tx_frame for the caller to hand to the switch (switch.c).
+// callbacks copy bytes in and out (mem_copyin/mem_copyout). A frame the VM sends is
+// copied into a buffer the caller gives and then hands to the switch (switch.c).
+// Host memory grows with the frames actually queued, not with the queue's limit: each
+// queued frame is one malloc'd buffer of its own length, and the ring of pointers to
+// them grows by doubling up to the limit. An idle NIC holds no buffers at all, and one
+// that had k frames queued at once holds a ring of at most 2k pointers.
 //
 // Addresses, derived from the machine number m (0-15, docs/machines.md) and the VM id i:
 //   MAC   02:44:4e:(m<<4 | i>>16):(i>>8):i   locally administered unicast ("DN")
@@ -54,6 +58,7 @@ struct nic_stats {
 	uint64_t rx_queued;             // frames put in the receive queue
 	uint64_t rx_drop_full;          // arrived while the queue was full
 	uint64_t rx_drop_length;        // arrived with a bad length
+	uint64_t rx_drop_nomem;         // arrived when the host had no memory to queue it
 	uint64_t rx_err_small, rx_err_fault, rx_empty;
 };
 
@@ -62,13 +67,13 @@ struct nic {
 	uint8_t mac[6];
 	uint32_t ipv4;          // host order, 0 = none
 	bool chatty;
-	// Receive queue: a ring of cap slots of NIC_FRAME_MAX bytes.
-	uint8_t *rxq;
-	uint16_t *rxlen;
-	uint32_t cap, head, count;
-	// The last frame NIC_SEND accepted (valid until the next send).
-	uint8_t tx_frame[NIC_FRAME_MAX];
-	uint32_t tx_len;
+	// Receive queue: at most cap frames, FIFO, in a ring of ring_cap slots (grown on
+	// demand, a power of two); a slot points to a malloc'd copy of the frame.
+	struct nic_rxslot {
+		uint8_t *data;
+		uint32_t len;
+	} *ring;
+	uint32_t cap, ring_cap, head, count;
 	struct nic_stats st;
 };
 
@@ -88,8 +93,8 @@ int64_t nic_id_of_mac(const uint8_t mac[6]);
 int64_t nic_machine_of_mac(const uint8_t mac[6]);
 
 // Prepares the NIC of VM vm_id on `machine` with a receive queue of rxq_frames (0: the
-// default). with_ipv4: give it nic_ipv4_at(machine, vm_id). Returns 0, or -1 when out
-// of host memory. nic_init is nic_init_at on machine 0.
+// default). with_ipv4: give it nic_ipv4_at(machine, vm_id). Returns 0 (nothing is
+// allocated until a frame arrives). nic_init is nic_init_at on machine 0.
 int nic_init_at(struct nic *n, uint32_t machine, uint32_t vm_id, uint32_t rxq_frames,
 		bool with_ipv4, bool chatty) __attribute__((warn_unused_result));
 int nic_init(struct nic *n, uint32_t vm_id, uint32_t rxq_frames, bool with_ipv4,
@@ -98,19 +103,22 @@ void nic_destroy(struct nic *n);
 
 // Puts an arriving frame at the tail of the receive queue. Returns 1 when the queue was
 // empty before (raise DENALI_IRQ_NIC_RX), 0 when queued behind others, -1 when dropped
-// (queue full or bad length; counted).
+// (queue full, bad length, or no host memory; counted).
 int nic_rx_push(struct nic *n, const uint8_t *frame, uint32_t len);
 
-// NIC_SEND: copies ECX bytes at ESI into n->tx_frame. Returns the EAX value: 0 when the
-// caller must now transmit n->tx_frame/n->tx_len, or a NIC_ERR_* code.
+// NIC_SEND: copies the len bytes at addr into frame (NIC_FRAME_MAX bytes, the caller's).
+// Returns the EAX value: 0 when the caller must now transmit frame[0..len), or a
+// NIC_ERR_* code.
 uint32_t nic_send(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
-		  uint32_t len);
+		  uint32_t len, uint8_t *frame);
 // NIC_RECV: copies the head frame to addr when it fits in cap bytes and dequeues it.
 // Returns the EAX value: the length, 0 if empty, NIC_ERR_SMALL (the frame stays queued)
 // or NIC_ERR_FAULT (the frame stays queued; a prefix of the buffer may be written).
 uint32_t nic_recv(struct nic *n, const struct nic_guest_io *io, uint32_t addr,
 		  uint32_t cap);
 static inline uint32_t nic_status(const struct nic *n) { return n->count; }
+// Host bytes the NIC holds beyond struct nic: the ring and the queued frames.
+uint64_t nic_host_bytes(const struct nic *n);
 
 // The PIO-equivalents an operation on `port` costs: 1, or 12/10 for send/recv when chatty.
 uint32_t nic_pio_cost(const struct nic *n, uint16_t port);

@@ -86,7 +86,7 @@ static void ring_free(struct ring *r)
 }
 
 // The in-flight frames live in a ring stored in struct sw's fly fields.
-static struct ring fly_get(struct sw *s)
+static struct ring fly_get(const struct sw *s)
 {
 	return (struct ring){ s->fly, s->fly_head, s->fly_len, s->fly_cap };
 }
@@ -306,6 +306,25 @@ int switch_add_static(struct sw *s, const uint8_t mac[6], uint32_t port)
 const struct switch_port_stats *switch_port_stats(const struct sw *s, uint32_t port)
 {
 	return port < s->nports ? &s->ports[port].st : NULL;
+}
+
+static uint64_t ring_bytes(const struct ring *r)
+{
+	uint64_t b = (uint64_t)r->cap * sizeof(*r->f);
+	for (uint32_t i = 0; i < r->len; i++)
+		b += r->f[(r->head + i) % r->cap].len;
+	return b;
+}
+
+uint64_t switch_host_bytes(const struct sw *s)
+{
+	uint64_t b = sizeof(*s) + (uint64_t)s->ports_cap * sizeof(*s->ports) +
+		     s->ports_cap / 64 * sizeof(*s->queued) +
+		     (uint64_t)s->macs_cap * sizeof(*s->macs);
+	for (uint32_t i = 0; i < s->nports; i++)
+		b += ring_bytes(&s->ports[i].txq);
+	struct ring fly = fly_get(s);
+	return b + ring_bytes(&fly);
 }
 
 // --- the link ---------------------------------------------------------------------

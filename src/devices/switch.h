@@ -173,5 +173,8 @@ uint64_t switch_queued(const struct sw *s);
 uint64_t switch_next_ns(const struct sw *s);
 
 const struct switch_port_stats *switch_port_stats(const struct sw *s, uint32_t port);
+// Host bytes the switch holds: ports, their rings, queued and in-flight frames, the
+// MAC table (docs/memory.md).
+uint64_t switch_host_bytes(const struct sw *s);
 
 #endif

@@ -76,3 +76,8 @@ uint64_t timer_deadline(const struct timer *t, uint32_t vm_id)
 {
 	return vm_id < t->nvms && t->vm[vm_id].armed ? t->vm[vm_id].deadline_ns : 0;
 }
+
+uint64_t timer_host_bytes(const struct timer *t)
+{
+	return sizeof *t + (uint64_t)t->nvms * sizeof *t->vm;
+}

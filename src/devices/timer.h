@@ -24,6 +24,8 @@ void timer_free(struct timer *t);
 // Sets VM vm_id's deadline to deadline_ns (0: cancel). A deadline the host cannot
 // schedule (beyond the end of simulated time, or no host memory) never fires.
 void timer_set(struct timer *t, uint32_t vm_id, uint64_t deadline_ns);
+// Host memory the device holds, in bytes (docs/memory.md).
+uint64_t timer_host_bytes(const struct timer *t);
 // VM vm_id's armed deadline in ns, or 0 when none is armed.
 uint64_t timer_deadline(const struct timer *t, uint32_t vm_id);
 // The host's event (vm_id, tag) came due: raises DENALI_IRQ_TIMER for the VM if that

@@ -234,3 +234,14 @@ bool devhost_stats(const struct kernel *k, struct devset_stats *st)
 	devset_stats(k->dev->set, st);
 	return true;
 }
+
+bool devhost_host_mem(const struct kernel *k, struct devset_mem *m)
+{
+	if (!k->dev) {
+		memset(m, 0, sizeof *m);
+		return false;
+	}
+	devset_host_mem(k->dev->set, m);
+	m->other += sizeof *k->dev;
+	return true;
+}

@@ -61,5 +61,8 @@ void devhost_timer_event(struct kernel *k, uint32_t vm_id, enum obs_timer what,
 			 uint64_t deadline_cycles);
 // Device counters; false (and *st zeroed) without devices.
 bool devhost_stats(const struct kernel *k, struct devset_stats *st);
+// Host memory of the devices (devset_host_mem plus the glue); false (and *m zeroed)
+// without devices.
+bool devhost_host_mem(const struct kernel *k, struct devset_mem *m);
 
 #endif

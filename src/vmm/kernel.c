@@ -716,9 +716,18 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 		k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
 	}
 	if (!d->same) {
-		// The CPU changes VM: forget the last VM's TLB.
+		// The CPU changes VM: forget the last VM's TLB. With no entry of the last VM
+		// left, the pages it wrote can be offered for sharing (mem.h; invisible to
+		// results, so when it happens is a matter of host memory only).
 		cpu_exec_flush_tlb(k->x);
+		if (k->last_vm >= 0) {
+			struct vm *prev = &k->vms[k->last_vm];
+			prev->mem.tlb_owner = false;
+			if (prev->has_mem)
+				(void)mem_share_scan(&prev->mem);
+		}
 		k->last_vm = vm->id;
+		vm->mem.tlb_owner = true;
 	}
 	d->misses0 = cpu_exec_stats(k->x)->tlb_misses;
 	d->cycles0 = vm->cpu.cycles;

@@ -14,9 +14,27 @@
 #include "vmm/image.h"
 #include "vmm/obs.h"
 #include "vmm/pagepool.h"
+#include "vmm/pageshare.h"
 #include "vmm/physmem.h"
 
 #define PAGE CPU_PAGE_SIZE
+#define ENT_BITS ((uintptr_t)(MEM_ENT_SHARED | MEM_ENT_KEEP))
+
+// A page-table entry's host page and flag bits (mem.h).
+static inline uint8_t *ent_page(const uint8_t *e)
+{
+	return (uint8_t *)((uintptr_t)e & ~ENT_BITS);
+}
+
+static inline uintptr_t ent_bits(const uint8_t *e)
+{
+	return (uintptr_t)e & ENT_BITS;
+}
+
+static inline uint8_t *ent_make(uint8_t *page, uintptr_t bits)
+{
+	return (uint8_t *)((uintptr_t)page | bits);
+}
 
 // Host pages: from the pool when the memory model gave us one, else aligned_alloc.
 static uint8_t *page_get(struct mem *m)
@@ -53,6 +71,11 @@ int mem_init(struct mem *m, const struct image *img, uint32_t mem_size,
 	return 0;
 }
 
+static const uint8_t *zero_page(const struct mem *m)
+{
+	return m->img ? m->img->zero_page : NULL;
+}
+
 void mem_destroy(struct mem *m)
 {
 	if (m->pm)
@@ -64,11 +87,16 @@ void mem_destroy(struct mem *m)
 		if (!leaf)
 			continue;
 		for (uint32_t i = 0; i < MEM_LEAF_PAGES; i++) {
-			if (!leaf[i])
+			uint8_t *p = ent_page(leaf[i]);
+			if (!p)
+				continue;
+			// A shared page is freed with its last reference; the zero page never.
+			if (ent_bits(leaf[i]) & MEM_ENT_SHARED &&
+			    (p == zero_page(m) || !pageshare_put(m->share, p)))
 				continue;
 			if (m->x)
-				cpu_exec_page_freed(m->x, leaf[i]);
-			page_put(m, leaf[i]);
+				cpu_exec_page_freed(m->x, p);
+			page_put(m, p);
 		}
 		free(leaf);
 	}
@@ -118,10 +146,77 @@ static uint8_t *make_private(struct mem *m, uint32_t gpage)
 	}
 	m->dir[d][i] = p;
 	m->pages_private++;
+	m->unscanned++;
+	m->scan_leaves |= 1ull << (d % 64);
 	// Reads may have mapped the shared page; they must now see the private copy.
 	if (m->x)
 		cpu_exec_flush_tlb(m->x);
 	return p;
+}
+
+// Gives the VM its own copy of shared page gpage again (to write it, or to decode code
+// from it) and returns it, or NULL when out of host memory (nothing changed). The last
+// VM mapping a pageshare page takes that page back, with no copy. The TLB entry of the
+// page, if the TLB holds this VM's entries, is moved to the copy in place: a flush
+// would change the miss count, and the count must not see sharing.
+static uint8_t *unshare(struct mem *m, uint32_t gpage)
+{
+	uint8_t **ent = &m->dir[gpage / MEM_LEAF_PAGES][gpage % MEM_LEAF_PAGES];
+	uint8_t *s = ent_page(*ent), *p;
+	if (s != zero_page(m) && pageshare_refs(m->share, s) == 1) {
+		(void)pageshare_put(m->share, s); // the last reference: s is ours again
+		p = s;
+	} else {
+		p = page_get(m);
+		if (!p)
+			return NULL;
+		memcpy(p, s, PAGE);
+		if (s != zero_page(m))
+			(void)pageshare_put(m->share, s); // others still map it
+	}
+	*ent = ent_make(p, MEM_ENT_KEEP); // written since it was shared: not offered again
+	m->pages_shared--;
+	m->unshares++;
+	if (m->x && m->tlb_owner)
+		cpu_exec_page_moved(m->x, gpage * PAGE, s, p);
+	return p;
+}
+
+uint32_t mem_share_scan(struct mem *m)
+{
+	if (!m->share || !m->unscanned)
+		return 0;
+	uint32_t merged = 0;
+	const uint8_t *zero = zero_page(m);
+	for (uint32_t d = 0; d < m->ndir; d++) {
+		uint8_t **leaf = m->dir[d];
+		if (!leaf || !(m->scan_leaves >> (d % 64) & 1))
+			continue; // no page written there since the last scan
+		for (uint32_t i = 0; i < MEM_LEAF_PAGES; i++) {
+			uint8_t *p = leaf[i];
+			if (!p || ent_bits(p))
+				continue; // initial contents, shared, or kept
+			leaf[i] = ent_make(p, MEM_ENT_KEEP);
+			if (m->x && cpu_exec_has_code(m->x, p))
+				continue; // decoded code is never shared (mem.h)
+			bool is_zero;
+			uint64_t h = pageshare_hash(p, &is_zero);
+			uint8_t *s = zero && is_zero ? (uint8_t *)zero : pageshare_add(m->share, p, h);
+			if (!s)
+				continue; // the table could not grow: the page stays the VM's own
+			if (s != p) {
+				if (m->x)
+					cpu_exec_page_freed(m->x, p);
+				page_put(m, p);
+				merged++;
+			}
+			leaf[i] = ent_make(s, MEM_ENT_SHARED);
+			m->pages_shared++;
+		}
+	}
+	m->unscanned = 0;
+	m->scan_leaves = 0;
+	return merged;
 }
 
 // The memory model's view of an access to gpage: 0 when it may proceed, -1 when it must
@@ -169,6 +264,7 @@ int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info 
 	if (gpage == DENALI_VREGS_ADDR / PAGE) {
 		pi->host = m->vregs;
 		pi->writable = true;
+		pi->shared = false;
 		return 0;
 	}
 	// Page 0 and everything at or above mem_size are holes.
@@ -177,10 +273,25 @@ int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info 
 	if (m->pm && model_access(m, gpage, acc) != 0)
 		return -1;
 	uint8_t **leaf = m->dir[gpage / MEM_LEAF_PAGES];
-	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
+	uint8_t *e = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
+	uint8_t *p = ent_page(e);
+	if (p && ent_bits(e) & MEM_ENT_SHARED) {
+		if (!(acc & (CPU_ACC_WRITE | CPU_ACC_EXEC))) {
+			pi->host = p;
+			pi->writable = false;
+			pi->shared = true;
+			return 0;
+		}
+		p = unshare(m, gpage); // a write, or code to decode: the VM's own copy
+		if (!p) {
+			m->oom = true;
+			return -1;
+		}
+	}
 	if (p) {
 		pi->host = p;
 		pi->writable = true;
+		pi->shared = false;
 		return 0;
 	}
 	if (!(acc & CPU_ACC_WRITE)) {
@@ -188,6 +299,7 @@ int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info 
 		if (init) {
 			pi->host = init;
 			pi->writable = false;
+			pi->shared = false;
 			return 0;
 		}
 	}
@@ -198,6 +310,7 @@ int mem_map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info 
 	}
 	pi->host = p;
 	pi->writable = true;
+	pi->shared = false;
 	return 0;
 }
 

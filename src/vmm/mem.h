@@ -12,8 +12,17 @@
 // copies it into a private page (copy-on-write). Only private pages cost host memory.
 //
 // Page table: a directory of `ndir` pointers to leaves of MEM_LEAF_PAGES entries, both
-// allocated on demand; an entry is a private host page or NULL (initial contents). A VM
-// that touched k pages costs about 4 KiB (vregs) + ndir*8 + k*(4 KiB) + leaves.
+// allocated on demand; an entry is NULL (initial contents) or a page the VM has written:
+// its own host page, or (MEM_ENT_SHARED) a host page shared with the other VMs that
+// wrote the same bytes (pageshare.h). A VM that touched k pages costs about 4 KiB
+// (vregs) + ndir*8 + leaves + 4 KiB for each of those pages it does not share.
+//
+// Sharing (mem_share_scan): pages a VM wrote are looked up by content after it ran, and
+// the VM maps the host page that holds the same bytes instead of its own, read-only;
+// its next write (or an instruction fetch, so decoded code is never shared) gives it its
+// own copy again. Sharing is invisible to the guest and to every count: reads see the
+// same bytes, and the CPU counts the first write as no new TLB miss (cpu_page_info.
+// shared), so results are the same with and without it.
 #ifndef DENALI_VMM_MEM_H
 #define DENALI_VMM_MEM_H
 
@@ -24,9 +33,16 @@
 #include "denali/abi.h"
 
 #define MEM_LEAF_PAGES 64u
+// Low bits of a page-table entry (host pages are 4 KiB aligned).
+// MEM_ENT_SHARED: a shared page (the zero page or a pageshare page).
+// MEM_ENT_KEEP: an own page not to offer for sharing (written since it was shared, or
+// holds decoded code).
+#define MEM_ENT_SHARED 1u
+#define MEM_ENT_KEEP 2u
 
 struct image;
 struct obs;
+struct pageshare;
 
 struct mem {
 	const struct image *img; // initial contents (shared, read-only); may be NULL
@@ -36,10 +52,16 @@ struct mem {
 	uint8_t ***dir;          // ndir leaves, each MEM_LEAF_PAGES private pages or NULL
 	uint32_t ndir;
 	// Counters (tests and statistics).
-	uint32_t pages_private;  // private pages held (not counting vregs)
+	uint32_t pages_private;  // pages the VM has written (not counting vregs)
+	uint32_t pages_shared;   // of those, mapped to a shared host page now
+	uint32_t unscanned;      // own pages written since the last mem_share_scan
+	uint64_t scan_leaves;    // bit d % 64: leaf d may hold such pages
 	uint32_t leaves;         // leaves allocated
 	uint64_t cow_copies;     // private pages made from an image page
+	uint64_t unshares;       // shared pages the VM got its own copy of again
 	bool oom;                // a host allocation failed; the access faulted
+	bool tlb_owner;          // the CPU's TLB holds this VM's entries (the kernel says)
+	struct pageshare *share; // shared pages come from here; NULL: no sharing
 	// Memory model (physmem.h; owned by physmem.c). pm NULL: not modelled (every page
 	// is resident), as in unit tests that use mem alone.
 	bool admitted;           // in the gatekeeper's admitted set (physmem LRU)
@@ -80,13 +102,21 @@ static inline struct denali_vregs *mem_vregs(struct mem *m)
 	return (struct denali_vregs *)m->vregs;
 }
 
-// Host bytes this VM's memory holds: vregs page, directory, leaves and private pages.
+// Host bytes this VM's memory holds by itself: vregs page, directory, leaves and the
+// pages it does not share.
 static inline uint64_t mem_host_bytes(const struct mem *m)
 {
 	return (m->vregs ? CPU_PAGE_SIZE : 0) + (uint64_t)m->ndir * sizeof(*m->dir) +
 	       (uint64_t)m->leaves * MEM_LEAF_PAGES * sizeof(**m->dir) +
-	       (uint64_t)m->pages_private * CPU_PAGE_SIZE;
+	       (uint64_t)(m->pages_private - m->pages_shared) * CPU_PAGE_SIZE;
 }
+
+// Offers the pages m wrote since the last scan for sharing (pageshare.h): each one whose
+// bytes another page of the table already holds is freed and mapped to that page; a
+// new one joins the table. All-zero pages map the image's zero page. Pages with decoded
+// code stay the VM's own. Call only when the CPU's TLB holds no entry of m (right after
+// cpu_exec_flush_tlb); no-op without sharing. Returns the pages merged.
+uint32_t mem_share_scan(struct mem *m);
 
 // Copies len bytes between guest memory and the host, one page at a time, with the
 // guest's own access rights (copyout makes pages private). Return 0, or -1 when any

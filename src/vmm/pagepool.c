@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #define PAGE 4096u
-#define CHUNK (1u << 20)
 
 void pagepool_init(struct pagepool *p)
 {
@@ -39,12 +38,12 @@ uint8_t *pagepool_get(struct pagepool *p)
 			p->chunks = c;
 			p->cap_chunks = cap;
 		}
-		uint8_t *chunk = aligned_alloc(PAGE, CHUNK);
+		uint8_t *chunk = aligned_alloc(PAGE, PAGEPOOL_CHUNK);
 		if (!chunk)
 			return NULL;
 		p->chunks[p->nchunks++] = chunk;
 		p->next = chunk;
-		p->end = chunk + CHUNK;
+		p->end = chunk + PAGEPOOL_CHUNK;
 	}
 	uint8_t *pg = p->next;
 	p->next += PAGE;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define PAGEPOOL_CHUNK (1u << 20) // bytes the pool takes from the host at a time
+
 struct pagepool {
 	uint8_t **chunks;      // chunk base addresses, to free them
 	size_t nchunks, cap_chunks;

@@ -27,6 +27,7 @@ void physmem_config_default(struct physmem_config *c)
 		.block_bytes = PM_BLOCK_DEFAULT,
 		.min_free_frames = 64,
 		.meta_bytes_per_vm = PM_META_BYTES,
+		.share_pages = true,
 	};
 	swapdisk_config_default(&c->disk);
 }
@@ -104,6 +105,7 @@ int physmem_new(struct physmem **out, const struct physmem_config *cfg, uint32_t
 	pm->current = pm->lru_head = pm->lru_tail = PM_NONE;
 	swapdisk_init(&pm->disk, &cfg->disk, cpu_khz);
 	pagepool_init(&pm->pool);
+	pageshare_init(&pm->share, &pm->pool);
 	pm->lru_prev = malloc((size_t)nvms * sizeof *pm->lru_prev);
 	pm->lru_next = malloc((size_t)nvms * sizeof *pm->lru_next);
 	if (!pm->lru_prev || !pm->lru_next)
@@ -122,6 +124,7 @@ void physmem_free(struct physmem *pm)
 		return;
 	free(pm->lru_prev);
 	free(pm->lru_next);
+	pageshare_destroy(&pm->share);
 	pagepool_destroy(&pm->pool);
 	free(pm);
 }
@@ -156,10 +159,13 @@ int physmem_mem_init(struct physmem *pm, struct mem *m, uint32_t id)
 	// From now on host pages come from the pool; move the vregs page there too (it
 	// was allocated by mem_init and has not been mapped yet).
 	m->pool = &pm->pool;
+	if (pm->cfg.share_pages)
+		m->share = &pm->share;
 	if (m->vregs) {
 		uint8_t *v = pagepool_get(&pm->pool);
 		if (!v) {
 			m->pool = NULL; // host OOM: this VM keeps aligned_alloc pages
+			m->share = NULL;
 			return 0;
 		}
 		memcpy(v, m->vregs, CPU_PAGE_SIZE);

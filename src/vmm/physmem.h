@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "vmm/pagepool.h"
+#include "vmm/pageshare.h"
 #include "vmm/swapdisk.h"
 
 struct mem;
@@ -45,6 +46,9 @@ struct physmem_config {
 	uint32_t min_free_frames;   // gatekeeper threshold for admitting a VM (default 64)
 	uint32_t meta_bytes_per_vm; // 8,472 (paper Table 2)
 	struct swapdisk_config disk;
+	// Host memory, not the model: share identical written pages between VMs
+	// (pageshare.h; default on). Results are the same either way.
+	bool share_pages;
 };
 
 #define PM_PHYS_DEFAULT (1ull << 30)
@@ -73,6 +77,7 @@ struct physmem {
 	uint64_t used_frames;     // pinned + resident blocks
 	struct swapdisk disk;
 	struct pagepool pool;     // host pages of every VM's guest memory
+	struct pageshare share;   // pages shared by content between VMs (cfg.share_pages)
 	// The VMs, for eviction (set by physmem_attach).
 	struct vm *vms;
 	uint32_t nvms;

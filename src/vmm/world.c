@@ -378,6 +378,9 @@ enum kernel_end world_run(struct world *w)
 		run_round(w);
 		hand_off(w);
 		w->rounds++;
+		if (w->cfg.after_round)
+			w->cfg.after_round(w->cfg.after_round_ctx, w,
+					   w->round_start_ns + w->cfg.latency_ns);
 		if (w->ctl.round)
 			w->ctl.round(w->ctl.ctx, min_clock(w));
 		if (w->ctl.poll && ((w->ctl.attn && *w->ctl.attn) ||
@@ -403,4 +406,12 @@ uint64_t world_digest(const struct world *w)
 	h = digest_u64(h, w->st.deliveries);
 	h = digest_u64(h, w->st.drop_no_machine);
 	return digest_u64(h, w->end);
+}
+
+uint64_t world_host_bytes(const struct world *w)
+{
+	uint64_t b = 0;
+	for (uint32_t i = 0; i < w->n; i++)
+		b += linkq_host_bytes(&w->m[i].out);
+	return b;
 }

@@ -38,10 +38,16 @@
 
 #define WORLD_MAX_MACHINES 16u // machine numbers fit the MAC's 4 bits (nic.h)
 
+struct world;
+
 struct world_config {
 	uint64_t latency_ns;   // L, > 0 (default 20 us)
 	uint64_t link_bps;     // 1,000,000,000
 	uint32_t threads;      // host threads running a round's machines (0 or 1: none)
+	// Called after every round (its frames handed over) with the round's horizon in
+	// ns, for observers such as benchmarks; it must not change the machines. NULL: none.
+	void (*after_round)(void *ctx, const struct world *w, uint64_t horizon_ns);
+	void *after_round_ctx;
 };
 void world_config_default(struct world_config *c);
 
@@ -114,5 +120,7 @@ void world_control(struct world *w, const struct world_ctl *ctl);
 enum kernel_end world_run(struct world *w);
 // The run's digest: every machine's kernel_digest in order, then the link counters.
 uint64_t world_digest(const struct world *w);
+// Host bytes of the link's queues (the machines' own memory is kernel_hostmem's).
+uint64_t world_host_bytes(const struct world *w);
 
 #endif
