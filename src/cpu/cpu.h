@@ -227,6 +227,7 @@ struct cpu_decoded_info {
 	int len;           // instruction length in bytes; 0 if invalid
 	bool valid;        // false: executing it raises #UD
 	bool has_mem;      // has a memory operand (ModRM form)
+	bool addr16;       // 67 prefix: 16-bit addressing (base + index + disp wraps at 64 KiB)
 	int mem_base;      // register number, or -1
 	int mem_index;     // register number, or -1
 	int mem_scale;     // 1, 2, 4, 8

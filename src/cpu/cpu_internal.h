@@ -56,6 +56,8 @@
 #define DI_REPNE 0x08  // F2 prefix (REPNE)
 #define DI_CL 0x10     // shift count comes from CL
 #define DI_LOCK 0x20   // LOCK prefix (accepted, no effect in a uniprocessor)
+#define DI_A16 0x40    // 67 prefix: 16-bit addressing (ModRM, moffs, XLAT wrap at 64 KiB;
+		       // string ops use SI DI CX, LOOP and JCXZ use CX)
 
 struct dinsn {
 	const void *h;

@@ -4,8 +4,8 @@
 // It accepts exactly the instruction subset of docs/isa.md ("Instruction set"); any
 // other encoding decodes to OP_UD (#UD when executed), and the privileged system
 // instructions decode to OP_GP (#GP). Prefixes: 66 (operand size), F0 (LOCK), F2/F3
-// (REP), and the segment overrides 26 2E 36 3E 64 65, which have no effect because all
-// segments are flat. The address-size prefix 67 is not in the subset.
+// (REP), 67 (address size: 16-bit addressing, DI_A16), and the segment overrides 26 2E
+// 36 3E 64 65, which have no effect because all segments are flat.
 //
 // Normalised operands: ALU and MOV forms are folded into five shapes (RR RI RM MR MI)
 // so that `reg` is always the destination register of register forms and `rm` the
@@ -47,7 +47,16 @@ struct modrm {
 	uint8_t mod, reg, rm;
 };
 
-// Reads ModRM (+SIB, +displacement) into d. Register forms set d->rm.
+// The 16-bit addressing forms (67 prefix), by r/m: [BX+SI] [BX+DI] [BP+SI] [BP+DI] [SI]
+// [DI] [BP] [BX]; mod 0 with r/m 6 is [disp16] instead of [BP].
+static const uint8_t a16_base[8] = {CPU_EBX, CPU_EBX, CPU_EBP, CPU_EBP, CPU_ESI, CPU_EDI,
+				    CPU_EBP, CPU_EBX};
+static const uint8_t a16_index[8] = {CPU_ESI, CPU_EDI, CPU_ESI, CPU_EDI, NOREG, NOREG, NOREG,
+				     NOREG};
+
+// Reads ModRM (+SIB, +displacement) into d. Register forms set d->rm. With the 67
+// prefix (d->flags has DI_A16) the memory forms are the 16-bit ones: no SIB, disp8 or
+// disp16, and the run loop wraps the sum at 64 KiB (ea_of in exec.c).
 static struct modrm get_modrm(struct cursor *k, struct dinsn *d)
 {
 	uint8_t b = get8(k);
@@ -61,6 +70,19 @@ static struct modrm get_modrm(struct cursor *k, struct dinsn *d)
 		return m;
 	}
 	d->flags |= DI_MEM;
+	if (d->flags & DI_A16) {
+		if (m.mod == 0 && m.rm == 6) {
+			d->disp = get16(k);
+		} else {
+			d->base = a16_base[m.rm];
+			d->index = a16_index[m.rm];
+		}
+		if (m.mod == 1)
+			d->disp = (uint32_t)(int32_t)(int8_t)get8(k);
+		else if (m.mod == 2)
+			d->disp = get16(k);
+		return m;
+	}
 	if (m.rm == 4) {
 		uint8_t sib = get8(k);
 		uint8_t base = sib & 7, index = (sib >> 3) & 7;
@@ -139,6 +161,8 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 			goto invalid;
 		if (b == 0x66)
 			opsize = 2;
+		else if (b == 0x67)
+			d->flags |= DI_A16;
 		else if (b == 0xf0)
 			lock = true;
 		else if (b == 0xf2)
@@ -202,13 +226,9 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		d->reg = b & 7;
 		break;
 	case 0x60:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_PUSHA;
 		break;
 	case 0x61:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_POPA;
 		break;
 	case 0x68:
@@ -312,13 +332,9 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		d->op = OP_CWD;
 		break;
 	case 0x9c:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_PUSHF;
 		break;
 	case 0x9d:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_POPF;
 		break;
 	case 0x9e:
@@ -335,7 +351,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		d->op = mov_op(sz, b < 0xa2 ? F_RM : F_MR);
 		d->flags |= DI_MEM;
 		d->reg = 0;
-		d->disp = get32(&k);
+		d->disp = (d->flags & DI_A16) ? get16(&k) : get32(&k);
 		break;
 	}
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
@@ -401,15 +417,11 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		d->imm = b == 0xc6 ? get8(&k) : opsize == 2 ? get16(&k) : get32(&k);
 		break;
 	case 0xc8:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_ENTER;
 		d->imm = get16(&k);
 		d->imm2 = get8(&k);
 		break;
 	case 0xc9:
-		if (opsize == 2)
-			goto invalid;
 		d->op = OP_LEAVE;
 		break;
 	case 0xcc:
@@ -753,6 +765,7 @@ int cpu_decode_info(const uint8_t *bytes, size_t avail, struct cpu_decoded_info 
 	out->len = n;
 	out->valid = d.op != OP_UD;
 	out->has_mem = (d.flags & DI_MEM) != 0;
+	out->addr16 = (d.flags & DI_A16) != 0;
 	if (out->has_mem) {
 		out->mem_base = d.base == NOREG ? -1 : d.base;
 		out->mem_index = d.index == NOREG ? -1 : d.index;
@@ -764,8 +777,8 @@ int cpu_decode_info(const uint8_t *bytes, size_t avail, struct cpu_decoded_info 
 		const void *s = memchr(segs, bytes[i], sizeof segs);
 		if (s)
 			out->seg_prefix = (int)((const uint8_t *)s - segs);
-		else if (bytes[i] != 0x66 && bytes[i] != 0xf0 && bytes[i] != 0xf2 &&
-			 bytes[i] != 0xf3)
+		else if (bytes[i] != 0x66 && bytes[i] != 0x67 && bytes[i] != 0xf0 &&
+			 bytes[i] != 0xf2 && bytes[i] != 0xf3)
 			break;
 	}
 	out->name = decode_op_name(d.op);

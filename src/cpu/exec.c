@@ -82,9 +82,15 @@ static inline uint8_t *tlb_w(struct cpu_exec *x, uint32_t a, unsigned sz)
 	return NULL;
 }
 
+// The effective address of d's memory operand. With the 67 prefix (16-bit addressing)
+// the sum wraps at 64 KiB, as on x86; a multi-byte access at 0xffff still continues
+// at 0x10000 (flat segments).
 static inline uint32_t ea_of(const struct cpu *c, const struct dinsn *d)
 {
-	return d->disp + c->r[d->base] + (c->r[d->index] << d->scale);
+	uint32_t a = d->disp + c->r[d->base] + (c->r[d->index] << d->scale);
+	if (unlikely(d->flags & DI_A16))
+		a &= 0xffff;
+	return a;
 }
 
 static inline void lazy(struct cpu *c, uint8_t op, uint32_t res, uint32_t a, uint32_t b)
@@ -846,13 +852,15 @@ dispatch:
 		eip = t;
 		goto end_block;
 	}
-	CASE(LOOP) { // LOOPNE LOOPE LOOP JECXZ
+	CASE(LOOP) { // LOOPNE LOOPE LOOP JECXZ; with the 67 prefix the counter is CX
 		bool take;
+		uint32_t m = (d->flags & DI_A16) ? 0xffffu : 0xffffffffu;
 		eip = NEXT_EIP;
 		if (d->sub == 3) {
-			take = c->r[CPU_ECX] == 0;
+			take = (c->r[CPU_ECX] & m) == 0;
 		} else {
-			uint32_t n = --c->r[CPU_ECX];
+			uint32_t n = (c->r[CPU_ECX] - 1) & m;
+			c->r[CPU_ECX] = (c->r[CPU_ECX] & ~m) | n;
 			take = n != 0;
 			if (d->sub == 0)
 				take = take && !cond(c, 4);
@@ -913,55 +921,60 @@ dispatch:
 		c->r[CPU_ESP] = sp + sz;
 		NEXT;
 	}
+	// PUSHA POPA PUSHF POPF ENTER LEAVE push and pop words with the 66 prefix
+	// (d->size 2), doublewords without; the stack pointer is always ESP.
 	CASE(PUSHA) {
-		uint32_t sp = c->r[CPU_ESP];
+		uint32_t sp = c->r[CPU_ESP], sz = d->size;
 		// Stores go in push order; a fault leaves the earlier slots written and
 		// ESP unchanged, as on hardware (found by cpu_diff, 2026-11-29).
-		for (int i = 0; i < 8; i++)
-			STORE(4, sp - 4 * (uint32_t)(i + 1), c->r[i == 4 ? CPU_ESP : i]);
-		c->r[CPU_ESP] = sp - 32;
+		for (uint32_t i = 0; i < 8; i++)
+			STORE(sz, sp - sz * (i + 1), c->r[i]);
+		c->r[CPU_ESP] = sp - 8 * sz;
 		NEXT;
 	}
 	CASE(POPA) {
-		uint32_t sp = c->r[CPU_ESP], v[8];
-		for (int i = 0; i < 8; i++)
-			LOAD(4, sp + 4 * (uint32_t)i, v[i]);
+		uint32_t sp = c->r[CPU_ESP], sz = d->size, v[8];
+		for (uint32_t i = 0; i < 8; i++)
+			LOAD(sz, sp + sz * i, v[i]);
 		for (int i = 0; i < 8; i++)
 			if (7 - i != CPU_ESP)
-				c->r[7 - i] = v[i];
-		c->r[CPU_ESP] = sp + 32;
+				setr(c, sz, 7u - (unsigned)i, v[i]);
+		c->r[CPU_ESP] = sp + 8 * sz;
 		NEXT;
 	}
 	CASE(PUSHF) {
-		uint32_t sp = c->r[CPU_ESP] - 4;
-		STORE(4, sp, cpu_get_eflags(c) & 0x00fcffffu);
+		uint32_t sz = d->size, sp = c->r[CPU_ESP] - sz;
+		STORE(sz, sp, cpu_get_eflags(c) & 0x00fcffffu);
 		c->r[CPU_ESP] = sp;
 		NEXT;
 	}
 	CASE(POPF) {
-		uint32_t v;
-		LOAD(4, c->r[CPU_ESP], v);
-		c->r[CPU_ESP] += 4;
+		uint32_t v, sz = d->size;
+		uint32_t mask = sz == 2 ? CPU_POPF_MASK & 0xffffu : CPU_POPF_MASK;
+		LOAD(sz, c->r[CPU_ESP], v);
+		c->r[CPU_ESP] += sz;
 		flags_materialize(c);
-		c->eflags = (c->eflags & ~CPU_POPF_MASK) | (v & CPU_POPF_MASK);
+		c->eflags = (c->eflags & ~mask) | (v & mask);
 		NEXT;
 	}
 	CASE(ENTER) {
-		uint32_t sp = c->r[CPU_ESP], bp = c->r[CPU_EBP];
+		// 16-bit ENTER: FrameTemp is SP, the nesting loop reads words at EBP-2...,
+		// and only BP is set (the SDM's pseudocode for a 32-bit stack).
+		uint32_t sp = c->r[CPU_ESP], bp = c->r[CPU_EBP], sz = d->size;
 		unsigned level = d->imm2 & 31;
-		sp -= 4;
-		STORE(4, sp, bp);
+		sp -= sz;
+		STORE(sz, sp, bp);
 		uint32_t frame = sp;
 		for (unsigned i = 1; i < level; i++) {
 			uint32_t v;
-			bp -= 4;
-			LOAD(4, bp, v);
-			sp -= 4;
-			STORE(4, sp, v);
+			bp -= sz;
+			LOAD(sz, bp, v);
+			sp -= sz;
+			STORE(sz, sp, v);
 		}
 		if (level > 0) {
-			sp -= 4;
-			STORE(4, sp, frame);
+			sp -= sz;
+			STORE(sz, sp, frame);
 		}
 		{
 			// The SDM: #PF if a write at the final ESP would fault. Hardware
@@ -973,15 +986,15 @@ dispatch:
 			    tlb_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
 				goto fault;
 		}
-		c->r[CPU_EBP] = frame;
+		setr(c, sz, CPU_EBP, frame);
 		c->r[CPU_ESP] = sp - d->imm;
 		NEXT;
 	}
-	CASE(LEAVE) {
-		uint32_t v;
-		LOAD(4, c->r[CPU_EBP], v);
-		c->r[CPU_ESP] = c->r[CPU_EBP] + 4;
-		c->r[CPU_EBP] = v;
+	CASE(LEAVE) { // ESP = EBP, then pop EBP (BP with the 66 prefix)
+		uint32_t v, sz = d->size;
+		LOAD(sz, c->r[CPU_EBP], v);
+		c->r[CPU_ESP] = c->r[CPU_EBP] + sz;
+		setr(c, sz, CPU_EBP, v);
 		NEXT;
 	}
 
@@ -1041,6 +1054,8 @@ dispatch:
 			int32_t o = sz == 4 ? (int32_t)c->r[d->reg] : (int16_t)c->r[d->reg];
 			int32_t unit = o >> (sz == 4 ? 5 : 4); // arithmetic shift (floor)
 			a += (uint32_t)unit * sz;
+			if (d->flags & DI_A16) // 67: the bit string's address wraps too
+				a &= 0xffff;
 			off = (uint32_t)o & (bits - 1);
 		}
 		uint32_t v;
@@ -1165,8 +1180,10 @@ dispatch:
 		NEXT;
 	}
 	CASE(XLAT) {
-		uint32_t v;
-		LOAD(1, c->r[CPU_EBX] + (c->r[CPU_EAX] & 0xff), v);
+		uint32_t v, a = c->r[CPU_EBX] + (c->r[CPU_EAX] & 0xff);
+		if (d->flags & DI_A16)
+			a &= 0xffff; // [BX + AL]
+		LOAD(1, a, v);
 		setr(c, 1, CPU_EAX, v);
 		NEXT;
 	}
@@ -1175,6 +1192,8 @@ dispatch:
 	// every iteration and, when it runs out, leaves with EIP still on the instruction
 	// (the instruction resumes where it stopped, as on x86). ---
 	CASE(MOVS) {
+		if (unlikely(d->flags & DI_A16))
+			goto str_a16;
 		unsigned sz = d->size;
 		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
 		if (!(d->flags & (DI_REP | DI_REPNE))) {
@@ -1215,6 +1234,8 @@ dispatch:
 		goto end_block;
 	}
 	CASE(STOS) {
+		if (unlikely(d->flags & DI_A16))
+			goto str_a16;
 		unsigned sz = d->size;
 		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
 		uint32_t v = getr(c, sz, CPU_EAX);
@@ -1246,6 +1267,8 @@ dispatch:
 		goto end_block;
 	}
 	CASE(LODS) {
+		if (unlikely(d->flags & DI_A16))
+			goto str_a16;
 		unsigned sz = d->size;
 		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
 		if (!(d->flags & (DI_REP | DI_REPNE))) {
@@ -1269,6 +1292,8 @@ dispatch:
 		goto end_block;
 	}
 	CASE(SCAS) {
+		if (unlikely(d->flags & DI_A16))
+			goto str_a16;
 		unsigned sz = d->size;
 		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
 		uint32_t acc = getr(c, sz, CPU_EAX);
@@ -1298,6 +1323,8 @@ dispatch:
 		goto end_block;
 	}
 	CASE(CMPS) {
+		if (unlikely(d->flags & DI_A16))
+			goto str_a16;
 		unsigned sz = d->size;
 		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
 		if (!(d->flags & (DI_REP | DI_REPNE))) {
@@ -1325,6 +1352,56 @@ dispatch:
 				if (unlikely(budget <= 0) && c->r[CPU_ECX])
 					goto rep_preempt;
 			}
+		}
+		eip = NEXT_EIP;
+		goto end_block;
+	}
+
+	str_a16: {
+		// A string instruction with the 67 prefix: SI, DI and CX instead of ESI, EDI
+		// and ECX (their upper halves unchanged), addresses wrapping at 64 KiB. Rare
+		// (hand-written 16-bit code), so one loop serves all five, element by element.
+		unsigned sz = d->size;
+		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+		bool rep = (d->flags & (DI_REP | DI_REPNE)) != 0;
+		bool cmp = d->op == OP_CMPS || d->op == OP_SCAS;
+		bool want_eq = (d->flags & DI_REP) != 0;
+		if (rep && cmp) {
+			rep_lazy = c->lazy;
+			rep_eflags = c->eflags;
+		}
+		while (!rep || (c->r[CPU_ECX] & 0xffff)) {
+			uint32_t si = c->r[CPU_ESI] & 0xffff, di = c->r[CPU_EDI] & 0xffff;
+			uint32_t a = 0, b = 0;
+			if (d->op == OP_MOVS) {
+				LOAD(sz, si, a);
+				STORE(sz, di, a);
+			} else if (d->op == OP_CMPS) {
+				LOAD(sz, si, a);
+				LOAD(sz, di, b);
+				alu(c, 7, sz, a, b);
+			} else if (d->op == OP_STOS) {
+				STORE(sz, di, getr(c, sz, CPU_EAX));
+			} else if (d->op == OP_LODS) {
+				LOAD(sz, si, a);
+				setr(c, sz, CPU_EAX, a);
+			} else { // SCAS
+				a = getr(c, sz, CPU_EAX);
+				LOAD(sz, di, b);
+				alu(c, 7, sz, a, b);
+			}
+			if (d->op != OP_STOS && d->op != OP_SCAS)
+				setr(c, 2, CPU_ESI, si + delta);
+			if (d->op != OP_LODS)
+				setr(c, 2, CPU_EDI, di + delta);
+			if (!rep)
+				break;
+			setr(c, 2, CPU_ECX, c->r[CPU_ECX] - 1);
+			budget -= COST_REP_ITER;
+			if (cmp && (a == b) != want_eq)
+				break;
+			if (unlikely(budget <= 0) && (c->r[CPU_ECX] & 0xffff))
+				goto rep_preempt;
 		}
 		eip = NEXT_EIP;
 		goto end_block;

@@ -5,7 +5,12 @@
 // case picks a row, an operand size (0x66 for 16 bits), prefixes (segment override,
 // LOCK, REP), a ModRM form (register, [reg], [reg+disp8/32], [disp32], SIB with every
 // scale), edge-heavy register and memory values, and then fixes up the registers so
-// every memory operand lands inside the data region. Per-row "specials" set up what the
+// every memory operand lands inside the data region. One single case in ten (one LEA in
+// three) has the 0x67 address-size prefix instead ("addr16"): 16-bit ModRM forms, moffs16,
+// SI/DI/CX for string ops, CX for LOOP/JCXZ, [BX+AL] for XLAT. Their addresses are below
+// 64 KiB, which no host process can map (mmap_min_addr), so a memory access faults on
+// both sides and the #PF address checks the address arithmetic (LEA checks it by value;
+// REP with CX = 0 and ECX != 0, LOOP and JCXZ check the counter). Per-row "specials" set up what the
 // instruction needs to be meaningful (divisors, shift counts, branch targets in the
 // INT3 sled, string pointers, stack contents). Flag classes (FC_*) say which EFLAGS
 // bits the SDM defines; shift-like rows compute it from the actual count.
@@ -78,7 +83,7 @@ const char *const diff_gen_classes[] = {
 	"alu", "test", "xchg", "mov", "lea", "movx", "incdec", "unary", "mul", "div",
 	"shift", "shd", "bt", "bsf", "bswap", "setcc", "cmov", "xadd", "cmpxchg", "push",
 	"pop", "flags", "branch", "call", "ret", "loop", "enter", "string", "xlat", "conv",
-	"nop", "bcd", "ud2", "seq", NULL,
+	"nop", "bcd", "ud2", "addr16", "seq", NULL,
 };
 
 static void build_table(struct table *t)
@@ -189,12 +194,12 @@ static void build_table(struct table *t)
 	add(t, "push", 0, 0x68, -1, OV, 4, 0, FC_ALL, SP_NONE);
 	add(t, "push", 0, 0x6a, -1, OV, 1, 0, FC_ALL, SP_NONE);
 	add(t, "push", 0, 0xff, 6, OV, 0, 0, FC_ALL, SP_NONE);
-	add(t, "push", 0, 0x60, -1, OV, 0, F_NO66, FC_ALL, SP_NONE);
-	add(t, "push", 0, 0x9c, -1, OV, 0, F_NO66, FC_ALL, SP_NONE);
+	add(t, "push", 0, 0x60, -1, OV, 0, 0, FC_ALL, SP_NONE);
+	add(t, "push", 0, 0x9c, -1, OV, 0, 0, FC_ALL, SP_NONE);
 	add(t, "pop", 0, 0x58, -1, OV, 0, F_PLUSR, FC_ALL, SP_POP);
 	add(t, "pop", 0, 0x8f, 0, OV, 0, 0, FC_ALL, SP_POP);
-	add(t, "pop", 0, 0x61, -1, OV, 0, F_NOSEQ | F_NO66, FC_ALL, SP_POP);
-	add(t, "pop", 0, 0x9d, -1, OV, 0, F_NOSEQ | F_NO66, FC_ALL, SP_POPF);
+	add(t, "pop", 0, 0x61, -1, OV, 0, F_NOSEQ, FC_ALL, SP_POP);
+	add(t, "pop", 0, 0x9d, -1, OV, 0, F_NOSEQ, FC_ALL, SP_POPF);
 	add(t, "branch", 0, 0xeb, -1, O_NONE, 0, 0, FC_ALL, SP_REL8);
 	add(t, "branch", 0, 0xe9, -1, O_NONE, 0, 0, FC_ALL, SP_REL32);
 	add(t, "call", 0, 0xe8, -1, O_NONE, 0, 0, FC_ALL, SP_REL32);
@@ -205,8 +210,8 @@ static void build_table(struct table *t)
 	for (int k = 0; k < 3; k++)
 		add(t, "loop", 0, 0xe0 + k, -1, O_NONE, 0, 0, FC_ALL, SP_LOOP);
 	add(t, "loop", 0, 0xe3, -1, O_NONE, 0, 0, FC_ALL, SP_JCXZ);
-	add(t, "enter", 0, 0xc8, -1, O_NONE, 3, F_NOSEQ, FC_ALL, SP_ENTER);
-	add(t, "enter", 0, 0xc9, -1, O_NONE, 0, F_NOSEQ, FC_ALL, SP_LEAVE);
+	add(t, "enter", 0, 0xc8, -1, OV, 3, F_NOSEQ, FC_ALL, SP_ENTER);
+	add(t, "enter", 0, 0xc9, -1, OV, 0, F_NOSEQ, FC_ALL, SP_LEAVE);
 	static const uint8_t str_ops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
 	for (int k = 0; k < 5; k++) {
 		unsigned cmp = (str_ops[k] == 0xa6 || str_ops[k] == 0xae) ? F_CMPS : 0;
@@ -321,6 +326,7 @@ struct enc {
 	int imm_pos, imm_size;
 	uint8_t prefix_rep; // 0, 0xf3, 0xf2
 	bool lock;
+	bool a16; // 0x67 prefix: 16-bit addressing
 };
 
 static void put(struct enc *e, uint32_t v, int n)
@@ -411,6 +417,28 @@ static void enc_mem(struct diff_rng *r, struct enc *e, bool seq)
 	} else if (e->disp_size == 4) {
 		put(e, rval(r), 4);
 	}
+}
+
+// Encodes a 16-bit ModRM memory operand (0x67 prefix): [BX+SI] [BX+DI] [BP+SI] [BP+DI]
+// [SI] [DI] [BP] [BX], [disp16], with disp8 or disp16. No register fix-up follows: the
+// address is whatever the (edge-heavy) registers make it, below 64 KiB.
+static void enc_mem16(struct diff_rng *r, struct enc *e)
+{
+	static const int base[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
+	static const int index[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
+	e->mem = true;
+	e->scale = 1;
+	e->mod = (int)rnd(r, 3);
+	e->rm = (int)rnd(r, 8);
+	e->base = base[e->rm];
+	e->index = index[e->rm];
+	if (e->mod == 0 && e->rm == 6)
+		e->base = -1, e->disp_size = 2;
+	else
+		e->disp_size = e->mod == 1 ? 1 : e->mod == 2 ? 2 : 0;
+	e->b[e->n++] = (uint8_t)((e->mod << 6) | (e->reg << 3) | e->rm);
+	e->disp_pos = e->n;
+	put(e, rval(r), e->disp_size);
 }
 
 // ---- the case ----
@@ -563,10 +591,14 @@ static void encode(struct diff_rng *r, const struct op *o, struct enc *e, bool s
 		e->prefix_rep = k == 0 ? 0 : (k == 1 || !(o->f & F_CMPS)) ? 0xf3 : 0xf2;
 	}
 	// Prefix bytes, in a random order.
-	uint8_t pre[4];
+	uint8_t pre[5];
 	int np = 0;
 	if (e->size == 16)
 		pre[np++] = 0x66;
+	if (!seq && rnd(r, strcmp(o->cls, "lea") == 0 ? 3 : 10) == 0) {
+		e->a16 = true;
+		pre[np++] = 0x67;
+	}
 	if (rnd(r, 16) == 0 && o->sp != SP_MOFFS) {
 		// No CS override (2E) on data accesses: CS is execute-only natively, #GP on
 		// a write. The interpreter's flat segments ignore it (docs/isa.md).
@@ -610,7 +642,11 @@ static void encode(struct diff_rng *r, const struct op *o, struct enc *e, bool s
 			mem = false;
 		if (o->sp == SP_IND && seq)
 			mem = false;
-		if (mem) {
+		if (mem && e->a16) {
+			enc_mem16(r, e);
+			if ((o->f & F_LOCK) && rnd(r, 4) == 0 && lock_pos < 0)
+				e->lock = true;
+		} else if (mem) {
 			enc_mem(r, e, seq);
 			if ((o->f & F_LOCK) && rnd(r, 4) == 0 && lock_pos < 0)
 				e->lock = true;
@@ -636,8 +672,8 @@ static void encode(struct diff_rng *r, const struct op *o, struct enc *e, bool s
 	if (o->sp == SP_MOFFS) {
 		e->mem = true;
 		e->disp_pos = e->n;
-		e->disp_size = 4;
-		put(e, 0, 4);
+		e->disp_size = e->a16 ? 2 : 4;
+		put(e, e->a16 ? rval(r) : 0, e->disp_size);
 	} else if (o->sp == SP_REL8 || o->sp == SP_LOOP || o->sp == SP_JCXZ) {
 		isz = 1;
 	} else if (o->sp == SP_REL32) {
@@ -776,6 +812,8 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 		if (o->sp == SP_LOOP || o->sp == SP_JCXZ) {
 			uint32_t k = rnd(r, 4);
 			regs[1] = k == 0 ? 0 : k == 1 ? 1 : k == 2 ? 2 : rval(r);
+			if (e.a16) // the counter is CX: make the upper half matter
+				regs[1] = (regs[1] & 0xffff) | (rval(r) & 0xffff0000u);
 		}
 		break;
 	}
@@ -792,6 +830,10 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 			pb_at = 5;
 		if (o->sp == SP_ENTER)
 			poke(&e, e.imm_pos, rnd(r, 4) ? rnd(r, 64) * 4 : rnd(r, 0x400), 2);
+		// ENTER with nesting level 0 or 1 reads nothing at EBP: any EBP, so that a
+		// 16-bit ENTER shows it sets BP (EBP's upper half kept), not EBP.
+		if (o->sp == SP_ENTER && (e.b[e.imm_pos + 2] & 31) <= 1 && rnd(r, 2))
+			regs[5] = rval(r);
 		break;
 	case SP_STR: {
 		regs[6] = DIFF_DATA_BASE + 0x2010 + rnd(r, 0x800);
@@ -820,6 +862,17 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 				}
 			}
 		}
+		if (e.a16 && rnd(r, 2)) // CX = 0 with ECX != 0: no iteration
+			regs[1] = (rval(r) | 0x10000u) & 0xffff0000u;
+		if (e.a16 && (o->op == 0xa6 || o->op == 0xa7)) {
+			// Both operands are below 64 KiB, so both fault: which one the host
+			// reports is its choice (the SDM does not order them; AMD reports
+			// ES:DI). CMPS with 67 runs here only as REP with CX = 0; test_addr16.c
+			// checks its accesses.
+			if (!e.prefix_rep)
+				return false;
+			regs[1] = (rval(r) | 0x10000u) & 0xffff0000u;
+		}
 		set_patch(&dc->patch[0], regs[6] - DIFF_DATA_BASE - 16);
 		set_patch(&dc->patch[1], regs[7] - DIFF_DATA_BASE - 16);
 		break;
@@ -833,8 +886,10 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 	default:
 		break;
 	}
-	if (e.mem)
+	if (e.mem && !e.a16)
 		fix_ea(&g, &e);
+	if (e.a16)
+		m->cls = "addr16";
 	memcpy(dc->code, e.b, len);
 	if (o->sp != SP_STR) {
 		set_patch(&dc->patch[0], g.target - 16);
