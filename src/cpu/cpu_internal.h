@@ -246,7 +246,7 @@ uint16_t cost_of(const struct dinsn *d);
 // Returns its length, 0 if the bytes are not a valid instruction of the subset
 // (d->op is then OP_UD, d->len the bytes consumed so far, at least 1), or -1 if the
 // instruction does not fit in avail bytes.
-int decode_one(const uint8_t *p, size_t avail, struct dinsn *d);
+int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d);
 const char *decode_op_name(int op);
 
 #endif

@@ -126,7 +126,7 @@ static int size_idx(int size)
 static bool lockable(const struct dinsn *d)
 {
 	int op = d->op;
-	if (op >= OP_ADDB_RR && op < OP_TESTB_RR) {
+	if (op < OP_TESTB_RR) { // the ALU families but TEST (OP_ADDB_RR is 0)
 		int alu = (op - OP_ADDB_RR) / 15, form = (op - OP_ADDB_RR) % 5;
 		return alu != 7 && (form == F_MR || form == F_MI);
 	}
@@ -728,11 +728,11 @@ invalid:
 	if (k.short_input)
 		return -1;
 	{
-		uint8_t len = (uint8_t)(k.pos > 15 ? 15 : k.pos);
+		uint8_t len = (uint8_t)(k.pos > 15 ? 15 : k.pos); // >= 1: a byte was read
 		memset(d, 0, sizeof *d);
 		d->base = d->index = NOREG;
 		d->op = OP_UD;
-		d->len = len ? len : 1;
+		d->len = len;
 		d->flags = DI_TERM;
 		d->cost = cost_of(d);
 	}

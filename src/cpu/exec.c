@@ -1630,8 +1630,7 @@ fetch_fault_oom:
 	c->fault.vector = CPU_VEC_PF;
 	c->fault.error_code = CPU_ACC_EXEC;
 	c->fault.addr = eip;
-	c->fault.eip = eip;
-	// fall through
+	// fall through (fetch_fault sets fault.eip)
 fetch_fault:
 	c->fault.eip = eip;
 	why = CPU_EXIT_FAULT;

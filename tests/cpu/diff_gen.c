@@ -445,8 +445,6 @@ static void enc_mem16(struct diff_rng *r, struct enc *e)
 
 struct gen {
 	struct diff_rng *r;
-	struct diff_case *dc;
-	struct diff_meta *m;
 	uint32_t *regs;
 	uint32_t target; // data offset of the memory operand
 	uint8_t *pa;     // patch A bytes; pa[16] is the operand's first byte
@@ -714,7 +712,7 @@ static bool single(struct diff_rng *r, struct diff_case *dc, struct diff_meta *m
 		regs[i] = rval(r);
 	dc->in.eflags = ((uint32_t)diff_rand(r) & ALLF) | 2;
 	regs[4] = DIFF_DATA_BASE + 0xc000 + rnd(r, 0x100) * 4 + (rnd(r, 8) == 0 ? rnd(r, 4) : 0);
-	struct gen g = { r, dc, m, regs, 0x1000 + rnd(r, 0x6000), dc->patch[0].bytes };
+	struct gen g = { r, regs, 0x1000 + rnd(r, 0x6000), dc->patch[0].bytes };
 	if (rnd(r, 4))
 		g.target &= ~(uint32_t)((e.size / 8) - 1);
 	uint32_t edge = rnd(r, 64);
