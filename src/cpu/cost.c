@@ -94,12 +94,12 @@ uint16_t cost_of(const struct dinsn *d)
 	if (d->flags & DI_MEM) {
 		// Loads for every memory form except pure stores; stores for destinations.
 		bool store = false, load = true;
-		if (d->op < OP_MOVB_RR) {
-			int form = (d->op - OP_ADDB_RR) % 5, alu = (d->op - OP_ADDB_RR) / 15;
-			store = (form == 3 || form == 4) && alu != 7 && alu != 8;
-		} else if (d->op < OP_UNARY_R) {
-			int form = (d->op - OP_MOVB_RR) % 5;
-			store = form == 3 || form == 4;
+		if (op_is_alu(d->op)) {
+			enum op_form f = op_form(d->op);
+			store = (f == FORM_MR || f == FORM_MI) && alu_writes(op_alu(d->op));
+		} else if (op_is_mov(d->op)) {
+			enum op_form f = op_form(d->op);
+			store = f == FORM_MR || f == FORM_MI;
 			load = !store;
 		} else {
 			switch (d->op) {

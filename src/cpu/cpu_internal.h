@@ -121,6 +121,35 @@ enum op {
 	OP_COUNT
 };
 
+// The ALU families of CPU_OPS, in its order: ADD..CMP numbered as x86 does (bits 3-5 of
+// opcodes 00-3D, the reg field of 80-83), then TEST. Each family has three sizes (8, 16,
+// 32 bits) of five operand forms (ALU_FORMS), and the MOV ops that follow have the
+// same five forms.
+enum alu_op { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+enum op_form { FORM_RR, FORM_RI, FORM_RM, FORM_MR, FORM_MI, FORM_COUNT };
+#define ALU_FAMILY_OPS (3 * FORM_COUNT)
+_Static_assert(OP_ADDB_RR == 0 && OP_MOVB_RR == (ALU_TEST + 1) * ALU_FAMILY_OPS &&
+		       OP_UNARY_R == OP_MOVB_RR + ALU_FAMILY_OPS,
+	       "CPU_OPS: nine ALU families, then MOV, of 3 sizes x 5 forms each");
+
+// The op of ALU family a, size index s (0: 8-bit, 1: 16, 2: 32) and form f.
+static inline int alu_opcode(enum alu_op a, int s, enum op_form f)
+{
+	return OP_ADDB_RR + (int)a * ALU_FAMILY_OPS + s * FORM_COUNT + (int)f;
+}
+// The MOV op of size index s and form f.
+static inline int mov_opcode(int s, enum op_form f)
+{
+	return OP_MOVB_RR + s * FORM_COUNT + (int)f;
+}
+static inline bool op_is_alu(int op) { return op < OP_MOVB_RR; }
+static inline bool op_is_mov(int op) { return op >= OP_MOVB_RR && op < OP_UNARY_R; }
+// The family of an ALU op, and the form of an ALU or MOV op.
+static inline enum alu_op op_alu(int op) { return (enum alu_op)(op / ALU_FAMILY_OPS); }
+static inline enum op_form op_form(int op) { return (enum op_form)(op % FORM_COUNT); }
+// CMP and TEST only set flags: they never write their destination.
+static inline bool alu_writes(enum alu_op a) { return a != ALU_CMP && a != ALU_TEST; }
+
 // Lazy-flag operations (cpu_lazy.op): kind * 4 + log2(size).
 enum lf_kind { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG, LF_SHL, LF_SHR, LF_SAR,
 		   LF_MUL };

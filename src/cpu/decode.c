@@ -105,18 +105,6 @@ static struct modrm get_modrm(struct cursor *k, struct dinsn *d)
 	return m;
 }
 
-enum { F_RR, F_RI, F_RM, F_MR, F_MI };
-
-static int alu_op(int alu, int sizeidx, int form)
-{
-	return OP_ADDB_RR + alu * 15 + sizeidx * 5 + form;
-}
-
-static int mov_op(int sizeidx, int form)
-{
-	return OP_MOVB_RR + sizeidx * 5 + form;
-}
-
 static int size_idx(int size)
 {
 	return size == 1 ? 0 : size == 2 ? 1 : 2;
@@ -126,10 +114,8 @@ static int size_idx(int size)
 static bool lockable(const struct dinsn *d)
 {
 	int op = d->op;
-	if (op < OP_TESTB_RR) { // the ALU families but TEST (OP_ADDB_RR is 0)
-		int alu = (op - OP_ADDB_RR) / 15, form = (op - OP_ADDB_RR) % 5;
-		return alu != 7 && (form == F_MR || form == F_MI);
-	}
+	if (op_is_alu(op)) // a memory destination that is written: not CMP or TEST
+		return alu_writes(op_alu(op)) && (op_form(op) == FORM_MR || op_form(op) == FORM_MI);
 	switch (op) {
 	case OP_UNARY_M:
 	case OP_XCHG_M:
@@ -180,13 +166,14 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 	struct modrm m;
 
 	if (b < 0x40 && (b & 7) < 6) { // the eight ALU families, six forms each
-		int alu = b >> 3, f = b & 7;
+		enum alu_op alu = (enum alu_op)(b >> 3);
+		int f = b & 7;
 		int sz = (f & 1) ? si : 0;
 		d->size = (f & 1) ? (uint8_t)opsize : 1;
 		if (f < 4) {
 			m = get_modrm(&k, d);
 			if (m.mod == 3) {
-				d->op = alu_op(alu, sz, F_RR);
+				d->op = alu_opcode(alu, sz, FORM_RR);
 				if (f < 2) { // Eb,Gb / Ev,Gv: destination is r/m
 					d->reg = m.rm;
 					d->rm = m.reg;
@@ -195,11 +182,11 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 					d->rm = m.rm;
 				}
 			} else {
-				d->op = alu_op(alu, sz, f < 2 ? F_MR : F_RM);
+				d->op = alu_opcode(alu, sz, f < 2 ? FORM_MR : FORM_RM);
 				d->reg = m.reg;
 			}
 		} else {
-			d->op = alu_op(alu, sz, F_RI);
+			d->op = alu_opcode(alu, sz, FORM_RI);
 			d->reg = 0;
 			d->imm = f == 4 ? get8(&k) : opsize == 2 ? get16(&k) : get32(&k);
 		}
@@ -264,7 +251,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		int sz = b == 0x81 || b == 0x83 ? si : 0;
 		d->size = b == 0x81 || b == 0x83 ? (uint8_t)opsize : 1;
 		m = get_modrm(&k, d);
-		d->op = alu_op(m.reg, sz, m.mod == 3 ? F_RI : F_MI);
+		d->op = alu_opcode((enum alu_op)m.reg, sz, m.mod == 3 ? FORM_RI : FORM_MI);
 		d->reg = m.rm;
 		if (b == 0x81)
 			d->imm = opsize == 2 ? get16(&k) : get32(&k);
@@ -278,7 +265,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		int sz = b == 0x85 ? si : 0;
 		d->size = b == 0x85 ? (uint8_t)opsize : 1;
 		m = get_modrm(&k, d);
-		d->op = alu_op(8, sz, m.mod == 3 ? F_RR : F_MR);
+		d->op = alu_opcode(ALU_TEST, sz, m.mod == 3 ? FORM_RR : FORM_MR);
 		d->reg = m.mod == 3 ? m.rm : m.reg;
 		d->rm = m.mod == 3 ? m.reg : 0;
 		break;
@@ -294,11 +281,11 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		d->size = (b & 1) ? (uint8_t)opsize : 1;
 		m = get_modrm(&k, d);
 		if (m.mod == 3) {
-			d->op = mov_op(sz, F_RR);
+			d->op = mov_opcode(sz, FORM_RR);
 			d->reg = b < 0x8a ? m.rm : m.reg;
 			d->rm = b < 0x8a ? m.reg : m.rm;
 		} else {
-			d->op = mov_op(sz, b < 0x8a ? F_MR : F_RM);
+			d->op = mov_opcode(sz, b < 0x8a ? FORM_MR : FORM_RM);
 			d->reg = m.reg;
 		}
 		break;
@@ -348,7 +335,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
 		int sz = (b & 1) ? si : 0;
 		d->size = (b & 1) ? (uint8_t)opsize : 1;
-		d->op = mov_op(sz, b < 0xa2 ? F_RM : F_MR);
+		d->op = mov_opcode(sz, b < 0xa2 ? FORM_RM : FORM_MR);
 		d->flags |= DI_MEM;
 		d->reg = 0;
 		d->disp = (d->flags & DI_A16) ? get16(&k) : get32(&k);
@@ -366,18 +353,18 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		break;
 	case 0xa8: case 0xa9:
 		d->size = b == 0xa9 ? (uint8_t)opsize : 1;
-		d->op = alu_op(8, b == 0xa9 ? si : 0, F_RI);
+		d->op = alu_opcode(ALU_TEST, b == 0xa9 ? si : 0, FORM_RI);
 		d->reg = 0;
 		d->imm = b == 0xa8 ? get8(&k) : opsize == 2 ? get16(&k) : get32(&k);
 		break;
 	case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:
 		d->size = 1;
-		d->op = mov_op(0, F_RI);
+		d->op = mov_opcode(0, FORM_RI);
 		d->reg = b & 7;
 		d->imm = get8(&k);
 		break;
 	case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
-		d->op = mov_op(si, F_RI);
+		d->op = mov_opcode(si, FORM_RI);
 		d->reg = b & 7;
 		d->imm = opsize == 2 ? get16(&k) : get32(&k);
 		break;
@@ -412,7 +399,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		m = get_modrm(&k, d);
 		if (m.reg != 0)
 			goto invalid;
-		d->op = mov_op(b == 0xc7 ? si : 0, m.mod == 3 ? F_RI : F_MI);
+		d->op = mov_opcode(b == 0xc7 ? si : 0, m.mod == 3 ? FORM_RI : FORM_MI);
 		d->reg = m.rm;
 		d->imm = b == 0xc6 ? get8(&k) : opsize == 2 ? get16(&k) : get32(&k);
 		break;
@@ -494,7 +481,7 @@ int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
 		m = get_modrm(&k, d);
 		d->reg = m.rm;
 		if (m.reg < 2) { // TEST r/m, imm (/1 is the documented-by-AMD alias of /0)
-			d->op = alu_op(8, b == 0xf7 ? si : 0, m.mod == 3 ? F_RI : F_MI);
+			d->op = alu_opcode(ALU_TEST, b == 0xf7 ? si : 0, m.mod == 3 ? FORM_RI : FORM_MI);
 			d->imm = b == 0xf6 ? get8(&k) : opsize == 2 ? get16(&k) : get32(&k);
 		} else if (m.reg < 4) {
 			d->op = m.mod == 3 ? OP_UNARY_R : OP_UNARY_M;

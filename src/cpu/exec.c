@@ -148,25 +148,24 @@ static inline void keep_cf(struct cpu *c)
 		c->eflags = (c->eflags & ~CPU_CF) | get_cf(c);
 }
 
-// The eight ALU operations plus TEST (8). Returns the result, sets flags.
-static inline uint32_t alu(struct cpu *c, int op, unsigned sz, uint32_t a, uint32_t b)
+// The eight ALU operations plus TEST. Returns the result, sets flags.
+static inline uint32_t alu(struct cpu *c, enum alu_op op, unsigned sz, uint32_t a, uint32_t b)
 {
 	uint32_t m = MASK(sz), r;
 	int sl = SL(sz);
 	switch (op) {
-	case 0:
+	case ALU_ADD:
 		r = (a + b) & m;
 		lazy(c, LF(LF_ADD, sl), r, a, b);
 		return r;
-	case 1:
+	case ALU_OR:
 		r = a | b;
 		lazy(c, LF(LF_LOGIC, sl), r, a, b);
 		return r;
-	case 2: case 3: { // ADC SBB: eager
+	case ALU_ADC: case ALU_SBB: { // eager
 		uint32_t cf = get_cf(c), f;
-		uint64_t wide;
-		if (op == 2) {
-			wide = (uint64_t)a + b + cf;
+		if (op == ALU_ADC) {
+			uint64_t wide = (uint64_t)a + b + cf;
 			r = (uint32_t)wide & m;
 			f = szp(r, sz) | ((a ^ b ^ r) & CPU_AF);
 			if (wide > m)
@@ -185,15 +184,15 @@ static inline uint32_t alu(struct cpu *c, int op, unsigned sz, uint32_t a, uint3
 		c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
 		return r;
 	}
-	case 4: case 8:
+	case ALU_AND: case ALU_TEST:
 		r = a & b;
 		lazy(c, LF(LF_LOGIC, sl), r, a, b);
 		return r;
-	case 5: case 7:
+	case ALU_SUB: case ALU_CMP:
 		r = (a - b) & m;
 		lazy(c, LF(LF_SUB, sl), r, a, b);
 		return r;
-	default:
+	default: // ALU_XOR
 		r = a ^ b;
 		lazy(c, LF(LF_LOGIC, sl), r, a, b);
 		return r;
@@ -453,18 +452,18 @@ static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, ui
 		goto fault;                                                     \
 	} while (0)
 
-// The five forms of an ALU family. OPN is the family number (0-8); CMP (7) and
-// TEST (8) do not write their destination.
+// The five forms of an ALU family. OPN is its enum alu_op; CMP and TEST do not write
+// their destination.
 #define ALU_CASES(NAME, OPN, S, SZ)                                                       \
 	CASE(NAME##S##_RR) {                                                              \
 		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), getr(c, SZ, d->rm));   \
-		if (OPN < 7)                                                              \
+		if (alu_writes(OPN))                                                              \
 			setr(c, SZ, d->reg, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
 	CASE(NAME##S##_RI) {                                                              \
 		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), d->imm & MASK(SZ));    \
-		if (OPN < 7)                                                              \
+		if (alu_writes(OPN))                                                              \
 			setr(c, SZ, d->reg, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
@@ -472,13 +471,13 @@ static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, ui
 		uint32_t b_;                                                              \
 		LOAD(SZ, ea_of(c, d), b_);                                                \
 		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), b_);                   \
-		if (OPN < 7)                                                              \
+		if (alu_writes(OPN))                                                              \
 			setr(c, SZ, d->reg, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
 	CASE(NAME##S##_MR) {                                                              \
 		uint32_t a_;                                                              \
-		if (OPN < 7) {                                                            \
+		if (alu_writes(OPN)) {                                                            \
 			RMW_BEGIN(SZ, ea_of(c, d), a_);                                   \
 			RMW_END(SZ, alu(c, OPN, SZ, a_, getr(c, SZ, d->reg)));            \
 		} else {                                                                  \
@@ -489,7 +488,7 @@ static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, ui
 	}                                                                                 \
 	CASE(NAME##S##_MI) {                                                              \
 		uint32_t a_;                                                              \
-		if (OPN < 7) {                                                            \
+		if (alu_writes(OPN)) {                                                            \
 			RMW_BEGIN(SZ, ea_of(c, d), a_);                                   \
 			RMW_END(SZ, alu(c, OPN, SZ, a_, d->imm & MASK(SZ)));              \
 		} else {                                                                  \
@@ -590,15 +589,15 @@ dispatch:
 	goto *d->h;
 	{
 #endif
-	ALU_FAMILY(ADD, 0)
-	ALU_FAMILY(OR, 1)
-	ALU_FAMILY(ADC, 2)
-	ALU_FAMILY(SBB, 3)
-	ALU_FAMILY(AND, 4)
-	ALU_FAMILY(SUB, 5)
-	ALU_FAMILY(XOR, 6)
-	ALU_FAMILY(CMP, 7)
-	ALU_FAMILY(TEST, 8)
+	ALU_FAMILY(ADD, ALU_ADD)
+	ALU_FAMILY(OR, ALU_OR)
+	ALU_FAMILY(ADC, ALU_ADC)
+	ALU_FAMILY(SBB, ALU_SBB)
+	ALU_FAMILY(AND, ALU_AND)
+	ALU_FAMILY(SUB, ALU_SUB)
+	ALU_FAMILY(XOR, ALU_XOR)
+	ALU_FAMILY(CMP, ALU_CMP)
+	ALU_FAMILY(TEST, ALU_TEST)
 	MOV_CASES(B, 1)
 	MOV_CASES(W, 2)
 	MOV_CASES(D, 4)
@@ -1117,7 +1116,7 @@ dispatch:
 	CASE(XADD_R) {
 		unsigned sz = d->size;
 		uint32_t dst = getr(c, sz, d->rm), src = getr(c, sz, d->reg);
-		uint32_t sum = alu(c, 0, sz, dst, src);
+		uint32_t sum = alu(c, ALU_ADD, sz, dst, src);
 		setr(c, sz, d->reg, dst);
 		setr(c, sz, d->rm, sum);
 		NEXT;
@@ -1126,7 +1125,7 @@ dispatch:
 		unsigned sz = d->size;
 		uint32_t dst;
 		RMW_BEGIN(sz, ea_of(c, d), dst);
-		uint32_t sum = alu(c, 0, sz, dst, getr(c, sz, d->reg));
+		uint32_t sum = alu(c, ALU_ADD, sz, dst, getr(c, sz, d->reg));
 		setr(c, sz, d->reg, dst);
 		RMW_END(sz, sum);
 		NEXT;
@@ -1134,7 +1133,7 @@ dispatch:
 	CASE(CMPXCHG_R) {
 		unsigned sz = d->size;
 		uint32_t dst = getr(c, sz, d->rm), acc = getr(c, sz, CPU_EAX);
-		alu(c, 7, sz, acc, dst);
+		alu(c, ALU_CMP, sz, acc, dst);
 		if (acc == dst)
 			setr(c, sz, d->rm, getr(c, sz, d->reg));
 		else
@@ -1145,7 +1144,7 @@ dispatch:
 		unsigned sz = d->size;
 		uint32_t dst, acc = getr(c, sz, CPU_EAX);
 		RMW_BEGIN(sz, ea_of(c, d), dst);
-		alu(c, 7, sz, acc, dst);
+		alu(c, ALU_CMP, sz, acc, dst);
 		if (acc == dst) {
 			RMW_END(sz, getr(c, sz, d->reg));
 		} else {
@@ -1300,7 +1299,7 @@ dispatch:
 		if (!(d->flags & (DI_REP | DI_REPNE))) {
 			uint32_t v;
 			LOAD(sz, c->r[CPU_EDI], v);
-			alu(c, 7, sz, acc, v);
+			alu(c, ALU_CMP, sz, acc, v);
 			c->r[CPU_EDI] += delta;
 		} else {
 			bool want_eq = (d->flags & DI_REP) != 0;
@@ -1309,7 +1308,7 @@ dispatch:
 			while (c->r[CPU_ECX]) {
 				uint32_t v;
 				LOAD(sz, c->r[CPU_EDI], v);
-				alu(c, 7, sz, acc, v);
+				alu(c, ALU_CMP, sz, acc, v);
 				c->r[CPU_EDI] += delta;
 				c->r[CPU_ECX]--;
 				budget -= COST_REP_ITER;
@@ -1331,7 +1330,7 @@ dispatch:
 			uint32_t a, b;
 			LOAD(sz, c->r[CPU_ESI], a);
 			LOAD(sz, c->r[CPU_EDI], b);
-			alu(c, 7, sz, a, b);
+			alu(c, ALU_CMP, sz, a, b);
 			c->r[CPU_ESI] += delta;
 			c->r[CPU_EDI] += delta;
 		} else {
@@ -1342,7 +1341,7 @@ dispatch:
 				uint32_t a, b;
 				LOAD(sz, c->r[CPU_ESI], a);
 				LOAD(sz, c->r[CPU_EDI], b);
-				alu(c, 7, sz, a, b);
+				alu(c, ALU_CMP, sz, a, b);
 				c->r[CPU_ESI] += delta;
 				c->r[CPU_EDI] += delta;
 				c->r[CPU_ECX]--;
@@ -1379,7 +1378,7 @@ dispatch:
 			} else if (d->op == OP_CMPS) {
 				LOAD(sz, si, a);
 				LOAD(sz, di, b);
-				alu(c, 7, sz, a, b);
+				alu(c, ALU_CMP, sz, a, b);
 			} else if (d->op == OP_STOS) {
 				STORE(sz, di, getr(c, sz, CPU_EAX));
 			} else if (d->op == OP_LODS) {
@@ -1388,7 +1387,7 @@ dispatch:
 			} else { // SCAS
 				a = getr(c, sz, CPU_EAX);
 				LOAD(sz, di, b);
-				alu(c, 7, sz, a, b);
+				alu(c, ALU_CMP, sz, a, b);
 			}
 			if (d->op != OP_STOS && d->op != OP_SCAS)
 				setr(c, 2, CPU_ESI, si + delta);
