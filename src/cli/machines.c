@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "profile_out.h"
+#include "ranks.h"
 #include "report.h"
 #include "results_out.h"
 #include "devices/nic.h"
@@ -113,7 +114,7 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 }
 
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out)
+		 const struct opts_outputs *out, struct ranks *rk, bool prepared)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -125,12 +126,25 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		wc.threads = mo->threads;
 	struct world w;
 	world_init(&w, &wc);
+	int64_t cap = !o->dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
+	if (ranks_start(rk, n, mo->machine_ranks, cap) != 0) {
+		world_free(&w);
+		return 2;
+	}
+	if (rk->mpi)
+		world_spread(&w, &rk->x);
+	// Rank 0 reports and writes the files: it holds a kernel for every machine (one
+	// that runs elsewhere gets its outcome after the run); another rank holds only the
+	// machines it runs.
+	bool reporter = !rk->mpi || rk->x.rank == 0;
 	struct image *img[WORLD_MAX_MACHINES] = { NULL };
 	struct kernel *k[WORLD_MAX_MACHINES] = { NULL };
 	const char *image[WORLD_MAX_MACHINES];
 	char err[512] = "";
 	int rc = 2;
-	uint32_t attached = 0;
+	uint32_t attached[WORLD_MAX_MACHINES], nattached = 0;
+	if (!prepared) // rank 0 could not create its output files (it said why)
+		goto ready;
 	// Every image and kernel first, before any device is attached.
 	for (uint32_t m = 0; m < n; m++) {
 		struct kernel_config cfg;
@@ -146,34 +160,51 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			cfg.cmdline = c->args;
 			image[m] = c->image;
 		}
+		if (!reporter && !world_runs_here(&w, m))
+			continue;
 		if (image_load(image[m], cfg.mem_size, &img[m], err, sizeof err) != 0) {
 			args_error("%s%s", m ? "--client " : "", err);
-			goto out;
+			goto ready;
 		}
 		if (opts_physmem_check(o, &cfg, img[m], m) != 0)
-			goto out;
+			goto ready;
 		if (kernel_new(&k[m], &cfg, img[m], err, sizeof err) != 0) {
 			args_error("%s%s", m ? "--client " : "", err);
-			goto out;
+			goto ready;
 		}
 	}
-	const char *pcap_tmp = out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out) : NULL;
+	const char *pcap_tmp = reporter && out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out)
+							       : NULL;
 	for (uint32_t m = 0; m < n; m++) {
-		struct devopts d;
-		machine_devopts(o, m, &w, &d);
-		if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
-			goto out;
-		attached++;
+		if (world_runs_here(&w, m)) {
+			struct devopts d;
+			machine_devopts(o, m, &w, &d);
+			if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
+				goto ready;
+			attached[nattached++] = m;
+		}
 		if (world_add(&w, k[m], err, sizeof err) != 0) {
 			args_error("%s", err); // our bug: the configs match
-			goto out;
+			goto ready;
 		}
+	}
+	rc = 0;
+ready:
+	if (!ranks_ready(rk, &w, rc == 0)) {
+		rc = 2;
+		goto out;
 	}
 	double t0 = report_host_seconds();
 	world_run(&w);
 	double host_s = report_host_seconds() - t0;
+	if (!reporter)
+		goto out;
+	if (w.err[0]) {
+		args_error("%s", w.err);
+		rc = 2;
+		goto out;
+	}
 	uint64_t digest = world_digest(&w);
-	rc = 0;
 	for (uint32_t m = 0; m < n; m++) {
 		report_diagnostics(k[m]);
 		if (k[m]->stats.killed)
@@ -195,10 +226,13 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			rc = 2;
 	}
 out:
-	for (uint32_t m = 0; m < attached; m++)
-		if (devopts_detach(k[m]) != 0)
+	for (uint32_t i = 0; i < nattached; i++)
+		if (devopts_detach(k[attached[i]]) != 0)
 			rc = 2;
+	rc = ranks_end(rk, &w, rc);
 	for (uint32_t m = 0; m < n; m++) {
+		if (k[m] && !world_runs_here(&w, m))
+			(void)devhost_detach(k[m], err, sizeof err); // the imported counters
 		kernel_free(k[m]);
 		image_free(img[m]);
 	}

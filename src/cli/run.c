@@ -9,6 +9,7 @@
 // "host time" line; it never reaches the digest or summary.json.
 // Exit status: 0 every VM terminated with exit code 0; 1 any VM exited nonzero, was
 // killed, hung or was stopped by --max-time; 2 bad input (one line on stderr, no files).
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,7 @@
 #include "machines.h"
 #include "opts.h"
 #include "profile_out.h"
+#include "ranks.h"
 #include "report.h"
 #include "results_out.h"
 #include "runfiles.h"
@@ -111,24 +113,37 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 
 int cli_run(int argc, char **argv)
 {
+	struct ranks rk;
+	ranks_begin(&rk, argc, argv); // under mpirun, rank 0 speaks (ranks.h)
 	struct run_opts o;
 	int rc = opts_parse(argc, argv, &o);
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (opts_check(&o) != 0)
 		return 2;
+	if (!o.mach.nclients && ranks_single(&rk) != 0)
+		return 2;
 	// Every file is checked before any is opened, and the outputs exist only as
-	// temporary files until the run has ended well (runfiles.h).
+	// temporary files until the run has ended well (runfiles.h). Under mpirun every
+	// rank checks, and rank 0 alone writes: a failure to prepare there ends every rank
+	// once all have set up their machines (machines_run).
 	struct runfiles rf;
 	runfiles_init(&rf);
 	struct opts_outputs out;
-	if (opts_files(&o, &rf, &out) != 0 || runfiles_check(&rf) != 0 ||
-	    runfiles_prepare(&rf) != 0) {
+	if (opts_files(&o, &rf, &out) != 0 || runfiles_check(&rf) != 0) {
 		runfiles_free(&rf);
 		return 2;
 	}
-	rc = o.mach.nclients ? machines_run(&o, &rf, &out) : run_one(&o, &rf, &out);
-	if (rc == 2)
+	bool prepared = rk.rank != 0 || runfiles_prepare(&rf) == 0;
+	if (o.mach.nclients) {
+		rc = machines_run(&o, &rf, &out, &rk, prepared);
+	} else if (!prepared) {
+		runfiles_free(&rf);
+		return 2;
+	} else {
+		rc = run_one(&o, &rf, &out);
+	}
+	if (rc == 2 || rk.rank != 0)
 		runfiles_abort(&rf);
 	else if (runfiles_commit(&rf) != 0)
 		rc = 2;

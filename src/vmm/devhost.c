@@ -19,6 +19,10 @@ struct devhost {
 	uint64_t last_at;  // cycles of the last KEV_DEVICE pushed, while it may be queued
 	bool last_queued;
 	bool uplink;       // several machines: frames may still leave for the others
+	// A machine that ran in another process (devhost_import_stats): no devices here,
+	// only the counters it ended with.
+	bool imported;
+	struct devset_stats in;
 };
 
 static uint64_t now_ns(const struct kernel *k)
@@ -102,7 +106,7 @@ int devhost_detach(struct kernel *k, char *err, size_t errlen)
 	struct devhost *h = k->dev;
 	if (!h)
 		return 0;
-	int rc = devset_free(h->set, err, errlen);
+	int rc = h->set ? devset_free(h->set, err, errlen) : 0;
 	free(h);
 	k->dev = NULL;
 	return rc;
@@ -166,6 +170,22 @@ bool devhost_stats(const struct kernel *k, struct devset_stats *st)
 		memset(st, 0, sizeof *st);
 		return false;
 	}
-	devset_stats(k->dev->set, st);
+	if (k->dev->imported)
+		*st = k->dev->in;
+	else
+		devset_stats(k->dev->set, st);
 	return true;
+}
+
+int devhost_import_stats(struct kernel *k, const struct devset_stats *st)
+{
+	if (k->dev)
+		return -1; // a machine with devices here ran here
+	struct devhost *h = calloc(1, sizeof *h);
+	if (!h)
+		return -1;
+	h->imported = true;
+	h->in = *st;
+	k->dev = h;
+	return 0;
 }

@@ -48,5 +48,10 @@ void devhost_vregs(struct kernel *k, struct vm *vm);
 void devhost_vm_ended(struct kernel *k, uint32_t vm_id);
 // Device counters; false (and *st zeroed) without devices.
 bool devhost_stats(const struct kernel *k, struct devset_stats *st);
+// For a machine that ran in another process (outcome.c, on the process that reports):
+// gives k, which must have no devices, the counters the machine ended with; from then
+// on devhost_stats returns them and every other hook finds no devices to drive (do not
+// run k). devhost_detach frees them. Returns 0, or -1 (devices attached, no memory).
+int devhost_import_stats(struct kernel *k, const struct devset_stats *st);
 
 #endif

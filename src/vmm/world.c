@@ -3,7 +3,9 @@
 // between the machines' uplinks, the optional worker threads, and the end of the run.
 // Each machine is a kernel (kernel.c) driven by kernel_run_until; frames cross through
 // devset's uplink port (devices/devset.c) and wait here, in each sender's linkq, until
-// the round ends.
+// the round ends. Spread over processes (world_spread), the same loop runs in each:
+// the transport (world.h: world_xchg_ops, world_mpi.c) does the round's agreement, the
+// frames' journey between processes and the gathering of the outcomes (outcome.h).
 #include "vmm/world.h"
 
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include "devices/nic.h"
 #include "vmm/devhost.h"
 #include "vmm/digest.h"
+#include "vmm/outcome.h"
 
 // The worker threads (threads > 1). Thread t (1..n-1; the caller of world_run is
 // thread 0) runs machines t, t + n, t + 2n, ... of each round. The mutex orders
@@ -36,6 +39,16 @@ struct world_pool {
 	bool quit;                      // (mu)
 };
 
+// A frame of the round bound for machines of this process: from a local sender's
+// queue (own: its data, freed after the hand-over) or from another process's buffer.
+struct world_inframe {
+	uint64_t t_ns, seq;
+	uint32_t src, len;
+	uint32_t mask;        // the machines of this process it goes to
+	const uint8_t *data;
+	uint8_t *own;
+};
+
 void world_config_default(struct world_config *c)
 {
 	*c = (struct world_config){ .latency_ns = 20000, .link_bps = 1000000000ull,
@@ -55,6 +68,10 @@ void world_init(struct world *w, const struct world_config *cfg)
 		w->m[i].id = i;
 		linkq_init(&w->m[i].out);
 	}
+	for (uint32_t r = 0; r < WORLD_MAX_RANKS; r++) {
+		pack_init(&w->send[r]);
+		pack_init(&w->recv[r]);
+	}
 }
 
 static void pool_stop(struct world *w);
@@ -64,6 +81,25 @@ void world_free(struct world *w)
 	pool_stop(w);
 	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++)
 		linkq_free(&w->m[i].out);
+	for (uint32_t r = 0; r < WORLD_MAX_RANKS; r++) {
+		pack_free(&w->send[r]);
+		pack_free(&w->recv[r]);
+	}
+	for (uint32_t i = 0; i < w->nin; i++)
+		free(w->in[i].own);
+	free(w->in);
+	w->in = NULL;
+	w->nin = w->capin = 0;
+}
+
+void world_spread(struct world *w, const struct world_xchg *x)
+{
+	w->x = x;
+}
+
+bool world_runs_here(const struct world *w, uint32_t m)
+{
+	return !w->x || w->x->owner[m] == w->x->rank;
 }
 
 // Nanoseconds a frame of len bytes occupies the link (preamble, FCS and gap included,
@@ -107,36 +143,56 @@ void world_uplink(struct world *w, uint32_t m, struct devset_config *c)
 
 int world_add(struct world *w, struct kernel *k, char *err, size_t errlen)
 {
-	if (w->n == WORLD_MAX_MACHINES) {
+	uint32_t id = w->n;
+	if (id == WORLD_MAX_MACHINES) {
 		snprintf(err, errlen, "at most %u machines", WORLD_MAX_MACHINES);
 		return -1;
 	}
-	if (!k->dev) {
-		snprintf(err, errlen, "machine %u: no devices attached (no uplink)", w->n);
+	bool here = world_runs_here(w, id);
+	if (here && !k) {
+		snprintf(err, errlen, "machine %u: no kernel", id);
 		return -1;
 	}
-	if (w->n && k->cfg.cpu_khz != w->m[0].k->cfg.cpu_khz) {
-		snprintf(err, errlen, "machine %u: CPU clock differs from machine 0's", w->n);
+	if (here && !k->dev) {
+		snprintf(err, errlen, "machine %u: no devices attached (no uplink)", id);
 		return -1;
 	}
-	if (k->cfg.machine_id != w->n) {
-		snprintf(err, errlen, "machine %u: its kernel says machine %u", w->n,
+	if (!here && k && k->dev) {
+		snprintf(err, errlen, "machine %u runs in another process: its kernel here must "
+			 "have no devices", id);
+		return -1;
+	}
+	bool first = true;
+	for (uint32_t i = 0; i < id; i++)
+		first &= !w->m[i].k;
+	if (k && !first && k->cfg.cpu_khz != w->kc.cpu_khz) {
+		snprintf(err, errlen, "machine %u: CPU clock differs from machine 0's", id);
+		return -1;
+	}
+	if (k && k->cfg.machine_id != id) {
+		snprintf(err, errlen, "machine %u: its kernel says machine %u", id,
 			 k->cfg.machine_id);
 		return -1;
 	}
-	w->m[w->n++].k = k;
+	if (k && first)
+		w->kc = k->cfg;
+	w->m[w->n].k = k;
+	w->m[w->n].remote = !here;
+	if (here)
+		w->local[w->nlocal++] = id;
+	w->n++;
 	return 0;
 }
 
 // --- threads ----------------------------------------------------------------------
 
-// Runs this thread's machines of the round (until w->until).
+// Runs this thread's machines of the round (until w->until): the machines of this
+// process t, t + n, t + 2n, ... in its order.
 static void run_share(struct world *w, uint32_t t, uint32_t n)
 {
-	for (uint32_t i = t; i < w->n; i += n)
-		(void)kernel_run_until(w->m[i].k, w->until);
+	for (uint32_t i = t; i < w->nlocal; i += n)
+		(void)kernel_run_until(w->m[w->local[i]].k, w->until);
 }
-
 static void *worker(void *arg)
 {
 	const struct world_worker *wk = arg;
@@ -164,7 +220,7 @@ static void *worker(void *arg)
 // on one thread) when none could be started.
 static bool pool_start(struct world *w)
 {
-	uint32_t n = w->cfg.threads < w->n ? w->cfg.threads : w->n;
+	uint32_t n = w->cfg.threads < w->nlocal ? w->cfg.threads : w->nlocal;
 	if (n < 2)
 		return false;
 	struct world_pool *p = calloc(1, sizeof *p);
@@ -237,7 +293,89 @@ static void run_round(struct world *w)
 
 // --- the link ---------------------------------------------------------------------
 
-static void deliver(struct world *w, uint32_t dst, const struct linkq_frame *f)
+// The machines a frame from machine src goes to, as a bit mask: the machine its
+// destination MAC names; every other machine for broadcast and multicast; machine 0 for
+// a MAC that is no VM's. 0: for no machine of the run (counted).
+static uint32_t route(struct world *w, const uint8_t *dst, uint32_t src)
+{
+	uint32_t all = (w->n >= 32 ? 0 : (1u << w->n)) - 1u;
+	int64_t mid = nic_machine_of_mac(dst);
+	if (dst[0] & 1)
+		return all & ~(1u << src);
+	if (mid >= 0) {
+		if ((uint64_t)mid < w->n && (uint32_t)mid != src)
+			return 1u << mid;
+	} else if (src != 0) {
+		return 1u;
+	}
+	w->st.drop_no_machine++; // on no machine, or not a VM of its own
+	return 0;
+}
+
+// Keeps a frame for this process's machines in mask until the hand-over.
+static int keep(struct world *w, const struct linkq_frame *f, uint32_t mask,
+		const uint8_t *data, uint8_t *own)
+{
+	if (w->nin == w->capin) {
+		uint32_t cap = w->capin ? 2 * w->capin : 64;
+		struct world_inframe *in = realloc(w->in, cap * sizeof *in);
+		if (!in)
+			return -1;
+		w->in = in;
+		w->capin = cap;
+	}
+	w->in[w->nin++] = (struct world_inframe){ f->t_ns, f->seq, f->src, f->len, mask,
+						  data, own };
+	return 0;
+}
+
+static int inframe_cmp(const void *a, const void *b)
+{
+	const struct world_inframe *x = a, *y = b;
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+// One frame for another process: (arrival, source, sequence, its machines there, bytes).
+static void pack_frame(struct pack *b, const struct linkq_frame *f, uint32_t mask)
+{
+	pack_u64(b, f->t_ns);
+	pack_u32(b, f->src);
+	pack_u64(b, f->seq);
+	pack_u32(b, mask);
+	pack_bytes(b, f->data, f->len);
+}
+
+// The frames another process sent for this one's machines (the transport's buffer
+// stays theirs until the hand-over is done).
+static void unpack_frames(struct world *w, uint32_t from, const struct pack *b)
+{
+	struct unpack u;
+	unpack_init(&u, b->p, b->len);
+	uint32_t here = 0;
+	for (uint32_t i = 0; i < w->nlocal; i++)
+		here |= 1u << w->local[i];
+	while (!u.bad && u.off < u.len) {
+		struct linkq_frame f;
+		f.t_ns = unpack_u64(&u);
+		f.src = unpack_u32(&u);
+		f.seq = unpack_u64(&u);
+		uint32_t mask = unpack_u32(&u);
+		const uint8_t *data = unpack_bytes(&u, 1u << 20, &f.len);
+		if (u.bad || !mask || (mask & ~here) || f.src >= w->n ||
+		    w->x->owner[f.src] != from || f.len < 6)
+			w->x->ops->fail(w->x->ctx, "denali run: a damaged frame from another "
+					"MPI process (our bug, or another build)");
+		if (keep(w, &f, mask, data, NULL) != 0)
+			w->x->ops->fail(w->x->ctx, "denali run: out of host memory for the frames "
+					"between MPI processes");
+	}
+}
+
+static void deliver(struct world *w, uint32_t dst, const struct world_inframe *f)
 {
 	if (devhost_link_in(w->m[dst].k, f->data, f->len, f->t_ns, f->src, f->seq) == 0)
 		w->st.deliveries++;
@@ -245,72 +383,78 @@ static void deliver(struct world *w, uint32_t dst, const struct linkq_frame *f)
 		w->st.drop_in++;
 }
 
-// The sender whose next frame is least in (arrival, source, sequence) order, or NULL
-// when every queue is empty.
-static struct world_machine *least(struct world *w)
-{
-	struct world_machine *best = NULL;
-	const struct linkq_frame *bf = NULL;
-	for (uint32_t i = 0; i < w->n; i++) {
-		const struct linkq_frame *f = linkq_peek(&w->m[i].out);
-		if (f && (!bf || f->t_ns < bf->t_ns)) // equal times: the lower machine first
-			best = &w->m[i], bf = f;
-	}
-	return best;
-}
-
-// After a round: every frame the machines sent to its machine(s), in (arrival, source,
-// sequence) order. Destinations: the machine the MAC names; every other machine for
-// broadcast and multicast; machine 0 for a MAC that is no VM's.
+// After a round: every frame the machines sent to its machine(s) (route), handed over
+// in (arrival, source, sequence) order. Over several processes each process routes its
+// own machines' frames, sends the ones for other processes' machines with the
+// transport, and hands over what is for its machines, its own and theirs in that order.
 static void hand_off(struct world *w)
 {
-	for (uint32_t i = 0; i < w->n; i++) {
-		struct world_link_stats *s = &w->m[i].st;
+	const struct world_xchg *x = w->x;
+	uint32_t nsend[WORLD_MAX_RANKS] = { 0 };
+	for (uint32_t i = 0; i < w->nlocal; i++) {
+		struct world_link_stats *s = &w->m[w->local[i]].st;
 		w->st.frames += s->frames;
 		w->st.bytes += s->bytes;
 		w->st.drop_oom += s->drop_oom;
 		memset(s, 0, sizeof *s);
 	}
-	struct world_machine *m;
-	struct linkq_frame f;
-	while ((m = least(w)) && linkq_pop(&m->out, &f)) {
-		const uint8_t *dst = f.data;
-		int64_t mid = nic_machine_of_mac(dst);
-		if (dst[0] & 1) {
-			for (uint32_t j = 0; j < w->n; j++)
-				if (j != f.src)
-					deliver(w, j, &f);
-		} else if (mid >= 0) {
-			if ((uint64_t)mid < w->n && (uint32_t)mid != f.src)
-				deliver(w, (uint32_t)mid, &f);
-			else
-				w->st.drop_no_machine++; // on no machine, or not a VM of its own
-		} else if (f.src != 0) {
-			deliver(w, 0, &f);
-		} else {
-			w->st.drop_no_machine++;
+	uint32_t here = 0;
+	for (uint32_t i = 0; i < w->nlocal; i++)
+		here |= 1u << w->local[i];
+	for (uint32_t i = 0; i < w->nlocal; i++) {
+		struct world_machine *m = &w->m[w->local[i]];
+		struct linkq_frame f;
+		while (linkq_pop(&m->out, &f)) {
+			uint32_t mask = f.len >= 6 ? route(w, f.data, f.src) : 0;
+			for (uint32_t r = 0; x && r < x->nranks; r++) {
+				uint32_t there = 0;
+				for (uint32_t j = 0; j < w->n; j++)
+					if (x->owner[j] == r && r != x->rank)
+						there |= 1u << j;
+				if (mask & there) {
+					pack_frame(&w->send[r], &f, mask & there);
+					nsend[r]++;
+				}
+			}
+			if (!(mask & here) || keep(w, &f, mask & here, f.data, f.data) != 0) {
+				if (mask & here)
+					w->st.drop_oom++;
+				free(f.data);
+			}
 		}
-		free(f.data);
 	}
+	if (x) {
+		for (uint32_t r = 0; r < x->nranks; r++) {
+			if (w->send[r].oom) { // those frames are lost, like a full link queue
+				w->st.drop_oom += nsend[r];
+				pack_free(&w->send[r]);
+			}
+			w->recv[r].len = 0;
+		}
+		x->ops->exchange(x->ctx, w->send, w->recv);
+		for (uint32_t r = 0; r < x->nranks; r++) {
+			w->send[r].len = 0;
+			if (r != x->rank && w->recv[r].len)
+				unpack_frames(w, r, &w->recv[r]);
+		}
+	}
+	qsort(w->in, w->nin, sizeof *w->in, inframe_cmp);
+	for (uint32_t i = 0; i < w->nin; i++) {
+		const struct world_inframe *f = &w->in[i];
+		for (uint32_t j = 0; j < w->n; j++)
+			if (f->mask & (1u << j))
+				deliver(w, j, f);
+		free(w->in[i].own);
+	}
+	w->nin = 0;
 }
 
 // --- the run ----------------------------------------------------------------------
 
-// Whether the run is over because its clients are: every VM of machines 1.. ended.
-static bool clients_done(const struct world *w)
-{
-	if (w->n < 2)
-		return false;
-	for (uint32_t i = 1; i < w->n; i++)
-		if (w->m[i].k->live)
-			return false;
-	return true;
-}
-
 static void finish_all(struct world *w, enum kernel_end end)
 {
-	for (uint32_t i = 0; i < w->n; i++) {
-		struct kernel *k = w->m[i].k;
+	for (uint32_t i = 0; i < w->nlocal; i++) {
+		struct kernel *k = w->m[w->local[i]].k;
 		enum kernel_end e = end;
 		if (!k->live)
 			e = KERNEL_END_ALL_DONE; // this machine's VMs all ended by themselves
@@ -320,45 +464,113 @@ static void finish_all(struct world *w, enum kernel_end end)
 	w->ran = true;
 }
 
+void world_min(struct world *w, uint64_t *v, uint32_t n)
+{
+	if (w->x)
+		w->x->ops->min(w->x->ctx, v, n);
+}
+
+// Several processes: every machine's outcome and the link's counters to process 0.
+static void gather(struct world *w)
+{
+	const struct world_xchg *x = w->x;
+	struct pack mine, all[WORLD_MAX_RANKS];
+	pack_init(&mine);
+	for (uint32_t r = 0; r < WORLD_MAX_RANKS; r++)
+		pack_init(&all[r]);
+	const uint64_t *st = &w->st.frames;
+	size_t nst = sizeof w->st / sizeof *st;
+	for (size_t i = 0; i < nst; i++)
+		pack_u64(&mine, st[i]);
+	pack_u32(&mine, x->rank ? w->nlocal : 0);
+	for (uint32_t i = 0; x->rank && i < w->nlocal; i++) {
+		pack_u32(&mine, w->local[i]);
+		outcome_pack(w->m[w->local[i]].k, &mine);
+	}
+	if (mine.oom)
+		x->ops->fail(x->ctx, "denali run: out of host memory for a machine's outcome");
+	x->ops->gather(x->ctx, &mine, all);
+	if (x->rank == 0) {
+		memset(&w->st, 0, sizeof w->st);
+		uint64_t *sum = &w->st.frames;
+		for (uint32_t r = 0; r < x->nranks && !w->err[0]; r++) {
+			struct unpack u;
+			unpack_init(&u, all[r].p, all[r].len);
+			for (size_t i = 0; i < nst; i++)
+				sum[i] += unpack_u64(&u);
+			uint32_t nm = unpack_u32(&u);
+			for (uint32_t i = 0; i < nm && !w->err[0] && !u.bad; i++) {
+				uint32_t id = unpack_u32(&u);
+				if (id >= w->n || x->owner[id] != r || !w->m[id].k) {
+					snprintf(w->err, sizeof w->err, "the outcome of machine %u from MPI "
+						 "process %u: not a machine it runs", id, r);
+					break;
+				}
+				char e[200];
+				if (outcome_unpack(w->m[id].k, &u, e, sizeof e) != 0)
+					snprintf(w->err, sizeof w->err, "machine %u: %s", id, e);
+			}
+			if (!w->err[0] && !unpack_done(&u))
+				snprintf(w->err, sizeof w->err, "the outcomes from MPI process %u: "
+					 "damaged or cut short", r);
+		}
+	}
+	pack_free(&mine);
+	for (uint32_t r = 0; r < WORLD_MAX_RANKS; r++)
+		pack_free(&all[r]);
+}
+
+// The index of each agreed value at a round's start (world_min: minimum over processes).
+enum { AG_NEXT, AG_CLIENTS_IDLE, AG_IDLE, AG_N };
+
 enum kernel_end world_run(struct world *w)
 {
 	if (w->ran || !w->n)
 		return w->end;
-	const struct kernel_config *c0 = &w->m[0].k->cfg;
-	uint64_t max = c0->max_time_cycles;
+	uint64_t max = w->kc.max_time_cycles;
 	pool_start(w);
 	for (;;) {
-		if (clients_done(w)) {
+		// What this process knows, made the run's: the earliest next activity; whether
+		// no client VM (machines 1..) is live; whether no VM at all is.
+		uint64_t v[AG_N] = { UINT64_MAX, 1, 1 };
+		for (uint32_t i = 0; i < w->nlocal; i++) {
+			struct kernel *k = w->m[w->local[i]].k;
+			uint64_t a = kernel_next_activity(k);
+			v[AG_NEXT] = a < v[AG_NEXT] ? a : v[AG_NEXT];
+			if (k->live) {
+				v[AG_IDLE] = 0;
+				if (w->local[i] > 0)
+					v[AG_CLIENTS_IDLE] = 0;
+			}
+		}
+		world_min(w, v, AG_N);
+		if (w->n >= 2 && v[AG_CLIENTS_IDLE]) {
 			finish_all(w, KERNEL_END_CLIENTS_DONE);
 			break;
 		}
-		uint64_t t = UINT64_MAX;
-		bool live = false;
-		for (uint32_t i = 0; i < w->n; i++) {
-			uint64_t a = kernel_next_activity(w->m[i].k);
-			t = a < t ? a : t;
-			live |= w->m[i].k->live != 0;
-		}
+		uint64_t t = v[AG_NEXT];
 		if (t == UINT64_MAX) {
 			// No machine can act again and no frame is on the link (as in kernel_run,
 			// that is a deadlock even before max time).
-			finish_all(w, live ? KERNEL_END_DEADLOCK : KERNEL_END_ALL_DONE);
+			finish_all(w, v[AG_IDLE] ? KERNEL_END_ALL_DONE : KERNEL_END_DEADLOCK);
 			break;
 		}
 		if (max && t >= max) {
 			// Nothing happens before max time: every clock goes there, as in kernel_run.
-			for (uint32_t i = 0; i < w->n; i++)
-				(void)kernel_run_until(w->m[i].k, max);
+			for (uint32_t i = 0; i < w->nlocal; i++)
+				(void)kernel_run_until(w->m[w->local[i]].k, max);
 			finish_all(w, KERNEL_END_MAX_TIME);
 			break;
 		}
-		w->round_start_ns = kernel_cycles_to_ns(c0, t);
-		w->until = kernel_ns_to_cycles(c0, w->round_start_ns + w->cfg.latency_ns);
+		w->round_start_ns = kernel_cycles_to_ns(&w->kc, t);
+		w->until = kernel_ns_to_cycles(&w->kc, w->round_start_ns + w->cfg.latency_ns);
 		run_round(w);
 		hand_off(w);
 		w->rounds++;
 	}
 	pool_stop(w);
+	if (w->x)
+		gather(w);
 	return w->end;
 }
 
@@ -366,7 +578,7 @@ uint64_t world_digest(const struct world *w)
 {
 	uint64_t h = DIGEST_INIT;
 	for (uint32_t i = 0; i < w->n; i++)
-		h = digest_u64(h, kernel_digest(w->m[i].k));
+		h = digest_u64(h, w->m[i].k ? kernel_digest(w->m[i].k) : 0);
 	h = digest_u64(h, w->st.frames);
 	h = digest_u64(h, w->st.bytes);
 	h = digest_u64(h, w->st.deliveries);
