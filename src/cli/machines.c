@@ -63,7 +63,7 @@ static void machine_devopts(const struct run_opts *o, uint32_t m, struct world *
 }
 
 static void report(const struct run_opts *o, struct world *w, const char *const *image,
-		   uint64_t digest, double host_s)
+		   uint64_t digest, double host_s, const char *by_rank)
 {
 	char a[48], b[48], c[48], e[48], f[48];
 	for (uint32_t m = 0; m < w->n; m++) {
@@ -108,6 +108,8 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	}
 	printf("host time             %.3f s (wall clock; the only host-dependent number)\n",
 	       host_s);
+	if (by_rank[0]) // under mpirun: each rank's time, and its part in MPI calls
+		printf("%s\n", by_rank);
 	printf("simulated time %s (machine 0), digest %016llx\n",
 	       args_fmt_ns(kernel_cycles_to_ns(&w->m[0].k->cfg, w->m[0].k->now), a, sizeof a),
 	       (unsigned long long)digest);
@@ -197,6 +199,8 @@ ready:
 	double t0 = report_host_seconds();
 	world_run(&w);
 	double host_s = report_host_seconds() - t0;
+	char by_rank[64 + 48 * WORLD_MAX_RANKS];
+	ranks_times(rk, host_s, by_rank, sizeof by_rank);
 	if (!reporter)
 		goto out;
 	if (w.err[0]) {
@@ -215,7 +219,7 @@ ready:
 	if (o->quiet)
 		printf("digest %016llx\n", (unsigned long long)digest);
 	else
-		report(o, &w, image, digest, host_s);
+		report(o, &w, image, digest, host_s, by_rank);
 	fflush(stdout);
 	if (out->results >= 0 &&
 	    results_out_write(rf, out->results, results_out_world(o, &w, image, digest)) != 0)

@@ -191,6 +191,26 @@ bool ranks_ready(struct ranks *r, struct world *w, bool ok)
 	return true;
 }
 
+void ranks_times(struct ranks *r, double run_s, char *line, size_t len)
+{
+	line[0] = '\0';
+	if (!r->mpi)
+		return;
+#ifdef DENALI_MPI
+	double run[WORLD_MAX_RANKS], mpi[WORLD_MAX_RANKS];
+	world_mpi_times(&r->x, run_s, run, mpi);
+	if (r->rank != 0)
+		return;
+	size_t n = (size_t)snprintf(line, len, "host time by rank    ");
+	for (uint32_t k = 0; k < r->n && n < len; k++)
+		n += (size_t)snprintf(line + n, len - n, "%s%u: %.3f s (%.3f s in MPI)",
+				      k ? ", " : "", k, run[k], mpi[k]);
+#else
+	(void)run_s;
+	(void)len;
+#endif
+}
+
 int ranks_end(struct ranks *r, struct world *w, int rc)
 {
 	release(r, false);

@@ -40,6 +40,10 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 // with the same flags. When not, the first rank that failed has printed its line (or
 // rank 0 says the flags differ); stderr is restored.
 bool ranks_ready(struct ranks *r, struct world *w, bool ok);
+// After the run (every rank calls it; run_s: this rank's host seconds in world_run):
+// on rank 0 of several, fills line with each rank's host time and the part of it spent
+// in MPI calls ("" otherwise). Host time only: never in the digest or summary.json.
+void ranks_times(struct ranks *r, double run_s, char *line, size_t len);
 // The end of the run: every rank returns rank 0's status rc; MPI is ended.
 int ranks_end(struct ranks *r, struct world *w, int rc);
 

@@ -30,17 +30,23 @@ static uint64_t now_ns(const struct kernel *k)
 	return kernel_cycles_to_ns(&k->cfg, k->now);
 }
 
+uint64_t devhost_due(const struct kernel_config *cfg, uint64_t now, uint64_t t_ns)
+{
+	uint64_t at = kernel_ns_to_cycles(cfg, t_ns);
+	if (at >= KERNEL_TIME_HORIZON)
+		return UINT64_MAX;
+	return at < now ? now : at;
+}
+
 static void host_schedule(void *ctx, uint64_t t_ns)
 {
 	struct kernel *k = ctx;
 	struct devhost *h = k->dev;
 	if (!k->live && !(h && h->uplink))
 		return; // every VM has ended: device work can change nothing any more
-	uint64_t at = kernel_ns_to_cycles(&k->cfg, t_ns);
-	if (at >= KERNEL_TIME_HORIZON)
+	uint64_t at = devhost_due(&k->cfg, k->now, t_ns);
+	if (at == UINT64_MAX)
 		return; // beyond the end of simulated time (kernel.h)
-	if (at < k->now)
-		at = k->now;
 	if (h && h->last_queued && h->last_at == at)
 		return; // that event will call devset_run at this time anyway
 	if (evq_push(&k->evq, at, KEV_DEVICE, 0, 0) == UINT64_MAX) {

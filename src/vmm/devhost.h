@@ -18,6 +18,7 @@
 #include "devices/devset.h"
 
 struct kernel;
+struct kernel_config;
 struct vm;
 
 // The PIO ports routed to the devices (NIC 0x110-0x11f, disk 0x120-0x12f).
@@ -42,6 +43,11 @@ void devhost_run(struct kernel *k);
 // devset_link_in). Returns 0, or -1 without devices or memory (the frame is lost).
 int devhost_link_in(struct kernel *k, const uint8_t *frame, uint32_t len, uint64_t t_ns,
 		    uint32_t src, uint64_t seq);
+// The cycle at which device work the devices ask for at t_ns is done on a machine whose
+// clock is at `now`: its KEV_DEVICE event's time, max(t_ns in cycles, now), or
+// UINT64_MAX beyond the end of simulated time (no event). A frame devhost_link_in
+// queues is due then; world.c agrees on the next round from it (world.h).
+uint64_t devhost_due(const struct kernel_config *cfg, uint64_t now, uint64_t t_ns);
 // Writes the VM's mac and ipv4 virtual registers (at every VM entry).
 void devhost_vregs(struct kernel *k, struct vm *vm);
 // The VM ended: its switch port goes down, its disks are detached.

@@ -8,6 +8,7 @@
 // frames' journey between processes and the gathering of the outcomes (outcome.h).
 #include "vmm/world.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,7 @@ void world_init(struct world *w, const struct world_config *cfg)
 		w->cfg.link_bps = 1000000000ull;
 	if (!w->cfg.latency_ns)
 		w->cfg.latency_ns = 1; // the lookahead must be positive, or no round ends
+	w->nranks = 1;
 	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++) {
 		w->m[i].w = w;
 		w->m[i].id = i;
@@ -89,17 +91,22 @@ void world_free(struct world *w)
 		free(w->in[i].own);
 	free(w->in);
 	w->in = NULL;
+	free(w->heads);
+	w->heads = NULL;
 	w->nin = w->capin = 0;
 }
 
 void world_spread(struct world *w, const struct world_xchg *x)
 {
 	w->x = x;
+	w->rank = x->rank;
+	w->nranks = x->nranks;
+	memcpy(w->owner, x->owner, sizeof w->owner);
 }
 
 bool world_runs_here(const struct world *w, uint32_t m)
 {
-	return !w->x || w->x->owner[m] == w->x->rank;
+	return w->owner[m] == w->rank;
 }
 
 // Nanoseconds a frame of len bytes occupies the link (preamble, FCS and gap included,
@@ -293,6 +300,16 @@ static void run_round(struct world *w)
 
 // --- the link ---------------------------------------------------------------------
 
+// The machines of process r, as a bit mask.
+static uint32_t machines_of(const struct world *w, uint32_t r)
+{
+	uint32_t mask = 0;
+	for (uint32_t j = 0; j < w->n; j++)
+		if (w->owner[j] == r)
+			mask |= 1u << j;
+	return mask;
+}
+
 // The machines a frame from machine src goes to, as a bit mask: the machine its
 // destination MAC names; every other machine for broadcast and multicast; machine 0 for
 // a MAC that is no VM's. 0: for no machine of the run (counted).
@@ -355,9 +372,7 @@ static void unpack_frames(struct world *w, uint32_t from, const struct pack *b)
 {
 	struct unpack u;
 	unpack_init(&u, b->p, b->len);
-	uint32_t here = 0;
-	for (uint32_t i = 0; i < w->nlocal; i++)
-		here |= 1u << w->local[i];
+	uint32_t here = machines_of(w, w->rank), theirs = machines_of(w, from);
 	while (!u.bad && u.off < u.len) {
 		struct linkq_frame f;
 		f.t_ns = unpack_u64(&u);
@@ -365,8 +380,8 @@ static void unpack_frames(struct world *w, uint32_t from, const struct pack *b)
 		f.seq = unpack_u64(&u);
 		uint32_t mask = unpack_u32(&u);
 		const uint8_t *data = unpack_bytes(&u, 1u << 20, &f.len);
-		if (u.bad || !mask || (mask & ~here) || f.src >= w->n ||
-		    w->x->owner[f.src] != from || f.len < 6)
+		if (u.bad || !mask || (mask & ~here) || f.src >= 32 || !(theirs & (1u << f.src)) ||
+		    f.len < 6)
 			w->x->ops->fail(w->x->ctx, "denali run: a damaged frame from another "
 					"MPI process (our bug, or another build)");
 		if (keep(w, &f, mask, data, NULL) != 0)
@@ -377,20 +392,123 @@ static void unpack_frames(struct world *w, uint32_t from, const struct pack *b)
 
 static void deliver(struct world *w, uint32_t dst, const struct world_inframe *f)
 {
-	if (devhost_link_in(w->m[dst].k, f->data, f->len, f->t_ns, f->src, f->seq) == 0)
+	if (devhost_link_in(w->m[dst].k, f->data, f->len, f->t_ns, f->src, f->seq) == 0) {
 		w->st.deliveries++;
-	else
+	} else {
 		w->st.drop_in++;
+		w->oom_round = true;
+	}
+}
+
+// --- the agreement ----------------------------------------------------------------
+//
+// After each round (and before the first) every process says, in one row of
+// hlen = 4n + nranks values (n machines):
+//   NEXT j   its machine j's kernel_next_activity before the round's frames arrive
+//   NOW j    its clock
+//   LIVE j   1 when it has live VMs
+//   AMIN j   the earliest arrival (ns) of this process's frames of the round at
+//            machine j, of any sender (UINT64_MAX: none)
+//   BYTES r  the bytes of frames it sends process r
+// (NEXT, NOW, LIVE only for its own machines). The rows are allgathered, so every
+// process computes the same next activity of every machine (agree) without asking:
+// a frame that arrives at t makes a machine act at devhost_due(t), as the KEV_DEVICE
+// event devhost_link_in queues for it; before that the machine does what its own next
+// activity says.
+
+enum { H_NEXT, H_NOW, H_LIVE, H_AMIN, H_BYTES };
+
+static uint32_t hlen(const struct world *w)
+{
+	return 4 * w->n + w->nranks;
+}
+
+static uint64_t *hrow(const struct world *w, uint32_t r)
+{
+	return w->heads + (size_t)r * hlen(w);
+}
+
+static uint64_t *hat(const struct world *w, uint32_t r, int field, uint32_t j)
+{
+	return hrow(w, r) + (size_t)field * w->n + j;
+}
+
+// This process's row, before the frames of the round (if any) are handed over; amin
+// and the bytes to send were filled while routing.
+static void say(struct world *w)
+{
+	for (uint32_t i = 0; i < w->nlocal; i++) {
+		uint32_t j = w->local[i];
+		struct kernel *k = w->m[j].k;
+		*hat(w, w->rank, H_NEXT, j) = kernel_next_activity(k);
+		*hat(w, w->rank, H_NOW, j) = k->now;
+		*hat(w, w->rank, H_LIVE, j) = k->live != 0;
+	}
+	for (uint32_t r = 0; r < w->nranks; r++)
+		*hat(w, w->rank, H_BYTES, r) = w->send[r].len;
+	if (w->x) {
+		uint32_t n = hlen(w);
+		uint64_t mine[4 * WORLD_MAX_MACHINES + WORLD_MAX_RANKS];
+		memcpy(mine, hrow(w, w->rank), n * sizeof *mine);
+		w->x->ops->allgather(w->x->ctx, mine, n, w->heads);
+	}
+}
+
+// A fresh row for the next round: no frames yet.
+static void row_clear(struct world *w)
+{
+	uint64_t *row = hrow(w, w->rank);
+	memset(row, 0, hlen(w) * sizeof *row);
+	for (uint32_t j = 0; j < w->n; j++)
+		*hat(w, w->rank, H_AMIN, j) = UINT64_MAX;
+}
+
+// From every process's row: each machine's next activity once the round's frames are
+// in (w->next), the earliest of them, and whether any VM (any client VM) is live.
+static uint64_t agree(struct world *w, bool *clients_idle, bool *idle)
+{
+	uint64_t t = UINT64_MAX;
+	*clients_idle = *idle = true;
+	for (uint32_t j = 0; j < w->n; j++) {
+		uint32_t r = w->owner[j];
+		uint64_t next = *hat(w, r, H_NEXT, j), amin = UINT64_MAX;
+		for (uint32_t q = 0; q < w->nranks; q++) {
+			uint64_t a = *hat(w, q, H_AMIN, j);
+			amin = a < amin ? a : amin;
+		}
+		if (amin != UINT64_MAX) {
+			uint64_t due = devhost_due(&w->kc, *hat(w, r, H_NOW, j), amin);
+			next = due < next ? due : next;
+		}
+		w->next[j] = next;
+		t = next < t ? next : t;
+		if (*hat(w, r, H_LIVE, j)) {
+			*idle = false;
+			if (j > 0)
+				*clients_idle = false;
+		}
+	}
+	// The machines here know for themselves: the same, or the rule above is wrong
+	// (unless a frame was lost for want of host memory: then the others expected it).
+	for (uint32_t i = 0; i < w->nlocal && !w->oom_round; i++)
+		assert(kernel_next_activity(w->m[w->local[i]].k) == w->next[w->local[i]]);
+	w->oom_round = false;
+	return t;
 }
 
 // After a round: every frame the machines sent to its machine(s) (route), handed over
-// in (arrival, source, sequence) order. Over several processes each process routes its
-// own machines' frames, sends the ones for other processes' machines with the
-// transport, and hands over what is for its machines, its own and theirs in that order.
+// in (arrival, source, sequence) order, and the agreement on the next round. Each
+// process routes its own machines' frames; the ones for other processes' machines go
+// there with the transport (only when some process sends some), and each process
+// hands over what is for its machines, its own and the others' in that order.
 static void hand_off(struct world *w)
 {
 	const struct world_xchg *x = w->x;
-	uint32_t nsend[WORLD_MAX_RANKS] = { 0 };
+	uint32_t nsend[WORLD_MAX_RANKS] = { 0 }, there[WORLD_MAX_RANKS];
+	for (uint32_t r = 0; r < w->nranks; r++)
+		there[r] = r == w->rank ? 0 : machines_of(w, r);
+	uint32_t here = machines_of(w, w->rank);
+	row_clear(w);
 	for (uint32_t i = 0; i < w->nlocal; i++) {
 		struct world_link_stats *s = &w->m[w->local[i]].st;
 		w->st.frames += s->frames;
@@ -398,47 +516,62 @@ static void hand_off(struct world *w)
 		w->st.drop_oom += s->drop_oom;
 		memset(s, 0, sizeof *s);
 	}
-	uint32_t here = 0;
-	for (uint32_t i = 0; i < w->nlocal; i++)
-		here |= 1u << w->local[i];
+	// The earliest arrival at each machine, of the frames kept here and of those
+	// packed for each process (forgotten if that process's buffer ran out of memory).
+	uint64_t amin[WORLD_MAX_RANKS][WORLD_MAX_MACHINES];
+	for (uint32_t r = 0; r < w->nranks; r++)
+		for (uint32_t j = 0; j < w->n; j++)
+			amin[r][j] = UINT64_MAX;
 	for (uint32_t i = 0; i < w->nlocal; i++) {
 		struct world_machine *m = &w->m[w->local[i]];
 		struct linkq_frame f;
 		while (linkq_pop(&m->out, &f)) {
 			uint32_t mask = f.len >= 6 ? route(w, f.data, f.src) : 0;
-			for (uint32_t r = 0; x && r < x->nranks; r++) {
-				uint32_t there = 0;
-				for (uint32_t j = 0; j < w->n; j++)
-					if (x->owner[j] == r && r != x->rank)
-						there |= 1u << j;
-				if (mask & there) {
-					pack_frame(&w->send[r], &f, mask & there);
+			for (uint32_t r = 0; r < w->nranks; r++)
+				if (mask & there[r]) {
+					pack_frame(&w->send[r], &f, mask & there[r]);
 					nsend[r]++;
 				}
+			if ((mask & here) && keep(w, &f, mask & here, f.data, f.data) != 0) {
+				w->st.drop_oom++; // no machine here gets it
+				w->oom_round = true;
+				mask &= ~here;
 			}
-			if (!(mask & here) || keep(w, &f, mask & here, f.data, f.data) != 0) {
-				if (mask & here)
-					w->st.drop_oom++;
+			for (uint32_t j = 0; j < w->n; j++)
+				if ((mask & (1u << j)) && f.t_ns < amin[w->owner[j]][j])
+					amin[w->owner[j]][j] = f.t_ns;
+			if (!(mask & here))
 				free(f.data);
-			}
 		}
 	}
-	if (x) {
-		for (uint32_t r = 0; r < x->nranks; r++) {
-			if (w->send[r].oom) { // those frames are lost, like a full link queue
-				w->st.drop_oom += nsend[r];
-				pack_free(&w->send[r]);
-			}
-			w->recv[r].len = 0;
+	for (uint32_t r = 0; r < w->nranks; r++) {
+		if (w->send[r].oom) { // those frames are lost, like a full link queue
+			w->st.drop_oom += nsend[r];
+			pack_free(&w->send[r]);
+			continue;
 		}
-		x->ops->exchange(x->ctx, w->send, w->recv);
-		for (uint32_t r = 0; r < x->nranks; r++) {
+		for (uint32_t j = 0; j < w->n; j++)
+			if (amin[r][j] < *hat(w, w->rank, H_AMIN, j))
+				*hat(w, w->rank, H_AMIN, j) = amin[r][j];
+	}
+	say(w);
+	if (x) {
+		uint64_t total = 0;
+		for (uint32_t r = 0; r < w->nranks; r++) {
+			w->recv[r].len = *hat(w, r, H_BYTES, w->rank);
+			for (uint32_t q = 0; q < w->nranks; q++)
+				total += *hat(w, r, H_BYTES, q);
+		}
+		if (total)
+			x->ops->exchange(x->ctx, w->send, w->recv);
+		for (uint32_t r = 0; r < w->nranks; r++) {
 			w->send[r].len = 0;
-			if (r != x->rank && w->recv[r].len)
+			if (r != w->rank && w->recv[r].len)
 				unpack_frames(w, r, &w->recv[r]);
 		}
 	}
-	qsort(w->in, w->nin, sizeof *w->in, inframe_cmp);
+	if (w->nin > 1)
+		qsort(w->in, w->nin, sizeof *w->in, inframe_cmp);
 	for (uint32_t i = 0; i < w->nin; i++) {
 		const struct world_inframe *f = &w->in[i];
 		for (uint32_t j = 0; j < w->n; j++)
@@ -482,18 +615,18 @@ static void gather(struct world *w)
 	size_t nst = sizeof w->st / sizeof *st;
 	for (size_t i = 0; i < nst; i++)
 		pack_u64(&mine, st[i]);
-	pack_u32(&mine, x->rank ? w->nlocal : 0);
-	for (uint32_t i = 0; x->rank && i < w->nlocal; i++) {
+	pack_u32(&mine, w->rank ? w->nlocal : 0);
+	for (uint32_t i = 0; w->rank && i < w->nlocal; i++) {
 		pack_u32(&mine, w->local[i]);
 		outcome_pack(w->m[w->local[i]].k, &mine);
 	}
 	if (mine.oom)
 		x->ops->fail(x->ctx, "denali run: out of host memory for a machine's outcome");
 	x->ops->gather(x->ctx, &mine, all);
-	if (x->rank == 0) {
+	if (w->rank == 0) {
 		memset(&w->st, 0, sizeof w->st);
 		uint64_t *sum = &w->st.frames;
-		for (uint32_t r = 0; r < x->nranks && !w->err[0]; r++) {
+		for (uint32_t r = 0; r < w->nranks && !w->err[0]; r++) {
 			struct unpack u;
 			unpack_init(&u, all[r].p, all[r].len);
 			for (size_t i = 0; i < nst; i++)
@@ -501,7 +634,7 @@ static void gather(struct world *w)
 			uint32_t nm = unpack_u32(&u);
 			for (uint32_t i = 0; i < nm && !w->err[0] && !u.bad; i++) {
 				uint32_t id = unpack_u32(&u);
-				if (id >= w->n || x->owner[id] != r || !w->m[id].k) {
+				if (id >= w->n || w->owner[id] != r || !w->m[id].k) {
 					snprintf(w->err, sizeof w->err, "the outcome of machine %u from MPI "
 						 "process %u: not a machine it runs", id, r);
 					break;
@@ -520,39 +653,34 @@ static void gather(struct world *w)
 		pack_free(&all[r]);
 }
 
-// The index of each agreed value at a round's start (world_min: minimum over processes).
-enum { AG_NEXT, AG_CLIENTS_IDLE, AG_IDLE, AG_N };
-
 enum kernel_end world_run(struct world *w)
 {
 	if (w->ran || !w->n)
 		return w->end;
 	uint64_t max = w->kc.max_time_cycles;
+	w->heads = calloc((size_t)w->nranks * hlen(w), sizeof *w->heads);
+	if (!w->heads) {
+		if (w->x)
+			w->x->ops->fail(w->x->ctx, "denali run: out of host memory");
+		finish_all(w, KERNEL_END_DEADLOCK); // nothing ran; host_oom says why
+		for (uint32_t i = 0; i < w->nlocal; i++)
+			w->m[w->local[i]].k->host_oom = true;
+		return w->end;
+	}
 	pool_start(w);
+	row_clear(w);
+	say(w); // before the first round: no frames yet
 	for (;;) {
-		// What this process knows, made the run's: the earliest next activity; whether
-		// no client VM (machines 1..) is live; whether no VM at all is.
-		uint64_t v[AG_N] = { UINT64_MAX, 1, 1 };
-		for (uint32_t i = 0; i < w->nlocal; i++) {
-			struct kernel *k = w->m[w->local[i]].k;
-			uint64_t a = kernel_next_activity(k);
-			v[AG_NEXT] = a < v[AG_NEXT] ? a : v[AG_NEXT];
-			if (k->live) {
-				v[AG_IDLE] = 0;
-				if (w->local[i] > 0)
-					v[AG_CLIENTS_IDLE] = 0;
-			}
-		}
-		world_min(w, v, AG_N);
-		if (w->n >= 2 && v[AG_CLIENTS_IDLE]) {
+		bool clients_idle, idle;
+		uint64_t t = agree(w, &clients_idle, &idle);
+		if (w->n >= 2 && clients_idle) {
 			finish_all(w, KERNEL_END_CLIENTS_DONE);
 			break;
 		}
-		uint64_t t = v[AG_NEXT];
 		if (t == UINT64_MAX) {
 			// No machine can act again and no frame is on the link (as in kernel_run,
 			// that is a deadlock even before max time).
-			finish_all(w, v[AG_IDLE] ? KERNEL_END_ALL_DONE : KERNEL_END_DEADLOCK);
+			finish_all(w, idle ? KERNEL_END_ALL_DONE : KERNEL_END_DEADLOCK);
 			break;
 		}
 		if (max && t >= max) {

@@ -21,12 +21,16 @@
 // so the order above, and every result, is the same as with one thread.
 //
 // Several processes (world_xchg below; docs/machines.md "Over MPI"): the machines may be
-// spread over processes, each running its own machines through the same rounds. A
-// transport combines what every process knows at a round's start (the earliest next
-// activity, whether clients or any VMs are live) and carries each round's frames to the
-// process of their destination, where they are handed over in the same (arrival,
-// source, sequence) order; so every result is the same as in one process. At the end
-// each machine's outcome (outcome.h) goes to process 0, which reports.
+// spread over processes, each running its own machines through the same rounds. After
+// each round every process tells all the others, in one allgather, each of its
+// machines' next activity before the round's frames arrive, its clock and whether it
+// has live VMs, the earliest arrival of its frames at each machine, and how many bytes
+// of frames it sends each process; from that every process computes the same next T
+// (a frame arriving at t makes its machine act at devhost_due(t): min with its next
+// activity) and the end of the run. The frames then go only to the processes of their
+// destinations (skipped when no process sends any), where they are handed over in the
+// same (arrival, source, sequence) order; so every result is the same as in one
+// process. At the end each machine's outcome (outcome.h) goes to process 0.
 //
 // End: the run ends when every VM of machines 1.. has ended (the server's VMs that
 // still run are then STOPPED, which is normal), at max time, or when no machine can
@@ -59,9 +63,11 @@ void world_config_default(struct world_config *c);
 struct world_xchg_ops {
 	// Replaces each v[i] by its minimum over the processes.
 	void (*min)(void *ctx, uint64_t *v, uint32_t n);
-	// send[r] holds this process's bytes for process r (send[rank] is empty); fills
-	// recv[r] with process r's bytes for this one (recv[rank] stays empty). Buffers are
-	// reused from round to round (pack.h; set their len).
+	// Every process's n values `mine`, in process order, into all (nranks x n).
+	void (*allgather)(void *ctx, const uint64_t *mine, uint32_t n, uint64_t *all);
+	// send[r] holds this process's bytes for process r (send[rank] is empty); recv[r]
+	// gets process r's bytes for this one, whose number the caller has set in
+	// recv[r].len (the allgather told it). Buffers are reused from round to round.
 	void (*exchange)(void *ctx, struct pack *send, struct pack *recv);
 	// Process 0 gets every process's `mine` in all[r] (its own too); the others get
 	// nothing.
@@ -106,6 +112,8 @@ struct world_inframe;
 struct world {
 	struct world_config cfg;
 	const struct world_xchg *x; // NULL: every machine runs in this process
+	uint32_t rank, nranks;      // x's, or 0 and 1
+	uint32_t owner[WORLD_MAX_MACHINES]; // x's, or every machine on process 0
 	uint32_t n;               // machines added
 	struct world_machine m[WORLD_MAX_MACHINES];
 	struct kernel_config kc;  // the first kernel's config (clock, max time)
@@ -117,6 +125,11 @@ struct world {
 	struct world_inframe *in;
 	uint32_t nin, capin;
 	struct pack send[WORLD_MAX_RANKS], recv[WORLD_MAX_RANKS];
+	// What every process says after a round (world.c: the agreement), and the next
+	// activity the run's machines have then.
+	uint64_t *heads;
+	uint64_t next[WORLD_MAX_MACHINES];
+	bool oom_round;           // a frame was lost for want of host memory this round
 	uint64_t rounds;
 	struct world_link_stats st; // the run's (several processes: process 0 after the run)
 	enum kernel_end end;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The transport of a world spread over MPI ranks (world_mpi.h, world.h's
 // world_xchg_ops), with collectives on MPI_COMM_WORLD:
-//   min       MPI_Allreduce(MPI_MIN) of a few uint64 (a round's agreement);
-//   exchange  MPI_Alltoall of the byte counts, then MPI_Alltoallv of the bytes (a
-//             round's frames between ranks);
+//   min       MPI_Allreduce(MPI_MIN) of a few uint64 (agreements outside the rounds);
+//   allgather MPI_Allgather of each rank's row of a round's agreement (world.c), which
+//             includes how many bytes of frames each rank sends each other;
+//   exchange  MPI_Alltoallv of those bytes (only in rounds where some rank sends);
 //   gather    MPI_Gather of the sizes, then MPI_Gatherv to rank 0 (the outcomes).
 // MPI errors return (MPI_ERRORS_RETURN) and end the job with one line and
 // MPI_Abort: a rank that cannot take part in a collective leaves the others no way on.
@@ -19,6 +20,7 @@
 struct mpi_ctx {
 	MPI_Comm comm;
 	int n;
+	double busy_s;                        // in MPI calls of the rounds (world_mpi_seconds)
 	int *scount, *sdisp, *rcount, *rdisp; // per rank
 	struct pack sbuf, rbuf;
 };
@@ -69,31 +71,39 @@ static int count_of(struct mpi_ctx *c, size_t n)
 static void mpi_min(void *ctx, uint64_t *v, uint32_t n)
 {
 	struct mpi_ctx *c = ctx;
+	double t0 = MPI_Wtime();
 	check(c, MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_MIN, c->comm),
 	      "allreduce");
+	c->busy_s += MPI_Wtime() - t0;
+}
+
+static void mpi_allgather(void *ctx, const uint64_t *mine, uint32_t n, uint64_t *all)
+{
+	struct mpi_ctx *c = ctx;
+	double t0 = MPI_Wtime();
+	check(c, MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, c->comm),
+	      "allgather");
+	c->busy_s += MPI_Wtime() - t0;
 }
 
 static void mpi_exchange(void *ctx, struct pack *send, struct pack *recv)
 {
 	struct mpi_ctx *c = ctx;
-	size_t total = 0;
+	double t0 = MPI_Wtime();
+	size_t stotal = 0, rtotal = 0;
 	for (int r = 0; r < c->n; r++) {
 		c->scount[r] = count_of(c, send[r].len);
-		c->sdisp[r] = count_of(c, total);
-		total += send[r].len;
+		c->sdisp[r] = count_of(c, stotal);
+		stotal += send[r].len;
+		c->rcount[r] = count_of(c, recv[r].len);
+		c->rdisp[r] = count_of(c, rtotal);
+		rtotal += recv[r].len;
 	}
-	uint8_t *sb = room(c, &c->sbuf, total ? total : 1);
+	uint8_t *sb = room(c, &c->sbuf, stotal ? stotal : 1);
 	for (int r = 0; r < c->n; r++)
 		if (send[r].len)
 			memcpy(sb + c->sdisp[r], send[r].p, send[r].len);
-	check(c, MPI_Alltoall(c->scount, 1, MPI_INT, c->rcount, 1, MPI_INT, c->comm),
-	      "alltoall");
-	total = 0;
-	for (int r = 0; r < c->n; r++) {
-		c->rdisp[r] = count_of(c, total);
-		total += (size_t)c->rcount[r];
-	}
-	uint8_t *rb = room(c, &c->rbuf, total ? total : 1);
+	uint8_t *rb = room(c, &c->rbuf, rtotal ? rtotal : 1);
 	check(c, MPI_Alltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp,
 			       MPI_BYTE, c->comm), "alltoallv");
 	for (int r = 0; r < c->n; r++) {
@@ -103,6 +113,7 @@ static void mpi_exchange(void *ctx, struct pack *send, struct pack *recv)
 		if (recv[r].oom)
 			mpi_fail(c, "denali run: out of host memory for the MPI exchange");
 	}
+	c->busy_s += MPI_Wtime() - t0;
 }
 
 static void mpi_gather(void *ctx, const struct pack *mine, struct pack *all)
@@ -131,8 +142,8 @@ static void mpi_gather(void *ctx, const struct pack *mine, struct pack *all)
 	}
 }
 
-static const struct world_xchg_ops mpi_ops = { mpi_min, mpi_exchange, mpi_gather,
-					      mpi_fail };
+static const struct world_xchg_ops mpi_ops = { mpi_min, mpi_allgather, mpi_exchange,
+					      mpi_gather, mpi_fail };
 
 int world_mpi_start(int *argc, char ***argv, struct world_xchg *x, char *err,
 		    size_t errlen)
@@ -162,6 +173,20 @@ int world_mpi_start(int *argc, char ***argv, struct world_xchg *x, char *err,
 	x->ops = &mpi_ops;
 	x->ctx = c;
 	return 0;
+}
+
+void world_mpi_times(struct world_xchg *x, double run_s, double *run, double *mpi)
+{
+	struct mpi_ctx *c = x->ctx;
+	double mine[2] = { run_s, c->busy_s }, *all = NULL;
+	if (x->rank == 0 && !(all = malloc(2 * sizeof *all * (size_t)c->n)))
+		mpi_fail(c, "denali run: out of host memory");
+	check(c, MPI_Gather(mine, 2, MPI_DOUBLE, all, 2, MPI_DOUBLE, 0, c->comm), "gather");
+	for (int r = 0; x->rank == 0 && r < c->n; r++) {
+		run[r] = all[2 * r];
+		mpi[r] = all[2 * r + 1];
+	}
+	free(all);
 }
 
 void world_mpi_end(struct world_xchg *x)

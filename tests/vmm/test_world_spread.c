@@ -43,7 +43,8 @@ struct loop {
 	uint64_t v[WORLD_MAX_RANKS][8];
 	struct pack *send[WORLD_MAX_RANKS];
 	const struct pack *mine[WORLD_MAX_RANKS];
-	uint64_t mins, exchanges, gathers; // calls seen by rank 0
+	const uint64_t *rows[WORLD_MAX_RANKS];
+	uint64_t mins, allgathers, exchanges, gathers; // calls seen by rank 0
 };
 
 struct loop_rank {
@@ -67,6 +68,19 @@ static void lp_min(void *ctx, uint64_t *v, uint32_t n)
 	pthread_barrier_wait(&l->bar);
 }
 
+static void lp_allgather(void *ctx, const uint64_t *mine, uint32_t n, uint64_t *all)
+{
+	struct loop_rank *r = ctx;
+	struct loop *l = r->l;
+	l->rows[r->rank] = mine;
+	pthread_barrier_wait(&l->bar);
+	for (uint32_t k = 0; k < l->n; k++)
+		memcpy(all + (size_t)k * n, l->rows[k], n * sizeof *all);
+	if (r->rank == 0)
+		l->allgathers++;
+	pthread_barrier_wait(&l->bar);
+}
+
 static void lp_exchange(void *ctx, struct pack *send, struct pack *recv)
 {
 	struct loop_rank *r = ctx;
@@ -74,6 +88,8 @@ static void lp_exchange(void *ctx, struct pack *send, struct pack *recv)
 	l->send[r->rank] = send;
 	pthread_barrier_wait(&l->bar);
 	for (uint32_t k = 0; k < l->n; k++) {
+		if (recv[k].len != (k == r->rank ? 0 : l->send[k][r->rank].len))
+			abort(); // the agreement announced another size
 		recv[k].len = 0;
 		if (k != r->rank)
 			pack_raw(&recv[k], l->send[k][r->rank].p, l->send[k][r->rank].len);
@@ -109,7 +125,8 @@ __attribute__((noreturn)) static void lp_fail(void *ctx, const char *msg)
 	abort();
 }
 
-static const struct world_xchg_ops lp_ops = { lp_min, lp_exchange, lp_gather, lp_fail };
+static const struct world_xchg_ops lp_ops = { lp_min, lp_allgather, lp_exchange, lp_gather,
+					     lp_fail };
 
 // --- the mping network of test_world.c, one rank's share ---------------------------
 
@@ -261,10 +278,13 @@ static void spread_run(uint32_t k, const uint32_t *owner, uint32_t threads, bool
 		pthread_join(th[r], NULL);
 	assert_string_equal(s[0].w.err, "");
 	seen_of(&s[0], v);
-	// One agreement and one exchange per round (and the agreement that ends the run),
-	// one gathering at the end.
-	assert_int_equal(l.exchanges, v->rounds);
-	assert_int_equal(l.mins, v->rounds + 1);
+	// One allgather per round and one before the first; frames exchanged only in some
+	// rounds; one gathering at the end.
+	printf("%u ranks: %llu rounds, %llu with frames between ranks\n", k,
+	       (unsigned long long)v->rounds, (unsigned long long)l.exchanges);
+	assert_int_equal(l.allgathers, v->rounds + 1);
+	assert_true(l.exchanges > 0 && l.exchanges < v->rounds);
+	assert_int_equal(l.mins, 0);
 	assert_int_equal(l.gathers, 1);
 	for (uint32_t r = 0; r < k; r++) {
 		assert_int_equal(s[r].end, KERNEL_END_CLIENTS_DONE);
