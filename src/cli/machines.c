@@ -116,7 +116,7 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 }
 
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out, struct ranks *rk, bool prepared)
+		 const struct opts_outputs *out, struct ranks *rk, bool files_ok)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -128,11 +128,6 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		wc.threads = mo->threads;
 	struct world w;
 	world_init(&w, &wc);
-	int64_t cap = !o->dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
-	if (ranks_start(rk, n, mo->machine_ranks, cap) != 0) {
-		world_free(&w);
-		return 2;
-	}
 	if (rk->mpi)
 		world_spread(&w, &rk->x);
 	// Rank 0 reports and writes the files: it holds a kernel for every machine (one
@@ -145,7 +140,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	char err[512] = "";
 	int rc = 2;
 	uint32_t attached[WORLD_MAX_MACHINES], nattached = 0;
-	if (!prepared) // rank 0 could not create its output files (it said why)
+	if (!files_ok) // a file is wrong on this rank (it said why)
 		goto ready;
 	// Every image and kernel first, before any device is attached.
 	for (uint32_t m = 0; m < n; m++) {

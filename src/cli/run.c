@@ -121,28 +121,28 @@ int cli_run(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (opts_check(&o) != 0)
 		return 2;
-	if (!o.mach.nclients && ranks_single(&rk) != 0)
+	// Under mpirun: the machines' ranks, and MPI started (ranks.h); a run of one
+	// machine is refused there.
+	const struct machopts *mo = &o.mach;
+	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
+	if (mo->nclients ? ranks_start(&rk, 1 + mo->nclients, mo->machine_ranks, capture)
+			 : ranks_single(&rk))
 		return 2;
 	// Every file is checked before any is opened, and the outputs exist only as
-	// temporary files until the run has ended well (runfiles.h). Under mpirun every
-	// rank checks, and rank 0 alone writes: a failure to prepare there ends every rank
-	// once all have set up their machines (machines_run).
+	// temporary files until the run has ended well (runfiles.h). Under MPI every rank
+	// checks, rank 0 alone writes, and a rank that fails here ends every rank once all
+	// have set up their machines (machines_run).
 	struct runfiles rf;
 	runfiles_init(&rf);
 	struct opts_outputs out;
-	if (opts_files(&o, &rf, &out) != 0 || runfiles_check(&rf) != 0) {
+	bool files_ok = opts_files(&o, &rf, &out) == 0 && runfiles_check(&rf) == 0 &&
+			(rk.rank != 0 || runfiles_prepare(&rf) == 0);
+	if (!files_ok && !rk.mpi) {
+		runfiles_abort(&rf);
 		runfiles_free(&rf);
 		return 2;
 	}
-	bool prepared = rk.rank != 0 || runfiles_prepare(&rf) == 0;
-	if (o.mach.nclients) {
-		rc = machines_run(&o, &rf, &out, &rk, prepared);
-	} else if (!prepared) {
-		runfiles_free(&rf);
-		return 2;
-	} else {
-		rc = run_one(&o, &rf, &out);
-	}
+	rc = mo->nclients ? machines_run(&o, &rf, &out, &rk, files_ok) : run_one(&o, &rf, &out);
 	if (rc == 2 || rk.rank != 0)
 		runfiles_abort(&rf);
 	else if (runfiles_commit(&rf) != 0)
