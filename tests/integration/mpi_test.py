@@ -33,7 +33,7 @@ def check(name, cond, detail=""):
         print(f"FAIL {name}: {detail}")
 
 
-def web(nclients=4, vms=2, dur="30ms", extra=()):
+def web(nclients=4, vms=2, dur="30ms", extra=(), max_time="10s"):
     """denali run flags of a small web experiment (scripts/web-experiment's shape)."""
     gen = (f"servers=12 base=10.0.0.1 port=80 path=/small mode=open rate=400 max=64 "
            f"conns=4 alpha=1.0 seed=1 duration={dur} verify=1 quiet=1 keepalive=0 "
@@ -42,7 +42,7 @@ def web(nclients=4, vms=2, dur="30ms", extra=()):
     for _ in range(nclients):
         args += ["--client", HTTPGEN, "--client-vms", str(vms), "--client-mem", "16M",
                  "--client-args", gen]
-    return args + ["--max-time", "10s"] + list(extra)
+    return args + ["--max-time", max_time] + list(extra)
 
 
 def run(args, env=None, timeout=600):
@@ -139,9 +139,10 @@ def mpi():
                 check(f"{name}: frames were lost", "frames lost" in out and
                       " 0 frames lost" not in out, out[-400:])
         # Clients stopped by --max-time: exit 1 everywhere, and the same output.
-        flags = ["--max-time", "7ms", "--quiet"]
-        rc0, out0, _ = run([DENALI] + web(extra=flags))
-        rc, out, err = run(launch + ["-np", "2", DENALI] + web(extra=flags), env=env)
+        flags = ["--quiet"]
+        rc0, out0, _ = run([DENALI] + web(extra=flags, max_time="7ms"))
+        rc, out, err = run(launch + ["-np", "2", DENALI] + web(extra=flags, max_time="7ms"),
+                           env=env)
         check("clients stopped: exit 1 under mpirun too, the same digest",
               rc0 == 1 and rc == 1 and out == out0 and err == "", f"{rc0} {rc} {out!r} {err!r}")
         # Bad input: every rank exits 2, one line in all.
