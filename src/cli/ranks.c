@@ -77,8 +77,9 @@ int ranks_single(const struct ranks *r)
 	if (r->n <= 1)
 		return 0;
 	fprintf(stderr, "denali run: started as %u MPI processes for one machine: the "
-		"machines of a run are spread over the processes (add --client machines, or "
-		"start one process)\n", r->n);
+			"machines of a run are spread over the processes (add --client machines, or "
+			"start one process)\n",
+		r->n);
 	return 2;
 }
 
@@ -91,7 +92,7 @@ static int parse_list(const char *list, uint32_t nmach, uint32_t *owner)
 		unsigned long v = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
 		if (end == p || (*end != ',' && *end != '\0') || (*end == '\0') != (m + 1 == nmach))
 			return args_bad("--machine-ranks", list, "expected one rank per machine, "
-					"separated by commas (machine 0's first)");
+								 "separated by commas (machine 0's first)");
 		if (v >= WORLD_MAX_RANKS)
 			return args_bad("--machine-ranks", list, "a rank is 0..15");
 		owner[m] = (uint32_t)v;
@@ -106,7 +107,8 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 	char why[160];
 	if (r->n > nmach) {
 		fprintf(stderr, "denali run: started as %u MPI processes for %u machines: at most "
-			"one process per machine\n", r->n, nmach);
+				"one process per machine\n",
+			r->n, nmach);
 		return 2;
 	}
 	if (list) {
@@ -120,10 +122,11 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 	}
 	if (owner[0] != 0)
 		return args_bad("--machine-ranks", list, "machine 0 runs on rank 0 (its devices "
-				"and files are there)");
+							 "and files are there)");
 	if (capture > 0 && owner[capture] != 0) {
 		snprintf(why, sizeof why, "machine %lld is captured (--pcap-machine): it runs on "
-			 "rank 0, which writes the file", (long long)capture);
+					  "rank 0, which writes the file",
+			 (long long)capture);
 		return args_bad("--machine-ranks", list, why);
 	}
 	uint32_t used = 0;
@@ -139,11 +142,12 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 		if (!(used & (1u << k))) {
 			if (list) {
 				snprintf(why, sizeof why, "no machine on rank %u (every rank runs at "
-					 "least one)", k);
+							  "least one)",
+					 k);
 				return args_bad("--machine-ranks", list, why);
 			}
 			fprintf(stderr, "denali run: rank %u would run no machine (--pcap-machine %lld "
-				"runs on rank 0): start fewer MPI processes or give --machine-ranks\n",
+					"runs on rank 0): start fewer MPI processes or give --machine-ranks\n",
 				k, (long long)capture);
 			return 2;
 		}
@@ -159,7 +163,8 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 	r->mpi = true;
 	if (r->x.nranks != r->n || r->x.rank != r->rank) {
 		fprintf(stderr, "denali run: the launcher says rank %u of %u, MPI says rank %u of "
-			"%u (with Slurm: srun --mpi=pmix)\n", r->rank, r->n, r->x.rank, r->x.nranks);
+				"%u (with Slurm: srun --mpi=pmix)\n",
+			r->rank, r->n, r->x.rank, r->x.nranks);
 		world_mpi_end(&r->x);
 		r->mpi = false;
 		return 2;
@@ -168,7 +173,8 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 	return 0;
 #else
 	fprintf(stderr, "denali run: started as %u MPI processes, but this denali was built "
-		"without MPI (meson setup -Dmpi=enabled; docs/machines.md)\n", r->n);
+			"without MPI (meson setup -Dmpi=enabled; docs/machines.md)\n",
+		r->n);
 	return 2;
 #endif
 }
@@ -185,7 +191,7 @@ bool ranks_ready(struct ranks *r, struct world *w, bool ok)
 	if (v[1] != r->flags || v[2] != ~r->flags) {
 		if (r->rank == 0)
 			fprintf(stderr, "denali run: the MPI processes were started with different "
-				"flags (every rank needs the same command line)\n");
+					"flags (every rank needs the same command line)\n");
 		return false;
 	}
 	return true;

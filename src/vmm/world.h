@@ -98,7 +98,7 @@ struct world_machine {
 	uint32_t id;
 	struct kernel *k;         // the caller's; the world drives it when it runs here
 	bool remote;              // it runs in another process; k is NULL or the kernel
-	                          // its outcome goes into at the end (process 0)
+				  // its outcome goes into at the end (process 0)
 	uint64_t link_free_ns;    // this machine's side of the link is busy until then
 	// Written only by the thread running this machine during a round:
 	struct linkq out;         // frames it sent this round, in (arrival, seq) order

@@ -20,7 +20,7 @@
 struct mpi_ctx {
 	MPI_Comm comm;
 	int n;
-	double busy_s;                        // in MPI calls of the rounds (world_mpi_seconds)
+	double busy_s;   // in MPI calls of the rounds (world_mpi_seconds)
 	int *scount, *sdisp, *rcount, *rdisp; // per rank
 	struct pack sbuf, rbuf;
 };
@@ -104,8 +104,7 @@ static void mpi_exchange(void *ctx, struct pack *send, struct pack *recv)
 		if (send[r].len)
 			memcpy(sb + c->sdisp[r], send[r].p, send[r].len);
 	uint8_t *rb = room(c, &c->rbuf, rtotal ? rtotal : 1);
-	check(c, MPI_Alltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp,
-			       MPI_BYTE, c->comm), "alltoallv");
+	check(c, MPI_Alltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, c->comm), "alltoallv");
 	for (int r = 0; r < c->n; r++) {
 		recv[r].len = 0;
 		if (c->rcount[r])
@@ -132,8 +131,7 @@ static void mpi_gather(void *ctx, const struct pack *mine, struct pack *all)
 		}
 		rb = room(c, &c->rbuf, total ? total : 1);
 	}
-	check(c, MPI_Gatherv(mine->p, len, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, 0,
-			     c->comm), "gatherv");
+	check(c, MPI_Gatherv(mine->p, len, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, 0, c->comm), "gatherv");
 	for (int r = 0; me == 0 && r < c->n; r++) {
 		all[r].len = 0;
 		pack_raw(&all[r], rb + c->rdisp[r], (size_t)c->rcount[r]);
@@ -143,7 +141,7 @@ static void mpi_gather(void *ctx, const struct pack *mine, struct pack *all)
 }
 
 static const struct world_xchg_ops mpi_ops = { mpi_min, mpi_allgather, mpi_exchange,
-					      mpi_gather, mpi_fail };
+					       mpi_gather, mpi_fail };
 
 int world_mpi_start(int *argc, char ***argv, struct world_xchg *x, char *err,
 		    size_t errlen)

@@ -126,7 +126,7 @@ __attribute__((noreturn)) static void lp_fail(void *ctx, const char *msg)
 }
 
 static const struct world_xchg_ops lp_ops = { lp_min, lp_allgather, lp_exchange, lp_gather,
-					     lp_fail };
+					      lp_fail };
 
 // --- the mping network of test_world.c, one rank's share ---------------------------
 
@@ -264,8 +264,7 @@ static void spread_run(uint32_t k, const uint32_t *owner, uint32_t threads, bool
 	for (uint32_t r = 0; r < k; r++) {
 		s[r].l = &l;
 		s[r].lr = (struct loop_rank){ &l, r };
-		s[r].x = (struct world_xchg){ .rank = r, .nranks = k, .ops = &lp_ops,
-					      .ctx = &s[r].lr };
+		s[r].x = (struct world_xchg){ .rank = r, .nranks = k, .ops = &lp_ops, .ctx = &s[r].lr };
 		memcpy(s[r].x.owner, owner, NMACH * sizeof *owner);
 		s[r].threads = threads;
 		s[r].inject = inject;
@@ -319,8 +318,13 @@ static void test_spread_same_results(void **state)
 		for (uint32_t i = 0; i < vms_of[m]; i++)
 			assert_int_equal(ref.res[m][i][0], 4); // every echo came back
 	static const uint32_t placements[][NMACH + 1] = {
-		{ 2, 0, 1, 0, 1 }, { 2, 0, 0, 0, 1 }, { 2, 0, 1, 1, 1 }, { 3, 0, 1, 2, 1 },
-		{ 3, 0, 2, 1, 0 }, { 4, 0, 1, 2, 3 }, { 4, 0, 3, 2, 1 },
+		{ 2, 0, 1, 0, 1 },
+		{ 2, 0, 0, 0, 1 },
+		{ 2, 0, 1, 1, 1 },
+		{ 3, 0, 1, 2, 1 },
+		{ 3, 0, 2, 1, 0 },
+		{ 4, 0, 1, 2, 3 },
+		{ 4, 0, 3, 2, 1 },
 	};
 	for (size_t p = 0; p < sizeof placements / sizeof placements[0]; p++) {
 		spread_run(placements[p][0], &placements[p][1], 1, false, &got);
