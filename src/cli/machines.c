@@ -12,12 +12,19 @@
 #include "args.h"
 #include "observe.h"
 #include "profile_out.h"
+#include "ranks.h"
 #include "report.h"
 #include "results_out.h"
 #include "devices/nic.h"
+#include "devices/console_out.h"
 #include "vmm/devhost.h"
+#include "vmm/kernel.h"
 #include "vmm/image.h"
 #include "vmm/world.h"
+
+// The longest console line printed at once (a longer one is cut, as trace/constream.c
+// does).
+#define REMOTE_LINE_MAX 4096u
 
 // "30%", "2.5%", "0.0000001%": a probability in parts per 10^9 as a percentage.
 static const char *fmt_loss(uint32_t ppb, char *buf, size_t len)
@@ -62,8 +69,33 @@ static void machine_devopts(const struct run_opts *o, uint32_t m, struct world *
 	world_uplink(w, m, &d->c);
 }
 
+// The console lines of a machine that ran on another rank (under mpirun), from its
+// outcome: the first `show` VMs' kept bytes (the first 64 KiB of each), cut into lines as
+// the live console does (trace/constream.h), after the run.
+static void remote_console(const struct kernel *k, uint32_t m, uint32_t show)
+{
+	for (uint32_t vm = 0; vm < show; vm++) {
+		const struct console_out_vm *c = kernel_console(k, vm);
+		uint32_t start = 0;
+		for (uint32_t i = 0; i <= c->len; i++) {
+			bool end = i == c->len;
+			if (!end && c->bytes[i] != '\n' && i - start < REMOTE_LINE_MAX)
+				continue;
+			if (end && i == start)
+				break;
+			printf("[m%u vm %u] %.*s\n", m, vm, (int)(i - start),
+			       (const char *)c->bytes + start);
+			start = end || c->bytes[i] != '\n' ? i : i + 1;
+		}
+		if (c->total > c->len)
+			printf("[m%u vm %u] (%llu more bytes written on its rank; the first %u of "
+			       "each VM's console reach rank 0)\n",
+			       m, vm, (unsigned long long)(c->total - c->len), k->cfg.console_cap);
+	}
+}
+
 static void report(const struct run_opts *o, struct world *w, const char *const *image,
-		   uint64_t digest, double host_s)
+		   uint64_t digest, double host_s, const char *by_rank)
 {
 	char a[48], b[48], c[48], e[48], f[48];
 	for (uint32_t m = 0; m < w->n; m++) {
@@ -101,13 +133,15 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	       host_s);
 	if (w->m[0].k->end == KERNEL_END_INTERRUPTED)
 		printf("INTERRUPTED by %s\n", observe_signal_name());
+	if (by_rank[0]) // under mpirun: each rank's time, and its part in MPI calls
+		printf("%s\n", by_rank);
 	printf("simulated time %s (machine 0), digest %016llx\n",
 	       args_fmt_ns(kernel_cycles_to_ns(&w->m[0].k->cfg, w->m[0].k->now), a, sizeof a),
 	       (unsigned long long)digest);
 }
 
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out)
+		 const struct opts_outputs *out, struct ranks *rk, bool files_ok)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -119,13 +153,21 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		wc.threads = mo->threads;
 	struct world w;
 	world_init(&w, &wc);
+	if (rk->mpi)
+		world_spread(&w, &rk->x);
+	// Rank 0 reports and writes the files: it holds a kernel for every machine (one
+	// that runs elsewhere gets its outcome after the run); another rank holds only the
+	// machines it runs.
+	bool reporter = !rk->mpi || rk->x.rank == 0;
 	struct image *img[WORLD_MAX_MACHINES] = { NULL };
 	struct kernel *k[WORLD_MAX_MACHINES] = { NULL };
 	const char *image[WORLD_MAX_MACHINES];
 	char err[512] = "";
 	int rc = 2;
-	uint32_t attached = 0;
+	uint32_t attached[WORLD_MAX_MACHINES], nattached = 0;
 	struct observe *obs = NULL;
+	if (!files_ok) // a file is wrong on this rank (it said why)
+		goto ready;
 	// Every image and kernel first, before any device is attached.
 	for (uint32_t m = 0; m < n; m++) {
 		struct kernel_config cfg;
@@ -141,53 +183,80 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			cfg.cmdline = c->args;
 			image[m] = c->image;
 		}
+		if (!reporter && !world_runs_here(&w, m))
+			continue;
 		if (image_load(image[m], cfg.mem_size, &img[m], err, sizeof err) != 0) {
 			args_error("%s%s", m ? "--client " : "", err);
-			goto out;
+			goto ready;
 		}
 		if (opts_physmem_check(o, &cfg, img[m], m) != 0)
-			goto out;
+			goto ready;
 		if (kernel_new(&k[m], &cfg, img[m], err, sizeof err) != 0) {
 			args_error("%s%s", m ? "--client " : "", err);
-			goto out;
+			goto ready;
 		}
 	}
-	const char *pcap_tmp = out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out) : NULL;
+	const char *pcap_tmp = reporter && out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out)
+							       : NULL;
 	for (uint32_t m = 0; m < n; m++) {
-		struct devopts d;
-		machine_devopts(o, m, &w, &d);
-		if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
-			goto out;
-		attached++;
+		if (world_runs_here(&w, m)) {
+			struct devopts d;
+			machine_devopts(o, m, &w, &d);
+			if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
+				goto ready;
+			attached[nattached++] = m;
+		}
 		if (world_add(&w, k[m], err, sizeof err) != 0) {
 			args_error("%s", err); // our bug: the configs match
-			goto out;
+			goto ready;
 		}
 	}
 	// Console lines as they come: the first N VMs of machine 0 (--console N, default
-	// all of up to 4), every VM of a client machine of up to 4 VMs.
+	// all of up to 4), every VM of a client machine of up to 4 VMs. Under mpirun each
+	// rank watches the machines it runs; rank 0 prints the console lines of the others
+	// from their outcomes after the run (remote_console), the other ranks print nothing.
 	uint32_t show[WORLD_MAX_MACHINES];
 	const struct image *imgs[WORLD_MAX_MACHINES];
+	bool here[WORLD_MAX_MACHINES];
 	for (uint32_t m = 0; m < n; m++) {
-		uint32_t nv = k[m]->cfg.nvms;
+		uint32_t nv = k[m] ? k[m]->cfg.nvms : 0;
 		show[m] = nv <= SMALL_RUN ? nv : 0;
 		if (m == 0 && o->console_vms >= 0)
 			show[m] = (uint64_t)o->console_vms < nv ? (uint32_t)o->console_vms : nv;
 		imgs[m] = img[m];
+		here[m] = world_runs_here(&w, m);
 	}
-	struct observe_machines om = { .n = n, .k = k, .img = imgs, .console_show = show,
-				       .quiet = o->quiet, .max_time_ns = o->max_time_ns,
-				       .rf = rf, .trace_id = out->trace,
-				       .timeline_id = out->timeline, .stats_id = out->stats };
+	struct observe_machines om = { .n = n, .k = k, .here = here, .img = imgs,
+				       .console_show = show, .quiet = o->quiet || !reporter,
+				       .max_time_ns = o->max_time_ns, .rf = rf,
+				       .trace_id = out->trace, .timeline_id = out->timeline,
+				       .stats_id = out->stats };
 	if (observe_start(&obs, &o->obs, &om) != 0)
-		goto out;
+		goto ready;
 	observe_world(obs, &w);
+	rc = 0;
+ready:
+	if (!ranks_ready(rk, &w, rc == 0)) {
+		rc = 2;
+		goto out;
+	}
 	double t0 = report_host_seconds();
 	world_run(&w);
 	double host_s = report_host_seconds() - t0;
 	int orc = observe_end(obs); // the console and trace lines still buffered
+	char by_rank[64 + 48 * WORLD_MAX_RANKS];
+	ranks_times(rk, host_s, by_rank, sizeof by_rank);
+	if (!reporter)
+		goto out;
+	if (w.err[0]) {
+		args_error("%s", w.err);
+		rc = 2;
+		goto out;
+	}
+	for (uint32_t m = 0; m < n && !o->quiet; m++)
+		if (!here[m])
+			remote_console(k[m], m, show[m]);
 	uint64_t digest = world_digest(&w);
-	rc = 0;
 	for (uint32_t m = 0; m < n; m++) {
 		report_diagnostics(k[m]);
 		if (k[m]->stats.killed)
@@ -200,7 +269,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	if (o->quiet)
 		printf("digest %016llx\n", (unsigned long long)digest);
 	else
-		report(o, &w, image, digest, host_s);
+		report(o, &w, image, digest, host_s, by_rank);
 	fflush(stdout);
 	if (out->results >= 0 &&
 	    results_out_write(rf, out->results, results_out_world(o, &w, image, digest)) != 0)
@@ -218,10 +287,13 @@ out:
 	if (rc == 2)
 		observe_abort(obs);
 	observe_free(obs);
-	for (uint32_t m = 0; m < attached; m++)
-		if (devopts_detach(k[m]) != 0)
+	for (uint32_t i = 0; i < nattached; i++)
+		if (devopts_detach(k[attached[i]]) != 0)
 			rc = 2;
+	rc = ranks_end(rk, &w, rc);
 	for (uint32_t m = 0; m < n; m++) {
+		if (k[m] && !world_runs_here(&w, m))
+			(void)devhost_detach(k[m], err, sizeof err); // the imported counters
 		kernel_free(k[m]);
 		image_free(img[m]);
 	}

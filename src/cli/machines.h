@@ -4,14 +4,21 @@
 #ifndef DENALI_CLI_MACHINES_H
 #define DENALI_CLI_MACHINES_H
 
+#include <stdbool.h>
+
 #include "opts.h"
 #include "runfiles.h"
+
+struct ranks;
 
 // Runs machine 0 and the clients, reports, and writes the outputs (out) into their
 // temporary files (rf, prepared; the caller commits or aborts). Returns the exit
 // status: 0 when every client VM exited 0 and no VM anywhere was killed, 1 otherwise,
-// 2 for bad input or an error.
+// 2 for bad input or an error. Under an MPI launcher (rk after ranks_start, ranks.h)
+// each process runs its machines, rank 0 reports and writes the files (rf is prepared
+// only there), and every rank returns rank 0's status; files_ok false (this rank's
+// files failed their checks, after the error line) makes every rank return 2.
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out);
+		 const struct opts_outputs *out, struct ranks *rk, bool files_ok);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The several-machine flags of `denali run` (machopts.h; docs/machines.md): --args,
-// --client*, --link-latency, --loss*, --pcap-machine, --machine-threads, their checks,
+// --client*, --link-latency, --loss*, --pcap-machine, --machine-threads,
+// --machine-ranks (checked against the ranks in ranks.c), their checks,
 // and how they change each machine's configuration. The run itself is machines.c.
 #include "machopts.h"
 
@@ -37,6 +38,9 @@ void machopts_usage(FILE *f)
 		"  --loss-seed N    seed of the loss generator (default 1)\n"
 		"  --pcap-machine M --pcap-out captures machine M's switch (default 0)\n"
 		"  --machine-threads N  run the machines in N host threads, 1..16 (default 1;\n"
+		"                   the results are the same)\n"
+		"  --machine-ranks LIST  under mpirun -np K: the rank of each machine, machine\n"
+		"                   0's first, e.g. 0,1,1 (default: machine m on rank m mod K;\n"
 		"                   the results are the same)\n");
 }
 
@@ -70,7 +74,7 @@ int machopts_parse(int argc, char **argv, int *i, struct machopts *m)
 	static const char *const valued[] = { "--args", "--client", "--client-vms",
 					      "--client-mem", "--client-args", "--link-latency",
 					      "--loss", "--loss-seed", "--pcap-machine",
-					      "--machine-threads" };
+					      "--machine-threads", "--machine-ranks" };
 	const char *flag = NULL, *val = NULL;
 	if (args_valued(argc, argv, i, valued, sizeof valued / sizeof valued[0], &flag, &val) == 2)
 		return 2;
@@ -125,6 +129,8 @@ int machopts_parse(int argc, char **argv, int *i, struct machopts *m)
 			return args_bad(flag, val, why);
 		m->loss_seed = v;
 		m->seed_set = true;
+	} else if (!strcmp(flag, "--machine-ranks")) {
+		m->machine_ranks = val; // checked against the machines and ranks (ranks.c)
 	} else if (!strcmp(flag, "--machine-threads")) {
 		if (args_count(val, 1, WORLD_MAX_MACHINES, &v, why, sizeof why))
 			return args_bad(flag, val, why);
@@ -148,6 +154,9 @@ int machopts_check(const struct machopts *m, const struct devopts *d)
 	if (m->threads_val && !m->nclients)
 		return args_bad("--machine-threads", m->threads_val, "needs --client FILE (it "
 				"runs the machines in parallel)");
+	if (m->machine_ranks && !m->nclients)
+		return args_bad("--machine-ranks", m->machine_ranks, "needs --client FILE (it "
+				"places the machines on MPI ranks)");
 	if (m->seed_set && !m->loss_set) {
 		return args_error("--loss-seed %llu: needs --loss P",
 				  (unsigned long long)m->loss_seed);

@@ -12,6 +12,7 @@
 //   --loss-seed N          the loss generator's seed (default 1)
 //   --pcap-machine M       --pcap-out captures machine M's switch (default 0)
 //   --machine-threads N    run a round's machines in N host threads (same results)
+//   --machine-ranks LIST   under mpirun: the rank of each machine (ranks.h)
 #ifndef DENALI_CLI_MACHOPTS_H
 #define DENALI_CLI_MACHOPTS_H
 
@@ -46,6 +47,7 @@ struct machopts {
 	int64_t pcap_machine;        // -1: not given
 	const char *pcap_flag_val;   // --pcap-machine's value as given (for messages)
 	struct args_seen seen;       // the other flags (given once each)
+	const char *machine_ranks;   // --machine-ranks LIST, NULL: not given
 };
 
 void machopts_init(struct machopts *m);

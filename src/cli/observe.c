@@ -70,6 +70,8 @@ struct observe {
 	struct timeseries *ts;
 	struct constream *con;
 	struct progress *prog;
+	struct kernel **pk;                    // the kernels watched here, for progress
+	uint32_t npk;
 	bool ended;
 };
 
@@ -80,7 +82,7 @@ static bool poll(void *ctx)
 	if (s->out_stream >= 0)
 		fflush(stdout); // console lines show while the run goes, even into a pipe
 	if (s->prog)
-		progress_poll(s->prog, s->m.k, s->m.n);
+		progress_poll(s->prog, s->pk, s->npk);
 	return g_sig != 0;
 }
 
@@ -96,10 +98,15 @@ static uint64_t ns_cycles(const struct kernel *k, uint64_t ns)
 	return ns == UINT64_MAX ? UINT64_MAX : kernel_ns_to_cycles(&k->cfg, ns);
 }
 
+static bool watched(const struct observe *s, uint32_t m)
+{
+	return s->m.k[m] && (!s->m.here || s->m.here[m]);
+}
+
 static int subscribe(struct observe *s, const struct obs_sub *sub)
 {
 	for (uint32_t i = 0; i < s->m.n; i++)
-		if (kernel_observe(s->m.k[i], sub) != 0) {
+		if (watched(s, i) && kernel_observe(s->m.k[i], sub) != 0) {
 			fprintf(stderr, "denali run: too many observers\n");
 			return 2;
 		}
@@ -121,11 +128,22 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 	s->oo = oo;
 	s->m = *m;
 	s->out_stream = s->trace_stream = -1;
-	const struct kernel *k0 = m->k[0];
-	for (uint32_t i = 0; i < m->n; i++)
-		nvms[i] = m->k[i]->cfg.nvms;
 	int rc = 2;
 	char why[200];
+	const struct kernel *k0 = NULL; // the first watched: the clock (every machine's)
+	if (!(s->pk = calloc(m->n, sizeof *s->pk)))
+		goto oom;
+	for (uint32_t i = 0; i < m->n; i++) {
+		nvms[i] = m->k[i] ? m->k[i]->cfg.nvms : 0;
+		if (watched(s, i)) {
+			s->pk[s->npk++] = m->k[i];
+			k0 = k0 ? k0 : m->k[i];
+		}
+	}
+	if (!k0) { // our bug: every process runs a machine
+		fprintf(stderr, "denali run: no machine to watch here\n");
+		goto fail;
+	}
 	s->hub = hub_new(m->n);
 	if (!s->hub)
 		goto oom;
@@ -249,6 +267,8 @@ int observe_end(struct observe *s)
 	progress_clear(s->prog);
 	for (uint32_t i = 0; i < s->m.n; i++) {
 		const struct kernel *k = s->m.k[i];
+		if (!watched(s, i))
+			continue;
 		if (s->tl)
 			timeline_end_machine(s->tl, i, k->now);
 		if (s->con)
@@ -341,6 +361,8 @@ void observe_free(struct observe *s)
 	if (!s)
 		return;
 	for (uint32_t i = 0; i < s->m.n; i++) {
+		if (!watched(s, i))
+			continue;
 		kernel_unobserve(s->m.k[i], s->trace);
 		kernel_unobserve(s->m.k[i], s->tl);
 		kernel_unobserve(s->m.k[i], s->ts);
@@ -362,5 +384,6 @@ void observe_free(struct observe *s)
 			fclose(fs[i]);
 	free(s->trace_vms);
 	free(s->timeline_vms);
+	free(s->pk);
 	free(s);
 }

@@ -29,7 +29,10 @@ struct observe;
 
 struct observe_machines {
 	uint32_t n;
-	struct kernel *const *k;
+	struct kernel *const *k;      // machine m's kernel (NULL when not here)
+	const bool *here;             // per machine: it runs in this process (under mpirun,
+				      // on this rank; NULL: every one); only these are
+				      // watched, the others' kernels may be NULL
 	const struct image *const *img;
 	const uint32_t *console_show; // per machine: VMs 0..show-1 stream console lines
 	bool quiet;                   // --quiet: no console lines, no progress line

@@ -11,6 +11,7 @@
 // Exit status: 0 every VM terminated with exit code 0; 1 any VM exited nonzero, was
 // killed, hung or was stopped by --max-time; 2 bad input (one line on stderr, no files);
 // 128 + the signal when SIGINT or SIGTERM interrupted the run (observe.h).
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,6 +21,7 @@
 #include "observe.h"
 #include "opts.h"
 #include "profile_out.h"
+#include "ranks.h"
 #include "report.h"
 #include "results_out.h"
 #include "runfiles.h"
@@ -138,26 +140,61 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	return rc;
 }
 
+// Under mpirun with several processes the instruments that follow every machine's
+// events (--trace, --timeline, --stats-every, --console-dir) are refused: a process sees
+// only its own machines' events (docs/machines.md "Over MPI"). Returns 0, or 2 after
+// one line (rank 0's: the others keep quiet, ranks.h).
+static int mpi_watch_check(const struct ranks *rk, const struct obsopts *oo)
+{
+	const char *flag = oo->trace_cats	? "--trace"
+			   : oo->timeline	? "--timeline"
+			   : oo->stats_every_ns ? "--stats-every"
+			   : oo->console_dir	? "--console-dir"
+						: NULL;
+	if (rk->n <= 1 || !flag)
+		return 0;
+	fprintf(stderr, "denali run: %s under mpirun: not with %u MPI processes, each sees only "
+			"its own machines' events (run one process; --machine-threads N gives the "
+			"same digest)\n",
+		flag, rk->n);
+	return 2;
+}
+
 int cli_run(int argc, char **argv)
 {
+	struct ranks rk;
+	ranks_begin(&rk, argc, argv); // under mpirun, rank 0 speaks (ranks.h)
 	struct run_opts o;
 	int rc = opts_parse(argc, argv, &o);
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (opts_check(&o) != 0)
 		return 2;
+	// Under mpirun: the machines' ranks, and MPI started (ranks.h); a run of one
+	// machine is refused there.
+	const struct machopts *mo = &o.mach;
+	if (mo->nclients && mpi_watch_check(&rk, &o.obs) != 0)
+		return 2;
+	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
+	if (mo->nclients ? ranks_start(&rk, 1 + mo->nclients, mo->machine_ranks, capture)
+			 : ranks_single(&rk))
+		return 2;
 	// Every file is checked before any is opened, and the outputs exist only as
-	// temporary files until the run has ended well (runfiles.h).
+	// temporary files until the run has ended well (runfiles.h). Under MPI every rank
+	// checks, rank 0 alone writes, and a rank that fails here ends every rank once all
+	// have set up their machines (machines_run).
 	struct runfiles rf;
 	runfiles_init(&rf);
 	struct opts_outputs out;
-	if (opts_files(&o, &rf, &out) != 0 || runfiles_check(&rf) != 0 ||
-	    runfiles_prepare(&rf) != 0) {
+	bool files_ok = opts_files(&o, &rf, &out) == 0 && runfiles_check(&rf) == 0 &&
+			(rk.rank != 0 || runfiles_prepare(&rf) == 0);
+	if (!files_ok && !rk.mpi) {
+		runfiles_abort(&rf);
 		runfiles_free(&rf);
 		return 2;
 	}
-	rc = o.mach.nclients ? machines_run(&o, &rf, &out) : run_one(&o, &rf, &out);
-	if (rc == 2)
+	rc = mo->nclients ? machines_run(&o, &rf, &out, &rk, files_ok) : run_one(&o, &rf, &out);
+	if (rc == 2 || rk.rank != 0)
 		runfiles_abort(&rf);
 	else if (runfiles_commit(&rf) != 0)
 		rc = 2;

@@ -91,6 +91,22 @@ int console_out_write(struct console_out *c, uint32_t vm_id, uint32_t addr, uint
 	return append(&c->vm[vm_id], c->scratch, len, c->cap);
 }
 
+int console_out_restore(struct console_out *c, uint32_t vm_id, const uint8_t *bytes,
+			uint32_t n, uint64_t total)
+{
+	if (vm_id >= c->nvms || n > c->cap || n > total)
+		return -1;
+	struct console_out_vm v = { 0 };
+	if (n && append(&v, bytes, n, c->cap) != 0) {
+		free(v.bytes);
+		return -1;
+	}
+	free(c->vm[vm_id].bytes);
+	v.total = total;
+	c->vm[vm_id] = v;
+	return 0;
+}
+
 const struct console_out_vm *console_out_vm(const struct console_out *c, uint32_t vm_id)
 {
 	return vm_id < c->nvms ? &c->vm[vm_id] : NULL;

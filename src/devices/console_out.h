@@ -40,6 +40,11 @@ int console_out_putc(struct console_out *c, uint32_t vm_id, uint8_t byte);
 // of host memory (the bytes are still counted).
 int console_out_write(struct console_out *c, uint32_t vm_id, uint32_t addr, uint32_t len,
 		      uint32_t *written);
+// For a VM that ran in another process (vmm/outcome.c): replaces VM vm_id's output with
+// the n bytes kept there and the total written there (n at most the cap). Returns 0, or
+// -1 (a bad id, more than the cap, out of host memory: the output is then unchanged).
+int console_out_restore(struct console_out *c, uint32_t vm_id, const uint8_t *bytes,
+			uint32_t n, uint64_t total);
 // Host memory the device holds, in bytes (docs/memory.md).
 uint64_t console_out_host_bytes(const struct console_out *c);
 // VM vm_id's output, or NULL for a bad id.

@@ -19,11 +19,23 @@ struct devhost {
 	uint64_t last_at;  // cycles of the last KEV_DEVICE pushed, while it may be queued
 	bool last_queued;
 	bool uplink;       // several machines: frames may still leave for the others
+	// A machine that ran in another process (devhost_import_stats): no devices here,
+	// only the counters it ended with.
+	bool imported;
+	struct devset_stats in;
 };
 
 static uint64_t now_ns(const struct kernel *k)
 {
 	return kernel_cycles_to_ns(&k->cfg, k->now);
+}
+
+uint64_t devhost_due(const struct kernel_config *cfg, uint64_t now, uint64_t t_ns)
+{
+	uint64_t at = kernel_ns_to_cycles(cfg, t_ns);
+	if (at >= KERNEL_TIME_HORIZON)
+		return UINT64_MAX;
+	return at < now ? now : at;
 }
 
 static void host_schedule(void *ctx, uint64_t t_ns)
@@ -32,11 +44,9 @@ static void host_schedule(void *ctx, uint64_t t_ns)
 	struct devhost *h = k->dev;
 	if (!k->live && !(h && h->uplink))
 		return; // every VM has ended: device work can change nothing any more
-	uint64_t at = kernel_ns_to_cycles(&k->cfg, t_ns);
-	if (at >= KERNEL_TIME_HORIZON)
+	uint64_t at = devhost_due(&k->cfg, k->now, t_ns);
+	if (at == UINT64_MAX)
 		return; // beyond the end of simulated time (kernel.h)
-	if (at < k->now)
-		at = k->now;
 	if (h && h->last_queued && h->last_at == at)
 		return; // that event will call devset_run at this time anyway
 	if (evq_push(&k->evq, at, KEV_DEVICE, 0, 0) == UINT64_MAX) {
@@ -64,7 +74,7 @@ static void host_event(void *ctx, const struct devset_event *d)
 
 void devhost_observe(struct kernel *k, bool on)
 {
-	if (k->dev)
+	if (k->dev && k->dev->set)
 		devset_observe(k->dev->set, on);
 }
 
@@ -167,7 +177,7 @@ int devhost_detach(struct kernel *k, char *err, size_t errlen)
 	struct devhost *h = k->dev;
 	if (!h)
 		return 0;
-	int rc = devset_free(h->set, err, errlen);
+	int rc = h->set ? devset_free(h->set, err, errlen) : 0;
 	free(h);
 	k->dev = NULL;
 	return rc;
@@ -231,17 +241,33 @@ bool devhost_stats(const struct kernel *k, struct devset_stats *st)
 		memset(st, 0, sizeof *st);
 		return false;
 	}
-	devset_stats(k->dev->set, st);
+	if (k->dev->imported)
+		*st = k->dev->in;
+	else
+		devset_stats(k->dev->set, st);
 	return true;
 }
 
 bool devhost_host_mem(const struct kernel *k, struct devset_mem *m)
 {
-	if (!k->dev) {
+	if (!k->dev || !k->dev->set) { // none, or a machine that ran elsewhere (imported)
 		memset(m, 0, sizeof *m);
 		return false;
 	}
 	devset_host_mem(k->dev->set, m);
 	m->other += sizeof *k->dev;
 	return true;
+}
+
+int devhost_import_stats(struct kernel *k, const struct devset_stats *st)
+{
+	if (k->dev)
+		return -1; // a machine with devices here ran here
+	struct devhost *h = calloc(1, sizeof *h);
+	if (!h)
+		return -1;
+	h->imported = true;
+	h->in = *st;
+	k->dev = h;
+	return 0;
 }

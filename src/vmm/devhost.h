@@ -23,6 +23,7 @@
 #include "vmm/obs.h"
 
 struct kernel;
+struct kernel_config;
 struct vm;
 
 // The PIO ports routed to the devices (NIC 0x110-0x11f, disk 0x120-0x12f).
@@ -49,6 +50,11 @@ void devhost_run(struct kernel *k);
 // devset_link_in). Returns 0, or -1 without devices or memory (the frame is lost).
 int devhost_link_in(struct kernel *k, const uint8_t *frame, uint32_t len, uint64_t t_ns,
 		    uint32_t src, uint64_t seq);
+// The cycle at which device work the devices ask for at t_ns is done on a machine whose
+// clock is at `now`: its KEV_DEVICE event's time, max(t_ns in cycles, now), or
+// UINT64_MAX beyond the end of simulated time (no event). A frame devhost_link_in
+// queues is due then; world.c agrees on the next round from it (world.h).
+uint64_t devhost_due(const struct kernel_config *cfg, uint64_t now, uint64_t t_ns);
 // Writes the VM's mac and ipv4 virtual registers (at every VM entry).
 void devhost_vregs(struct kernel *k, struct vm *vm);
 // The VM ended: its switch port goes down, its disks are detached.
@@ -64,5 +70,10 @@ bool devhost_stats(const struct kernel *k, struct devset_stats *st);
 // Host memory of the devices (devset_host_mem plus the glue); false (and *m zeroed)
 // without devices.
 bool devhost_host_mem(const struct kernel *k, struct devset_mem *m);
+// For a machine that ran in another process (outcome.c, on the process that reports):
+// gives k, which must have no devices, the counters the machine ended with; from then
+// on devhost_stats returns them and every other hook finds no devices to drive (do not
+// run k). devhost_detach frees them. Returns 0, or -1 (devices attached, no memory).
+int devhost_import_stats(struct kernel *k, const struct devset_stats *st);
 
 #endif

@@ -168,6 +168,27 @@ uint32_t results_report(struct results *r, uint32_t vm_id, enum results_kind kin
 	return 0;
 }
 
+int results_restore(struct results *r, const char *name, uint8_t kind, uint64_t count,
+		    uint64_t sum, const struct hist *h)
+{
+	uint32_t len = (uint32_t)strnlen(name, DENALI_STAT_NAME_MAX + 1);
+	if (!name_ok(name, len) || (kind != RESULTS_COUNTER && kind != RESULTS_SAMPLE) ||
+	    (kind == RESULTS_SAMPLE) != (h != NULL))
+		return -1;
+	if (r->hash_size && *slot(r, name, len, kind))
+		return -1; // twice
+	struct results_entry *e = get(r, kind, name, len);
+	if (!e)
+		return -1;
+	if (h) {
+		*e->hist = *h;
+	} else {
+		e->count = count;
+		e->sum = sum;
+	}
+	return 0;
+}
+
 const struct results_entry *results_find(const struct results *r, const char *name)
 {
 	for (uint32_t i = 0; i < r->n; i++)

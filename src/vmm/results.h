@@ -56,6 +56,12 @@ void results_free(struct results *r);
 uint32_t results_report(struct results *r, uint32_t vm_id, enum results_kind kind,
 			const char *name, uint32_t len, uint64_t v);
 
+// For a machine that ran in another process (outcome.c): appends the entry (name, kind)
+// with its counter's count and sum, or a copy of its histogram (samples: h, else NULL).
+// Returns 0, or -1 for a bad name or kind, an entry already there, or no host memory.
+int results_restore(struct results *r, const char *name, uint8_t kind, uint64_t count,
+		    uint64_t sum, const struct hist *h);
+
 // The first entry called name (NUL-terminated), of either kind, or NULL.
 const struct results_entry *results_find(const struct results *r, const char *name);
 // The entry (name, kind), or NULL.
