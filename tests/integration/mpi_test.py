@@ -8,20 +8,28 @@
 # of a client machine and with --machine-threads; a run whose clients are stopped exits
 # 1 on every rank; bad input (more processes than machines, one machine, a bad
 # --machine-ranks, a bad image, an image only rank 1 cannot open, ranks started with
-# different flags) ends every rank with exit 2 and exactly one line on stderr. Exits
-# 77 when mpirun is missing.
+# different flags) ends every rank with exit 2 and exactly one line on stderr.
+# Observation under mpirun (docs/machines.md "Over MPI", docs/observe.md): the console
+# lines of machines on other ranks come after the run, the same lines in the same order
+# per machine; stopped clients' status and wait lines are the same; --trace,
+# --timeline, --stats-every and --console-dir are refused with one line; SIGINT to the
+# ranks ends the run after the same round on every rank (INTERRUPTED, exit 130), and
+# SIGINT to mpirun ends the job without a hang. Exits 77 when mpirun is missing.
 # In a tree without MPI: denali started as an MPI rank (the launcher's variables set by
 # hand) refuses with one line on rank 0 and silence elsewhere.
 # usage: mpi_test.py mpi|nompi path/to/denali path/to/httpd.elf path/to/httpgen.elf
+#        path/to/hello.elf
 import filecmp
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
-MODE, DENALI, HTTPD, HTTPGEN = sys.argv[1:5]
+MODE, DENALI, HTTPD, HTTPGEN, HELLO = sys.argv[1:6]
 failures = []
 
 
@@ -145,6 +153,14 @@ def mpi():
                            env=env)
         check("clients stopped: exit 1 under mpirun too, the same digest",
               rc0 == 1 and rc == 1 and out == out0 and err == "", f"{rc0} {rc} {out!r} {err!r}")
+        # The same with the report: the clients' status lines and what each stopped VM
+        # waited for (gathered from ranks 1 and 2) are the one-process run's.
+        rc0, out0, _ = run([DENALI] + web(max_time="7ms"))
+        rc, out, err = run(launch + ["-np", "3", DENALI] + web(max_time="7ms"), env=env)
+        check("clients stopped, mpirun -np 3: the same report, wait lines included",
+              rc == 1 and no_host(out) == no_host(out0) and "idle until" in out,
+              "\n".join(l for l in no_host(out) if l not in no_host(out0))[:800])
+        observe(launch, env, tmp)
         # Bad input: every rank exits 2, one line in all.
         bad = [
             ("6 processes for 5 machines", 6, web(), "at most one process"),
@@ -177,6 +193,71 @@ def mpi():
               len(err.splitlines()) == 1 and "different flags" in err, f"rc {rc} err {err!r}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def observe(launch, env, tmp):
+    # Console lines: machine 0's stream while the run goes; the other ranks' machines'
+    # lines come from their outcomes after the run: the same lines, in the same order
+    # for each machine, the report unchanged.
+    args = ["run", "--image", HELLO, "--vms", "2", "--client", HELLO, "--client-vms", "2",
+            "--client", HELLO, "--client-vms", "3", "--max-time", "1s"]
+    rc0, out0, _ = run([DENALI] + args)
+    rc, out, err = run(launch + ["-np", "3", DENALI] + args, env=env)
+
+    def console(text, prefix):
+        return [l for l in text.splitlines() if l.startswith(prefix)]
+
+    same = all(console(out, p) == console(out0, p) and console(out0, p)
+               for p in ("[vm ", "[m1 vm ", "[m2 vm "))
+    lines = out.splitlines()
+    after = max(i for i, l in enumerate(lines) if l.startswith("[vm "))
+    check("console, mpirun -np 3: every machine's lines, in order, after machine 0's",
+          rc == rc0 == 0 and err == "" and same and len(console(out, "[m")) == 5 and
+          all(i > after for i, l in enumerate(lines) if l.startswith("[m")) and
+          [l for l in no_host(out) if not l.startswith("[")] ==
+          [l for l in no_host(out0) if not l.startswith("[")], out[-800:])
+    # The instruments that follow every machine's events: refused, one line, exit 2.
+    d = os.path.join(tmp, "watch")
+    for flags in (["--trace", "sched"], ["--timeline", d + ".json"],
+                  ["--results", d, "--stats-every", "1ms"], ["--console-dir", d + "-con"]):
+        rc, out, err = run(launch + ["-np", "2", DENALI] + web(nclients=1, extra=flags),
+                           env=env)
+        check(f"{flags[-2]} under mpirun -np 2: exit 2, one line", rc == 2 and out == "" and
+              len(err.splitlines()) == 1 and "under mpirun" in err and
+              not os.path.exists(d) and not os.path.exists(d + ".json"),
+              f"rc {rc} err {err!r}")
+    # SIGINT: to the ranks (as Slurm's scancel signals every task), then to mpirun.
+    for target in ("ranks", "mpirun"):
+        p = subprocess.Popen(launch + ["-np", "2", DENALI] + web(
+            nclients=2, dur="100s", max_time="100s", extra=["--progress-every", "1"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+        started = False
+        for line in p.stderr:  # the first progress line: the rounds are going
+            if line.startswith(b"denali:"):
+                started = True
+                break
+        if target == "mpirun":
+            p.send_signal(signal.SIGINT)
+        else:
+            ranks = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                   text=True).stdout.split()
+            for pid in ranks:
+                os.kill(int(pid), signal.SIGINT)
+        try:
+            out, _ = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            check(f"SIGINT to {target}: the job ends", False, "hung for 120 s")
+            continue
+        out = out.decode(errors="replace")
+        if target == "ranks":
+            check("SIGINT to both ranks: exit 130, INTERRUPTED, every machine reported",
+                  started and p.returncode == 130 and "INTERRUPTED by SIGINT" in out and
+                  "machine 2 (client)" in out, f"rc {p.returncode} out {out[-600:]!r}")
+        else:
+            check("SIGINT to mpirun: the job ends, not as a success",
+                  started and p.returncode != 0, f"rc {p.returncode}")
 
 
 if MODE == "mpi":
