@@ -636,6 +636,20 @@ void world_min(struct world *w, uint64_t *v, uint32_t n)
 		w->x->ops->min(w->x->ctx, v, n);
 }
 
+// The link's counters one by one, in the order they travel.
+enum { LINK_STATS = 6 };
+_Static_assert(sizeof(struct world_link_stats) == LINK_STATS * sizeof(uint64_t),
+	       "every counter of struct world_link_stats travels");
+static void link_fields(struct world_link_stats *s, uint64_t *f[LINK_STATS])
+{
+	f[0] = &s->frames;
+	f[1] = &s->bytes;
+	f[2] = &s->deliveries;
+	f[3] = &s->drop_no_machine;
+	f[4] = &s->drop_in;
+	f[5] = &s->drop_oom;
+}
+
 // Several processes: every machine's outcome and the link's counters to process 0.
 static void gather(struct world *w)
 {
@@ -644,10 +658,10 @@ static void gather(struct world *w)
 	pack_init(&mine);
 	for (uint32_t r = 0; r < WORLD_MAX_RANKS; r++)
 		pack_init(&all[r]);
-	const uint64_t *st = &w->st.frames;
-	size_t nst = sizeof w->st / sizeof *st;
-	for (size_t i = 0; i < nst; i++)
-		pack_u64(&mine, st[i]);
+	uint64_t *st[LINK_STATS];
+	link_fields(&w->st, st);
+	for (size_t i = 0; i < LINK_STATS; i++)
+		pack_u64(&mine, *st[i]);
 	pack_u32(&mine, w->rank ? w->nlocal : 0);
 	for (uint32_t i = 0; w->rank && i < w->nlocal; i++) {
 		pack_u32(&mine, w->local[i]);
@@ -658,12 +672,11 @@ static void gather(struct world *w)
 	x->ops->gather(x->ctx, &mine, all);
 	if (w->rank == 0) {
 		memset(&w->st, 0, sizeof w->st);
-		uint64_t *sum = &w->st.frames;
 		for (uint32_t r = 0; r < w->nranks && !w->err[0]; r++) {
 			struct unpack u;
 			unpack_init(&u, all[r].p, all[r].len);
-			for (size_t i = 0; i < nst; i++)
-				sum[i] += unpack_u64(&u);
+			for (size_t i = 0; i < LINK_STATS; i++)
+				*st[i] += unpack_u64(&u);
 			uint32_t nm = unpack_u32(&u);
 			for (uint32_t i = 0; i < nm && !w->err[0] && !u.bad; i++) {
 				uint32_t id = unpack_u32(&u);
