@@ -13,11 +13,13 @@
 #include "vmm/world_mpi.h"
 #endif
 
-// The launchers' variables: Open MPI's mpirun, PMIx (srun --mpi=pmix, Open MPI 5),
-// PMI (MPICH's hydra, srun --mpi=pmi2).
-static const char *const rank_vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK" };
-static const char *const size_vars[] = { "OMPI_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS",
-					 "PMI_SIZE" };
+// The MPI launchers' variables: Open MPI's mpirun, PMI (MPICH's hydra, srun
+// --mpi=pmi2), PMIx (srun --mpi=pmix, whose size is Slurm's task count). Slurm's own
+// variables alone do not count: srun also starts independent tasks (a sweep).
+// DENALI_MPI=0 ignores them all (each process runs the whole simulation).
+static const char *const rank_vars[] = { "OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK" };
+static const char *const size_vars[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE" };
+static const char *const pmix_size_vars[] = { "SLURM_STEP_NUM_TASKS" };
 
 static uint32_t env_u32(const char *const *vars, size_t n, uint32_t dflt)
 {
@@ -39,10 +41,19 @@ void ranks_begin(struct ranks *r, int argc, char **argv)
 	r->flags = DIGEST_INIT;
 	for (int i = 0; i < argc; i++)
 		r->flags = digest_bytes(r->flags, argv[i], strlen(argv[i]) + 1);
-	r->rank = env_u32(rank_vars, 3, 0);
-	r->n = env_u32(size_vars, 3, 1);
+	const char *off = getenv("DENALI_MPI");
+	if (off && !strcmp(off, "0")) {
+		r->n = 1;
+		return;
+	}
+	r->rank = env_u32(rank_vars, sizeof rank_vars / sizeof *rank_vars, 0);
+	r->n = env_u32(size_vars, sizeof size_vars / sizeof *size_vars, 0);
+	if (!r->n && getenv("PMIX_RANK"))
+		r->n = env_u32(pmix_size_vars, 1, 1);
 	if (r->n < 1)
 		r->n = 1;
+	if (r->rank >= r->n)
+		r->rank = 0;
 	if (r->rank == 0)
 		return;
 	fflush(stdout);
@@ -173,7 +184,8 @@ int ranks_start(struct ranks *r, uint32_t nmach, const char *list, int64_t captu
 	return 0;
 #else
 	fprintf(stderr, "denali run: started as %u MPI processes, but this denali was built "
-			"without MPI (meson setup -Dmpi=enabled; docs/machines.md)\n",
+			"without MPI (meson setup -Dmpi=enabled; DENALI_MPI=0 runs each process on its "
+			"own; docs/machines.md)\n",
 		r->n);
 	return 2;
 #endif

@@ -6,6 +6,10 @@
 //             includes how many bytes of frames each rank sends each other;
 //   exchange  MPI_Alltoallv of those bytes (only in rounds where some rank sends);
 //   gather    MPI_Gather of the sizes, then MPI_Gatherv to rank 0 (the outcomes).
+// A rank waiting in a round's allgather or exchange (nonblocking calls) tests for
+// DENALI_MPI_SPIN_US microseconds (default 50), then sleeps between tests (10 us,
+// doubling up to 1 ms), so that a rank waiting for a slower one leaves it the core;
+// DENALI_MPI_SPIN_US=-1 makes them Open MPI's blocking (busy-polling) calls.
 // MPI errors return (MPI_ERRORS_RETURN) and end the job with one line and
 // MPI_Abort: a rank that cannot take part in a collective leaves the others no way on.
 #include "vmm/world_mpi.h"
@@ -14,13 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mpi.h>
 
 struct mpi_ctx {
 	MPI_Comm comm;
 	int n;
-	double busy_s;   // in MPI calls of the rounds (world_mpi_seconds)
+	double busy_s;   // in MPI calls of the rounds (world_mpi_times)
+	double spin_s;   // wait_req's spinning; < 0: blocking calls
 	int *scount, *sdisp, *rcount, *rdisp; // per rank
 	struct pack sbuf, rbuf;
 };
@@ -77,12 +83,38 @@ static void mpi_min(void *ctx, uint64_t *v, uint32_t n)
 	c->busy_s += MPI_Wtime() - t0;
 }
 
+// Waits for a nonblocking collective: tests it in a loop for up to spin_s (on a host
+// with a core per rank the others answer within microseconds), then sleeps between
+// tests, 10 us at first, doubling up to 1 ms: a rank waiting for a slower one leaves
+// its core to it, and to whatever else runs on the host, instead of spinning.
+static void wait_req(struct mpi_ctx *c, MPI_Request *rq, const char *what)
+{
+	int done = 0;
+	double t0 = MPI_Wtime();
+	long pause_ns = 10000;
+	for (;;) {
+		check(c, MPI_Test(rq, &done, MPI_STATUS_IGNORE), what);
+		if (done)
+			return;
+		if (MPI_Wtime() - t0 < c->spin_s)
+			continue;
+		struct timespec ts = { 0, pause_ns };
+		nanosleep(&ts, NULL);
+		pause_ns = pause_ns < 500000 ? 2 * pause_ns : 1000000;
+	}
+}
+
 static void mpi_allgather(void *ctx, const uint64_t *mine, uint32_t n, uint64_t *all)
 {
 	struct mpi_ctx *c = ctx;
 	double t0 = MPI_Wtime();
-	check(c, MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, c->comm),
-	      "allgather");
+	if (c->spin_s < 0) {
+		check(c, MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, c->comm), "allgather");
+	} else {
+		MPI_Request rq;
+		check(c, MPI_Iallgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, c->comm, &rq), "allgather");
+		wait_req(c, &rq, "allgather");
+	}
 	c->busy_s += MPI_Wtime() - t0;
 }
 
@@ -104,7 +136,13 @@ static void mpi_exchange(void *ctx, struct pack *send, struct pack *recv)
 		if (send[r].len)
 			memcpy(sb + c->sdisp[r], send[r].p, send[r].len);
 	uint8_t *rb = room(c, &c->rbuf, rtotal ? rtotal : 1);
-	check(c, MPI_Alltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, c->comm), "alltoallv");
+	if (c->spin_s < 0) {
+		check(c, MPI_Alltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, c->comm), "alltoallv");
+	} else {
+		MPI_Request rq;
+		check(c, MPI_Ialltoallv(sb, c->scount, c->sdisp, MPI_BYTE, rb, c->rcount, c->rdisp, MPI_BYTE, c->comm, &rq), "alltoallv");
+		wait_req(c, &rq, "alltoallv");
+	}
 	for (int r = 0; r < c->n; r++) {
 		recv[r].len = 0;
 		if (c->rcount[r])
@@ -147,6 +185,19 @@ int world_mpi_start(int *argc, char ***argv, struct world_xchg *x, char *err,
 		    size_t errlen)
 {
 	int provided = 0, rank = 0, n = 0;
+	// DENALI_MPI_SPIN_US: how long a wait spins before it sleeps (-1: blocking calls).
+	double spin_us = 50;
+	const char *spin = getenv("DENALI_MPI_SPIN_US");
+	if (spin) {
+		char *end;
+		spin_us = strtod(spin, &end);
+		if (end == spin || *end || !(spin_us == -1 || (spin_us >= 0 && spin_us <= 1e6))) {
+			snprintf(err, errlen, "DENALI_MPI_SPIN_US=%.40s: expected microseconds, "
+					      "0..1000000, or -1 for blocking MPI calls",
+				 spin);
+			return -1;
+		}
+	}
 	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
 		snprintf(err, errlen, "MPI_Init failed");
 		return -1;
@@ -158,6 +209,7 @@ int world_mpi_start(int *argc, char ***argv, struct world_xchg *x, char *err,
 	if (c) {
 		c->comm = MPI_COMM_WORLD;
 		c->n = n;
+		c->spin_s = spin_us < 0 ? -1 : spin_us / 1e6;
 		c->scount = calloc((size_t)n, sizeof(int));
 		c->sdisp = calloc((size_t)n, sizeof(int));
 		c->rcount = calloc((size_t)n, sizeof(int));

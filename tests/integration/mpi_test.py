@@ -16,7 +16,7 @@
 # ranks ends the run after the same round on every rank (INTERRUPTED, exit 130), and
 # SIGINT to mpirun ends the job without a hang. Exits 77 when mpirun is missing.
 # In a tree without MPI: denali started as an MPI rank (the launcher's variables set by
-# hand) refuses with one line on rank 0 and silence elsewhere.
+# hand) refuses with one line on rank 0 and silence elsewhere; DENALI_MPI=0 runs it.
 # usage: mpi_test.py mpi|nompi path/to/denali path/to/httpd.elf path/to/httpgen.elf
 #        path/to/hello.elf
 import filecmp
@@ -76,6 +76,12 @@ def nompi():
         else:
             check("rank 1 of 2 without MPI: exit 2, silent", rc == 2 and out == "" and
                   err == "", f"rc {rc} out {out!r} err {err!r}")
+    # DENALI_MPI=0: a launcher's independent tasks (a sweep) each run on their own.
+    env = dict(os.environ, OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_RANK="1", DENALI_MPI="0")
+    rc, out, err = run([DENALI] + web(nclients=1, extra=["--quiet"]), env=env)
+    rc1, out1, _ = run([DENALI] + web(nclients=1, extra=["--quiet"]))
+    check("DENALI_MPI=0 ignores the launcher", rc == rc1 == 0 and out == out1 != "",
+          f"{rc} {out!r} {err!r}")
     env = dict(os.environ, OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_RANK="0")
     rc, out, err = run([DENALI, "run", "--image", HTTPD, "--max-time", "1ms"], env=env)
     check("one machine as 2 MPI processes: exit 2, one line",
@@ -98,7 +104,7 @@ def mpi():
     if not mpirun:
         print("SKIP: mpirun is missing (Debian: openmpi-bin; scripts/setup installs it)")
         sys.exit(77)
-    launch = [mpirun, "-q", "--oversubscribe"]
+    launch = [mpirun, "-q", "--oversubscribe", "--bind-to", "none"]
     if os.geteuid() == 0:
         launch.append("--allow-run-as-root")
     # Shared memory between the ranks of one host; no network probing.
@@ -179,6 +185,11 @@ def mpi():
             rc, out, err = run(launch + ["-np", str(k), DENALI] + args, env=env)
             check(f"{name}: exit 2, one line", rc == 2 and len(err.splitlines()) == 1 and
                   want in err and out == "", f"rc {rc} out {out[:200]!r} err {err!r}")
+        # A bad DENALI_MPI_SPIN_US (docs/machines.md): one line, before MPI starts.
+        rc, out, err = run(launch + ["-x", "DENALI_MPI_SPIN_US", "-np", "2", DENALI] + web(),
+                           env=dict(env, DENALI_MPI_SPIN_US="5x"))
+        check("DENALI_MPI_SPIN_US=5x: exit 2, one line", rc == 2 and out == "" and
+              len(err.splitlines()) == 1 and "DENALI_MPI_SPIN_US" in err, f"rc {rc} err {err!r}")
         # Only rank 1 fails (its client image cannot be opened): rank 1 says so.
         rank1 = ["run", "--image", HTTPD, "--client", os.path.join(tmp, "rank1.elf")]
         rc, out, err = run(launch + ["-np", "1", DENALI] + web(nclients=1) +
