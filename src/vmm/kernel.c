@@ -31,6 +31,7 @@
 #include "denali/abi.h"
 #include "devices/console_out.h"
 #include "devices/timer.h"
+#include "vmm/ctl.h"
 #include "vmm/devhost.h"
 #include "vmm/digest.h"
 #include "vmm/gatekeeper.h"
@@ -202,6 +203,7 @@ void kernel_free(struct kernel *k)
 	physmem_free(k->pm);
 	if (k->x)
 		cpu_exec_free(k->x);
+	free(k->dbg);
 	free(k);
 }
 
@@ -300,6 +302,8 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 			   const char *note)
 {
 	char reason[128], hex[3 * 15 + 1] = "", dis[96] = "?";
+	if (k->dbg && !vm->mem.oom)
+		ctl_fault(k, vm, e); // a debugger sees the fault first (ctl.h)
 	uint32_t eip = vm->cpu.fault.eip;
 	uint8_t bytes[15];
 	uint32_t n = mem_copyin_prefix(&vm->mem, bytes, eip, sizeof bytes);
@@ -438,15 +442,17 @@ static bool fault_is_host_oom(struct kernel *k, struct vm *vm)
 // cpu_run, and with a profile, a sample each time the VM's cycle count passes its next
 // sample point (profile.h): the run is split there and resumed at once, touching
 // nothing the guest can see, so the split cannot change what the guest does.
-// An observer that traces instructions (obs.h) gets the slow path, tracestep.c, which
-// gives the same results instruction by instruction.
+// An observer that traces instructions (obs.h), and a VM the control interface stops
+// between instructions (ctl.h: breakpoints, watchpoints, steps), get the slow path,
+// tracestep.c, which gives the same results instruction by instruction.
 static enum cpu_exit run_cpu(struct kernel *k, struct vm *vm, struct cpu_mem *mi,
 			     int64_t budget)
 {
 	bool traced = obs_on(&k->obs, OBS_CAT_INSN) && obs_step(&k->obs, vm->id, k->now);
+	bool slow = traced || ctl_wants(k->dbg, vm->id);
 	if (!k->prof_next)
-		return traced ? tracestep_run(k, vm, mi, budget, k->now)
-			      : cpu_run(k->x, &vm->cpu, mi, budget);
+		return slow ? tracestep_run(k, vm, mi, budget, k->now, traced)
+			    : cpu_run(k->x, &vm->cpu, mi, budget);
 	uint64_t end = vm->cpu.cycles + (uint64_t)budget, *next = &k->prof_next[vm->id];
 	uint64_t c0 = vm->cpu.cycles;
 	for (;;) {
@@ -454,8 +460,8 @@ static enum cpu_exit run_cpu(struct kernel *k, struct vm *vm, struct cpu_mem *mi
 		int64_t b = (int64_t)(end - now);
 		if (*next > now && *next < end)
 			b = (int64_t)(*next - now);
-		enum cpu_exit e = traced ? tracestep_run(k, vm, mi, b, k->now + (now - c0))
-					 : cpu_run(k->x, &vm->cpu, mi, b);
+		enum cpu_exit e = slow ? tracestep_run(k, vm, mi, b, k->now + (now - c0), traced)
+				       : cpu_run(k->x, &vm->cpu, mi, b);
 		while (vm->cpu.cycles >= *next) {
 			profile_add(&k->prof, vm->cpu.eip);
 			*next += k->cfg.profile_interval_cycles;
@@ -809,6 +815,8 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 			if (k->ctl.poll(k->ctl.ctx))
 				return LOOP_STOP;
 		}
+		if (k->dbg && k->dbg->cl.poll && k->dbg->cl.poll(k->dbg->cl.ctx, k))
+			return LOOP_STOP;
 		struct vm *vm;
 		if (k->paused) {
 			assert(k->running >= 0);
@@ -869,7 +877,12 @@ bool kernel_run_until(struct kernel *k, uint64_t until)
 		return true;
 	uint64_t max = max_limit(k);
 	uint64_t limit = until < max ? until : max;
-	if (run_loop(k, limit, limit < max) == LOOP_EMPTY) {
+	enum loop_end e = run_loop(k, limit, limit < max);
+	if (e == LOOP_STOP) { // the front end ended this machine's run (gdb's kill)
+		kernel_finish(k, KERNEL_END_INTERRUPTED);
+		return true;
+	}
+	if (e == LOOP_EMPTY) {
 		if (!k->live)
 			return true;
 		// Live VMs all idle with nothing queued: only another machine can wake them.

@@ -201,6 +201,7 @@ struct kernel {
 	struct chaos chaos;        // cfg.chaos: the perturbation's draws (chaos.h)
 	struct obs obs;            // the event stream's subscribers (obs.h)
 	struct kernel_ctl ctl;     // the front end's poll between slices (poll NULL: none)
+	struct ctl *dbg;           // the control interface's client (ctl.h), or NULL
 	uint32_t ctl_count;        // loop iterations since the last poll
 	int64_t stopped_vm;        // the VM whose slice the end of the run cut, or -1
 	// After kernel_finish: what each VM alive at the end was doing (postmortem.h), or

@@ -371,7 +371,7 @@ static const uint8_t *peek_page(const struct mem *m, uint32_t gpage)
 		return NULL;
 	uint8_t **leaf = m->dir ? m->dir[gpage / MEM_LEAF_PAGES] : NULL;
 	uint8_t *p = leaf ? leaf[gpage % MEM_LEAF_PAGES] : NULL;
-	return p ? p : initial_page(m, gpage);
+	return p ? ent_page(p) : initial_page(m, gpage); // an entry carries flag bits
 }
 
 uint32_t mem_peek(const struct mem *m, void *dst, uint32_t src_addr, uint32_t len)

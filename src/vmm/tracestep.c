@@ -4,17 +4,21 @@
 // would cut its blocks (cpu_block_info), so the budget is checked at the same places
 // and the run is the same as without tracing: same cycles, same instructions, same
 // preemption points, same digest. Each instruction is reported as OBS_INSN with the
-// registers before and after it and its exact simulated time.
+// registers before and after it and its exact simulated time, when an observer traces
+// the VM; when the control interface wants the VM (ctl.h), ctl_before and ctl_after
+// run around each instruction (they may stop the run there: the client's callback
+// blocks, and nothing of the run moves until it returns).
 #include "vmm/tracestep.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/ctl.h"
 #include "vmm/kernel.h"
 #include "vmm/obs.h"
 
 enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_mem *mi,
-			    int64_t budget, uint64_t t_start)
+			    int64_t budget, uint64_t t_start, bool traced)
 {
 	struct cpu *c = &vm->cpu;
 	// The VM's branch ring (kernel.h), made on its first traced run; without memory
@@ -42,6 +46,13 @@ enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_me
 			uint64_t c0 = c->cycles, smc0 = st->smc_invalidations;
 			ev.time = t_start + (c0 - start);
 			k->obs.step_time = ev.time;
+			bool dbg = ctl_wants(k->dbg, vm->id);
+			if (dbg) {
+				ctl_before(k, vm, ev.time);
+				dbg = ctl_wants(k->dbg, vm->id); // the stop may have changed it
+				if (dbg && k->dbg->nwatch)
+					ctl_watch_snapshot(k, vm);
+			}
 			ev.u.insn.eip = c->eip;
 			memcpy(ev.u.insn.before, c->r, sizeof ev.u.insn.before);
 			ev.u.insn.eflags_before = cpu_get_eflags(c);
@@ -58,7 +69,12 @@ enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_me
 			if (br && e == CPU_EXIT_STEP && ev.u.insn.len && c->eip != ev.u.insn.eip &&
 			    c->eip != ev.u.insn.eip + ev.u.insn.len)
 				br->to[br->n++ % KERNEL_BRANCHES] = c->eip; // a taken branch
-			obs_emit(&k->obs, &ev);
+			if (traced)
+				obs_emit(&k->obs, &ev);
+			if (dbg && k->dbg)
+				ctl_after(k, vm, e, t_start + (c->cycles - start),
+					  len > 0 ? &di : NULL, ev.u.insn.bytes, got,
+					  ev.u.insn.before);
 			if (e != CPU_EXIT_STEP)
 				goto out;
 			if (st->smc_invalidations != smc0) {
