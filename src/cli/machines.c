@@ -16,6 +16,7 @@
 #include "report.h"
 #include "results_out.h"
 #include "devices/nic.h"
+#include "gdb/server.h"
 #include "devices/console_out.h"
 #include "vmm/devhost.h"
 #include "vmm/kernel.h"
@@ -152,6 +153,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		wc.latency_ns = mo->latency_ns;
 	if (mo->threads)
 		wc.threads = mo->threads;
+	if (o->gdb)
+		wc.threads = 1; // while gdb holds one machine, no other may move (server.h)
 	struct world w;
 	world_init(&w, &wc);
 	if (rk->mpi)
@@ -167,6 +170,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	int rc = 2;
 	uint32_t attached[WORLD_MAX_MACHINES], nattached = 0;
 	struct observe *obs = NULL;
+	struct gdb_server *gdb = NULL;
 	if (!files_ok) // a file is wrong on this rank (it said why)
 		goto ready;
 	// Every image and kernel first, before any device is attached.
@@ -235,6 +239,15 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	if (observe_start(&obs, &o->obs, &om) != 0)
 		goto ready;
 	observe_world(obs, &w);
+	if (o->gdb && rk->mpi) {
+		args_error("--gdb: not under mpirun (gdb debugs one process's machine)");
+		goto ready;
+	}
+	if (o->gdb &&
+	    gdb_server_open(&gdb, o->gdb, o->gdb_wait, k[o->gdb_machine], err, sizeof err) != 0) {
+		args_error("%s", err);
+		goto ready;
+	}
 	rc = 0;
 ready:
 	if (!ranks_ready(rk, &w, rc == 0)) {
@@ -265,6 +278,7 @@ ready:
 		if (m && k[m]->stats.ok != k[m]->cfg.nvms)
 			rc = 1;
 	}
+	gdb_server_end(gdb, rc, observe_signal());
 	if (orc)
 		rc = 2;
 	if (o->quiet)
@@ -288,6 +302,7 @@ out:
 	if (rc == 2)
 		observe_abort(obs);
 	observe_free(obs);
+	gdb_server_free(gdb);
 	for (uint32_t i = 0; i < nattached; i++)
 		if (devopts_detach(k[attached[i]]) != 0)
 			rc = 2;

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "denali/abi.h"
+#include "gdb/server.h"
 
 static void usage(FILE *f)
 {
@@ -61,6 +62,13 @@ static void usage(FILE *f)
 		"                   (default 1000 cycles, 588ns)\n"
 		"  --chaos SEED     perturb quanta, interrupt delivery and timer deadlines,\n"
 		"                   reproducibly from SEED, 0..2^64-1 (docs/isa.md 12)\n"
+		"  --gdb PORT|unix:PATH  serve the GDB remote protocol on 127.0.0.1:PORT\n"
+		"                   (0: any free port, printed) or a Unix socket; gdb may\n"
+		"                   attach at any time, every VM is a thread, and the run\n"
+		"                   is the same as without gdb (docs/debugging.md)\n"
+		"  --gdb-wait       with --gdb: wait for gdb before the first instruction\n"
+		"  --gdb-machine M  with --gdb and --client: the machine gdb debugs\n"
+		"                   (default 0, the server)\n"
 		"  -h, --help       show this help\n"
 		"\n");
 	devopts_usage(f);
@@ -214,6 +222,10 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			o->quiet = true;
 			continue;
 		}
+		if (!strcmp(a, "--gdb-wait")) {
+			o->gdb_wait = true;
+			continue;
+		}
 		int dr = devopts_parse(argc, argv, &i, &o->dev);
 		if (dr == 1)
 			continue;
@@ -237,7 +249,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost",
-						      "--chaos" };
+						      "--chaos", "--gdb", "--gdb-machine" };
 		const char *flag = NULL, *val = NULL;
 		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
 				&val) == 2)
@@ -307,6 +319,15 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 				return args_bad(flag, val, why);
 			o->profile_interval = v;
 			o->profile_interval_val = val;
+		} else if (!strcmp(flag, "--gdb")) {
+			if (gdb_server_parse(val, why, sizeof why) != 0)
+				return args_bad(flag, val, why);
+			o->gdb = val;
+		} else if (!strcmp(flag, "--gdb-machine")) {
+			if (args_count(val, 0, 15, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->gdb_machine = (uint32_t)v;
+			o->gdb_machine_val = val;
 		} else if (parse_sched_opt(flag, val, o, why, sizeof why) != 0) {
 			return args_bad(flag, val, why);
 		}
@@ -360,6 +381,15 @@ int opts_check(const struct run_opts *o)
 		if (check_group("--intr-group", o->intr_group_val[g], ks->intr_groups[g].last,
 				o->nvms))
 			return 2;
+	if (o->gdb_wait && !o->gdb)
+		return args_error("--gdb-wait needs --gdb PORT|unix:PATH");
+	if (o->gdb_machine_val && !o->gdb)
+		return args_bad("--gdb-machine", o->gdb_machine_val, "needs --gdb PORT|unix:PATH");
+	if (o->gdb_machine > o->mach.nclients)
+		return args_bad("--gdb-machine", o->gdb_machine_val,
+				o->mach.nclients ? "names no machine (0 is the server, 1.. the "
+						   "--client machines)"
+						 : "needs --client (one machine: 0)");
 	if (devopts_check(&o->dev, o->nvms) != 0)
 		return 2;
 	if (obsopts_check(&o->obs, o->results != NULL) != 0)

@@ -35,6 +35,11 @@ struct run_opts {
 	struct devopts dev;  // device flags (devopts.h)
 	struct machopts mach; // --args, --client..., --link-latency, --loss (machopts.h)
 	struct obsopts obs;   // --trace..., --timeline..., --stats-every... (obsopts.h)
+	// --gdb PORT|unix:PATH (gdb/server.h), --gdb-wait, --gdb-machine M.
+	const char *gdb;
+	bool gdb_wait;
+	uint32_t gdb_machine;
+	const char *gdb_machine_val;
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
 	// config that apply_sched_opts copies from.
 	struct kernel_config ks;

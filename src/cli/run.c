@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "args.h"
+#include "gdb/server.h"
 #include "cli.h"
 #include "machines.h"
 #include "observe.h"
@@ -84,9 +85,21 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		image_free(img);
 		return 2;
 	}
+	struct gdb_server *gdb = NULL;
+	if (o->gdb && gdb_server_open(&gdb, o->gdb, o->gdb_wait, k, err, sizeof err) != 0) {
+		args_error("%s", err);
+		observe_abort(obs);
+		observe_free(obs);
+		devopts_detach(k);
+		kernel_free(k);
+		image_free(img);
+		return 2;
+	}
 	double t0 = report_host_seconds();
 	kernel_run(k);
 	double host_s = report_host_seconds() - t0;
+	// gdb gets the end of the run (W) with the status below.
+	gdb_server_end(gdb, k->stats.ok == cfg.nvms ? 0 : 1, observe_signal());
 	int orc = observe_end(obs); // the console and trace lines still buffered
 	uint64_t digest = kernel_digest(k);
 	report_diagnostics(k);
@@ -106,7 +119,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 				printf("  chaos               seed %llu (docs/isa.md 12)\n",
 				       (unsigned long long)k->cfg.chaos_seed);
 			if (k->end == KERNEL_END_INTERRUPTED)
-				printf("INTERRUPTED by %s\n", observe_signal_name());
+				printf("INTERRUPTED by %s\n", gdb_server_killed(gdb) ? "gdb (kill)"
+								      : observe_signal_name());
 			printf("simulated time %s, digest %016llx\n",
 			       args_fmt_ns(kernel_cycles_to_ns(&k->cfg, k->now), b, sizeof b),
 			       (unsigned long long)digest);
@@ -133,6 +147,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	if (devopts_detach(k) != 0) // after summary.json: it reads the device counters
 		rc = 2;
 	observe_free(obs);
+	gdb_server_free(gdb);
 	kernel_free(k);
 	image_free(img);
 	if (observe_signal() && rc != 2)

@@ -5,8 +5,9 @@
 # layer's own sources are compiled, and checks that an allowed include compiles (so a
 # broken setup cannot make the test pass) and a forbidden one fails, naming the header:
 #   a device cannot include a cpu or kernel header; the cpu cannot include a device or
-#   kernel header; the kernel cannot include a front end's or an observer's header.
-# Then reads every source file of src/cpu, src/devices, src/vmm and src/trace for the
+#   kernel header; the kernel cannot include a front end's or an observer's header;
+#   the gdb stub sees the kernel but not the observers or the front end.
+# Then reads every source file of src/cpu, src/devices, src/vmm, src/trace and src/gdb for the
 # includes an include path cannot stop: a relative path out of the layer's directory
 # ("../cpu/...").
 # usage: layers_test.py SRC_DIR ABI_DIR LAYERS_ROOT CC [CC_ARGS...]
@@ -36,11 +37,18 @@ CASES = [
     ("trace", "trace/dis.h", True),
     ("trace", "vmm/obs.h", True),
     ("trace", "cli/run.h", False),
+    ("gdb", "gdb/stub.h", True),
+    ("gdb", "vmm/ctl.h", True),
+    ("gdb", "trace/dis.h", False),
+    ("gdb", "cli/run.h", False),
+    ("vmm", "gdb/stub.h", False),
+    ("trace", "gdb/stub.h", False),
 ]
 
 # Directories each layer may name in an #include "DIR/..." (besides denali/, the ABI).
 ALLOWED = {"cpu": {"cpu"}, "devices": {"devices"}, "vmm": {"cpu", "devices", "vmm"},
-           "trace": {"cpu", "devices", "vmm", "trace"}}
+           "trace": {"cpu", "devices", "vmm", "trace"},
+           "gdb": {"cpu", "devices", "vmm", "gdb"}}
 
 
 def compile_probe(cc, abi, root, layer, header, tmp):
