@@ -175,6 +175,17 @@ const char *ctl_vm_state_name(enum ctl_vm_state s)
 	return s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+// After the client's stop returned (it may have detached: k->dbg NULL).
+static void after_stop(struct kernel *k, const struct vm *vm)
+{
+	struct ctl *c = k->dbg;
+	if (!c)
+		return;
+	c->in_stop = false;
+	c->skip_vm = vm->id;
+	c->skip_eip = vm->cpu.eip;
+}
+
 // Calls the client; the run stays stopped until it returns.
 static void stop(struct kernel *k, struct vm *vm, uint64_t now, struct ctl_stop *st)
 {
@@ -185,12 +196,9 @@ static void stop(struct kernel *k, struct vm *vm, uint64_t now, struct ctl_stop 
 	c->step_done = false;
 	c->now = now;
 	c->in_stop = true;
-	c->cl.stop(c->cl.ctx, k, st);
-	if (k->dbg) { // the client may have detached
-		k->dbg->in_stop = false;
-		k->dbg->skip_vm = vm->id;
-		k->dbg->skip_eip = vm->cpu.eip;
-	}
+	struct ctl_client cl = c->cl;
+	cl.stop(cl.ctx, k, st);
+	after_stop(k, vm);
 }
 
 void ctl_before(struct kernel *k, struct vm *vm, uint64_t now)
