@@ -11,6 +11,8 @@
 #             global, watch a global, stepi, finish, continue to the exit; the digest
 #             is the digest of the same run without gdb (debugging never changes it)
 #   fault     a NULL dereference: gdb stops with SIGSEGV on the faulting source line
+#   machines  --gdb-machine 1 with --client: the client's VMs are the threads, a
+#             breakpoint in its code, the digest of the run without gdb
 #   attach    gdb attaches to a run that never ends (no --gdb-wait): info threads,
 #             monitor time/runq/vregs/help, kill
 # Skips (77) the gdb checks when gdb is missing. Timeouts are hang guards only.
@@ -188,7 +190,10 @@ class Client:
             data += c
         cs = self.byte() + self.byte()
         assert int(cs, 16) == sum(data) & 0xff, "bad checksum from the stub"
-        self.raw(b"+")
+        try:
+            self.raw(b"+")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # after W the stub has closed the connection
         return data.decode("latin-1")
 
     def ack(self):
@@ -290,6 +295,45 @@ def protocol(tmp):
     r = subprocess.run([DENALI, "run", "--image", work, "--gdb", "0", "--gdb-machine", "1"],
                        capture_output=True, text=True, timeout=HANG)
     check("protocol: --gdb-machine 1 without --client exits 2", r.returncode == 2, r.stderr)
+
+
+def machines(tmp):
+    """--gdb-machine 1: the client machine's VMs are the threads; same digest."""
+    g = os.path.join(os.path.dirname(os.path.abspath(DENALI)), "..", "..", "guests")
+    echo, ping = (os.path.join(g, n + "-gcc-O2.elf") for n in ("udpecho", "udpping"))
+    if not (os.path.exists(echo) and os.path.exists(ping)):
+        check("machines: the udpecho and udpping guests are built", False, g)
+        return
+    args = ["--vms", "2", "--client", ping, "--client-vms", "3", "--client-args", "-n 5",
+            "--quiet"]
+    _, out0, _ = plain(echo, *args)
+    p, addr = start(echo, "unix:" + os.path.join(tmp, "m.sock"), "--gdb-wait",
+                    "--gdb-machine", "1", *args)
+    if not addr:
+        check("machines: denali listens", False)
+        return
+    c = Client(addr)
+    th = c.cmd("qfThreadInfo")
+    check("machines: machine 1's three VMs are the threads", th == "m1,2,3", th)
+    vr = bytes.fromhex(c.cmd("qRcmd," + "vregs".encode().hex())).decode()
+    check("machines: monitor vregs shows machine 1's VM 0", "vm_id 0" in vr, vr)
+    t = bytes.fromhex(c.cmd("qRcmd," + "time".encode().hex())).decode()
+    check("machines: monitor time names machine 1", "machine 1" in t, t)
+    nm = subprocess.run(["nm", ping], capture_output=True, text=True).stdout
+    m = re.search(r"^([0-9a-f]+) T main$", nm, re.M)
+    main_addr = int(m.group(1), 16) if m else 0x10000
+    c.cmd("Z0,%x,1" % main_addr)
+    c.raw(c.frame("c"))
+    c.ack()
+    stop = c.reply()
+    check("machines: a breakpoint at the client's main", stop.startswith("T05") and m, stop)
+    c.cmd("z0,%x,1" % main_addr)
+    c.raw(c.frame("c"))
+    c.ack()
+    end = c.reply()
+    rc, out, err = finish(p)
+    check("machines: W00 and the digest without gdb", end == "W00" and rc == 0 and
+          digest_of(out) == digest_of(out0), (end, rc, out, out0, err[-300:]))
 
 
 def gdb(elf, addr, *cmds):
@@ -395,6 +439,7 @@ def attach(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         protocol(tmp)
+        machines(tmp)
         if skips.need("gdb", "the gdb sessions (session, fault, attach)"):
             session(tmp)
             fault(tmp)
