@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kernel_config_default(&cfg);
 	cfg.nvms = 2;
 	cfg.mem_size = 1u << 20;
-	cfg.max_time_cycles = 200000;
+	cfg.max_time_cycles = 40000; // a few quanta: stops, steps and breakpoints happen
 	struct kernel *k;
 	char err[256];
 	if (kernel_new(&k, &cfg, the_image(), err, sizeof err) != 0) {
