@@ -53,22 +53,30 @@ enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_me
 				if (dbg && k->dbg->nwatch)
 					ctl_watch_snapshot(k, vm);
 			}
-			ev.u.insn.eip = c->eip;
-			memcpy(ev.u.insn.before, c->r, sizeof ev.u.insn.before);
-			ev.u.insn.eflags_before = cpu_get_eflags(c);
-			uint32_t got = mem_peek(&vm->mem, ev.u.insn.bytes, c->eip,
-						sizeof ev.u.insn.bytes);
+			// The instruction's bytes, decoding and registers: for the trace, and for
+			// read and access watchpoints (a breakpoint or a step needs none of it).
+			bool full = traced || (dbg && k->dbg->nwatch);
+			uint32_t got = 0;
+			int len = 0;
 			struct cpu_decoded_info di;
-			int len = got ? cpu_decode_info(ev.u.insn.bytes, got, &di) : 0;
-			ev.u.insn.len = len > 0 ? (uint8_t)len : 0;
+			if (full) {
+				ev.u.insn.eip = c->eip;
+				memcpy(ev.u.insn.before, c->r, sizeof ev.u.insn.before);
+				ev.u.insn.eflags_before = cpu_get_eflags(c);
+				got = mem_peek(&vm->mem, ev.u.insn.bytes, c->eip, sizeof ev.u.insn.bytes);
+				len = got ? cpu_decode_info(ev.u.insn.bytes, got, &di) : 0;
+				ev.u.insn.len = len > 0 ? (uint8_t)len : 0;
+			}
 			e = cpu_step_budget(k->x, c, mi, budget - (int64_t)(c0 - start));
-			memcpy(ev.u.insn.after, c->r, sizeof ev.u.insn.after);
-			ev.u.insn.eflags_after = cpu_get_eflags(c);
-			ev.u.insn.exit = (uint8_t)e;
-			ev.u.insn.cycles = c->cycles - c0;
-			if (br && e == CPU_EXIT_STEP && ev.u.insn.len && c->eip != ev.u.insn.eip &&
-			    c->eip != ev.u.insn.eip + ev.u.insn.len)
-				br->to[br->n++ % KERNEL_BRANCHES] = c->eip; // a taken branch
+			if (full) {
+				memcpy(ev.u.insn.after, c->r, sizeof ev.u.insn.after);
+				ev.u.insn.eflags_after = cpu_get_eflags(c);
+				ev.u.insn.exit = (uint8_t)e;
+				ev.u.insn.cycles = c->cycles - c0;
+				if (br && e == CPU_EXIT_STEP && ev.u.insn.len &&
+				    c->eip != ev.u.insn.eip && c->eip != ev.u.insn.eip + ev.u.insn.len)
+					br->to[br->n++ % KERNEL_BRANCHES] = c->eip; // a taken branch
+			}
 			if (traced)
 				obs_emit(&k->obs, &ev);
 			if (dbg && k->dbg)
