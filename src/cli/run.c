@@ -190,6 +190,12 @@ int cli_run(int argc, char **argv)
 	const struct machopts *mo = &o.mach;
 	if (mo->nclients && mpi_watch_check(&rk, &o.obs) != 0)
 		return 2;
+	if (rk.n > 1 && o.gdb) {
+		fprintf(stderr, "denali run: --gdb under mpirun: not with %u MPI processes (gdb "
+				"debugs the machines of one process; run one)\n",
+			rk.n);
+		return 2;
+	}
 	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
 	if (mo->nclients ? ranks_start(&rk, 1 + mo->nclients, mo->machine_ranks, capture)
 			 : ranks_single(&rk))
