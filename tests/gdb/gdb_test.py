@@ -284,7 +284,8 @@ def protocol(tmp):
     check("protocol: same digest as without gdb", rc == 0 and digest_of(out) == d0,
           (rc, digest_of(out), d0, err[-500:]))
 
-    for bad in ["70000", "-1", "abc", "unix:", "1e3"]:
+    for bad in ["70000", "-1", "abc", "unix:", "1e3",
+                "unix:" + os.path.join(tmp, "no", "x.sock")]:  # bind fails
         r = subprocess.run([DENALI, "run", "--image", work, "--gdb", bad],
                            capture_output=True, text=True, timeout=HANG)
         check(f"protocol: --gdb {bad} exits 2 with one line", r.returncode == 2 and
