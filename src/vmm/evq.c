@@ -49,6 +49,25 @@ uint64_t evq_push(struct evq *q, uint64_t time, uint32_t kind, uint32_t target,
 	return e.seq;
 }
 
+// Places e at index i or below it, moving earlier children up; both subtrees of i must
+// already be heaps (heap[i] itself is overwritten).
+static void sift_down(struct evq *q, size_t i, struct evq_event e)
+{
+	size_t n = q->len;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && before(&q->heap[c + 1], &q->heap[c]))
+			c++;
+		if (!before(&q->heap[c], &e))
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	q->heap[i] = e;
+}
+
 const struct evq_event *evq_peek(const struct evq *q)
 {
 	return q->len ? &q->heap[0] : NULL;
@@ -60,19 +79,22 @@ bool evq_pop(struct evq *q, struct evq_event *out)
 		return false;
 	*out = q->heap[0];
 	struct evq_event last = q->heap[--q->len];
-	size_t i = 0, n = q->len;
-	for (;;) { // sift `last` down from the root
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && before(&q->heap[c + 1], &q->heap[c]))
-			c++;
-		if (!before(&q->heap[c], &last))
-			break;
-		q->heap[i] = q->heap[c];
-		i = c;
-	}
-	if (n)
-		q->heap[i] = last;
+	if (q->len)
+		sift_down(q, 0, last);
 	return true;
+}
+
+size_t evq_remove_if(struct evq *q, bool (*drop)(void *ctx, const struct evq_event *e),
+		     void *ctx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->len; i++)
+		if (!drop(ctx, &q->heap[i]))
+			q->heap[n++] = q->heap[i];
+	size_t removed = q->len - n;
+	q->len = n;
+	if (removed) // rebuild the heap bottom-up (Floyd)
+		for (size_t i = n / 2; i-- > 0;)
+			sift_down(q, i, q->heap[i]);
+	return removed;
 }

@@ -34,6 +34,11 @@ uint64_t evq_push(struct evq *q, uint64_t time, uint32_t kind, uint32_t target,
 const struct evq_event *evq_peek(const struct evq *q);
 // Removes the earliest event into *out. Returns false when empty.
 bool evq_pop(struct evq *q, struct evq_event *out);
+// Removes every event for which drop(ctx, event) is true, in O(len). The others keep
+// their order: (time, seq) is a total order, so rebuilding the heap cannot reorder
+// them. Returns how many were removed. drop must not touch the queue.
+size_t evq_remove_if(struct evq *q, bool (*drop)(void *ctx, const struct evq_event *e),
+		     void *ctx);
 static inline size_t evq_len(const struct evq *q) { return q->len; }
 
 #endif

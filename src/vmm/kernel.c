@@ -119,6 +119,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->obs.now = &k->now;
 	k->obs.sample_next = UINT64_MAX;
 	evq_init(&k->evq);
+	k->evq_trim_at = KERNEL_EVQ_TRIM_MIN;
 	results_init(&k->results, cfg->nvms);
 	// Chaos: blocks of one instruction, so any instruction boundary can be where an
 	// event lands (chaos.h).
@@ -479,6 +480,7 @@ static enum cpu_exit run_cpu(struct kernel *k, struct vm *vm, struct cpu_mem *mi
 // in the CPU, and the next run_loop resumes it where it stopped, as if the horizon had
 // been an event with nothing to do.
 static void process_events(struct kernel *k);
+static const struct evq_event *next_event(struct kernel *k);
 static bool run_slice(struct kernel *k, struct vm *vm)
 {
 	struct cpu_mem mi = mem_iface(&vm->mem);
@@ -502,7 +504,7 @@ static bool run_slice(struct kernel *k, struct vm *vm)
 			k->disp.why = OBS_DESCHED_PREEMPT;
 			return false;
 		}
-		const struct evq_event *top = evq_peek(&k->evq);
+		const struct evq_event *top = next_event(k); // a stale one ends no piece
 		if (top && top->time - k->now < (uint64_t)budget)
 			budget = (int64_t)(top->time - k->now); // > 0: due events were processed
 		// mem.oom now says whether a host allocation for this VM failed since here
@@ -596,13 +598,41 @@ static bool event_stale(const struct kernel *k, const struct evq_event *ev)
 	}
 }
 
+static bool stale_cb(void *ctx, const struct evq_event *ev)
+{
+	return event_stale(ctx, ev);
+}
+
+// The earliest event that still matters, or NULL. Stale events are dropped without
+// effect wherever they are met: at the top of the queue here, so one never ends a budget
+// piece or moves time (docs/isa.md 8.5: only simulated events are boundaries), and all
+// at once when the queue has doubled since it was last compacted. A guest that keeps
+// replacing its timer deadline, or idling with a timeout that an interrupt cuts short,
+// leaves one stale event per request: without the compaction they stayed queued until
+// their (possibly far) time, and host memory grew without bound (40 bytes per PIO).
+// Staleness never ends (tags only grow, ended VMs stay ended), so dropping an event
+// early is the same as dropping it when it comes due.
+static const struct evq_event *next_event(struct kernel *k)
+{
+	if (evq_len(&k->evq) >= k->evq_trim_at) {
+		evq_remove_if(&k->evq, stale_cb, k);
+		size_t n = 2 * evq_len(&k->evq);
+		k->evq_trim_at = n > KERNEL_EVQ_TRIM_MIN ? n : KERNEL_EVQ_TRIM_MIN;
+	}
+	const struct evq_event *top;
+	struct evq_event dropped;
+	while ((top = evq_peek(&k->evq)) && event_stale(k, top))
+		evq_pop(&k->evq, &dropped);
+	return top;
+}
+
 // Handles every event due at or before now: idle timeouts wake VMs, timers raise
 // their interrupt, coalescing deadlines make pending interrupts ready. Stale events
-// (their tag no longer matches) are dropped.
+// (their tag no longer matches) are dropped (next_event).
 static void process_events(struct kernel *k)
 {
 	const struct evq_event *top;
-	while ((top = evq_peek(&k->evq)) && top->time <= k->now) {
+	while ((top = next_event(k)) && top->time <= k->now) {
 		struct evq_event ev;
 		bool popped = evq_pop(&k->evq, &ev);
 		assert(popped);
@@ -826,12 +856,9 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 			process_events(k);
 			uint32_t id = sched_pick(&k->sched);
 			if (id == SCHED_NONE) {
-				// Nobody runnable: drop stale events (they must not move time), then
-				// jump to the next live one (or to the limit).
-				const struct evq_event *top;
-				struct evq_event dropped;
-				while ((top = evq_peek(&k->evq)) && event_stale(k, top))
-					evq_pop(&k->evq, &dropped);
+				// Nobody runnable: jump to the next event that matters (stale ones
+				// must not move time), or to the limit.
+				const struct evq_event *top = next_event(k);
 				if (!top)
 					return LOOP_EMPTY;
 				assert(top->time > k->now); // process_events took every due event
@@ -901,10 +928,7 @@ uint64_t kernel_next_activity(struct kernel *k)
 		return UINT64_MAX;
 	if (k->paused || k->sched.len)
 		return k->now;
-	const struct evq_event *top;
-	struct evq_event dropped;
-	while ((top = evq_peek(&k->evq)) && event_stale(k, top))
-		evq_pop(&k->evq, &dropped);
+	const struct evq_event *top = next_event(k);
 	if (!top)
 		return UINT64_MAX;
 	return top->time > k->now ? top->time : k->now;

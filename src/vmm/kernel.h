@@ -65,6 +65,9 @@ struct timer;
 // Simulated time ends at 2^62 cycles (about 86 years at 1.7 GHz): an idle timeout or
 // timer deadline beyond it never fires, so time arithmetic cannot overflow.
 #define KERNEL_TIME_HORIZON (1ull << 62)
+// The event queue is compacted (stale events removed, kernel.c next_event) when it
+// holds this many events, or twice as many as after its last compaction.
+#define KERNEL_EVQ_TRIM_MIN 4096
 
 struct kernel_config {
 	uint32_t nvms;
@@ -175,6 +178,7 @@ struct kernel {
 	bool preempt;          // end the running VM's slice at the next boundary (sync)
 	struct physmem *pm;    // the memory model (physmem.h, gatekeeper.h)
 	struct evq evq;
+	size_t evq_trim_at;    // compact evq when it holds this many events (kernel.c)
 	struct devhost *dev;   // the devices (devhost.h), or NULL: none
 	struct timer *timer;   // every VM's one-shot timer (devices/timer.h)
 	struct console_out *con; // every VM's console output (devices/console_out.h)

@@ -76,12 +76,52 @@ static void test_against_model(void **state)
 	evq_free(&q);
 }
 
+static bool drop_odd_target(void *ctx, const struct evq_event *e)
+{
+	(*(int *)ctx)++;
+	return e->target & 1;
+}
+
+// evq_remove_if drops exactly the chosen events; the rest pop in (time, seq) order.
+static void test_remove_if(void **state)
+{
+	enum { N = 3000 };
+	struct evq q;
+	evq_init(&q);
+	srand(7);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(evq_push(&q, (uint64_t)(rand() % 500), 1, i, 0), i);
+	struct evq_event e;
+	for (int i = 0; i < 100; i++) // a heap not built from pushes alone
+		assert_true(evq_pop(&q, &e));
+	size_t before = evq_len(&q), evens = 0;
+	for (size_t i = 0; i < q.len; i++)
+		evens += !(q.heap[i].target & 1);
+	int calls = 0;
+	size_t removed = evq_remove_if(&q, drop_odd_target, &calls);
+	assert_int_equal(calls, before);
+	assert_int_equal(evq_len(&q), evens);
+	assert_int_equal(removed, before - evens);
+	struct evq_event prev = { 0 };
+	size_t n = 0;
+	while (evq_pop(&q, &e)) {
+		assert_int_equal(e.target & 1, 0);
+		if (n++)
+			assert_true(e.time > prev.time || (e.time == prev.time && e.seq > prev.seq));
+		prev = e;
+	}
+	assert_int_equal(n, evens);
+	assert_int_equal(evq_remove_if(&q, drop_odd_target, &calls), 0); // empty
+	evq_free(&q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_order_and_ties),
 		cmocka_unit_test(test_against_model),
+		cmocka_unit_test(test_remove_if),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
