@@ -196,7 +196,7 @@ static void idle_once(void)
 static void after_switch(void)
 {
 	if (s.reap) {
-		free(s.reap->canary); // the thread's block starts at its canary
+		thread_release_block(s.reap);
 		s.reap = NULL;
 	}
 }

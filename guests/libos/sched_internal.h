@@ -40,8 +40,13 @@ struct denali_thread {
 	void *retval;
 	uint32_t *canary;               // bottom of the stack and start of the malloc'd
 	                                //   block (NULL: the main thread)
+	uint32_t block_size;            // bytes of that block (stack + this record)
 	uint32_t id;                    // 1 = main, then 2, 3, ... (for messages)
 };
+
+// Gives an exited thread's block back (thread.c): blocks of the default size are kept
+// for the next pthread_create, others go back to the heap.
+void thread_release_block(struct denali_thread *t);
 
 // The running thread (the main thread's record before any thread is created).
 struct denali_thread *sched_self(void);

@@ -68,6 +68,28 @@ int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
 	return 0;
 }
 
+// Blocks of the default size (stack + record) of exited threads, kept for the next
+// thread, linked through their first word. A freed 16 KiB block in the heap is soon
+// split by small allocations, so the next stack would have to extend the heap: over a
+// long run a server that starts a thread per connection would touch ever more memory.
+// Reused blocks keep it at the most threads it ever had at once (docs/guest-sdk.md).
+static void *block_cache;
+
+static size_t default_block_size(void)
+{
+	return ((PTHREAD_STACK_DEFAULT + 15u) & ~(size_t)15u) +
+	       ((sizeof(struct denali_thread) + 15u) & ~(size_t)15u);
+}
+
+static void *block_get(size_t size)
+{
+	if (size != default_block_size() || !block_cache)
+		return malloc(size);
+	void *mem = block_cache;
+	block_cache = *(void **)mem;
+	return mem;
+}
+
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	void *(*start)(void *), void *arg)
 {
@@ -78,11 +100,12 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	size_t rec = (sizeof(struct denali_thread) + 15u) & ~(size_t)15u;
 	if (stack > SIZE_MAX - rec)
 		return EAGAIN;
-	unsigned char *mem = malloc(stack + rec); // 16-byte aligned
+	unsigned char *mem = block_get(stack + rec); // 16-byte aligned
 	if (mem == NULL)
 		return EAGAIN;
 	struct denali_thread *t = (struct denali_thread *)(mem + stack);
 	*t = (struct denali_thread){ 0 };
+	t->block_size = (uint32_t)(stack + rec);
 	t->start = start;
 	t->arg = arg;
 	t->detached = attr && attr->detachstate == PTHREAD_CREATE_DETACHED;
@@ -104,7 +127,18 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 static void release(struct denali_thread *t)
 {
 	if (t->canary)
-		free(t->canary); // the block starts at the canary
+		thread_release_block(t);
+}
+
+void thread_release_block(struct denali_thread *t)
+{
+	void *mem = t->canary; // the block starts at the canary
+	if (t->block_size != default_block_size()) {
+		free(mem);
+		return;
+	}
+	*(void **)mem = block_cache; // the canary's word links the cache
+	block_cache = mem;
 }
 
 int pthread_join(pthread_t t, void **retval)
