@@ -46,10 +46,10 @@ Elided, truncated, annotated and host lines:
 
 <!-- check-docs quick -->
 ```console
-$ printf 'head\\nnoise 1\\nnoise 2\\n  result n=400 mean 443.988 us p50 442 us\\nhost time 1.587 s\\ndigest d8ab739ac9c4b5ca\\n'
+$ printf 'head\\nnoise 1\\nnoise 2\\n  result x.lat      n=400 mean 443.988 us p50 442 us\\nhost time 1.587 s\\ndigest d8ab739ac9c4b5ca\\n'
 head
 ...
-  result n=400 mean 443.988 us ...
+  result x.lat      n=400 mean 443.988 us ...
 host time 9.999 s
 digest d8ab739ac9c4b5ca          # 10 billion guest instructions
 ```
@@ -87,7 +87,8 @@ def main():
         stale = (DOC.replace("simulated time 2.184 us, digest 37f44a4aa230ec38\n```",
                              "simulated time 2.096 us, digest 890c8723cf814829\n```")
                  .replace("vm 0: 970 instructions\nsim", "vm 0: 882 instructions\nsim")
-                 .replace("  result n=400 mean 443.988 us ...", "  result n=400 mean 401.5 us ...")
+                 .replace("  result x.lat      n=400 mean 443.988 us ...",
+                          "  result x.lat      n=400 mean 401.5 us ...")
                  .replace("digest d8ab739ac9c4b5ca  ", "digest 0000000000000000  ")
                  .replace("| 8 | 3,200 | 9.9 s |", "| 8 | 3,100 | 9.9 s |")
                  .replace("a 1\nb 2\n```", "a 1\nb 3\n```"))
@@ -109,6 +110,7 @@ def main():
         check("--update rewrites them", rc == 0 and "4 updated, 0 to edit by hand" in out, out)
         want = DOC.replace("| 1 | 400 | 9.9 s |\n| 8 | 3,200 | 9.9 s |",
                            "| 1 | 400 | 0.1 s |\n| 8 | 3,200 | 0.8 s |")
+        # (2026-12-07: --update used to collapse a truncated line's aligned columns.)
         check("--update restores exactly the right lines, notes and truncation kept",
               text == want, "".join(__import__("difflib").unified_diff(
                   want.splitlines(True), text.splitlines(True))))
