@@ -34,8 +34,8 @@ struct tmachine {
 	struct tvm *v;
 	bool in_window;       // the window has begun (slices were opened)
 	bool ended;
-	uint32_t flow_seq;
-	uint64_t flow_t;      // arrival time of the frame flow_seq
+	uint32_t flow_seq;    // the last flow id handed out (one per delivery)
+	uint64_t flow_t;      // arrival time at the switch of the frame being delivered
 	uint64_t prev_t;      // the previous sample
 	uint64_t *prev_sum;   // per results entry: sum at the previous sample
 	uint32_t prev_n;
@@ -254,7 +254,6 @@ static void frame(struct timeline *t, uint32_t mi, const struct obs_event *ev, b
 		ts(tb, sizeof tb, t, ev->time);
 		netdecode(d->u.frame.data, d->u.frame.len, dec, sizeof dec);
 		esc(e, sizeof e, dec);
-		m->flow_seq++;
 		m->flow_t = ev->time;
 		out(m, ",\n{\"ph\":\"X\",\"pid\":%u,\"tid\":0,\"ts\":%s,\"dur\":0.1,\"name\":\"frame\","
 		       "\"cat\":\"net\",\"args\":{\"frame\":\"%s\"}}",
@@ -266,7 +265,9 @@ static void frame(struct timeline *t, uint32_t mi, const struct obs_event *ev, b
 			return;
 		memmove(v->flows, v->flows + 1, (FLOWS_PER_VM - 1) * sizeof v->flows[0]);
 		memmove(v->flow_t, v->flow_t + 1, (FLOWS_PER_VM - 1) * sizeof v->flow_t[0]);
-		v->flows[FLOWS_PER_VM - 1] = m->flow_seq;
+		// One arrow per delivery: a frame that reaches several VMs (a broadcast) starts
+		// one flow for each, each with its own id.
+		v->flows[FLOWS_PER_VM - 1] = ++m->flow_seq;
 		v->flow_t[FLOWS_PER_VM - 1] = m->flow_t;
 	} else if (d->u.frame.ev == SWITCH_EV_DROP && vis && ev->vm < m->nvms &&
 		   shown(t, ev->vm)) {
