@@ -7,8 +7,8 @@
 #       earlier labs (lab N's files from the student tree) scores at most a tenth;
 #   labs_test.py --build BUILD racy    guests/labs/racy/sync.c (a test-and-set lock with
 #       a window between its load and store) scores full marks on lab 4 without
-#       --chaos and loses the mutex test with the chaos seeds; the graded report is
-#       the same twice (determinism);
+#       --chaos and loses the mutex and bounded-buffer tests with the chaos seeds; the
+#       graded report is the same twice (determinism);
 #   labs_test.py --build BUILD export  the student tree contains no solution code: no
 #       marker, no line of any solution block (beyond trivial ones); both trees have
 #       the same files; bad markers and a non-empty target are refused (exit 2) with
@@ -98,6 +98,11 @@ def test_racy(build, tmp):
            "the replay command reproduces the overlap", r.stdout)
     got2, _, out2 = grade(4, tree, build, "--only", "mutex")
     expect(out1 == out2, "the same tree gets the same report twice", out1 + "\n" + out2)
+    # The bounded buffer catches it too (issue 13: a racy solution passes the
+    # bounded-buffer test without chaos and fails it with chaos).
+    got, total, out3 = grade(4, tree, build, "--only", "bounded-buffer")
+    expect(got == 0 and "--chaos " in out3.split("replay:")[-1],
+           "under the chaos seeds the racy lock fails the bounded-buffer test", out3)
 
 
 def solution_lines(path):

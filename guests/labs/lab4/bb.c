@@ -1,45 +1,50 @@
 // SPDX-License-Identifier: MIT
-// Lab 4 test: a bounded buffer of 4 slots (one mutex, condition variables not_full and
-// not_empty), 3 producers of 300 numbered items each and 3 consumers. Every item must
-// be consumed exactly once and the buffer must never hold more than 4 or fewer than 0
-// items, however the timer interleaves the threads (the grader runs it under several
-// --chaos seeds, which move the timer interrupts). Waiters must sleep until signalled:
-// the test counts how often cond_wait returns (busy waiting returns thousands of
-// times).
+// Lab 4 test: a bounded buffer of 1,024 slots (one mutex, condition variables not_full
+// and not_empty), 3 producers of 20,000 numbered items each and 3 consumers. Every item
+// must be consumed exactly once, the buffer must never hold more than SLOTS or fewer
+// than 0 items, and no two threads may ever be inside the mutex at once, however the
+// timer interleaves the threads (the grader runs it under several --chaos seeds, which
+// move the timer interrupts). The buffer is large enough that a thread often runs out
+// its quantum (about 500 preemptions a run), and each update of the buffer is slow, so
+// a lock that lets two threads in is caught. Waiters must sleep until signalled: the
+// test counts how often cond_wait returns (busy waiting returns thousands of times).
 #include "kern.h"
 
-#define SLOTS 4
+#define SLOTS 1024
 #define PRODUCERS 3
 #define CONSUMERS 3
-#define ITEMS 300 // per producer
+#define ITEMS 20000 // per producer
 
 static struct mutex m;
 static struct cond not_full, not_empty;
 static uint32_t buf[SLOTS];
-static volatile int count, in, out, consumed, bad_count, waits;
+static volatile int count, in, out, consumed, bad_count, waits, inside, overlaps;
 static volatile uint8_t seen[PRODUCERS * ITEMS];
 
-static volatile uint32_t sink;
-static void work(int n) // a little computation outside the lock
+// A slow step inside the critical section, so that a preemption often falls there.
+static void slow(void)
 {
-	for (int i = 0; i < n; i++)
-		sink += (uint32_t)i;
+	for (volatile int k = 0; k < 20; k++)
+		;
 }
 
 static void producer(void *arg)
 {
 	uint32_t p = (uint32_t)arg;
 	for (uint32_t i = 0; i < ITEMS; i++) {
-		work(50);
 		mutex_lock(&m);
 		while (count == SLOTS) {
 			cond_wait(&not_full, &m);
 			waits++;
 		}
+		if (++inside != 1)
+			overlaps++;
+		slow();
 		buf[in] = p * ITEMS + i;
 		in = (in + 1) % SLOTS;
 		if (++count > SLOTS)
 			bad_count++;
+		inside--;
 		cond_signal(&not_empty);
 		mutex_unlock(&m);
 	}
@@ -59,6 +64,9 @@ static void consumer(void *arg)
 			mutex_unlock(&m);
 			return;
 		}
+		if (++inside != 1)
+			overlaps++;
+		slow();
 		uint32_t item = buf[out];
 		out = (out + 1) % SLOTS;
 		if (--count < 0)
@@ -68,9 +76,9 @@ static void consumer(void *arg)
 		consumed++;
 		if (consumed == PRODUCERS * ITEMS)
 			cond_broadcast(&not_empty);
+		inside--;
 		cond_signal(&not_full);
 		mutex_unlock(&m);
-		work(50);
 	}
 }
 
@@ -90,8 +98,8 @@ int main(void)
 	int once = 0;
 	for (int i = 0; i < PRODUCERS * ITEMS; i++)
 		once += seen[i] == 1;
-	printf("bb: %d of %d items consumed exactly once, %d buffer overflows or underflows\n",
-	       once, PRODUCERS * ITEMS, bad_count);
+	printf("bb: %d of %d items consumed exactly once, %d buffer overflows or underflows, "
+	       "%d overlaps\n", once, PRODUCERS * ITEMS, bad_count, overlaps);
 	printf("bb: cond_wait returned fewer than 4 times per item: %s\n",
 	       waits < 4 * PRODUCERS * ITEMS ? "yes" : "no");
 	return 0;

@@ -5,7 +5,8 @@
 // thread take the lock too. Without --chaos the kernel regains control only at the end
 // of a decoded block, and the load and the store are in one block, so the race never
 // shows; under --chaos any instruction boundary can be a preemption point (as on real
-// hardware), and lab4/mutex.c catches two threads inside. Never exported to students.
+// hardware), and lab4/mutex.c and lab4/bb.c catch two threads inside. Never exported
+// to students.
 #include "kern.h"
 
 void mutex_init(struct mutex *m)
