@@ -99,7 +99,8 @@ int main(void)
 	for (int i = 0; i < PRODUCERS * ITEMS; i++)
 		once += seen[i] == 1;
 	printf("bb: %d of %d items consumed exactly once, %d buffer overflows or underflows, "
-	       "%d overlaps\n", once, PRODUCERS * ITEMS, bad_count, overlaps);
+	       "%d overlaps\n",
+	       once, PRODUCERS * ITEMS, bad_count, overlaps);
 	printf("bb: cond_wait returned fewer than 4 times per item: %s\n",
 	       waits < 4 * PRODUCERS * ITEMS ? "yes" : "no");
 	return 0;
