@@ -80,42 +80,141 @@ struct dinsn {
 	uint32_t imm2;
 };
 
+// The opcode table, CPU_OPS: one line per handler (ORDER OP: the handler table in
+// exec.c follows this order; the semantics are in exec.c), and four columns from which
+// the rest of the interpreter derives its per-op tables, so that there is no second
+// list to keep in step:
+//
+//   X(name, cost, mem, end, lock)
+//   cost  the cost class (cost.c, docs/timing.md). Two depend on the instance:
+//         K_MULDIV is MUL for sub 0-1 and DIV for sub 2-3; K_XCHGL is XCHG, or ATOMIC
+//         with a LOCK prefix.
+//   mem   what the memory operand does, when the instruction has one (DI_MEM): M_R
+//         reads it, M_W writes it, M_RW both, M_BT reads it and, for sub != 0 (BTS BTR
+//         BTC), writes it, M_EA only computes its address (LEA); cost.c charges a load
+//         and a store accordingly. M_NO: the op never has a memory operand (DI_MEM),
+//         tests/cpu/test_optable.c checks it over the whole opcode map.
+//   end   B_END: the instruction ends its block (a control transfer, an exit, a string
+//         instruction, a fault), decode.c sets DI_TERM; B_NO: it does not.
+//   lock  L_OK: a LOCK prefix is allowed with a memory operand (for M_BT ops only when
+//         the instruction writes it); L_NO: LOCK makes it #UD.
+enum cost_class { K_ALU, K_MOV, K_MUL, K_DIV, K_SHIFT, K_BRANCH, K_CALL, K_STACK, K_STRING,
+		  K_BITSCAN, K_XCHG, K_ATOMIC, K_FLAGS, K_SERIAL, K_BCD, K_EXIT, K_NOP,
+		  K_SYNTH,  // synthetic entries of the run loop: no cost
+		  K_MULDIV, // MUL (sub < 2) or DIV
+		  K_XCHGL,  // XCHG, or ATOMIC when locked
+		  K_COUNT };
+enum op_mem { M_NO, M_R, M_W, M_RW, M_BT, M_EA };
+enum op_end { B_NO, B_END };
+enum op_lock { L_NO, L_OK };
+
 // The ALU families that have five operand forms each, in opcode order (ADD=0 ... CMP=7)
 // plus TEST. Forms: RR reg<-reg, RI reg<-imm, RM reg<-mem, MR mem<-reg, MI mem<-imm.
-#define ALU_FORMS(X, N, S) X(N##S##_RR) X(N##S##_RI) X(N##S##_RM) X(N##S##_MR) X(N##S##_MI)
-#define ALU_SIZES(X, N) ALU_FORMS(X, N, B) ALU_FORMS(X, N, W) ALU_FORMS(X, N, D)
+// MEM and LOCK are the columns of the MR and MI forms (M_R and L_NO for CMP and TEST,
+// which never write their destination).
+#define ALU_FORMS(X, N, S, MEM, LOCK)                                                  \
+	X(N##S##_RR, K_ALU, M_NO, B_NO, L_NO) X(N##S##_RI, K_ALU, M_NO, B_NO, L_NO)     \
+	X(N##S##_RM, K_ALU, M_R, B_NO, L_NO) X(N##S##_MR, K_ALU, MEM, B_NO, LOCK)       \
+	X(N##S##_MI, K_ALU, MEM, B_NO, LOCK)
+#define ALU_SIZES(X, N, MEM, LOCK)                                                     \
+	ALU_FORMS(X, N, B, MEM, LOCK) ALU_FORMS(X, N, W, MEM, LOCK) ALU_FORMS(X, N, D, MEM, LOCK)
+#define MOV_FORMS(X, S)                                                                \
+	X(MOV##S##_RR, K_MOV, M_NO, B_NO, L_NO) X(MOV##S##_RI, K_MOV, M_NO, B_NO, L_NO) \
+	X(MOV##S##_RM, K_MOV, M_R, B_NO, L_NO) X(MOV##S##_MR, K_MOV, M_W, B_NO, L_NO)   \
+	X(MOV##S##_MI, K_MOV, M_W, B_NO, L_NO)
 
-// ORDER OP. One line per handler family; the semantics are in exec.c.
-#define CPU_OPS(X)                                                                     \
-	ALU_SIZES(X, ADD) ALU_SIZES(X, OR) ALU_SIZES(X, ADC) ALU_SIZES(X, SBB)         \
-	ALU_SIZES(X, AND) ALU_SIZES(X, SUB) ALU_SIZES(X, XOR) ALU_SIZES(X, CMP)        \
-	ALU_SIZES(X, TEST)                                                             \
-	X(MOVB_RR) X(MOVB_RI) X(MOVB_RM) X(MOVB_MR) X(MOVB_MI)                         \
-	X(MOVW_RR) X(MOVW_RI) X(MOVW_RM) X(MOVW_MR) X(MOVW_MI)                         \
-	X(MOVD_RR) X(MOVD_RI) X(MOVD_RM) X(MOVD_MR) X(MOVD_MI)                         \
-	X(UNARY_R) X(UNARY_M)       /* INC DEC NOT NEG (sub), size */                  \
-	X(MOVX_R) X(MOVX_M)         /* MOVZX/MOVSX: sub=1 sign, imm=src size */        \
-	X(LEA) X(LEAW)                                                                 \
-	X(XCHG_R) X(XCHG_M)                                                            \
-	X(SHIFT_R) X(SHIFT_M)       /* group 2: sub = ROL..SAR */                      \
-	X(SHXD_R) X(SHXD_M)         /* SHLD (sub 0) / SHRD (sub 1) */                  \
-	X(MULDIV_R) X(MULDIV_M)     /* group 3 /4../7: MUL IMUL DIV IDIV */            \
-	X(IMUL2_R) X(IMUL2_M)       /* IMUL r, r/m[, imm]: sub=1 has imm */            \
-	X(JMP) X(JCC) X(JMP_R) X(JMP_M) X(CALL) X(CALL_R) X(CALL_M) X(RET) X(LOOP)     \
-	X(PUSH_R) X(PUSH_I) X(PUSH_M) X(POP_R) X(POP_M) X(PUSHA) X(POPA)               \
-	X(PUSHF) X(POPF) X(ENTER) X(LEAVE)                                             \
-	X(CBW) X(CWD) X(SETCC_R) X(SETCC_M) X(CMOV_R) X(CMOV_M)                         \
-	X(BT_R) X(BT_M)             /* sub: 0 BT 1 BTS 2 BTR 3 BTC; DI_CL-like: imm? */ \
-	X(BSCAN_R) X(BSCAN_M)       /* sub: 0 BSF 1 BSR 2 TZCNT 3 LZCNT */             \
-	X(BSWAP) X(XADD_R) X(XADD_M) X(CMPXCHG_R) X(CMPXCHG_M) X(CMPXCHG8B)            \
-	X(MOVS) X(STOS) X(LODS) X(SCAS) X(CMPS)                                        \
-	X(FLAGOP)                   /* sub: CLC STC CMC CLD STD SAHF LAHF */           \
-	X(NOP) X(CPUID) X(RDTSC) X(INT3) X(INT) X(INTO) X(IRET) X(HLT)                 \
-	X(PIO) X(IDLE) X(TERMINATE) X(UD) X(GP) X(XLAT) X(BCD)                         \
-	X(BLOCK_END) X(SMC_EXIT) X(STEP_END)
+// clang-format off
+#define CPU_OPS(X)                                                                          \
+	ALU_SIZES(X, ADD, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, OR, M_RW, L_OK)                                                        \
+	ALU_SIZES(X, ADC, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, SBB, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, AND, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, SUB, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, XOR, M_RW, L_OK)                                                       \
+	ALU_SIZES(X, CMP, M_R, L_NO)                                                        \
+	ALU_SIZES(X, TEST, M_R, L_NO)                                                       \
+	MOV_FORMS(X, B) MOV_FORMS(X, W) MOV_FORMS(X, D)                                     \
+	X(UNARY_R,   K_ALU,     M_NO, B_NO,  L_NO) /* INC DEC NOT NEG (sub), size */        \
+	X(UNARY_M,   K_ALU,     M_RW, B_NO,  L_OK)                                          \
+	X(MOVX_R,    K_MOV,     M_NO, B_NO,  L_NO) /* MOVZX/MOVSX: sub=1 sign, imm=src size */ \
+	X(MOVX_M,    K_MOV,     M_R,  B_NO,  L_NO)                                          \
+	X(LEA,       K_ALU,     M_EA, B_NO,  L_NO)                                          \
+	X(LEAW,      K_ALU,     M_EA, B_NO,  L_NO)                                          \
+	X(XCHG_R,    K_XCHG,    M_NO, B_NO,  L_NO)                                          \
+	X(XCHG_M,    K_ATOMIC,  M_RW, B_NO,  L_OK) /* implicitly locked */                  \
+	X(SHIFT_R,   K_SHIFT,   M_NO, B_NO,  L_NO) /* group 2: sub = ROL..SAR */            \
+	X(SHIFT_M,   K_SHIFT,   M_RW, B_NO,  L_NO)                                          \
+	X(SHXD_R,    K_SHIFT,   M_NO, B_NO,  L_NO) /* SHLD (sub 0) / SHRD (sub 1) */        \
+	X(SHXD_M,    K_SHIFT,   M_RW, B_NO,  L_NO)                                          \
+	X(MULDIV_R,  K_MULDIV,  M_NO, B_NO,  L_NO) /* group 3 /4../7: MUL IMUL DIV IDIV */  \
+	X(MULDIV_M,  K_MULDIV,  M_R,  B_NO,  L_NO)                                          \
+	X(IMUL2_R,   K_MUL,     M_NO, B_NO,  L_NO) /* IMUL r, r/m[, imm]: sub=1 has imm */  \
+	X(IMUL2_M,   K_MUL,     M_R,  B_NO,  L_NO)                                          \
+	X(JMP,       K_BRANCH,  M_NO, B_END, L_NO)                                          \
+	X(JCC,       K_BRANCH,  M_NO, B_END, L_NO) /* sub: condition code */                \
+	X(JMP_R,     K_BRANCH,  M_NO, B_END, L_NO)                                          \
+	X(JMP_M,     K_BRANCH,  M_R,  B_END, L_NO)                                          \
+	X(CALL,      K_CALL,    M_NO, B_END, L_NO)                                          \
+	X(CALL_R,    K_CALL,    M_NO, B_END, L_NO)                                          \
+	X(CALL_M,    K_CALL,    M_R,  B_END, L_NO)                                          \
+	X(RET,       K_CALL,    M_NO, B_END, L_NO)                                          \
+	X(LOOP,      K_BRANCH,  M_NO, B_END, L_NO) /* sub: LOOPNE LOOPE LOOP JECXZ */       \
+	X(PUSH_R,    K_STACK,   M_NO, B_NO,  L_NO)                                          \
+	X(PUSH_I,    K_STACK,   M_NO, B_NO,  L_NO)                                          \
+	X(PUSH_M,    K_STACK,   M_R,  B_NO,  L_NO)                                          \
+	X(POP_R,     K_STACK,   M_NO, B_NO,  L_NO)                                          \
+	X(POP_M,     K_STACK,   M_RW, B_NO,  L_NO)                                          \
+	X(PUSHA,     K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(POPA,      K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(PUSHF,     K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(POPF,      K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(ENTER,     K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(LEAVE,     K_FLAGS,   M_NO, B_NO,  L_NO)                                          \
+	X(CBW,       K_MOV,     M_NO, B_NO,  L_NO)                                          \
+	X(CWD,       K_MOV,     M_NO, B_NO,  L_NO)                                          \
+	X(SETCC_R,   K_ALU,     M_NO, B_NO,  L_NO)                                          \
+	X(SETCC_M,   K_ALU,     M_W,  B_NO,  L_NO)                                          \
+	X(CMOV_R,    K_ALU,     M_NO, B_NO,  L_NO)                                          \
+	X(CMOV_M,    K_ALU,     M_R,  B_NO,  L_NO)                                          \
+	X(BT_R,      K_SHIFT,   M_NO, B_NO,  L_NO) /* sub: 0 BT 1 BTS 2 BTR 3 BTC */        \
+	X(BT_M,      K_SHIFT,   M_BT, B_NO,  L_OK) /* imm2: 1 = immediate bit offset */     \
+	X(BSCAN_R,   K_BITSCAN, M_NO, B_NO,  L_NO) /* sub: 0 BSF 1 BSR 2 TZCNT 3 LZCNT */   \
+	X(BSCAN_M,   K_BITSCAN, M_R,  B_NO,  L_NO)                                          \
+	X(BSWAP,     K_MOV,     M_NO, B_NO,  L_NO)                                          \
+	X(XADD_R,    K_XCHG,    M_NO, B_NO,  L_NO)                                          \
+	X(XADD_M,    K_XCHGL,   M_RW, B_NO,  L_OK)                                          \
+	X(CMPXCHG_R, K_XCHG,    M_NO, B_NO,  L_NO)                                          \
+	X(CMPXCHG_M, K_XCHGL,   M_RW, B_NO,  L_OK)                                          \
+	X(CMPXCHG8B, K_ATOMIC,  M_R,  B_NO,  L_OK)                                          \
+	X(MOVS,      K_STRING,  M_NO, B_END, L_NO)                                         \
+	X(STOS,      K_STRING,  M_NO, B_END, L_NO)                                         \
+	X(LODS,      K_STRING,  M_NO, B_END, L_NO)                                          \
+	X(SCAS,      K_STRING,  M_NO, B_END, L_NO)                                          \
+	X(CMPS,      K_STRING,  M_NO, B_END, L_NO)                                          \
+	X(FLAGOP,    K_FLAGS,   M_NO, B_NO,  L_NO) /* sub: CLC STC CMC CLD STD SAHF LAHF */ \
+	X(NOP,       K_NOP,     M_NO, B_NO,  L_NO)                                          \
+	X(CPUID,     K_SERIAL,  M_NO, B_NO,  L_NO)                                          \
+	X(RDTSC,     K_SERIAL,  M_NO, B_NO,  L_NO)                                          \
+	X(INT3,      K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(INT,       K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(INTO,      K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(IRET,      K_SERIAL,  M_NO, B_END, L_NO)                                          \
+	X(HLT,       K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(PIO,       K_EXIT,    M_NO, B_END, L_NO) /* IN OUT: sub 1 = IN */                 \
+	X(IDLE,      K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(TERMINATE, K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(UD,        K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(GP,        K_EXIT,    M_NO, B_END, L_NO)                                          \
+	X(XLAT,      K_MOV,     M_NO, B_NO,  L_NO)                                          \
+	X(BCD,       K_BCD,     M_NO, B_NO,  L_NO) /* sub: DAA DAS AAA AAS AAM AAD */       \
+	X(BLOCK_END, K_SYNTH,   M_NO, B_NO,  L_NO) /* synthetic entries (exec.c) */         \
+	X(SMC_EXIT,  K_SYNTH,   M_NO, B_NO,  L_NO)                                          \
+	X(STEP_END,  K_SYNTH,   M_NO, B_NO,  L_NO)
+// clang-format on
 
 enum op {
-#define X(n) OP_##n,
+#define X(n, cost, mem, end, lock) OP_##n,
 	CPU_OPS(X)
 #undef X
 	OP_COUNT

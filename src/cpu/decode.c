@@ -110,24 +110,27 @@ static int size_idx(int size)
 	return size == 1 ? 0 : size == 2 ? 1 : 2;
 }
 
-// Whether LOCK may prefix this op (with a memory destination).
+// The block-end and lock columns of CPU_OPS (cpu_internal.h), by op.
+static const bool op_ends[] = {
+#define X(n, cost, mem, end, lock) end == B_END,
+	CPU_OPS(X)
+#undef X
+};
+// op_lock: 0 never, 1 with a memory operand, 2 with a memory operand that it writes
+// (M_BT: BTS BTR BTC, not BT).
+static const uint8_t op_lock[] = {
+#define X(n, cost, mem, end, lock) (uint8_t)(lock == L_NO ? 0 : mem == M_BT ? 2 : 1),
+	CPU_OPS(X)
+#undef X
+};
+_Static_assert(sizeof op_ends == OP_COUNT && sizeof op_lock == OP_COUNT,
+	       "decode.c: one entry per op");
+
+// Whether LOCK may prefix d (the lock column of its op).
 static bool lockable(const struct dinsn *d)
 {
-	int op = d->op;
-	if (op_is_alu(op)) // a memory destination that is written: not CMP or TEST
-		return alu_writes(op_alu(op)) && (op_form(op) == FORM_MR || op_form(op) == FORM_MI);
-	switch (op) {
-	case OP_UNARY_M:
-	case OP_XCHG_M:
-	case OP_XADD_M:
-	case OP_CMPXCHG_M:
-	case OP_CMPXCHG8B:
-		return true;
-	case OP_BT_M:
-		return d->sub != 0;
-	default:
-		return false;
-	}
+	unsigned l = op_lock[d->op];
+	return (d->flags & DI_MEM) && l != 0 && (l == 1 || d->sub != 0);
 }
 
 int decode_one(const uint8_t *bytes, size_t avail, struct dinsn *d)
@@ -693,21 +696,13 @@ done:
 		return -1;
 	if (k.pos > 15)
 		goto invalid;
-	if (lock && !((d->flags & DI_MEM) && lockable(d)))
+	if (lock && !lockable(d))
 		goto invalid;
 	if (lock)
 		d->flags |= DI_LOCK;
 	d->len = (uint8_t)k.pos;
-	switch (d->op) {
-	case OP_JMP: case OP_JCC: case OP_JMP_R: case OP_JMP_M: case OP_CALL: case OP_CALL_R:
-	case OP_CALL_M: case OP_RET: case OP_LOOP: case OP_INT3: case OP_INT: case OP_INTO:
-	case OP_IRET: case OP_HLT: case OP_PIO: case OP_IDLE: case OP_TERMINATE: case OP_UD:
-	case OP_GP: case OP_MOVS: case OP_STOS: case OP_LODS: case OP_SCAS: case OP_CMPS:
+	if (op_ends[d->op])
 		d->flags |= DI_TERM;
-		break;
-	default:
-		break;
-	}
 	d->cost = cost_of(d);
 	return d->len;
 
@@ -727,7 +722,7 @@ invalid:
 }
 
 static const char *const op_names[] = {
-#define X(n) #n,
+#define X(n, cost, mem, end, lock) #n,
 	CPU_OPS(X)
 #undef X
 };

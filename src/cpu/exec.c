@@ -521,7 +521,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 {
 #ifndef CPU_DISPATCH_SWITCH
 	static const void *const labels[] = {
-#define X(n) &&L_##n,
+#define X(n, cost, mem, end, lock) &&L_##n,
 		CPU_OPS(X)
 #undef X
 	};
