@@ -378,14 +378,178 @@ static uint32_t rep_chunk(struct cpu_exec *x, struct cpu *c, unsigned sz, int64_
 	return n;
 }
 
-// A REPE/REPNE CMPS or SCAS stopped before its end (a fault, or preemption at the end
-// of the budget): EFLAGS go back to their values before the instruction, as the SDM
-// says for faults ("REP/REPE/REPZ/REPNE/REPNZ"), so the result never depends on where
-// a slice ended (docs/isa.md 8.1).
-static inline void rep_restore_flags(struct cpu *c, const struct cpu_lazy *l, uint32_t fl)
+// --- String instructions: one REP skeleton (string_run) and an element step per
+// instruction (string_element). ---
+
+// Reads or writes sz bytes at guest address a for string_element: the TLB fast path,
+// else the slow path. Return -1 after recording a fault, else 0.
+static inline int str_load(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned sz,
+			   uint32_t *v)
 {
-	c->lazy = *l;
-	c->eflags = fl;
+	uint8_t *p = tlb_r(x, a, sz);
+	if (likely(p != NULL)) {
+		*v = ld(p, sz);
+		return 0;
+	}
+	uint64_t m;
+	if (tlb_slow_read(x, d, a, sz, CPU_ACC_READ, &m))
+		return -1;
+	*v = (uint32_t)m;
+	return 0;
+}
+
+static inline int str_store(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned sz,
+			    uint32_t v)
+{
+	uint8_t *p = tlb_w(x, a, sz);
+	if (likely(p != NULL)) {
+		st(p, sz, v);
+		return 0;
+	}
+	return tlb_slow_write(x, d, a, sz, v) ? -1 : 0;
+}
+
+// One element of string instruction op at si (source, [ESI]) and di (destination,
+// [EDI]): the loads, the store or comparison, and nothing else (string_run moves ESI
+// and EDI). Returns -1 after a fault, with nothing changed; CMPS and SCAS set *eq.
+static inline int string_element(struct cpu_exec *x, struct cpu *c, struct dinsn *d,
+				 enum op op, unsigned sz, uint32_t si, uint32_t di, bool *eq)
+{
+	uint32_t a, b;
+	switch (op) {
+	case OP_MOVS: // [EDI] = [ESI]
+		if (str_load(x, d, si, sz, &a) || str_store(x, d, di, sz, a))
+			return -1;
+		return 0;
+	case OP_STOS: // [EDI] = eAX
+		return str_store(x, d, di, sz, getr(c, sz, CPU_EAX));
+	case OP_LODS: // eAX = [ESI]
+		if (str_load(x, d, si, sz, &a))
+			return -1;
+		setr(c, sz, CPU_EAX, a);
+		return 0;
+	case OP_SCAS: // compare eAX with [EDI]
+		a = getr(c, sz, CPU_EAX);
+		if (str_load(x, d, di, sz, &b))
+			return -1;
+		break;
+	default: // CMPS: compare [ESI] with [EDI]
+		if (str_load(x, d, si, sz, &a) || str_load(x, d, di, sz, &b))
+			return -1;
+		break;
+	}
+	alu(c, ALU_CMP, sz, a, b);
+	*eq = a == b;
+	return 0;
+}
+
+// How a string instruction ended (string_run): it completed (the run loop goes on
+// after it), it faulted (c->fault holds the fault; the instruction did not retire), or
+// its REP loop ran out of budget between two iterations (it did not retire: EIP stays
+// on it and the next slice resumes it, as x86 does after an interrupt).
+enum str_end { STR_DONE, STR_FAULT, STR_PREEMPT };
+
+// The REP skeleton of the five string instructions (op: MOVS STOS LODS SCAS CMPS;
+// constant at each call, so each instruction gets its own copy of the loop).
+// Without REP: one element. With REP (F3) or REPNE (F2), ECX elements, the count
+// tested before each one; REPE/REPNE CMPS and SCAS also stop after the first element
+// that is unequal (REPE, F3) or equal (REPNE). Each element moves ESI (MOVS LODS CMPS)
+// and EDI (MOVS STOS SCAS CMPS) by the operand size, backwards when DF is set.
+// With the 67 prefix (a16), SI, DI and CX instead, wrapping at 64 KiB.
+// Cycles: COST_REP_ITER per REP element, taken from *budget; when it reaches 0 with
+// elements left, STR_PREEMPT. A fault in an element leaves ESI, EDI and ECX at that
+// element (docs/isa.md 8.1). A REPE/REPNE CMPS or SCAS that stops early, faulted or
+// preempted, restores EFLAGS to their value before the instruction (docs/isa.md 8.1,
+// docs/quirks.md), so that no result depends on where a slice ended.
+static inline __attribute__((always_inline)) enum str_end
+string_run(struct cpu_exec *x, struct cpu *c, struct dinsn *d, enum op op, bool a16,
+	   int64_t *budget)
+{
+	unsigned sz = d->size;
+	uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
+	uint32_t amask = a16 ? 0xffffu : 0xffffffffu;
+	bool moves_si = op != OP_STOS && op != OP_SCAS, moves_di = op != OP_LODS;
+	bool cmp = op == OP_SCAS || op == OP_CMPS, eq = false;
+	bool rep = (d->flags & (DI_REP | DI_REPNE)) != 0;
+	bool want_eq = (d->flags & DI_REP) != 0;
+	struct cpu_lazy lazy0 = c->lazy;
+	uint32_t eflags0 = c->eflags;
+
+	if (!rep) {
+		uint32_t si = c->r[CPU_ESI] & amask, di = c->r[CPU_EDI] & amask;
+		if (string_element(x, c, d, op, sz, si, di, &eq))
+			return STR_FAULT;
+		if (moves_si)
+			setr(c, a16 ? 2 : 4, CPU_ESI, si + delta);
+		if (moves_di)
+			setr(c, a16 ? 2 : 4, CPU_EDI, di + delta);
+		return STR_DONE;
+	}
+	while (c->r[CPU_ECX] & amask) {
+		if ((op == OP_MOVS || op == OP_STOS) && !a16 && !(c->eflags & CPU_DF)) {
+			// Bulk copy or fill within the current pages when they are on the
+			// fast path (and a copy does not overlap): the same cycles and
+			// results as the element loop (bench/cpu strings).
+			uint32_t n = rep_chunk(x, c, sz, *budget, op == OP_MOVS);
+			if (n) {
+				if (op == OP_MOVS)
+					c->r[CPU_ESI] += n * sz;
+				c->r[CPU_EDI] += n * sz;
+				c->r[CPU_ECX] -= n;
+				*budget -= (int64_t)n * COST_REP_ITER;
+				if (unlikely(*budget <= 0) && c->r[CPU_ECX])
+					return STR_PREEMPT;
+				continue;
+			}
+		}
+		uint32_t si = c->r[CPU_ESI] & amask, di = c->r[CPU_EDI] & amask;
+		if (string_element(x, c, d, op, sz, si, di, &eq))
+			goto stopped_early;
+		if (moves_si)
+			setr(c, a16 ? 2 : 4, CPU_ESI, si + delta);
+		if (moves_di)
+			setr(c, a16 ? 2 : 4, CPU_EDI, di + delta);
+		setr(c, a16 ? 2 : 4, CPU_ECX, c->r[CPU_ECX] - 1);
+		*budget -= COST_REP_ITER;
+		if (cmp && eq != want_eq)
+			break;
+		if (unlikely(*budget <= 0) && (c->r[CPU_ECX] & amask)) {
+			if (cmp) {
+				c->lazy = lazy0;
+				c->eflags = eflags0;
+			}
+			return STR_PREEMPT;
+		}
+	}
+	return STR_DONE;
+
+stopped_early: // a fault in an element
+	if (cmp) {
+		c->lazy = lazy0;
+		c->eflags = eflags0;
+	}
+	return STR_FAULT;
+}
+
+// string_run out of line: one copy per instruction, and one for the 67 forms (rare:
+// hand-written 16-bit code). Kept out of run() so that its hot handlers keep their
+// registers (docs/performance.md, "One REP skeleton").
+#define STRING_FN(NAME)                                                                 \
+	static __attribute__((noinline)) enum str_end string_##NAME(                     \
+		struct cpu_exec *x, struct cpu *c, struct dinsn *d, int64_t *budget)    \
+	{                                                                               \
+		return string_run(x, c, d, OP_##NAME, false, budget);                   \
+	}
+STRING_FN(MOVS)
+STRING_FN(STOS)
+STRING_FN(LODS)
+STRING_FN(SCAS)
+STRING_FN(CMPS)
+#undef STRING_FN
+static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, struct cpu *c,
+							 struct dinsn *d, int64_t *budget)
+{
+	return string_run(x, c, d, (enum op)d->op, true, budget);
 }
 
 #ifdef CPU_DISPATCH_SWITCH
@@ -540,10 +704,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 	struct dblock *blk;
 	struct dinsn *d;
 	enum cpu_exit why;
-	// EFLAGS before a REPE/REPNE CMPS or SCAS started: restored when it stops early
-	// (a fault or the end of the budget), docs/isa.md 8.1.
-	struct cpu_lazy rep_lazy = c->lazy;
-	uint32_t rep_eflags = c->eflags;
+	enum str_end str; // how a string instruction ended (string_run)
 
 	x->c = c;
 	x->running = true;
@@ -1187,224 +1348,31 @@ dispatch:
 		NEXT;
 	}
 
-	// --- String instructions. Each ends its block; a REP form checks the budget at
-	// every iteration and, when it runs out, leaves with EIP still on the instruction
-	// (the instruction resumes where it stopped, as on x86). ---
-	CASE(MOVS) {
-		if (unlikely(d->flags & DI_A16))
-			goto str_a16;
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		if (!(d->flags & (DI_REP | DI_REPNE))) {
-			uint32_t v;
-			LOAD(sz, c->r[CPU_ESI], v);
-			STORE(sz, c->r[CPU_EDI], v);
-			c->r[CPU_ESI] += delta;
-			c->r[CPU_EDI] += delta;
-		} else {
-			while (c->r[CPU_ECX]) {
-				uint32_t v;
-				if (!(c->eflags & CPU_DF)) {
-					// Bulk copy within the current source and destination pages
-					// when both are on the fast path and do not overlap; the same
-					// cycles and results as the element loop (bench/cpu strings).
-					uint32_t n = rep_chunk(x, c, sz, budget, true);
-					if (n) {
-						c->r[CPU_ESI] += n * sz;
-						c->r[CPU_EDI] += n * sz;
-						c->r[CPU_ECX] -= n;
-						budget -= (int64_t)n * COST_REP_ITER;
-						if (unlikely(budget <= 0) && c->r[CPU_ECX])
-							goto rep_preempt;
-						continue;
-					}
-				}
-				LOAD(sz, c->r[CPU_ESI], v);
-				STORE(sz, c->r[CPU_EDI], v);
-				c->r[CPU_ESI] += delta;
-				c->r[CPU_EDI] += delta;
-				c->r[CPU_ECX]--;
-				budget -= COST_REP_ITER;
-				if (unlikely(budget <= 0) && c->r[CPU_ECX])
-					goto rep_preempt;
-			}
-		}
+	// --- String instructions: string_run. Each ends its block; a REP form that runs
+	// out of budget leaves with EIP still on it, and resumes where it stopped. ---
+#define STRING_CASE(NAME)                                                               \
+	CASE(NAME) {                                                                    \
+		int64_t b_ = budget;                                                    \
+		if (unlikely(d->flags & DI_A16))                                        \
+			str = string_a16(x, c, d, &b_);                                 \
+		else                                                                    \
+			str = string_##NAME(x, c, d, &b_);                              \
+		budget = b_;                                                            \
+		goto string_end;                                                        \
+	}
+	STRING_CASE(MOVS)
+	STRING_CASE(STOS)
+	STRING_CASE(LODS)
+	STRING_CASE(SCAS)
+	STRING_CASE(CMPS)
+#undef STRING_CASE
+	string_end:
+		if (str == STR_FAULT)
+			goto fault;
+		if (str == STR_PREEMPT)
+			goto rep_preempt;
 		eip = NEXT_EIP;
 		goto end_block;
-	}
-	CASE(STOS) {
-		if (unlikely(d->flags & DI_A16))
-			goto str_a16;
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		uint32_t v = getr(c, sz, CPU_EAX);
-		if (!(d->flags & (DI_REP | DI_REPNE))) {
-			STORE(sz, c->r[CPU_EDI], v);
-			c->r[CPU_EDI] += delta;
-		} else {
-			while (c->r[CPU_ECX]) {
-				if (!(c->eflags & CPU_DF)) {
-					uint32_t n = rep_chunk(x, c, sz, budget, false);
-					if (n) {
-						c->r[CPU_EDI] += n * sz;
-						c->r[CPU_ECX] -= n;
-						budget -= (int64_t)n * COST_REP_ITER;
-						if (unlikely(budget <= 0) && c->r[CPU_ECX])
-							goto rep_preempt;
-						continue;
-					}
-				}
-				STORE(sz, c->r[CPU_EDI], v);
-				c->r[CPU_EDI] += delta;
-				c->r[CPU_ECX]--;
-				budget -= COST_REP_ITER;
-				if (unlikely(budget <= 0) && c->r[CPU_ECX])
-					goto rep_preempt;
-			}
-		}
-		eip = NEXT_EIP;
-		goto end_block;
-	}
-	CASE(LODS) {
-		if (unlikely(d->flags & DI_A16))
-			goto str_a16;
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		if (!(d->flags & (DI_REP | DI_REPNE))) {
-			uint32_t v;
-			LOAD(sz, c->r[CPU_ESI], v);
-			setr(c, sz, CPU_EAX, v);
-			c->r[CPU_ESI] += delta;
-		} else {
-			while (c->r[CPU_ECX]) {
-				uint32_t v;
-				LOAD(sz, c->r[CPU_ESI], v);
-				setr(c, sz, CPU_EAX, v);
-				c->r[CPU_ESI] += delta;
-				c->r[CPU_ECX]--;
-				budget -= COST_REP_ITER;
-				if (unlikely(budget <= 0) && c->r[CPU_ECX])
-					goto rep_preempt;
-			}
-		}
-		eip = NEXT_EIP;
-		goto end_block;
-	}
-	CASE(SCAS) {
-		if (unlikely(d->flags & DI_A16))
-			goto str_a16;
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		uint32_t acc = getr(c, sz, CPU_EAX);
-		if (!(d->flags & (DI_REP | DI_REPNE))) {
-			uint32_t v;
-			LOAD(sz, c->r[CPU_EDI], v);
-			alu(c, ALU_CMP, sz, acc, v);
-			c->r[CPU_EDI] += delta;
-		} else {
-			bool want_eq = (d->flags & DI_REP) != 0;
-			rep_lazy = c->lazy;
-			rep_eflags = c->eflags;
-			while (c->r[CPU_ECX]) {
-				uint32_t v;
-				LOAD(sz, c->r[CPU_EDI], v);
-				alu(c, ALU_CMP, sz, acc, v);
-				c->r[CPU_EDI] += delta;
-				c->r[CPU_ECX]--;
-				budget -= COST_REP_ITER;
-				if ((acc == v) != want_eq)
-					break;
-				if (unlikely(budget <= 0) && c->r[CPU_ECX])
-					goto rep_preempt;
-			}
-		}
-		eip = NEXT_EIP;
-		goto end_block;
-	}
-	CASE(CMPS) {
-		if (unlikely(d->flags & DI_A16))
-			goto str_a16;
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		if (!(d->flags & (DI_REP | DI_REPNE))) {
-			uint32_t a, b;
-			LOAD(sz, c->r[CPU_ESI], a);
-			LOAD(sz, c->r[CPU_EDI], b);
-			alu(c, ALU_CMP, sz, a, b);
-			c->r[CPU_ESI] += delta;
-			c->r[CPU_EDI] += delta;
-		} else {
-			bool want_eq = (d->flags & DI_REP) != 0;
-			rep_lazy = c->lazy;
-			rep_eflags = c->eflags;
-			while (c->r[CPU_ECX]) {
-				uint32_t a, b;
-				LOAD(sz, c->r[CPU_ESI], a);
-				LOAD(sz, c->r[CPU_EDI], b);
-				alu(c, ALU_CMP, sz, a, b);
-				c->r[CPU_ESI] += delta;
-				c->r[CPU_EDI] += delta;
-				c->r[CPU_ECX]--;
-				budget -= COST_REP_ITER;
-				if ((a == b) != want_eq)
-					break;
-				if (unlikely(budget <= 0) && c->r[CPU_ECX])
-					goto rep_preempt;
-			}
-		}
-		eip = NEXT_EIP;
-		goto end_block;
-	}
-
-	str_a16: {
-		// A string instruction with the 67 prefix: SI, DI and CX instead of ESI, EDI
-		// and ECX (their upper halves unchanged), addresses wrapping at 64 KiB. Rare
-		// (hand-written 16-bit code), so one loop serves all five, element by element.
-		unsigned sz = d->size;
-		uint32_t delta = (c->eflags & CPU_DF) ? (uint32_t)-sz : sz;
-		bool rep = (d->flags & (DI_REP | DI_REPNE)) != 0;
-		bool cmp = d->op == OP_CMPS || d->op == OP_SCAS;
-		bool want_eq = (d->flags & DI_REP) != 0;
-		if (rep && cmp) {
-			rep_lazy = c->lazy;
-			rep_eflags = c->eflags;
-		}
-		while (!rep || (c->r[CPU_ECX] & 0xffff)) {
-			uint32_t si = c->r[CPU_ESI] & 0xffff, di = c->r[CPU_EDI] & 0xffff;
-			uint32_t a = 0, b = 0;
-			if (d->op == OP_MOVS) {
-				LOAD(sz, si, a);
-				STORE(sz, di, a);
-			} else if (d->op == OP_CMPS) {
-				LOAD(sz, si, a);
-				LOAD(sz, di, b);
-				alu(c, ALU_CMP, sz, a, b);
-			} else if (d->op == OP_STOS) {
-				STORE(sz, di, getr(c, sz, CPU_EAX));
-			} else if (d->op == OP_LODS) {
-				LOAD(sz, si, a);
-				setr(c, sz, CPU_EAX, a);
-			} else { // SCAS
-				a = getr(c, sz, CPU_EAX);
-				LOAD(sz, di, b);
-				alu(c, ALU_CMP, sz, a, b);
-			}
-			if (d->op != OP_STOS && d->op != OP_SCAS)
-				setr(c, 2, CPU_ESI, si + delta);
-			if (d->op != OP_LODS)
-				setr(c, 2, CPU_EDI, di + delta);
-			if (!rep)
-				break;
-			setr(c, 2, CPU_ECX, c->r[CPU_ECX] - 1);
-			budget -= COST_REP_ITER;
-			if (cmp && (a == b) != want_eq)
-				break;
-			if (unlikely(budget <= 0) && (c->r[CPU_ECX] & 0xffff))
-				goto rep_preempt;
-		}
-		eip = NEXT_EIP;
-		goto end_block;
-	}
 
 	CASE(FLAGOP) {
 		switch (d->sub) {
@@ -1606,8 +1574,6 @@ step_decode:
 
 rep_preempt:
 	// The REP instruction is the last of its block: un-retire it and stay on it.
-	if (d->op == OP_SCAS || d->op == OP_CMPS)
-		rep_restore_flags(c, &rep_lazy, rep_eflags);
 	eip = THIS_EIP;
 	retired -= 1;
 	why = CPU_EXIT_BUDGET;
@@ -1615,8 +1581,6 @@ rep_preempt:
 
 fault:
 	// d faulted: it and the rest of its block did not execute.
-	if ((d->op == OP_SCAS || d->op == OP_CMPS) && (d->flags & (DI_REP | DI_REPNE)))
-		rep_restore_flags(c, &rep_lazy, rep_eflags);
 	eip = THIS_EIP;
 	c->fault.eip = eip;
 	budget += blk->cost - d->pre;
