@@ -269,6 +269,27 @@ def test_timeline_broadcast(tmp):
     check("broadcast: one flow per delivery, each id once, and the file is valid",
           not probs and len(starts) > 3 and len({e["id"] for e in starts}) == len(starts),
           (probs[:5], len(starts)))
+    # scripts/timeline-svg draws it: a well-formed SVG with slices and frame arrows; a
+    # file that is not a timeline gets one line and exit 2, and no picture.
+    svg_tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                            "scripts", "timeline-svg")
+    svg = os.path.join(tmp, "bcast.svg")
+    p = subprocess.run([sys.executable, svg_tool, tl, "--out", svg], capture_output=True,
+                       text=True)
+    import xml.etree.ElementTree as ET
+    root = ET.parse(svg).getroot() if p.returncode == 0 else None
+    rects = root.findall("{http://www.w3.org/2000/svg}rect") if root is not None else []
+    lines = root.findall("{http://www.w3.org/2000/svg}line") if root is not None else []
+    check("timeline-svg draws the timeline", p.returncode == 0 and len(rects) > 20 and
+          len(lines) > len(starts), (p.returncode, p.stderr, len(rects), len(lines)))
+    bad = os.path.join(tmp, "bad.json")
+    with open(bad, "w") as f:
+        f.write("[1, 2")
+    p = subprocess.run([sys.executable, svg_tool, bad, "--out", os.path.join(tmp, "b.svg")],
+                       capture_output=True, text=True)
+    check("timeline-svg refuses a damaged file with one line, exit 2",
+          p.returncode == 2 and len(p.stderr.splitlines()) == 1 and
+          not os.path.exists(os.path.join(tmp, "b.svg")), (p.returncode, p.stderr))
 
 
 def main():
