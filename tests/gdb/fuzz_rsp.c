@@ -6,9 +6,8 @@
 // once more after the run has ended. Any reply is fine but a crash, a sanitizer report,
 // a reply longer than GDB_REPLY_MAX or one that cannot be framed.
 // Built as a libFuzzer target by tests/gdb/fuzz-rsp (clang -fsanitize=fuzzer,...);
-// without FUZZ_LIBFUZZER, main() replays every file named (directories: each file in
-// them, sorted): `meson test` replays tests/gdb/corpus that way in both builds.
-#include <dirent.h>
+// linked with tests/lib/fuzz_replay.c instead, it replays tests/gdb/corpus under
+// `meson test` in both builds.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,71 +114,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kernel_free(k);
 	return 0;
 }
-
-#ifndef FUZZ_LIBFUZZER
-static int run_file(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		fprintf(stderr, "fuzz_rsp: %s: cannot open\n", path);
-		return 2;
-	}
-	static uint8_t buf[1 << 20];
-	size_t len = fread(buf, 1, sizeof buf, fp);
-	fclose(fp);
-	LLVMFuzzerTestOneInput(buf, len);
-	return 0;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int run_path(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return run_file(path);
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char **nn = realloc(names, (n + 1) * sizeof *names);
-		if (!nn)
-			break;
-		names = nn;
-		size_t l = strlen(path) + strlen(e->d_name) + 2;
-		names[n] = malloc(l);
-		if (!names[n])
-			break;
-		snprintf(names[n++], l, "%s/%s", path, e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp);
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		rc |= run_path(names[i]);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc < 2) {
-		fprintf(stderr, "usage: fuzz_rsp_replay FILE|DIR...\n");
-		return 2;
-	}
-	int rc = 0;
-	for (int i = 1; i < argc; i++)
-		rc |= run_path(argv[i]);
-	if (!rc)
-		printf("fuzz_rsp: replayed without a crash\n");
-	return rc;
-}
-#endif
