@@ -25,7 +25,39 @@ struct soak {
 	long mid_rss, mid_acct;       // at the middle of the load
 	uint64_t mid_ns;
 	long last_rss, last_acct;
+	uint32_t *pages;              // machine 0's VMs: pages written, at the last sample
 };
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+// Which servers wrote new pages since the last sample: their number, the pages, and the
+// median Zipf rank (server i has rank i + 1) of those that grew. A leak grows every
+// server at a steady rate; a high-water mark (a server meeting more concurrent
+// connections than ever before, bounded by httpd's conns= and backlog=) grows ever fewer.
+static void growth(struct soak *s, uint32_t *grew, uint32_t *pages, uint32_t *median)
+{
+	const struct kernel *k = s->ww.k[0];
+	uint32_t n = k->cfg.nvms, *ranks = malloc((size_t)n * sizeof *ranks);
+	*grew = *pages = *median = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vm *vm = &k->vms[i];
+		uint32_t now = vm->has_mem ? vm->mem.pages_private : 0;
+		if (now > s->pages[i] && ranks) {
+			ranks[(*grew)++] = i + 1;
+			*pages += now - s->pages[i];
+		}
+		s->pages[i] = now;
+	}
+	if (*grew && ranks) {
+		qsort(ranks, *grew, sizeof *ranks, cmp_u32);
+		*median = ranks[*grew / 2];
+	}
+	free(ranks);
+}
 
 static double now_s(void)
 {
@@ -74,13 +106,16 @@ static void sample(struct soak *s, const struct world *w, uint64_t t_ns)
 	all.bytes[HM_OTHER] += world_host_bytes(w);
 	long rss = webworld_rss_kib(NULL);
 	uint64_t acct = hostmem_total(&all);
-	printf("%7.1f %8.1f %8.1f %8.1f %7.1f %7.2f %7.2f %7.2f %7.2f %7.2f %8llu %9llu %7.1f\n",
+	uint32_t grew, gpages, gmedian;
+	growth(s, &grew, &gpages, &gmedian);
+	printf("%7.1f %8.1f %8.1f %8.1f %7.1f %7.2f %7.2f %7.2f %7.2f %7.2f %8llu %9llu %5u "
+	       "%6u %6u %7.1f\n",
 	       t_ns / 1e9, rss / 1024.0, mib(acct), mib(all.bytes[HM_GUEST_PAGES]),
 	       mib(all.bytes[HM_POOL_FREE]), mib(all.bytes[HM_PAGE_TABLES]),
 	       mib(all.bytes[HM_EVENTS]), mib(all.bytes[HM_NIC_QUEUES] + all.bytes[HM_SWITCH]),
 	       mib(all.bytes[HM_DECODE]), mib(all.bytes[HM_CONSOLE]),
-	       (unsigned long long)all.events, (unsigned long long)replies(&s->ww),
-	       now_s() - s->t0);
+	       (unsigned long long)all.events, (unsigned long long)replies(&s->ww), grew,
+	       gpages, gmedian, now_s() - s->t0);
 	fflush(stdout);
 	if (s->csv) {
 		fprintf(s->csv, "%.3f,%ld", t_ns / 1e9, rss * 1024);
@@ -167,12 +202,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "soak: %s\n", err);
 		return 2;
 	}
+	s.pages = calloc(s.ww.k[0]->cfg.nvms, sizeof *s.pages);
+	if (!s.pages) {
+		fprintf(stderr, "soak: out of memory\n");
+		return 2;
+	}
 	printf("soak: %u httpd VMs, %u httpgen VMs x %u req/s, %.0f s simulated; MiB of host "
 	       "memory (accounted by kind, hostmem.h)\n",
 	       o.vms, o.clients, o.rate,
 	       o.duration_ns / 1e9);
 	printf("  sim s      RSS  account   guest  poolfr  ptabls  events  nic+sw  decode  "
-	       "consol   #events   replies  host s\n");
+	       "consol   #events   replies  grew +pages  rank~  host s\n");
 	sample(&s, &s.ww.w, 0);
 	world_run(&s.ww.w);
 	printf("digest %016llx, %llu rounds, %.1f s host\n",
@@ -186,5 +226,6 @@ int main(int argc, char **argv)
 	if (s.csv)
 		fclose(s.csv);
 	webworld_free(&s.ww);
+	free(s.pages);
 	return 0;
 }
