@@ -186,6 +186,27 @@ const struct cpu_exec_stats *cpu_exec_stats(const struct cpu_exec *x);
 // of host code pages with decoded code (for host-memory accounting; docs/memory.md).
 uint64_t cpu_exec_host_bytes(const struct cpu_exec *x, uint64_t *code_pages);
 
+// The data TLB's contents by guest page, for checkpoints (tlb.c): the cost model
+// charges a context switch's cache refill by TLB misses, so a run resumed from a
+// checkpoint must start with the same entries. page[i] is entry i's guest page (or an
+// invalid tag, 0xffc); write[i] says how writes through it go.
+#define CPU_TLB_ENTRIES 256u
+enum { CPU_TLB_W_NONE = 0, CPU_TLB_W_FAST, CPU_TLB_W_CHECKED, CPU_TLB_W_SHARED };
+struct cpu_tlb_state {
+	uint32_t page[CPU_TLB_ENTRIES];
+	uint8_t write[CPU_TLB_ENTRIES];
+};
+void cpu_exec_tlb_save(const struct cpu_exec *x, struct cpu_tlb_state *s);
+// Refills the TLB for CPU c and memory `mem` from s, translating each page again with
+// map(READ) (which must not change what the guest sees), counting no miss. Returns 0,
+// or -1 when s does not fit the memory (untrusted input; the TLB is then empty).
+int cpu_exec_tlb_load(struct cpu_exec *x, const struct cpu *c, const struct cpu_mem *mem,
+		      const struct cpu_tlb_state *s);
+
+// Whether a struct cpu read from outside (a checkpoint) is one the interpreter can run:
+// its lazy-flag record names a known operation and operand size (flags.c).
+bool cpu_state_valid(const struct cpu *c);
+
 // Sets a CPU to the documented reset state (docs/isa.md "Initial state").
 void cpu_reset(struct cpu *c, uint32_t eip, uint32_t esp);
 

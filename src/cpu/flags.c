@@ -183,3 +183,9 @@ int flags_cond(const struct cpu *c, int cc)
 out:
 	return r ^ (cc & 1);
 }
+
+bool cpu_state_valid(const struct cpu *c)
+{
+	unsigned kind = c->lazy.op >> 2;
+	return c->lazy.op == 0 || ((c->lazy.op & 3) <= 2 && kind > LF_NONE && kind <= LF_MUL);
+}

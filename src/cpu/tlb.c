@@ -197,3 +197,72 @@ int tlb_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned siz
 		memcpy(p2, buf + n1, size - n1);
 	return 0;
 }
+
+// --- checkpoints ----------------------------------------------------------------------
+
+_Static_assert(CPU_TLB_ENTRIES == TLB_N, "one TLB size");
+
+void cpu_exec_tlb_save(const struct cpu_exec *x, struct cpu_tlb_state *s)
+{
+	for (unsigned i = 0; i < TLB_N; i++) {
+		const struct tlb_ent *e = &x->tlb[i];
+		s->page[i] = e->rtag;
+		s->write[i] = e->rtag == TLB_INVALID	       ? CPU_TLB_W_NONE
+			      : x->wcode[i]		       ? CPU_TLB_W_CHECKED
+			      : e->wtag == e->rtag	       ? CPU_TLB_W_FAST
+			      : e->wtag == (e->rtag | TLB_SHARED_W) ? CPU_TLB_W_SHARED
+								     : CPU_TLB_W_NONE;
+	}
+}
+
+int cpu_exec_tlb_load(struct cpu_exec *x, const struct cpu *c, const struct cpu_mem *mem,
+		      const struct cpu_tlb_state *s)
+{
+	cpu_exec_flush_tlb(x);
+	x->last_cpu = c;
+	x->last_ctx = mem->ctx;
+	x->mem = mem;
+	for (unsigned i = 0; i < TLB_N; i++) {
+		uint32_t page = s->page[i];
+		if (page == TLB_INVALID)
+			continue;
+		if ((page & ~CPU_PAGE_MASK) || ((page >> 12) & (TLB_N - 1)) != i ||
+		    s->write[i] > CPU_TLB_W_SHARED)
+			goto bad;
+		struct cpu_page_info pi = { 0 };
+		if (mem->map(mem->ctx, page, CPU_ACC_READ, &pi) != 0 || !pi.host)
+			goto bad;
+		struct tlb_ent *e = &x->tlb[i];
+		e->base = (uintptr_t)pi.host - page;
+		e->rtag = page;
+		e->wtag = TLB_INVALID;
+		switch (s->write[i]) {
+		case CPU_TLB_W_FAST:
+			if (!pi.writable)
+				goto bad;
+			e->wtag = page;
+			break;
+		case CPU_TLB_W_CHECKED:
+			if (!pi.writable)
+				goto bad;
+			x->wcode[i] = 1;
+			break;
+		case CPU_TLB_W_SHARED:
+			// Shared when saved; a private copy now (sharing off, or the table
+			// full) takes the same write with no miss on the fast path.
+			if (pi.shared)
+				e->wtag = page | TLB_SHARED_W;
+			else if (pi.writable)
+				e->wtag = page;
+			else
+				goto bad;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+bad:
+	cpu_exec_flush_tlb(x);
+	return -1;
+}

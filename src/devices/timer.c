@@ -81,3 +81,21 @@ uint64_t timer_host_bytes(const struct timer *t)
 {
 	return sizeof *t + (uint64_t)t->nvms * sizeof *t->vm;
 }
+
+void timer_state(const struct timer *t, uint32_t vm_id, uint32_t *gen, bool *armed,
+		 uint64_t *deadline_ns)
+{
+	const struct timer_vm *v = &t->vm[vm_id];
+	*gen = v->gen;
+	*armed = v->armed;
+	*deadline_ns = v->armed ? v->deadline_ns : 0;
+}
+
+int timer_restore(struct timer *t, uint32_t vm_id, uint32_t gen, bool armed,
+		  uint64_t deadline_ns)
+{
+	if (vm_id >= t->nvms || (armed && deadline_ns == 0))
+		return -1;
+	t->vm[vm_id] = (struct timer_vm){ .gen = gen, .armed = armed, .deadline_ns = deadline_ns };
+	return 0;
+}

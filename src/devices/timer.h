@@ -35,4 +35,12 @@ void timer_fire(struct timer *t, uint32_t vm_id, uint64_t tag);
 // was replaced, cancelled or fired; the host may drop the event).
 bool timer_current(const struct timer *t, uint32_t vm_id, uint64_t tag);
 
+// Checkpoints (src/vmm/kernel_ckpt.c): VM vm_id's timer (vm_id < nvms), and back. The
+// host's event for an armed deadline is restored with the host's own state, not here.
+// timer_restore returns 0, or -1 (a bad id, or armed with no deadline).
+void timer_state(const struct timer *t, uint32_t vm_id, uint32_t *gen, bool *armed,
+		 uint64_t *deadline_ns);
+int timer_restore(struct timer *t, uint32_t vm_id, uint32_t gen, bool armed,
+		  uint64_t deadline_ns);
+
 #endif

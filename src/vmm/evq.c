@@ -98,3 +98,22 @@ size_t evq_remove_if(struct evq *q, bool (*drop)(void *ctx, const struct evq_eve
 			sift_down(q, i, q->heap[i]);
 	return removed;
 }
+
+int evq_restore(struct evq *q, const struct evq_event *ev, size_t n, uint64_t next_seq)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].seq >= next_seq)
+			return -1;
+	struct evq_event *h = n ? malloc(n * sizeof *h) : NULL;
+	if (n && !h)
+		return -1;
+	free(q->heap);
+	q->heap = h;
+	q->len = q->cap = n;
+	q->next_seq = next_seq;
+	for (size_t i = 0; i < n; i++)
+		h[i] = ev[i];
+	for (size_t i = n / 2; i-- > 0;) // Floyd, as evq_remove_if
+		sift_down(q, i, q->heap[i]);
+	return 0;
+}

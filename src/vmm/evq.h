@@ -39,6 +39,10 @@ bool evq_pop(struct evq *q, struct evq_event *out);
 // them. Returns how many were removed. drop must not touch the queue.
 size_t evq_remove_if(struct evq *q, bool (*drop)(void *ctx, const struct evq_event *e),
 		     void *ctx);
+// Replaces the queue's contents by n events (a checkpoint's, kernel_ckpt.c) whose seq
+// values were assigned before next_seq. Returns 0, or -1 (a seq not before next_seq, or
+// out of memory: the queue is unchanged).
+int evq_restore(struct evq *q, const struct evq_event *ev, size_t n, uint64_t next_seq);
 static inline size_t evq_len(const struct evq *q) { return q->len; }
 
 #endif

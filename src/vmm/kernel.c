@@ -118,6 +118,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	k->obs.machine = cfg->machine_id;
 	k->obs.now = &k->now;
 	k->obs.sample_next = UINT64_MAX;
+	k->ckpt.at = UINT64_MAX;
 	evq_init(&k->evq);
 	k->evq_trim_at = KERNEL_EVQ_TRIM_MIN;
 	results_init(&k->results, cfg->nvms);
@@ -835,6 +836,11 @@ static enum loop_end run_loop(struct kernel *k, uint64_t until, bool horizon)
 	k->until = until;
 	k->until_horizon = horizon;
 	for (;;) {
+		if (k->now >= k->ckpt.at && !k->paused) {
+			k->ckpt.fn(k->ckpt.ctx, k);
+			if (k->ckpt.at <= k->now)
+				k->ckpt.at = UINT64_MAX;
+		}
 		if (k->now >= until)
 			return LOOP_LIMIT;
 		if (k->now >= k->obs.sample_next) // UINT64_MAX when nobody samples

@@ -205,6 +205,15 @@ struct kernel {
 	struct chaos chaos;        // cfg.chaos: the perturbation's draws (chaos.h)
 	struct obs obs;            // the event stream's subscribers (obs.h)
 	struct kernel_ctl ctl;     // the front end's poll between slices (poll NULL: none)
+	// Checkpoints (kernel_ckpt.h): fn(ctx, k) runs at the first point between two
+	// dispatches at or after simulated time `at` (cycles; UINT64_MAX: never), where the
+	// machine's state is whole; it may save it (kernel_ckpt_write) and sets the next
+	// `at` (a time not after now means never again). It must not change the run.
+	struct kernel_ckpt_hook {
+		uint64_t at;
+		void (*fn)(void *ctx, struct kernel *k);
+		void *ctx;
+	} ckpt;
 	struct ctl *dbg;           // the control interface's client (ctl.h), or NULL
 	uint32_t ctl_count;        // loop iterations since the last poll
 	int64_t stopped_vm;        // the VM whose slice the end of the run cut, or -1

@@ -337,3 +337,107 @@ bool physmem_block_resident(const struct mem *m, uint32_t b)
 {
 	return bit(res_map(m), b);
 }
+
+// --- checkpoints (kernel_ckpt.c) ----------------------------------------------------
+
+void physmem_mem_ckpt_save(const struct mem *m, struct pack *b)
+{
+	pack_u32(b, m->nblocks);
+	pack_raw(b, m->blk, 2 * (size_t)((m->nblocks + 7) / 8));
+	pack_u32(b, m->fault_block);
+	pack_u32(b, m->inflight_block);
+	pack_u64(b, m->inflight_done);
+}
+
+int physmem_mem_ckpt_load(struct mem *m, struct unpack *u)
+{
+	if (unpack_u32(u) != m->nblocks || u->bad)
+		return -1;
+	uint32_t half = (m->nblocks + 7) / 8;
+	unpack_raw(u, m->blk, 2 * (size_t)half);
+	m->fault_block = unpack_u32(u);
+	m->inflight_block = unpack_u32(u);
+	m->inflight_done = unpack_u64(u);
+	if (u->bad || (m->fault_block != PM_NONE && m->fault_block >= m->nblocks) ||
+	    (m->inflight_block != PM_NONE && m->inflight_block >= m->nblocks))
+		return -1;
+	m->blocks_alloc = m->blocks_resident = 0;
+	for (uint32_t i = 0; i < m->nblocks; i++) {
+		bool a = bit(m->blk, i), r = bit(res_map(m), i);
+		if (r && !a)
+			return -1; // resident but never allocated
+		m->blocks_alloc += a;
+		m->blocks_resident += r;
+	}
+	// Bits past nblocks in either half must be clear.
+	for (uint32_t i = m->nblocks; i < half * 8; i++)
+		if (bit(m->blk, i) || bit(res_map(m), i))
+			return -1;
+	return 0;
+}
+
+void physmem_ckpt_save(const struct physmem *pm, struct pack *b)
+{
+	pack_u64(b, pm->used_frames);
+	pack_u32(b, pm->current);
+	const struct physmem_stats *s = &pm->stats;
+	pack_u64(b, s->admissions);
+	pack_u64(b, s->swap_outs);
+	pack_u64(b, s->blocks_out);
+	pack_u64(b, s->blocks_in);
+	pack_u64(b, s->swap_waits);
+	pack_u64(b, s->peak_used_frames);
+	const struct swapdisk *d = &pm->disk;
+	pack_u64(b, d->busy_until);
+	pack_u64(b, d->reads);
+	pack_u64(b, d->writes);
+	pack_u64(b, d->bytes_read);
+	pack_u64(b, d->bytes_written);
+	pack_u64(b, d->busy_cycles);
+	pack_u64(b, d->wait_cycles);
+	pack_u32(b, pm->admitted);
+	for (uint32_t id = pm->lru_head; id != PM_NONE; id = pm->lru_next[id])
+		pack_u32(b, id);
+}
+
+int physmem_ckpt_load(struct physmem *pm, struct unpack *u)
+{
+	uint64_t used = unpack_u64(u);
+	uint32_t current = unpack_u32(u);
+	struct physmem_stats *s = &pm->stats;
+	s->admissions = unpack_u64(u);
+	s->swap_outs = unpack_u64(u);
+	s->blocks_out = unpack_u64(u);
+	s->blocks_in = unpack_u64(u);
+	s->swap_waits = unpack_u64(u);
+	s->peak_used_frames = unpack_u64(u);
+	struct swapdisk *d = &pm->disk;
+	d->busy_until = unpack_u64(u);
+	d->reads = unpack_u64(u);
+	d->writes = unpack_u64(u);
+	d->bytes_read = unpack_u64(u);
+	d->bytes_written = unpack_u64(u);
+	d->busy_cycles = unpack_u64(u);
+	d->wait_cycles = unpack_u64(u);
+	uint32_t n = unpack_u32(u);
+	if (u->bad || n > pm->nvms || (current != PM_NONE && current >= pm->nvms))
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = unpack_u32(u);
+		if (u->bad || id >= pm->nvms || !pm->vms[id].has_mem || !pm->vms[id].mem.pm ||
+		    pm->vms[id].mem.admitted)
+			return -1;
+		pm->vms[id].mem.admitted = true;
+		lru_append(pm, id);
+	}
+	// The frames in use are the pinned ones and the resident blocks: recount them.
+	uint64_t want = pm->pinned_frames;
+	for (uint32_t i = 0; i < pm->nvms; i++)
+		if (pm->vms[i].has_mem && pm->vms[i].mem.pm)
+			want += (uint64_t)pm->vms[i].mem.blocks_resident * pm->ppb;
+	if (used != want || used > pm->total_frames)
+		return -1;
+	pm->used_frames = used;
+	pm->current = current;
+	return 0;
+}

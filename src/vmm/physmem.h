@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/pack.h"
 #include "vmm/pagepool.h"
 #include "vmm/pageshare.h"
 #include "vmm/swapdisk.h"
@@ -137,5 +138,14 @@ uint64_t physmem_swap_in(struct physmem *pm, struct mem *m, uint32_t b, uint64_t
 // Block b of m: allocated (written at least once), resident (its frames are in memory).
 bool physmem_block_allocated(const struct mem *m, uint32_t b);
 bool physmem_block_resident(const struct mem *m, uint32_t b);
+
+// Checkpoints (kernel_ckpt.c). A VM's block bitmaps and swap-fault state (its memory
+// physmem_mem_init'ed, not yet admitted); then, after every VM's, the model's own state:
+// frames used, the LRU order of admitted VMs, statistics and the swap disk. Loads return
+// 0, or -1 when the bytes are inconsistent (untrusted input: every count is rechecked).
+void physmem_mem_ckpt_save(const struct mem *m, struct pack *b);
+int physmem_mem_ckpt_load(struct mem *m, struct unpack *u);
+void physmem_ckpt_save(const struct physmem *pm, struct pack *b);
+int physmem_ckpt_load(struct physmem *pm, struct unpack *u);
 
 #endif

@@ -231,3 +231,104 @@ uint64_t results_digest(const struct results *r, uint64_t h)
 	}
 	return digest_u64(h, r->rejected);
 }
+
+// --- checkpoints (kernel_ckpt.c) ----------------------------------------------------
+
+static void pack_hist(struct pack *b, const struct hist *h)
+{
+	pack_u64(b, h->n);
+	pack_u64(b, h->min);
+	pack_u64(b, h->max);
+	pack_u64(b, h->sum);
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		pack_u64(b, h->bucket[i]);
+}
+
+static void unpack_hist(struct unpack *u, struct hist *h)
+{
+	h->n = unpack_u64(u);
+	h->min = unpack_u64(u);
+	h->max = unpack_u64(u);
+	h->sum = unpack_u64(u);
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		h->bucket[i] = unpack_u64(u);
+}
+
+void results_ckpt_save(const struct results *r, struct pack *b)
+{
+	pack_u64(b, r->rejected);
+	pack_u32(b, r->n);
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct results_entry *e = &r->e[i];
+		pack_bytes(b, e->name, (uint32_t)strlen(e->name));
+		pack_u8(b, e->kind);
+		if (e->kind == RESULTS_SAMPLE) {
+			pack_hist(b, e->hist);
+		} else {
+			pack_u64(b, e->count);
+			pack_u64(b, e->sum);
+		}
+	}
+	pack_u8(b, r->vm != NULL);
+	for (uint32_t v = 0; r->vm && v < r->nvms; v++) {
+		pack_u32(b, r->vm[v].n);
+		for (uint32_t i = 0; i < r->vm[v].n; i++)
+			pack_u32(b, r->vm[v].used[i]);
+	}
+}
+
+int results_ckpt_load(struct results *r, struct unpack *u)
+{
+	if (r->n || r->vm)
+		return -1; // a fresh table only
+	r->rejected = unpack_u64(u);
+	uint32_t n = unpack_u32(u);
+	if (u->bad || n > (uint64_t)r->nvms * DENALI_STATS_PER_VM)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len;
+		const uint8_t *name = unpack_bytes(u, DENALI_STAT_NAME_MAX, &len);
+		char buf[DENALI_STAT_NAME_MAX + 1];
+		if (!name)
+			return -1;
+		memcpy(buf, name, len);
+		buf[len] = 0;
+		uint8_t kind = unpack_u8(u);
+		struct hist h;
+		uint64_t count = 0, sum = 0;
+		if (kind == RESULTS_SAMPLE) {
+			unpack_hist(u, &h);
+		} else {
+			count = unpack_u64(u);
+			sum = unpack_u64(u);
+		}
+		if (u->bad || strlen(buf) != len ||
+		    results_restore(r, buf, kind, count, sum, kind == RESULTS_SAMPLE ? &h : NULL) != 0)
+			return -1;
+	}
+	if (!unpack_u8(u))
+		return u->bad ? -1 : 0;
+	if (!(r->vm = calloc(r->nvms, sizeof *r->vm)))
+		return -1;
+	for (uint32_t v = 0; v < r->nvms; v++) {
+		struct results_vm *vm = &r->vm[v];
+		uint32_t k = unpack_u32(u);
+		if (u->bad || k > DENALI_STATS_PER_VM)
+			return -1;
+		if (!k)
+			continue;
+		// The array's capacity as results_report grows it: the next power of two.
+		uint32_t cap = 2;
+		while (cap < k)
+			cap *= 2;
+		if (!(vm->used = malloc(cap * sizeof *vm->used)))
+			return -1;
+		vm->n = k;
+		for (uint32_t i = 0; i < k; i++) {
+			vm->used[i] = unpack_u32(u);
+			if (u->bad || vm->used[i] >= r->n)
+				return -1;
+		}
+	}
+	return 0;
+}

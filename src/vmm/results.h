@@ -17,6 +17,7 @@
 
 #include "denali/abi.h"
 #include "vmm/hist.h"
+#include "vmm/pack.h"
 
 enum results_kind { RESULTS_COUNTER = 1, RESULTS_SAMPLE = 2 };
 
@@ -74,5 +75,11 @@ uint64_t results_sum(const struct results_entry *e);
 
 // Mixes every entry (name, kind, and its counts or histogram) into a digest value.
 uint64_t results_digest(const struct results *r, uint64_t h);
+
+// Checkpoints (kernel_ckpt.c): every entry and each VM's names, and back into a fresh
+// table (results_init'ed for the same VMs). Load returns 0, or -1 on bytes that do not
+// describe a valid table (untrusted: names, kinds, counts and indices are checked).
+void results_ckpt_save(const struct results *r, struct pack *b);
+int results_ckpt_load(struct results *r, struct unpack *u);
 
 #endif

@@ -228,3 +228,97 @@ void sched_free(struct sched *s)
 	free(s->seq);
 	memset(s, 0, sizeof *s);
 }
+
+// --- checkpoints (kernel_ckpt.c) ----------------------------------------------------
+
+void sched_ckpt_save(const struct sched *s, struct pack *b)
+{
+	bool stride = s->ops == &ops[SCHED_STRIDE];
+	pack_u8(b, stride);
+	pack_u32(b, s->n);
+	pack_u32(b, s->len);
+	pack_raw(b, s->where, s->n);
+	if (!stride) {
+		for (unsigned l = 0; l < 3; l++) {
+			uint32_t cnt = 0;
+			for (uint32_t id = s->head[l]; id != SCHED_NONE && cnt <= s->n; id = s->next[id])
+				cnt++;
+			pack_u32(b, cnt);
+			for (uint32_t id = s->head[l]; id != SCHED_NONE && cnt--; id = s->next[id])
+				pack_u32(b, id);
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < s->len; i++)
+		pack_u32(b, s->heap[i]);
+	for (uint32_t i = 0; i < s->n; i++) {
+		pack_u32(b, s->tickets[i]);
+		pack_u64(b, s->pass[i]);
+		pack_u64(b, s->seq[i]);
+	}
+	pack_u64(b, s->next_seq);
+	pack_u64(b, s->vpass);
+}
+
+int sched_ckpt_load(struct sched *s, struct unpack *u)
+{
+	bool stride = s->ops == &ops[SCHED_STRIDE];
+	if (unpack_u8(u) != stride || unpack_u32(u) != s->n)
+		return -1;
+	uint32_t len = unpack_u32(u);
+	if (len > s->n)
+		return -1;
+	unpack_raw(u, s->where, s->n);
+	uint32_t queued = 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (s->where[i] > 3)
+			return -1;
+		queued += s->where[i] != 0;
+	}
+	if (u->bad || queued != len)
+		return -1;
+	// Each queued id is listed once, in the list (or heap) its `where` says.
+	uint8_t *seen = calloc(s->n ? s->n : 1, 1);
+	if (!seen)
+		return -1;
+	int rc = -1;
+	s->len = 0;
+	if (!stride) {
+		for (unsigned l = 0; l < 3; l++) {
+			s->head[l] = s->tail[l] = SCHED_NONE;
+			uint32_t cnt = unpack_u32(u);
+			if (cnt > len)
+				goto out;
+			for (uint32_t j = 0; j < cnt; j++) {
+				uint32_t id = unpack_u32(u);
+				if (u->bad || id >= s->n || seen[id] || s->where[id] != 1 + l)
+					goto out;
+				seen[id] = 1;
+				s->where[id] = 0;
+				rr_enqueue(s, id, l == 0 ? SCHED_URGENT : l == 1 ? SCHED_BOOST : SCHED_TAIL);
+			}
+		}
+	} else {
+		for (uint32_t i = 0; i < len; i++) {
+			uint32_t id = unpack_u32(u);
+			if (u->bad || id >= s->n || seen[id] || !s->where[id])
+				goto out;
+			seen[id] = 1;
+			put(s, i, id);
+		}
+		s->len = len;
+		for (uint32_t i = 0; i < s->n; i++) {
+			s->tickets[i] = unpack_u32(u);
+			s->pass[i] = unpack_u64(u);
+			s->seq[i] = unpack_u64(u);
+			if (s->tickets[i] == 0)
+				goto out;
+		}
+		s->next_seq = unpack_u64(u);
+		s->vpass = unpack_u64(u);
+	}
+	rc = !u->bad && s->len == len ? 0 : -1;
+out:
+	free(seen);
+	return rc;
+}

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/pack.h"
+
 enum sched_kind { SCHED_RR = 0, SCHED_STRIDE, SCHED_KINDS };
 enum sched_where { SCHED_TAIL = 0, SCHED_HEAD, SCHED_BOOST, SCHED_URGENT };
 
@@ -61,6 +63,12 @@ void sched_free(struct sched *s);
 const char *sched_name(enum sched_kind kind);
 // Parses "rr" or "stride". Returns 0 or -1.
 int sched_parse(const char *s, enum sched_kind *kind);
+
+// Checkpoints (kernel_ckpt.c): the queue's whole state, and back into a scheduler built
+// by sched_init with the same kind and n. Load returns 0, or -1 when the bytes do not
+// describe a consistent queue (untrusted input: every id is checked).
+void sched_ckpt_save(const struct sched *s, struct pack *b);
+int sched_ckpt_load(struct sched *s, struct unpack *u);
 
 static inline bool sched_queued(const struct sched *s, uint32_t id)
 {
