@@ -361,18 +361,23 @@ int physmem_mem_ckpt_load(struct mem *m, struct unpack *u)
 	if (u->bad || (m->fault_block != PM_NONE && m->fault_block >= m->nblocks) ||
 	    (m->inflight_block != PM_NONE && m->inflight_block >= m->nblocks))
 		return -1;
-	m->blocks_alloc = m->blocks_resident = 0;
+	// Counted into locals: a refused VM keeps no resident blocks, so freeing it
+	// (physmem_mem_release) leaves the frame count consistent.
+	uint32_t alloc = 0, resident = 0;
 	for (uint32_t i = 0; i < m->nblocks; i++) {
 		bool a = bit(m->blk, i), r = bit(res_map(m), i);
 		if (r && !a)
 			return -1; // resident but never allocated
-		m->blocks_alloc += a;
-		m->blocks_resident += r;
+		alloc += a;
+		resident += r;
 	}
 	// Bits past nblocks in either half must be clear.
 	for (uint32_t i = m->nblocks; i < half * 8; i++)
 		if (bit(m->blk, i) || bit(res_map(m), i))
 			return -1;
+	m->blocks_alloc = alloc;
+	m->blocks_resident = resident;
+	m->pm->used_frames += (uint64_t)resident * m->pm->ppb;
 	return 0;
 }
 
@@ -430,14 +435,10 @@ int physmem_ckpt_load(struct physmem *pm, struct unpack *u)
 		pm->vms[id].mem.admitted = true;
 		lru_append(pm, id);
 	}
-	// The frames in use are the pinned ones and the resident blocks: recount them.
-	uint64_t want = pm->pinned_frames;
-	for (uint32_t i = 0; i < pm->nvms; i++)
-		if (pm->vms[i].has_mem && pm->vms[i].mem.pm)
-			want += (uint64_t)pm->vms[i].mem.blocks_resident * pm->ppb;
-	if (used != want || used > pm->total_frames)
+	// The frames in use are the pinned ones and the resident blocks, which
+	// physmem_mem_ckpt_load counted in as it loaded each VM.
+	if (used != pm->used_frames || used > pm->total_frames)
 		return -1;
-	pm->used_frames = used;
 	pm->current = current;
 	return 0;
 }

@@ -119,24 +119,24 @@ void sha256_init(struct sha256 *s)
 	s->nbuf = 0;
 }
 
-void sha256_update(struct sha256 *s, const void *data, size_t n)
+void sha256_update(struct sha256 *s, const void *p, size_t n)
 {
-	const uint8_t *p = data;
+	const uint8_t *b = p;
 	s->len += n;
 	if (s->nbuf) {
 		size_t k = 64 - s->nbuf < n ? 64 - s->nbuf : n;
-		memcpy(s->buf + s->nbuf, p, k);
+		memcpy(s->buf + s->nbuf, b, k);
 		s->nbuf += (uint32_t)k;
-		p += k;
+		b += k;
 		n -= k;
 		if (s->nbuf < 64)
 			return;
 		block(s, s->buf);
 		s->nbuf = 0;
 	}
-	for (; n >= 64; p += 64, n -= 64)
-		block(s, p);
-	memcpy(s->buf, p, n);
+	for (; n >= 64; b += 64, n -= 64)
+		block(s, b);
+	memcpy(s->buf, b, n);
 	s->nbuf = (uint32_t)n;
 }
 

@@ -243,9 +243,11 @@ static void write_corpus(const struct saver *s)
 	uint8_t *st, *pg;
 	size_t nst, npg;
 	assert_int_equal(ckpt_read_section(&r, ckpt_find(&r, KERNEL_CKPT_TAG, 0), &st, &nst, err,
-					   sizeof err), 0);
+					   sizeof err),
+			 0);
 	assert_int_equal(ckpt_read_section(&r, ckpt_find(&r, KERNEL_CKPT_PAGES, 0), &pg, &npg, err,
-					   sizeof err), 0);
+					   sizeof err),
+			 0);
 	uint8_t len[4] = { (uint8_t)nst, (uint8_t)(nst >> 8), (uint8_t)(nst >> 16),
 			   (uint8_t)(nst >> 24) };
 	write_file(dir, "state-idle6", 1, len, 4, st, nst, pg, npg);
