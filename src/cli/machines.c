@@ -164,6 +164,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	// machines it runs.
 	bool reporter = !rk->mpi || rk->x.rank == 0;
 	struct image *img[WORLD_MAX_MACHINES] = { NULL };
+	struct image *gimg[WORLD_MAX_MACHINES][KERNEL_MAX_GROUPS];
+	uint32_t ngimg[WORLD_MAX_MACHINES] = { 0 };
 	struct kernel *k[WORLD_MAX_MACHINES] = { NULL };
 	const char *image[WORLD_MAX_MACHINES];
 	char err[512] = "";
@@ -194,6 +196,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			args_error("%s%s", m ? "--client " : "", err);
 			goto ready;
 		}
+		if (machopts_groups(mo, m, &cfg, gimg[m], &ngimg[m]) != 0)
+			goto ready;
 		if (opts_physmem_check(o, &cfg, img[m], m) != 0)
 			goto ready;
 		if (kernel_new(&k[m], &cfg, img[m], err, sizeof err) != 0) {
@@ -312,6 +316,7 @@ out:
 			(void)devhost_detach(k[m], err, sizeof err); // the imported counters
 		kernel_free(k[m]);
 		image_free(img[m]);
+		machopts_groups_free(gimg[m], ngimg[m]);
 	}
 	world_free(&w);
 	return rc;

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "opts.h"
 #include "denali/abi.h"
+#include "vmm/image.h"
 #include "vmm/world.h"
 
 void machopts_init(struct machopts *m)
@@ -31,6 +32,12 @@ void machopts_usage(FILE *f)
 		"  --client-vms N   VMs on the last --client machine (default 1)\n"
 		"  --client-mem SIZE  memory per VM on it (default 4M)\n"
 		"  --client-args STRING  its command line\n"
+		"  --group FILE     add a VM group running FILE to the most recent machine\n"
+		"                   (machine 0 before any --client; up to 15 a machine):\n"
+		"                   its VMs follow the machine's others\n"
+		"  --group-vms N    VMs in the last --group (default 1)\n"
+		"  --group-mem SIZE memory per VM in it (default 4M)\n"
+		"  --group-args STRING  its command line (default none)\n"
 		"  --link-latency T latency of the link between the machines' switches\n"
 		"                   (default 20us, more than 0)\n"
 		"  --loss P         drop each frame a switch hands to a VM or to the link\n"
@@ -69,20 +76,71 @@ static int check_cmdline(const char *flag, const char *val)
 	return 0;
 }
 
+// --group FILE and its --group-* flags.
+static int parse_group(const char *flag, const char *val, struct machopts *m)
+{
+	char why[160];
+	uint64_t v;
+	if (!strcmp(flag, "--group")) {
+		if (!*val)
+			return args_bad(flag, "''", "empty file name");
+		uint32_t here = 0;
+		for (uint32_t g = 0; g < m->ngroups; g++)
+			here += m->groups[g].machine == m->nclients;
+		if (m->ngroups == MACHOPTS_MAX_GROUPS || here == KERNEL_MAX_GROUPS - 1)
+			return args_bad(flag, val, "too many VM groups (at most 15 a machine, 32 "
+					"in all)");
+		m->groups[m->ngroups++] = (struct machine_group){
+			.image = val, .machine = m->nclients, .nvms = 1,
+			.mem_size = DENALI_MEM_DEFAULT };
+		return 1;
+	}
+	if (!m->ngroups)
+		return args_bad(flag, val, "comes before any --group FILE (it applies to the "
+				"most recent one)");
+	struct machine_group *g = &m->groups[m->ngroups - 1];
+	unsigned bit = !strcmp(flag, "--group-vms") ? 1u : !strcmp(flag, "--group-mem") ? 2u : 4u;
+	if (g->seen & bit) {
+		char w[96];
+		snprintf(w, sizeof w, "given twice for one --group (%s takes one value)", flag);
+		return args_bad(flag, val, w);
+	}
+	g->seen |= bit;
+	if (bit == 1) {
+		if (args_count(val, 1, MAX_VMS, &v, why, sizeof why))
+			return args_bad(flag, val, why);
+		g->nvms = (uint32_t)v;
+	} else if (bit == 2) {
+		if (args_size(val, 4096, DENALI_MEM_MIN, DENALI_MEM_MAX, &v, why, sizeof why))
+			return args_bad(flag, val, why);
+		g->mem_size = (uint32_t)v;
+	} else {
+		if (check_cmdline(flag, val))
+			return 2;
+		g->args = val;
+	}
+	return 1;
+}
+
 int machopts_parse(int argc, char **argv, int *i, struct machopts *m)
 {
 	static const char *const valued[] = { "--args", "--client", "--client-vms",
 					      "--client-mem", "--client-args", "--link-latency",
 					      "--loss", "--loss-seed", "--pcap-machine",
-					      "--machine-threads", "--machine-ranks" };
+					      "--machine-threads", "--machine-ranks", "--group",
+					      "--group-vms", "--group-mem", "--group-args" };
 	const char *flag = NULL, *val = NULL;
 	if (args_valued(argc, argv, i, valued, sizeof valued / sizeof valued[0], &flag, &val) == 2)
 		return 2;
 	if (!flag)
 		return 0;
-	// One value each; --client repeats, and the --client-* flags once per client.
-	if (strncmp(flag, "--client", 8) && args_once(&m->seen, flag, val) != 0)
+	// One value each; --client and --group repeat, and their --client-* and --group-*
+	// flags once per client or group.
+	if (strncmp(flag, "--client", 8) && strncmp(flag, "--group", 7) &&
+	    args_once(&m->seen, flag, val) != 0)
 		return 2;
+	if (!strncmp(flag, "--group", 7))
+		return parse_group(flag, val, m);
 	char why[160];
 	uint64_t v;
 	struct machine_client *c = m->nclients ? &m->clients[m->nclients - 1] : NULL;
@@ -196,4 +254,44 @@ void machopts_apply(const struct machopts *m, struct kernel_config *cfg, struct 
 {
 	cfg->cmdline = m->args;
 	machopts_loss(m, 0, d);
+}
+
+uint32_t machopts_group_vms(const struct machopts *m, uint32_t machine)
+{
+	uint64_t n = 0;
+	for (uint32_t g = 0; g < m->ngroups; g++)
+		if (m->groups[g].machine == machine)
+			n += m->groups[g].nvms;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+void machopts_groups_free(struct image *imgs[KERNEL_MAX_GROUPS], uint32_t nimgs)
+{
+	for (uint32_t i = 0; i < nimgs; i++)
+		image_free(imgs[i]);
+}
+
+int machopts_groups(const struct machopts *m, uint32_t machine, struct kernel_config *cfg,
+		    struct image *imgs[KERNEL_MAX_GROUPS], uint32_t *nimgs)
+{
+	*nimgs = 0;
+	cfg->n_vm_groups = 0;
+	for (uint32_t g = 0; g < m->ngroups; g++) {
+		const struct machine_group *mg = &m->groups[g];
+		if (mg->machine != machine)
+			continue;
+		char err[512] = "";
+		struct image *img;
+		if (image_load(mg->image, mg->mem_size, &img, err, sizeof err) != 0) {
+			machopts_groups_free(imgs, *nimgs);
+			*nimgs = 0;
+			return args_error("--group %s", err);
+		}
+		imgs[(*nimgs)++] = img;
+		cfg->vm_groups[cfg->n_vm_groups++] = (struct kernel_vm_group){
+			.count = mg->nvms, .mem_size = mg->mem_size, .img = img,
+			.cmdline = mg->args };
+		cfg->nvms += mg->nvms;
+	}
+	return 0;
 }

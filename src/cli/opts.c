@@ -19,7 +19,8 @@ static void usage(FILE *f)
 		"Runs N copies of a guest image on one simulated Denali machine (and\n"
 		"client machines linked to it, with --client: docs/machines.md).\n"
 		"\n"
-		"  --image FILE     ELF32 i386 static executable to run (required)\n"
+		"  --image FILE     ELF32 i386 static executable to run (required; more\n"
+		"                   images on the same machine: --group)\n"
 		"  --vms N          number of VMs, 1..1000000 (default 1); each VM's\n"
 		"                   8,472 B of kernel metadata is in --phys-mem (more than\n"
 		"                   about 120,000 VMs need a larger one)\n"
@@ -373,13 +374,23 @@ int opts_check(const struct run_opts *o)
 	if (ks->n_ticket_groups && ks->sched != SCHED_STRIDE)
 		return args_bad("--tickets", o->tickets_val[0], "needs --sched stride (the "
 				"round-robin scheduler has no tickets)");
+	uint64_t nvms = (uint64_t)o->nvms + machopts_group_vms(&o->mach, 0);
+	if (nvms > MAX_VMS)
+		return args_error("machine 0: %llu VMs with its --group VMs, more than %u",
+				  (unsigned long long)nvms, MAX_VMS);
+	for (uint32_t m = 0; m < o->mach.nclients; m++) {
+		uint64_t n = (uint64_t)o->mach.clients[m].nvms + machopts_group_vms(&o->mach, m + 1);
+		if (n > MAX_VMS)
+			return args_error("machine %u: %llu VMs with its --group VMs, more than %u",
+					  m + 1, (unsigned long long)n, MAX_VMS);
+	}
 	for (uint32_t g = 0; g < ks->n_ticket_groups; g++)
 		if (check_group("--tickets", o->tickets_val[g], ks->ticket_groups[g].last,
-				o->nvms))
+				(uint32_t)nvms))
 			return 2;
 	for (uint32_t g = 0; g < ks->n_intr_groups; g++)
 		if (check_group("--intr-group", o->intr_group_val[g], ks->intr_groups[g].last,
-				o->nvms))
+				(uint32_t)nvms))
 			return 2;
 	if (o->gdb_wait && !o->gdb)
 		return args_error("--gdb-wait needs --gdb PORT|unix:PATH");
@@ -390,7 +401,7 @@ int opts_check(const struct run_opts *o)
 				o->mach.nclients ? "names no machine (0 is the server, 1.. the "
 						   "--client machines)"
 						 : "needs --client (one machine: 0)");
-	if (devopts_check(&o->dev, o->nvms) != 0)
+	if (devopts_check(&o->dev, (uint32_t)nvms) != 0)
 		return 2;
 	if (obsopts_check(&o->obs, o->results != NULL) != 0)
 		return 2;
@@ -405,6 +416,9 @@ int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_output
 		return 2;
 	for (uint32_t m = 0; m < o->mach.nclients; m++)
 		if (runfiles_input(rf, RUNFILES_INPUT, "--client", o->mach.clients[m].image, false))
+			return 2;
+	for (uint32_t g = 0; g < o->mach.ngroups; g++)
+		if (runfiles_input(rf, RUNFILES_INPUT, "--group", o->mach.groups[g].image, false))
 			return 2;
 	if (c->pcap_in && runfiles_input(rf, RUNFILES_INPUT, "--pcap-in", c->pcap_in, false))
 		return 2;
@@ -445,11 +459,11 @@ static const char *mib(uint64_t bytes, char *buf, size_t len)
 int opts_physmem_check(const struct run_opts *o, const struct kernel_config *cfg,
 		       const struct image *img, uint32_t machine)
 {
-	uint64_t need = physmem_need_bytes(&cfg->pm, cfg->nvms, cfg->mem_size, img);
+	uint32_t ms;
+	uint64_t need = kernel_need_bytes(cfg, img, &ms);
 	if (need <= cfg->pm.phys_bytes)
 		return 0;
-	char a[32], size[32], who[192];
-	uint32_t ms = cfg->mem_size;
+	char a[32], size[32], who[224];
 	if (ms % (1u << 30) == 0)
 		snprintf(size, sizeof size, "%uG", ms >> 30);
 	else if (ms % (1u << 20) == 0)
@@ -457,7 +471,10 @@ int opts_physmem_check(const struct run_opts *o, const struct kernel_config *cfg
 	else
 		snprintf(size, sizeof size, "%uK", ms >> 10);
 	uint64_t mib_up = (need + (1u << 20) - 1) >> 20;
-	if (machine == 0)
+	if (cfg->n_vm_groups)
+		snprintf(who, sizeof who, "machine %u: %u VMs in %u groups, the largest %s",
+			 machine, cfg->nvms, cfg->n_vm_groups + 1, size);
+	else if (machine == 0)
 		snprintf(who, sizeof who, "--vms %u --mem %s", cfg->nvms, size);
 	else
 		snprintf(who, sizeof who, "--client %s --client-vms %u --client-mem %s",

@@ -36,7 +36,7 @@ void report_status_line(const struct kernel *k, const struct vm *vm, uint32_t ma
 	printf(", %s instructions\n", args_fmt_count(vm->cpu.retired, n, sizeof n));
 	if ((vm->state == VM_HUNG || vm->state == VM_STOPPED) && k->waits) {
 		char line[1024];
-		printf("  %s\n", vmreport_wait_line(k->img, &k->waits[vm->id], vm->state == VM_HUNG,
+		printf("  %s\n", vmreport_wait_line(kernel_vm_image(k, vm->id), &k->waits[vm->id], vm->state == VM_HUNG,
 						    k->cfg.cpu_khz, line, sizeof line));
 	}
 }
@@ -244,7 +244,7 @@ void report_diagnostics(const struct kernel *k)
 		if (killed <= REPORT_FULL && vm->post) {
 			if (!d)
 				d = dis_new();
-			vmreport_fault_text(stderr, d, k->img, vm->post);
+			vmreport_fault_text(stderr, d, kernel_vm_image(k, i), vm->post);
 		}
 	}
 	dis_free(d);
@@ -256,7 +256,7 @@ void report_diagnostics(const struct kernel *k)
 		if (vm->state != VM_HUNG || ++hung > REPORT_FULL)
 			continue;
 		char line[1024];
-		fprintf(stderr, "vm %u: hung %s\n", i, vmreport_wait_line(k->img, &k->waits[i], true,
+		fprintf(stderr, "vm %u: hung %s\n", i, vmreport_wait_line(kernel_vm_image(k, i), &k->waits[i], true,
 									   k->cfg.cpu_khz, line,
 									   sizeof line));
 	}

@@ -17,6 +17,7 @@
 #include "trace/dis.h"
 #include "trace/vmreport.h"
 #include "vmm/devhost.h"
+#include "vmm/image.h"
 #include "vmm/postmortem.h"
 
 static void add(json_object *o, const char *key, uint64_t v)
@@ -119,6 +120,22 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 	json_object_object_add(j, "image", json_object_new_string(image));
 	json_object_object_add(j, "vms", json_object_new_int64(k->cfg.nvms));
 	json_object_object_add(j, "mem_size", json_object_new_int64(k->cfg.mem_size));
+	if (k->ngroups > 1) { // VM groups (--group, experiment files): absent without
+		json_object *ga = json_object_new_array();
+		for (uint32_t g = 0; g < k->ngroups; g++) {
+			const struct kernel_vm_group *vg = &k->groups[g];
+			json_object *go = json_object_new_object();
+			json_object_object_add(go, "image", json_object_new_string(
+				g ? vg->img->name : image));
+			json_object_object_add(go, "first_vm", json_object_new_int64(vg->first));
+			json_object_object_add(go, "vms", json_object_new_int64(vg->count));
+			json_object_object_add(go, "mem_size", json_object_new_int64(vg->mem_size));
+			json_object_object_add(go, "args", json_object_new_string(
+				vg->cmdline ? vg->cmdline : ""));
+			json_object_array_add(ga, go);
+		}
+		json_object_object_add(j, "groups", ga);
+	}
 	json_object_object_add(j, "cpu_khz", json_object_new_int64(k->cfg.cpu_khz));
 	json_object_object_add(j, "quantum_cycles", json_object_new_int64((int64_t)k->cfg.quantum_cycles));
 	if (k->cfg.chaos) // docs/isa.md 12; absent without --chaos
@@ -211,11 +228,11 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		if (vm->state == VM_KILLED && vm->post) {
 			if (!d)
 				d = dis_new();
-			json_object_object_add(v, "fault", vmreport_fault_json(d, k->img, vm->post,
+			json_object_object_add(v, "fault", vmreport_fault_json(d, kernel_vm_image(k, i), vm->post,
 									      k->cfg.cpu_khz));
 		}
 		if ((vm->state == VM_HUNG || vm->state == VM_STOPPED) && k->waits)
-			json_object_object_add(v, "wait", vmreport_wait_json(k->img, &k->waits[i],
+			json_object_object_add(v, "wait", vmreport_wait_json(kernel_vm_image(k, i), &k->waits[i],
 									    vm->state == VM_HUNG,
 									    k->cfg.cpu_khz));
 		json_object_array_add(per, v);

@@ -39,6 +39,12 @@ static void summary(const struct kernel *k, const struct run_opts *o, double hos
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
 
+static void free_images(struct image *img, struct image **gimg, uint32_t ngimg)
+{
+	image_free(img);
+	machopts_groups_free(gimg, ngimg);
+}
+
 // One machine: load, run, report, write the outputs' temporary files. Returns the
 // exit status (2: nothing is to be committed).
 static int run_one(const struct run_opts *o, const struct runfiles *rf,
@@ -50,22 +56,27 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	machopts_apply(&o->mach, &cfg, &dev);
 
 	char err[512] = "";
-	struct image *img;
+	struct image *img, *gimg[KERNEL_MAX_GROUPS];
+	uint32_t ngimg = 0;
 	if (image_load(o->image, o->mem_size, &img, err, sizeof err) != 0) {
 		return args_error("%s", err);
+	}
+	if (machopts_groups(&o->mach, 0, &cfg, gimg, &ngimg) != 0) {
+		image_free(img);
+		return 2;
 	}
 	struct kernel *k;
 	if (opts_physmem_check(o, &cfg, img, 0) != 0 ||
 	    kernel_new(&k, &cfg, img, err, sizeof err) != 0) {
 		if (err[0])
 			args_error("%s", err);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	if (devopts_attach(k, &dev, out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out)
 						       : NULL) != 0) {
 		kernel_free(k);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	// Console lines stream while the run goes (observe.h).
@@ -82,7 +93,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	if (observe_start(&obs, &o->obs, &om) != 0) {
 		devopts_detach(k);
 		kernel_free(k);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	struct gdb_server *gdb = NULL;
@@ -92,7 +103,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		observe_free(obs);
 		devopts_detach(k);
 		kernel_free(k);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	double t0 = report_host_seconds();
@@ -149,7 +160,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	observe_free(obs);
 	gdb_server_free(gdb);
 	kernel_free(k);
-	image_free(img);
+	free_images(img, gimg, ngimg);
 	if (observe_signal() && rc != 2)
 		rc = 128 + observe_signal(); // 130 (SIGINT) or 143 (SIGTERM)
 	return rc;

@@ -121,7 +121,7 @@ static void regs_of(const struct gdb_stub *s, uint32_t vm, uint32_t r[16])
 {
 	struct cpu c = *ctl_cpu(s->k, vm);
 	if (ctl_vm_state(s->k, vm) == CTL_VM_NEW)
-		cpu_reset(&c, s->k->img->entry, s->k->cfg.mem_size);
+		cpu_reset(&c, kernel_vm_image(s->k, vm)->entry, kernel_vm_group(s->k, vm)->mem_size);
 	for (int i = 0; i < 8; i++)
 		r[i] = c.r[i];
 	r[8] = c.eip;

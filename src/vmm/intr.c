@@ -25,7 +25,7 @@ void intr_write_vregs(struct kernel *k, struct vm *vm)
 	v->abi_version = DENALI_ABI_VERSION;
 	v->vm_id = vm->id;
 	v->cpu_khz = k->cfg.cpu_khz;
-	v->mem_size = k->cfg.mem_size;
+	v->mem_size = vm->mem.mem_size;
 	v->time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
 	v->tsc_at_entry = vm->cpu.cycles;
 	v->machine_id = k->cfg.machine_id;

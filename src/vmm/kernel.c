@@ -74,6 +74,47 @@ uint64_t kernel_ns_to_cycles(const struct kernel_config *cfg, uint64_t ns)
 	return c > UINT64_MAX ? UINT64_MAX : (uint64_t)c;
 }
 
+// Host pages of the VM groups' images other than img, each image counted once.
+static uint64_t extra_pages(const struct kernel_config *cfg, const struct image *img)
+{
+	uint64_t pages = 0;
+	for (uint32_t g = 0; g < cfg->n_vm_groups; g++) {
+		const struct image *gi = cfg->vm_groups[g].img;
+		bool seen = gi == img;
+		for (uint32_t h = 0; h < g && !seen; h++)
+			seen = cfg->vm_groups[h].img == gi;
+		if (!seen && gi)
+			pages += gi->pages_alloc;
+	}
+	return pages;
+}
+
+uint64_t kernel_need_bytes(const struct kernel_config *cfg, const struct image *img,
+			   uint32_t *max_mem)
+{
+	uint32_t mm = cfg->mem_size;
+	for (uint32_t g = 0; g < cfg->n_vm_groups; g++)
+		if (cfg->vm_groups[g].mem_size > mm)
+			mm = cfg->vm_groups[g].mem_size;
+	*max_mem = mm;
+	struct physmem_config pmc = cfg->pm;
+	pmc.extra_image_pages = extra_pages(cfg, img);
+	return physmem_need_bytes(&pmc, cfg->nvms, mm, img);
+}
+
+const struct kernel_vm_group *kernel_vm_group(const struct kernel *k, uint32_t id)
+{
+	uint32_t g = k->ngroups - 1;
+	while (g && id < k->groups[g].first)
+		g--;
+	return &k->groups[g];
+}
+
+const struct image *kernel_vm_image(const struct kernel *k, uint32_t id)
+{
+	return kernel_vm_group(k, id)->img;
+}
+
 int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	       const struct image *img, char *err, size_t errlen)
 {
@@ -107,11 +148,41 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 			return -1;
 		}
 	}
+	if (cfg->n_vm_groups > KERNEL_MAX_GROUPS - 1) {
+		snprintf(err, errlen, "kernel: bad configuration: at most %u VM groups",
+			 (unsigned)KERNEL_MAX_GROUPS);
+		return -1;
+	}
+	uint64_t others = 0;
+	for (uint32_t g = 0; g < cfg->n_vm_groups; g++) {
+		const struct kernel_vm_group *vg = &cfg->vm_groups[g];
+		others += vg->count;
+		if (!vg->count || !vg->img || vg->img->mem_size != vg->mem_size) {
+			snprintf(err, errlen, "kernel: VM group %u: no VMs, or no image of its "
+				 "memory size", g + 1);
+			return -1;
+		}
+	}
+	if (others >= cfg->nvms) {
+		snprintf(err, errlen, "kernel: bad configuration: the VM groups leave no VM for "
+			 "the first");
+		return -1;
+	}
 	struct kernel *k = calloc(1, sizeof *k);
 	if (!k)
 		goto oom;
 	k->cfg = *cfg;
 	k->img = img;
+	k->groups[0] = (struct kernel_vm_group){ .first = 0,
+						 .count = cfg->nvms - (uint32_t)others,
+						 .mem_size = cfg->mem_size, .img = img,
+						 .cmdline = cfg->cmdline };
+	k->ngroups = 1 + cfg->n_vm_groups;
+	for (uint32_t g = 1; g < k->ngroups; g++) {
+		k->groups[g] = cfg->vm_groups[g - 1];
+		k->groups[g].first = k->groups[g - 1].first + k->groups[g - 1].count;
+		k->cfg.vm_groups[g - 1].first = k->groups[g].first;
+	}
 	k->last_vm = -1;
 	k->running = -1;
 	k->stopped_vm = -1;
@@ -126,7 +197,11 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	// event lands (chaos.h).
 	struct cpu_exec_opts xo = { .block_max_insns = cfg->chaos ? 1 : cfg->block_max_insns };
 	k->x = cpu_exec_new(&xo);
-	if (physmem_new(&k->pm, &cfg->pm, cfg->cpu_khz, cfg->nvms, cfg->mem_size, img, err,
+	uint32_t max_mem;
+	struct physmem_config pmc = cfg->pm;
+	(void)kernel_need_bytes(cfg, img, &max_mem);
+	pmc.extra_image_pages = extra_pages(cfg, img);
+	if (physmem_new(&k->pm, &pmc, cfg->cpu_khz, cfg->nvms, max_mem, img, err,
 			errlen) != 0) {
 		kernel_free(k);
 		return -1;
@@ -340,7 +415,8 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 static int start_vm(struct kernel *k, struct vm *vm)
 {
 	assert(vm->state == VM_NEW && !vm->has_mem);
-	if (mem_init(&vm->mem, k->img, k->cfg.mem_size, k->x) != 0) {
+	const struct kernel_vm_group *grp = kernel_vm_group(k, vm->id);
+	if (mem_init(&vm->mem, grp->img, grp->mem_size, k->x) != 0) {
 		k->host_oom = true;
 		kernel_set_diag(vm, "vm %u: killed before start: host out of memory", vm->id);
 		kernel_end_vm(k, vm, VM_KILLED);
@@ -349,14 +425,14 @@ static int start_vm(struct kernel *k, struct vm *vm)
 	vm->has_mem = true;
 	if (gk_vm_start(k, vm) != 0)
 		k->host_oom = true; // the VM runs outside the memory model
-	cpu_reset(&vm->cpu, k->img->entry, k->cfg.mem_size);
+	cpu_reset(&vm->cpu, grp->img->entry, grp->mem_size);
 	struct denali_vregs *v = mem_vregs(&vm->mem);
 	v->boot_time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
-	if (k->cfg.cmdline) {
-		size_t n = strlen(k->cfg.cmdline);
+	if (grp->cmdline) {
+		size_t n = strlen(grp->cmdline);
 		n = n > DENALI_CMDLINE_MAX ? DENALI_CMDLINE_MAX : n;
 		char *dst = (char *)v + (DENALI_CMDLINE_ADDR - DENALI_VREGS_ADDR);
-		memcpy(dst, k->cfg.cmdline, n);
+		memcpy(dst, grp->cmdline, n);
 		dst[n] = 0;
 		v->cmdline_len = (uint32_t)n;
 	}

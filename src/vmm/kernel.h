@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The isolation kernel: one simulated host machine running N VMs of one image.
+// The isolation kernel: one simulated host machine running N VMs of one image, or of
+// several images in VM groups (kernel_config.vm_groups).
 // kernel.c owns simulated time and the run loop; pio.c handles the VMs' PIO requests;
 // intr.c delivers interrupts and exceptions (intr.h).
 //
@@ -103,6 +104,18 @@ struct kernel_config {
 	// command line (vregs cmdline, at most DENALI_CMDLINE_MAX bytes; NULL: empty).
 	uint32_t machine_id;
 	const char *cmdline;
+	// VM groups after the first (experiment files, `denali run --group`): VM ids after
+	// the image's own VMs run their group's image with its memory size and command line.
+	// The image given to kernel_new, mem_size and cmdline are group 0's; it has the
+	// nvms - (the other groups' counts) first VMs (at least one). Each image is shared
+	// copy-on-write by its group's VMs; its mem_size must equal the group's.
+	struct kernel_vm_group {
+		uint32_t first, count;   // VM ids first .. first + count - 1 (kernel_new sets first)
+		uint32_t mem_size;       // bytes per VM
+		const struct image *img; // outlives the kernel
+		const char *cmdline;     // NULL: empty
+	} vm_groups[KERNEL_MAX_GROUPS - 1];
+	uint32_t n_vm_groups;
 	// Guest-code profile (profile.h): a sample every this many cycles of each VM's
 	// execution; 0: no profile.
 	uint64_t profile_interval_cycles;
@@ -168,7 +181,10 @@ enum { KEV_WAKE = 1, KEV_TIMER = 2, KEV_COALESCE = 3, KEV_DEVICE = 4, KEV_CHAOS_
 
 struct kernel {
 	struct kernel_config cfg;
-	const struct image *img;
+	const struct image *img;   // group 0's image (the machine's first)
+	// Every VM group, group 0 first (kernel_vm_group), ngroups >= 1.
+	struct kernel_vm_group groups[KERNEL_MAX_GROUPS];
+	uint32_t ngroups;
 	struct cpu_exec *x;
 	struct vm *vms;        // cfg.nvms, indexed by id
 	uint64_t now;          // simulated time, cycles
@@ -237,6 +253,15 @@ struct kernel_branches {
 int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	       const struct image *img, char *err, size_t errlen);
 void kernel_free(struct kernel *k);
+
+// The VM group of VM id (< cfg.nvms) and its image.
+const struct kernel_vm_group *kernel_vm_group(const struct kernel *k, uint32_t id);
+const struct image *kernel_vm_image(const struct kernel *k, uint32_t id);
+// The modelled physical memory a machine with cfg and group 0's image needs (kernel
+// metadata per VM, every group's image once, one whole VM of the largest group:
+// physmem_need_bytes), in bytes; *max_mem gets that largest memory size.
+uint64_t kernel_need_bytes(const struct kernel_config *cfg, const struct image *img,
+			   uint32_t *max_mem);
 
 // Subscribes an observer to the machine's event stream (obs.h). Returns 0, or -1 when
 // OBS_MAX_SUBS observers are subscribed already. Call before the run or between rounds.

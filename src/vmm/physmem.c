@@ -44,7 +44,7 @@ static uint64_t pinned_frames(const struct physmem_config *cfg, uint32_t nvms,
 {
 	uint64_t meta = ((uint64_t)nvms * cfg->meta_bytes_per_vm + CPU_PAGE_SIZE - 1) /
 			CPU_PAGE_SIZE;
-	return meta + (img ? img->pages_alloc : 0);
+	return meta + (img ? img->pages_alloc : 0) + cfg->extra_image_pages;
 }
 
 uint64_t physmem_need_bytes(const struct physmem_config *cfg, uint32_t nvms,

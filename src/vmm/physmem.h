@@ -46,6 +46,8 @@ struct physmem_config {
 	uint32_t block_bytes;       // swap transfer block: a power of two, 4 KiB..1 MiB
 	uint32_t min_free_frames;   // gatekeeper threshold for admitting a VM (default 64)
 	uint32_t meta_bytes_per_vm; // 8,472 (paper Table 2)
+	uint64_t extra_image_pages; // pages of the machine's other images (VM groups: kernel.h
+				    // kernel_need_bytes sets it), pinned like the image's
 	struct swapdisk_config disk;
 	// Host memory, not the model: share identical written pages between VMs
 	// (pageshare.h; default on). Results are the same either way.

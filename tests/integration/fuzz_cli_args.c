@@ -207,7 +207,7 @@ static const char *const valued[] = {
 	"--pcap-out", "--pcap-vm", "--disk", "--console-in", "--console-input",
 	"--console-in-vm", "--tap", "--args", "--client", "--client-vms", "--client-mem",
 	"--client-args", "--link-latency", "--loss", "--loss-seed", "--pcap-machine",
-	"--machine-threads", "--chaos",
+	"--machine-threads", "--chaos", "--group", "--group-vms", "--group-mem", "--group-args",
 };
 #define NVALUED (sizeof valued / sizeof valued[0])
 
