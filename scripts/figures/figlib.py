@@ -51,6 +51,24 @@ def build_dir(a):
     return a.build if os.path.isabs(a.build) else os.path.join(ROOT, a.build)
 
 
+def experiment(a, name):
+    """The path of experiments/NAME.cfg (docs/experiments.md "Experiment files") for a
+    sweep's command: the file itself when the build is ROOT/build (its image paths
+    start build/ and the sweep runs from ROOT), else a copy in BUILD/experiments/ with
+    those paths in the build given."""
+    src = os.path.join(ROOT, "experiments", name + ".cfg")
+    b = build_dir(a)
+    if os.path.realpath(b) == os.path.realpath(os.path.join(ROOT, "build")) or a.from_dir:
+        return src
+    with open(src) as f:
+        text = f.read()
+    dst = os.path.join(b, "experiments", name + ".cfg")
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    with open(dst, "w") as f:
+        f.write(text.replace('"build/', '"' + os.path.abspath(b) + "/"))
+    return dst
+
+
 def build(a, targets):
     """Builds denali and the images the figure needs (ninja with output paths, so a
     build configured before the apps existed still finds them)."""

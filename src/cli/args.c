@@ -300,10 +300,22 @@ int args_regular_file(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+// Where the value being parsed came from (args_where), or NULL.
+static const char *args_where_now;
+
+void args_where(const char *where)
+{
+	args_where_now = where;
+}
+
 int args_verror(const char *cmd, const char *fmt, va_list ap)
 {
 	char msg[2048], line[4 * sizeof msg];
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	int w = args_where_now ? snprintf(msg, sizeof msg, "%s: ", args_where_now) : 0;
+	if (w < 0 || w >= (int)sizeof msg / 2)
+		w = 0;
+	int n = vsnprintf(msg + w, sizeof msg - (size_t)w, fmt, ap);
+	n = n < 0 ? n : n + w;
 	if (n >= (int)sizeof msg)
 		memcpy(msg + sizeof msg - 4, "...", 4);
 	// A file name or a flag value may hold any byte but NUL: control bytes are shown

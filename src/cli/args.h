@@ -36,6 +36,10 @@ int args_error_cmd(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int args_verror(const char *cmd, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+// Puts `where` ("fig4.cfg:12: all_machines.quantum": where a value came from) before
+// every message until it is called again; NULL: nothing (the value is a flag's).
+// The one piece of state here: the CLI parses its input on one thread.
+void args_where(const char *where);
 
 // The flags that take one value, seen so far (flag names are the parsers' static
 // strings). args_once records flag; the second time it prints

@@ -107,8 +107,9 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	}
 	for (uint32_t m = 0; m < w->n; m++) {
 		const struct kernel *k = w->m[m].k;
-		printf("machine %u (%s): %u VMs of %s, %u KiB memory each\n", m,
-		       m ? "client" : "server", k->cfg.nvms, image[m], k->cfg.mem_size / 1024);
+		char prefix[48];
+		snprintf(prefix, sizeof prefix, "machine %u (%s): ", m, m ? "client" : "server");
+		report_machine_header(k, prefix, image[m]);
 		report_summary_body(k, -1);
 		printf("  digest              %016llx\n", (unsigned long long)kernel_digest(k));
 	}
@@ -185,6 +186,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		if (m) {
 			const struct machine_client *c = &mo->clients[m - 1];
 			cfg.profile_interval_cycles = 0; // --profile samples machine 0
+			cfg.n_intr_groups = 0;   // --intr-group and --tickets name machine 0's
+			cfg.n_ticket_groups = 0; // VMs (opts_check checks them against those)
 			cfg.nvms = c->nvms;
 			cfg.mem_size = c->mem_size;
 			cfg.cmdline = c->args;

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: denali run --image FILE.elf [options]\n"
+		"       denali run EXPERIMENT.cfg [options]   (docs/experiments.md)\n"
 		"Runs N copies of a guest image on one simulated Denali machine (and\n"
 		"client machines linked to it, with --client: docs/machines.md).\n"
 		"\n"
@@ -70,6 +71,8 @@ static void usage(FILE *f)
 		"  --gdb-wait       with --gdb: wait for gdb before the first instruction\n"
 		"  --gdb-machine M  with --gdb and --client: the machine gdb debugs\n"
 		"                   (default 0, the server)\n"
+		"  --print-config   write the run's experiment file (every flag, defaults\n"
+		"                   filled in) on stdout instead of running it\n"
 		"  -h, --help       show this help\n"
 		"\n");
 	devopts_usage(f);
@@ -205,6 +208,20 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 // Parses argv into *o. Returns 0, 1 after --help (exit 0), or 2 after an error line.
 int opts_parse(int argc, char **argv, struct run_opts *o)
 {
+	return opts_parse_from(argc, argv, NULL, o);
+}
+
+static int parse_from(int argc, char **argv, const char *const *where, struct run_opts *o);
+
+int opts_parse_from(int argc, char **argv, const char *const *where, struct run_opts *o)
+{
+	int rc = parse_from(argc, argv, where, o);
+	args_where(NULL);
+	return rc;
+}
+
+static int parse_from(int argc, char **argv, const char *const *where, struct run_opts *o)
+{
 	*o = (struct run_opts){ .nvms = 1, .mem_size = DENALI_MEM_DEFAULT, .profile_interval = 10007,
 				.quantum_ns = 10000, .phys_mem = PM_PHYS_DEFAULT,
 				.swap_block = PM_BLOCK_DEFAULT, .console_vms = -1 };
@@ -215,6 +232,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		args_where(where ? where[i] : NULL);
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 1;
@@ -333,6 +351,7 @@ int opts_parse(int argc, char **argv, struct run_opts *o)
 			return args_bad(flag, val, why);
 		}
 	}
+	args_where(NULL);
 	if (!o->image) {
 		return args_error("--image FILE is required (see denali run --help)");
 	}

@@ -58,6 +58,9 @@ struct opts_outputs {
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),
 // or 2 after one error line.
 int opts_parse(int argc, char **argv, struct run_opts *o);
+// The same, where[i] (when where is not NULL) naming where argv[i] came from (an
+// experiment file's "FILE:LINE: KEY", or NULL): put before its error lines.
+int opts_parse_from(int argc, char **argv, const char *const *where, struct run_opts *o);
 // The checks that need several flags (--tickets needs --sched stride, groups and disks
 // name existing VMs, --pcap-speed needs --pcap-in, ...; devopts_check, machopts_check).
 // Returns 0, or 2 after one error line.

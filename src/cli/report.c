@@ -14,6 +14,7 @@
 #include "trace/dis.h"
 #include "trace/vmreport.h"
 #include "vmm/devhost.h"
+#include "vmm/image.h"
 #include "vmm/postmortem.h"
 
 // The name of VM id in console prefixes and status lines: "vm 3", or "m1 vm 3" on a
@@ -264,4 +265,24 @@ void report_diagnostics(const struct kernel *k)
 		fprintf(stderr, "... %u more VMs hung\n", hung - REPORT_FULL);
 	if (k->host_oom)
 		fprintf(stderr, "denali run: warning: the host ran out of memory during the run\n");
+}
+
+void report_machine_header(const struct kernel *k, const char *prefix, const char *image)
+{
+	if (k->ngroups <= 1) {
+		printf("%s%u VMs of %s, %u KiB memory each\n", prefix, k->cfg.nvms, image,
+		       k->cfg.mem_size / 1024);
+		return;
+	}
+	printf("%s%u VMs in %u groups\n", prefix, k->cfg.nvms, k->ngroups);
+	for (uint32_t g = 0; g < k->ngroups; g++) {
+		const struct kernel_vm_group *vg = &k->groups[g];
+		char ids[48];
+		snprintf(ids, sizeof ids, "VMs %u-%u", vg->first, vg->first + vg->count - 1);
+		printf("  group %-2u %-12s %s, %u KiB memory each%s%s%s\n", g, ids,
+		       g ? vg->img->name : image, vg->mem_size / 1024,
+		       vg->cmdline && *vg->cmdline ? ", args \"" : "",
+		       vg->cmdline && *vg->cmdline ? vg->cmdline : "",
+		       vg->cmdline && *vg->cmdline ? "\"" : "");
+	}
 }

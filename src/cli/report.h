@@ -11,6 +11,10 @@
 // "vm N: terminated, exit code 0, 882 instructions" (or "mM vm N: ..."); a hung or
 // stopped VM gets a second line: where it is and what it waits for.
 void report_status_line(const struct kernel *k, const struct vm *vm, uint32_t machine);
+// A machine's header line, "IMAGE, N VMs, M KiB memory each" (prefix first), or with
+// VM groups "N VMs in G groups" and one line per group: its VM ids, image, memory and
+// command line.
+void report_machine_header(const struct kernel *k, const char *prefix, const char *image);
 // The summary lines of one machine, from "end" to its results; host_s < 0: no host
 // time or MIPS lines.
 void report_summary_body(const struct kernel *k, double host_s);

@@ -14,10 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "gdb/server.h"
 #include "cli.h"
+#include "expfile.h"
 #include "machines.h"
 #include "observe.h"
 #include "opts.h"
@@ -33,8 +36,11 @@
 static void summary(const struct kernel *k, const struct run_opts *o, double host_s,
 		    uint64_t digest)
 {
-	printf("denali run: %s, %u VMs, %u KiB memory each\n", o->image, k->cfg.nvms,
-	       k->cfg.mem_size / 1024);
+	if (k->ngroups > 1)
+		report_machine_header(k, "denali run: ", o->image);
+	else
+		printf("denali run: %s, %u VMs, %u KiB memory each\n", o->image, k->cfg.nvms,
+		       k->cfg.mem_size / 1024);
 	report_summary_body(k, host_s);
 	printf("  digest              %016llx\n", (unsigned long long)digest);
 }
@@ -166,6 +172,9 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	return rc;
 }
 
+static int run_args(struct ranks *rkp, int argc, char **argv, const char **where,
+		    bool print);
+
 // Under mpirun with several processes the instruments that follow every machine's
 // events (--trace, --timeline, --stats-every, --console-dir) are refused: a process sees
 // only its own machines' events (docs/machines.md "Over MPI"). Returns 0, or 2 after
@@ -186,30 +195,78 @@ static int mpi_watch_check(const struct ranks *rk, const struct obsopts *oo)
 	return 2;
 }
 
+// The run's argv: the command line's, or an experiment file's merged with it (argv[1]
+// not a flag: expfile.h); --print-config taken out (*print set). Returns 0 (free with
+// expfile_argv_free), or 2 after one line.
+static int run_argv(int argc, char **argv, bool *print, int *rargc, char ***rargv,
+		    const char ***where)
+{
+	char **cl = malloc(((size_t)argc + 1) * sizeof *cl);
+	if (!cl)
+		return args_error("out of memory");
+	int n = 0;
+	*print = false;
+	for (int i = 0; i < argc; i++) {
+		if (i && !strcmp(argv[i], "--print-config"))
+			*print = true;
+		else
+			cl[n++] = argv[i];
+	}
+	cl[n] = NULL;
+	int rc = 0;
+	if (n > 1 && cl[1][0] != '-') {
+		struct expfile e;
+		rc = expfile_load(cl[1], &e);
+		if (rc == 0)
+			rc = expfile_argv(&e, n, cl, 2, rargc, rargv, where);
+		expfile_free(&e);
+	} else {
+		rc = expfile_argv(NULL, n, cl, 1, rargc, rargv, where);
+	}
+	free(cl);
+	return rc;
+}
+
 int cli_run(int argc, char **argv)
 {
 	struct ranks rk;
 	ranks_begin(&rk, argc, argv); // under mpirun, rank 0 speaks (ranks.h)
+	bool print;
+	int rargc;
+	char **rargv;
+	const char **where;
+	if (run_argv(argc, argv, &print, &rargc, &rargv, &where) != 0)
+		return 2;
+	int rc = run_args(&rk, rargc, rargv, where, print);
+	expfile_argv_free(rargc, rargv, where);
+	return rc;
+}
+
+// The run of argv (where: expfile_argv's), or with print its experiment on stdout.
+static int run_args(struct ranks *rkp, int argc, char **argv, const char **where, bool print)
+{
 	struct run_opts o;
-	int rc = opts_parse(argc, argv, &o);
+	int rc = opts_parse_from(argc, argv, where, &o);
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (opts_check(&o) != 0)
 		return 2;
+	if (print)
+		return expfile_print(stdout, argc, argv) == 0 ? 0 : 2;
 	// Under mpirun: the machines' ranks, and MPI started (ranks.h); a run of one
 	// machine is refused there.
 	const struct machopts *mo = &o.mach;
-	if (mo->nclients && mpi_watch_check(&rk, &o.obs) != 0)
+	if (mo->nclients && mpi_watch_check(rkp, &o.obs) != 0)
 		return 2;
-	if (rk.n > 1 && o.gdb) {
+	if (rkp->n > 1 && o.gdb) {
 		fprintf(stderr, "denali run: --gdb under mpirun: not with %u MPI processes (gdb "
 				"debugs the machines of one process; run one)\n",
-			rk.n);
+			rkp->n);
 		return 2;
 	}
 	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
-	if (mo->nclients ? ranks_start(&rk, 1 + mo->nclients, mo->machine_ranks, capture)
-			 : ranks_single(&rk))
+	if (mo->nclients ? ranks_start(rkp, 1 + mo->nclients, mo->machine_ranks, capture)
+			 : ranks_single(rkp))
 		return 2;
 	// Every file is checked before any is opened, and the outputs exist only as
 	// temporary files until the run has ended well (runfiles.h). Under MPI every rank
@@ -219,14 +276,14 @@ int cli_run(int argc, char **argv)
 	runfiles_init(&rf);
 	struct opts_outputs out;
 	bool files_ok = opts_files(&o, &rf, &out) == 0 && runfiles_check(&rf) == 0 &&
-			(rk.rank != 0 || runfiles_prepare(&rf) == 0);
-	if (!files_ok && !rk.mpi) {
+			(rkp->rank != 0 || runfiles_prepare(&rf) == 0);
+	if (!files_ok && !rkp->mpi) {
 		runfiles_abort(&rf);
 		runfiles_free(&rf);
 		return 2;
 	}
-	rc = mo->nclients ? machines_run(&o, &rf, &out, &rk, files_ok) : run_one(&o, &rf, &out);
-	if (rc == 2 || rk.rank != 0)
+	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok) : run_one(&o, &rf, &out);
+	if (rc == 2 || rkp->rank != 0)
 		runfiles_abort(&rf);
 	else if (runfiles_commit(&rf) != 0)
 		rc = 2;

@@ -47,7 +47,7 @@ with tempfile.TemporaryDirectory() as tmp:
     res = os.path.join(tmp, "res")
     rc, out, err = run(*MIXED, "--results", res)
     check("mixed machine: exit 1 (faulting guests, servers stopped)", rc == 1, err)
-    check("mixed machine: 7 VMs", "7 VMs" in out, out)
+    check("mixed machine: 7 VMs in 4 groups", "7 VMs in 4 groups" in out and re.search(r"group 3  VMs 6-6 .*compute.elf, 8192 KiB", out), out)
     for vm, ip in ((2, "10.0.0.3"), (3, "10.0.0.4")):
         check(f"udpping group: vm {vm} has all 5 echoed",
               f"[vm {vm}] udpping: vm {vm} {ip}: 5 sent, 5 echoed, 0 lost" in out, out)
