@@ -74,6 +74,20 @@ void report_intr(const struct kernel *k)
 		       (double)k->cfg.cpu_khz,
 		       (double)s->ctx_refill_cycles / (double)s->ctx_switches * 1000.0 /
 		       (double)k->cfg.cpu_khz);
+	if (s->ctx_switches) {
+		// Why the VM before each switch left the CPU (kernel.h switch_cause).
+		char c[KERNEL_SWITCH_CAUSES][32];
+		for (unsigned i = 0; i < KERNEL_SWITCH_CAUSES; i++)
+			args_fmt_count(s->switch_cause[i], c[i], sizeof c[i]);
+		printf("  switches, why       quantum %s, preempted %s, idled %s, swap wait %s, "
+		       "ended %s%s%s\n", c[OBS_DESCHED_QUANTUM], c[OBS_DESCHED_PREEMPT],
+		       c[OBS_DESCHED_IDLE], c[OBS_DESCHED_SWAP], c[OBS_DESCHED_END],
+		       s->switch_cause[OBS_DESCHED_STOP] ? ", stopped " : "",
+		       s->switch_cause[OBS_DESCHED_STOP] ? c[OBS_DESCHED_STOP] : "");
+		printf("  switches, to        the same VM %s, a VM an interrupt woke %s\n",
+		       args_fmt_count(s->switch_same, a, sizeof a),
+		       args_fmt_count(s->switch_to_woken, b, sizeof b));
+	}
 	if (!s->irqs_raised && !s->exc_delivered)
 		return;
 	printf("  interrupts          %s raised, %s delivered in %s upcalls (%.2f per upcall)\n",
@@ -81,6 +95,14 @@ void report_intr(const struct kernel *k)
 	       args_fmt_count(s->irqs_delivered, b, sizeof b),
 	       args_fmt_count(s->intr_deliveries, pol, sizeof pol),
 	       s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0);
+	uint64_t handlings = s->intr_deliveries + s->intr_polls;
+	if (handlings)
+		printf("  handled             %s by upcall, %s by poll; each took %.2f lines, "
+		       "%.2f NIC frames (mean)\n",
+		       args_fmt_count(s->intr_deliveries, a, sizeof a),
+		       args_fmt_count(s->intr_polls, b, sizeof b),
+		       (double)s->handled_lines / (double)handlings,
+		       (double)s->handled_frames / (double)handlings);
 	const struct hist *h = &s->latency_ns;
 	if (h->n)
 		printf("  delivery latency    min %llu ns, median %llu ns, p99 %llu ns, max %llu ns\n",

@@ -152,6 +152,19 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 	json_object_object_add(j, "guest_instructions", json_object_new_int64((int64_t)s->retired));
 	json_object_object_add(j, "guest_cycles", json_object_new_int64((int64_t)s->guest_cycles));
 	json_object_object_add(j, "context_switches", json_object_new_int64((int64_t)s->ctx_switches));
+	// Why the VM before each switch left the CPU (kernel.h switch_cause); the causes
+	// sum to context_switches.
+	static const char *const cause[KERNEL_SWITCH_CAUSES] = {
+		[OBS_DESCHED_QUANTUM] = "quantum", [OBS_DESCHED_PREEMPT] = "preempted",
+		[OBS_DESCHED_IDLE] = "idled", [OBS_DESCHED_SWAP] = "swap_wait",
+		[OBS_DESCHED_END] = "ended", [OBS_DESCHED_STOP] = "stopped",
+	};
+	json_object *jc = json_object_new_object();
+	for (unsigned i = 0; i < KERNEL_SWITCH_CAUSES; i++)
+		json_object_object_add(jc, cause[i], json_object_new_int64((int64_t)s->switch_cause[i]));
+	json_object_object_add(jc, "to_same_vm", json_object_new_int64((int64_t)s->switch_same));
+	json_object_object_add(jc, "to_woken_vm", json_object_new_int64((int64_t)s->switch_to_woken));
+	json_object_object_add(j, "context_switch_causes", jc);
 	json_object_object_add(j, "pios", json_object_new_int64((int64_t)s->pios));
 	json_object_object_add(j, "simulated_cycles", json_object_new_int64((int64_t)k->now));
 	json_object_object_add(j, "simulated_ns",
@@ -193,6 +206,23 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(ji, "upcalls", json_object_new_int64((int64_t)s->intr_deliveries));
 		json_object_object_add(ji, "per_upcall", json_object_new_double(
 			s->intr_deliveries ? (double)s->irqs_delivered / (double)s->intr_deliveries : 0.0));
+		// Handlings: upcalls, and polls (int_pending bits cleared without an upcall).
+		uint64_t handlings = s->intr_deliveries + s->intr_polls;
+		json_object_object_add(ji, "polls", json_object_new_int64((int64_t)s->intr_polls));
+		json_object_object_add(ji, "lines_per_handling", json_object_new_double(
+			handlings ? (double)s->handled_lines / (double)handlings : 0.0));
+		json_object_object_add(ji, "frames_per_handling", json_object_new_double(
+			handlings ? (double)s->handled_frames / (double)handlings : 0.0));
+		// Handlings by the NIC frames queued since the VM's previous one: [lowest frame
+		// count of the bucket, handlings] for buckets 0, 1, 2, 3-4, 5-8, ..., 65+.
+		json_object *jf = json_object_new_array();
+		for (unsigned b = 0; b < KERNEL_UPCALL_BUCKETS; b++) {
+			json_object *pair = json_object_new_array();
+			json_object_array_add(pair, json_object_new_int64(b < 2 ? (int64_t)b : (1ll << (b - 2)) + 1));
+			json_object_array_add(pair, json_object_new_int64((int64_t)s->handled_frames_hist[b]));
+			json_object_array_add(jf, pair);
+		}
+		json_object_object_add(ji, "frames_per_handling_histogram", jf);
 		json_object_object_add(ji, "idle_wakes", json_object_new_int64((int64_t)s->irq_wakes));
 		json_object_object_add(ji, "switches", json_object_new_int64((int64_t)s->irq_switches));
 		json_object_object_add(ji, "preemptions", json_object_new_int64((int64_t)s->irq_preemptions));

@@ -29,6 +29,13 @@ enum {
 	C_NIC_DROP,
 	C_SW_DROP,
 	C_INSNS,
+	C_SW_QUANTUM, // context switches by cause (kernel.h switch_cause)
+	C_SW_PREEMPT,
+	C_SW_IDLE,
+	C_SW_SWAP,
+	C_SW_END,
+	C_POLLS,
+	C_FRAMES_PER_HANDLING,
 	C_FIXED
 };
 static const char *const fixed_names[C_FIXED] = {
@@ -47,6 +54,13 @@ static const char *const fixed_names[C_FIXED] = {
 	"nic_rx_drops",
 	"switch_drops",
 	"guest_instructions",
+	"switches_quantum",
+	"switches_preempted",
+	"switches_idled",
+	"switches_swap_wait",
+	"switches_ended",
+	"irq_polls",
+	"frames_per_handling",
 };
 
 struct cell {
@@ -66,6 +80,7 @@ struct tsmachine {
 	uint64_t prev_t;
 	uint64_t prev_ctx, prev_upcalls, prev_irqs, prev_out, prev_in, prev_nicdrop;
 	uint64_t prev_swdrop, prev_insns;
+	uint64_t prev_cause[KERNEL_SWITCH_CAUSES], prev_polls, prev_hframes;
 	struct hist prev_lat;
 	// Results: per entry its previous sum and histogram (samples), and its columns.
 	uint32_t nres;
@@ -229,6 +244,15 @@ static void sample(struct timeseries *ts, struct tsmachine *m, const struct obs_
 		CELL(C_NIC_DROP, ds.nic_rx_drop_full - m->prev_nicdrop);
 		CELL(C_SW_DROP, swdrop - m->prev_swdrop);
 		CELL(C_INSNS, insns - m->prev_insns);
+		CELL(C_SW_QUANTUM, s->switch_cause[OBS_DESCHED_QUANTUM] - m->prev_cause[OBS_DESCHED_QUANTUM]);
+		CELL(C_SW_PREEMPT, s->switch_cause[OBS_DESCHED_PREEMPT] - m->prev_cause[OBS_DESCHED_PREEMPT]);
+		CELL(C_SW_IDLE, s->switch_cause[OBS_DESCHED_IDLE] - m->prev_cause[OBS_DESCHED_IDLE]);
+		CELL(C_SW_SWAP, s->switch_cause[OBS_DESCHED_SWAP] - m->prev_cause[OBS_DESCHED_SWAP]);
+		CELL(C_SW_END, s->switch_cause[OBS_DESCHED_END] - m->prev_cause[OBS_DESCHED_END]);
+		CELL(C_POLLS, s->intr_polls - m->prev_polls);
+		uint64_t handlings = up + s->intr_polls - m->prev_polls;
+		CELL(C_FRAMES_PER_HANDLING,
+		     handlings ? (double)(s->handled_frames - m->prev_hframes) / (double)handlings : NAN);
 		for (uint32_t i = 0; i < m->nres; i++) {
 			const struct results_entry *e = &r->e[i];
 			uint64_t sum = e->kind == RESULTS_COUNTER ? results_sum(e) : results_count(e);
@@ -263,6 +287,10 @@ static void sample(struct timeseries *ts, struct tsmachine *m, const struct obs_
 	m->prev_in = ins;
 	m->prev_nicdrop = ds.nic_rx_drop_full;
 	m->prev_swdrop = swdrop;
+	for (unsigned i = 0; i < KERNEL_SWITCH_CAUSES; i++)
+		m->prev_cause[i] = s->switch_cause[i];
+	m->prev_polls = s->intr_polls;
+	m->prev_hframes = s->handled_frames;
 	m->prev_insns = insns;
 	for (uint32_t i = 0; i < m->nres; i++) {
 		const struct results_entry *e = &r->e[i];

@@ -235,6 +235,14 @@ void devhost_vm_ended(struct kernel *k, uint32_t vm_id)
 		devset_vm_ended(k->dev->set, vm_id);
 }
 
+uint64_t devhost_rx_queued(const struct kernel *k, uint32_t vm_id)
+{
+	if (!k->dev || k->dev->imported)
+		return 0;
+	const struct nic_stats *n = devset_nic_stats(k->dev->set, vm_id);
+	return n ? n->rx_queued : 0;
+}
+
 bool devhost_stats(const struct kernel *k, struct devset_stats *st)
 {
 	if (!k->dev) {

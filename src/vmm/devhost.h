@@ -66,6 +66,8 @@ void devhost_observe(struct kernel *k, bool on);
 void devhost_timer_event(struct kernel *k, uint32_t vm_id, enum obs_timer what,
 			 uint64_t deadline_cycles);
 // Device counters; false (and *st zeroed) without devices.
+// Frames ever put in VM vm_id's NIC receive queue (0: no devices or no such VM).
+uint64_t devhost_rx_queued(const struct kernel *k, uint32_t vm_id);
 bool devhost_stats(const struct kernel *k, struct devset_stats *st);
 // Host memory of the devices (devset_host_mem plus the glue); false (and *m zeroed)
 // without devices.

@@ -46,6 +46,21 @@ uint32_t intr_visible(const struct kernel *k, const struct vm *vm)
 	return intr_ops(s->policy)->ready(s, k->now) ? s->pending : 0;
 }
 
+// Counts one handling of `lines` (an upcall, or a poll that cleared them): the lines
+// and the NIC frames queued for the VM since its previous handling (kernel.h).
+static void handled(struct kernel *k, const struct vm *vm, uint32_t lines)
+{
+	struct intr_vm *s = &k->iv[vm->id];
+	k->stats.handled_lines += (uint64_t)__builtin_popcount(lines);
+	uint64_t rxq = devhost_rx_queued(k, vm->id), frames = rxq - s->rxq_seen;
+	s->rxq_seen = rxq;
+	k->stats.handled_frames += frames;
+	unsigned b = 0; // bucket: 0, 1, 2, 3-4, 5-8, ..., 65+
+	while (b + 1 < KERNEL_UPCALL_BUCKETS && frames > (b ? 1ull << (b - 1) : 0))
+		b++;
+	k->stats.handled_frames_hist[b]++;
+}
+
 // After a cpu_run: bits the guest cleared in int_pending since entry are acknowledged.
 void intr_ack(struct kernel *k, struct vm *vm)
 {
@@ -55,6 +70,10 @@ void intr_ack(struct kernel *k, struct vm *vm)
 	if (!s->shown)
 		return;
 	uint32_t cleared = s->shown & ~mem_vregs(&vm->mem)->int_pending;
+	if (cleared) {
+		k->stats.intr_polls++;
+		handled(k, vm, cleared);
+	}
 	s->shown &= ~cleared;
 	s->pending &= ~cleared;
 	if (cleared && !s->pending) {
@@ -123,6 +142,7 @@ int64_t intr_deliver(struct kernel *k, struct vm *vm)
 	v->int_enable = 0;
 	k->stats.intr_deliveries++;
 	k->stats.irqs_delivered += s->count;
+	handled(k, vm, s->pending);
 	hist_add(&k->stats.latency_ns, latency_ns);
 	op->delivered(s, k->now);
 	s->pending = 0;

@@ -55,6 +55,7 @@ struct intr_vm {
 	bool woke_by_irq;        // woken by an interrupt, not yet dispatched
 	bool swap_wait;          // idle because it waits for the swap disk (gatekeeper.c)
 	uint64_t wake_at;        // an idle VM's wake event (timeout or swap read), 0: none
+	uint64_t rxq_seen;       // NIC frames queued for the VM at its last upcall
 };
 
 struct intr_ops {

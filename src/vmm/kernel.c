@@ -815,6 +815,7 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 	assert(k->running < 0 && !k->preempt);
 	assert(vm->state == VM_RUNNABLE && !sched_queued(&k->sched, vm->id));
 	struct intr_vm *s = &k->iv[vm->id];
+	bool woken = s->woke_by_irq;
 	if (s->woke_by_irq) {
 		k->stats.irq_switches++;
 		s->woke_by_irq = false;
@@ -827,6 +828,9 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 		k->now += k->cfg.ctx_switch_cycles;
 		k->stats.ctx_switches++;
 		k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
+		k->stats.switch_cause[k->last_why]++;
+		k->stats.switch_same += d->same;
+		k->stats.switch_to_woken += woken;
 	}
 	if (!d->same) {
 		// The CPU changes VM: forget the last VM's TLB. With no entry of the last VM
@@ -891,6 +895,8 @@ static void dispatch_end(struct kernel *k, struct vm *vm)
 		sched_enqueue(&k->sched, id, k->preempt ? SCHED_HEAD : SCHED_TAIL);
 	}
 	k->preempt = false;
+	k->last_why = (uint8_t)(vm_ended(vm) ? OBS_DESCHED_END : d->why);
+	assert(k->last_why < KERNEL_SWITCH_CAUSES);
 	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
 		struct obs_event ev = { .time = left_at, .vm = id, .kind = OBS_DESCHED };
 		ev.u.desched.why = vm_ended(vm) ? OBS_DESCHED_END : d->why;

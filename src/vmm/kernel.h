@@ -151,6 +151,9 @@ struct kernel_ctl {
 	uint32_t every;                    // > 0
 };
 
+#define KERNEL_SWITCH_CAUSES (OBS_DESCHED_STOP + 1)
+#define KERNEL_UPCALL_BUCKETS 9
+
 struct kernel_stats {
 	uint32_t ok, nonzero, killed, hung, stopped; // VMs by outcome (ok: exit code 0)
 	uint64_t retired;          // guest instructions, all VMs
@@ -170,6 +173,20 @@ struct kernel_stats {
 	uint64_t irq_preemptions;   // running VMs preempted for an interrupt (sync)
 	uint64_t exc_delivered;     // exceptions delivered to exc_handler
 	uint64_t timer_arms;        // timer PIOs
+	// Context switches by cause (issue 15; docs/experiments.md "Switches and upcalls"):
+	// why the VM that had the CPU before the switch left it, by enum obs_desched
+	// (quantum spent, preempted for an interrupt, idled, waits for swap, ended; stop:
+	// the run was stopped, by gdb for instance, and went on). They sum to ctx_switches.
+	uint64_t switch_cause[KERNEL_SWITCH_CAUSES];
+	uint64_t switch_same;       // of ctx_switches, the same VM dispatched again
+	uint64_t switch_to_woken;   // of ctx_switches, to a VM an interrupt woke
+	// Interrupt handlings: upcalls (intr_deliveries) and polls (the guest cleared
+	// int_pending bits it saw without an upcall, as the libos does when it returns from
+	// idle), by what each one takes: lines, and the NIC frames queued for the VM since
+	// its previous handling (frames per handling is the batching factor).
+	uint64_t intr_polls;
+	uint64_t handled_lines, handled_frames;
+	uint64_t handled_frames_hist[KERNEL_UPCALL_BUCKETS]; // 0, 1, 2, 3-4, 5-8, ..., 65+
 	struct hist latency_ns; // per delivery: time since its oldest raise, ns
 };
 
@@ -199,6 +216,7 @@ struct kernel {
 	struct timer *timer;   // every VM's one-shot timer (devices/timer.h)
 	struct console_out *con; // every VM's console output (devices/console_out.h)
 	int64_t last_vm;       // the VM whose state is in the CPU's TLB, or -1
+	uint8_t last_why;      // why the last dispatch ended (enum obs_desched)
 	uint32_t live;         // VMs not yet TERMINATED or KILLED
 	bool host_oom;         // some allocation failed during the run
 	uint64_t cpu_oom_seen; // the cpu's host_oom count last looked at (kernel.c)

@@ -119,6 +119,18 @@ def main():
               dev.get("replayed") == 42 and dev.get("captured") == 84 and
               dev.get("switch_forwarded") == 84 and
               all(v == 0 for v in dev.get("dropped", {"x": 1}).values()), str(dev))
+        # Switches by cause sum to the switches; every queued frame is counted in
+        # exactly one interrupt handling (an upcall or a poll), issue 15.
+        causes = (js or {}).get("context_switch_causes", {})
+        check("switch causes sum to the context switches",
+              sum(v for n, v in causes.items() if not n.startswith("to_")) ==
+              (js or {}).get("context_switches", -1) and causes.get("idled", 0) > 0, str(causes))
+        ji = (js or {}).get("interrupts", {})
+        handlings = ji.get("upcalls", 0) + ji.get("polls", 0)
+        hist = ji.get("frames_per_handling_histogram", [])
+        check("frames per handling: 42 frames over the handlings",
+              handlings > 0 and sum(n for _, n in hist) == handlings and
+              round(ji.get("frames_per_handling", 0) * handlings) == 42, str(ji))
         frames = read_pcap(out)
         check("capture holds 84 frames", len(frames) == 84, str(len(frames)))
         check("capture timestamps do not go back",

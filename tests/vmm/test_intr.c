@@ -258,6 +258,26 @@ static void test_policy_sync_vs_batched(void **state)
 	assert_int_equal(s.k->stats.irq_preemptions, 20);
 	assert_true(s.k->stats.irq_switches >= 20);
 	assert_true(s.k->stats.latency_ns.max < b.k->stats.latency_ns.max);
+	// Every switch has one cause (issue 15): sync's are the preemptions, batched's
+	// the spinner's quantum ends; VM 1 idles between its interrupts under both.
+	for (int i = 0; i < 2; i++) {
+		const struct kernel_stats *st = i ? &s.k->stats : &b.k->stats;
+		uint64_t sum = 0;
+		for (unsigned c = 0; c < KERNEL_SWITCH_CAUSES; c++)
+			sum += st->switch_cause[c];
+		assert_int_equal(sum, st->ctx_switches);
+		assert_int_equal(st->switch_cause[OBS_DESCHED_PREEMPT], st->irq_preemptions);
+		assert_true(st->switch_cause[OBS_DESCHED_IDLE] >= 20);
+		assert_int_equal(st->switch_cause[OBS_DESCHED_END], 1); // VM 1 ended, VM 0 ran
+		assert_int_equal(st->switch_cause[OBS_DESCHED_SWAP], 0);
+		assert_true(st->switch_to_woken <= st->irq_wakes);
+		// 20 timer interrupts, each taken once, by upcall or by poll; no NIC frames.
+		assert_int_equal(st->intr_deliveries + st->intr_polls, 20);
+		assert_int_equal(st->handled_lines, 20);
+		assert_int_equal(st->handled_frames, 0);
+		assert_int_equal(st->handled_frames_hist[0], 20);
+	}
+	assert_true(b.k->stats.switch_cause[OBS_DESCHED_QUANTUM] > 0);
 	vmrun_free(&b);
 	vmrun_free(&s);
 }
