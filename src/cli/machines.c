@@ -144,7 +144,8 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 }
 
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out, struct ranks *rk, bool files_ok)
+		 const struct opts_outputs *out, struct ranks *rk, bool files_ok,
+		 uint64_t *digest_out)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -278,6 +279,7 @@ ready:
 		if (!here[m])
 			remote_console(k[m], m, show[m]);
 	uint64_t digest = world_digest(&w);
+	*digest_out = digest;
 	for (uint32_t m = 0; m < n; m++) {
 		report_diagnostics(k[m]);
 		if (k[m]->stats.killed)

@@ -17,8 +17,10 @@ struct ranks;
 // 2 for bad input or an error. Under an MPI launcher (rk after ranks_start, ranks.h)
 // each process runs its machines, rank 0 reports and writes the files (rf is prepared
 // only there), and every rank returns rank 0's status; files_ok false (this rank's
-// files failed their checks, after the error line) makes every rank return 2.
+// files failed their checks, after the error line) makes every rank return 2. *digest
+// gets the run's digest (rank 0, after a run).
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
-		 const struct opts_outputs *out, struct ranks *rk, bool files_ok);
+		 const struct opts_outputs *out, struct ranks *rk, bool files_ok,
+		 uint64_t *digest);
 
 #endif

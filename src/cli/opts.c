@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"                   N <= 4, none otherwise)\n"
 		"  --quiet          print only the digest line: no console, no progress\n"
 		"                   (not with --console)\n"
-		"  --results DIR    write DIR/summary.json when the run ends (DIR is created\n"
+		"  --results DIR    write DIR/summary.json, DIR/experiment.cfg and\n"
+		"                   DIR/provenance.json when the run ends (DIR is created\n"
 		"                   if missing; not after bad input or an error)\n"
 		"  --profile FILE   sample the guest code of machine 0: the EIP every\n"
 		"                   --profile-interval cycles a VM executes (default 10007);\n"
@@ -429,7 +430,7 @@ int opts_check(const struct run_opts *o)
 
 int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out)
 {
-	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1 };
+	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1, -1, -1 };
 	const struct devset_config *c = &o->dev.c;
 	if (runfiles_input(rf, RUNFILES_INPUT, "--image", o->image, false))
 		return 2;
@@ -455,7 +456,9 @@ int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_output
 	if (o->profile && (out->profile = runfiles_output(rf, "--profile", o->profile)) < 0)
 		return 2;
 	if (o->results &&
-	    (out->results = runfiles_output_in(rf, "--results", o->results, "summary.json")) < 0)
+	    ((out->results = runfiles_output_in(rf, "--results", o->results, "summary.json")) < 0 ||
+	     (out->expcfg = runfiles_output_in(rf, "--results", o->results, "experiment.cfg")) < 0 ||
+	     (out->prov = runfiles_output_in(rf, "--results", o->results, "provenance.json")) < 0))
 		return 2;
 	const struct obsopts *ob = &o->obs;
 	if (ob->trace_file && (out->trace = runfiles_output(rf, "--trace-file", ob->trace_file)) < 0)

@@ -53,6 +53,7 @@ struct run_opts {
 struct opts_outputs {
 	int pcap_out, profile, results;
 	int trace, timeline, stats; // --trace-file, --timeline, DIR/timeseries.csv
+	int expcfg, prov;           // DIR/experiment.cfg, DIR/provenance.json (provenance.h)
 };
 
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),

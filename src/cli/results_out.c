@@ -198,6 +198,24 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 			json_object_array_add(groups, jg);
 		}
 		json_object_object_add(j, "intr_groups", groups);
+		// The cost model and tickets (issue 15 section 2): what a result depends on.
+		json_object_object_add(j, "ctx_page_cycles", json_object_new_int64((int64_t)k->cfg.ctx_page_cycles));
+		json_object_object_add(j, "ctx_free_pages", json_object_new_int64(k->cfg.ctx_free_pages));
+		json_object_object_add(j, "ctx_cap_same_cycles", json_object_new_int64((int64_t)k->cfg.ctx_cap_same_cycles));
+		json_object_object_add(j, "ctx_cap_other_cycles", json_object_new_int64((int64_t)k->cfg.ctx_cap_other_cycles));
+		json_object_object_add(j, "intr_cycles", json_object_new_int64((int64_t)k->cfg.intr_cycles));
+		json_object *tg = json_object_new_array();
+		for (uint32_t g = 0; g < k->cfg.n_ticket_groups; g++) {
+			const struct kernel_ticket_group *t = &k->cfg.ticket_groups[g];
+			json_object *jt = json_object_new_object();
+			json_object_object_add(jt, "first", json_object_new_int64(t->first));
+			json_object_object_add(jt, "last", json_object_new_int64(t->last));
+			json_object_object_add(jt, "tickets", json_object_new_int64(t->tickets));
+			json_object_array_add(tg, jt);
+		}
+		json_object_object_add(j, "ticket_groups", tg);
+		json_object_object_add(j, "nic", json_object_new_string(
+			!o->dev.any ? "none" : o->dev.c.nic_chatty ? "chatty" : "simple"));
 		json_object_object_add(j, "ctx_switch_cycles_total", json_object_new_int64((int64_t)s->ctx_switch_cycles));
 		json_object_object_add(j, "ctx_refill_cycles_total", json_object_new_int64((int64_t)s->ctx_refill_cycles));
 		json_object *ji = json_object_new_object();

@@ -25,6 +25,7 @@
 #include "observe.h"
 #include "opts.h"
 #include "profile_out.h"
+#include "provenance.h"
 #include "ranks.h"
 #include "report.h"
 #include "results_out.h"
@@ -54,7 +55,7 @@ static void free_images(struct image *img, struct image **gimg, uint32_t ngimg)
 // One machine: load, run, report, write the outputs' temporary files. Returns the
 // exit status (2: nothing is to be committed).
 static int run_one(const struct run_opts *o, const struct runfiles *rf,
-		   const struct opts_outputs *out)
+		   const struct opts_outputs *out, uint64_t *digest_out)
 {
 	struct kernel_config cfg;
 	opts_kernel_config(o, &cfg);
@@ -119,6 +120,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	gdb_server_end(gdb, k->stats.ok == cfg.nvms ? 0 : 1, observe_signal());
 	int orc = observe_end(obs); // the console and trace lines still buffered
 	uint64_t digest = kernel_digest(k);
+	*digest_out = digest;
 	report_diagnostics(k);
 
 	if (o->quiet) {
@@ -173,7 +175,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 }
 
 static int run_args(struct ranks *rkp, int argc, char **argv, const char **where,
-		    bool print);
+		    bool print, const char *expfile);
 
 // Under mpirun with several processes the instruments that follow every machine's
 // events (--trace, --timeline, --stats-every, --console-dir) are refused: a process sees
@@ -196,11 +198,12 @@ static int mpi_watch_check(const struct ranks *rk, const struct obsopts *oo)
 }
 
 // The run's argv: the command line's, or an experiment file's merged with it (argv[1]
-// not a flag: expfile.h); --print-config taken out (*print set). Returns 0 (free with
-// expfile_argv_free), or 2 after one line.
+// not a flag: expfile.h; *expfile its path, else NULL); --print-config taken out
+// (*print set). Returns 0 (free with expfile_argv_free), or 2 after one line.
 static int run_argv(int argc, char **argv, bool *print, int *rargc, char ***rargv,
-		    const char ***where)
+		    const char ***where, const char **expfile)
 {
+	*expfile = NULL;
 	char **cl = malloc(((size_t)argc + 1) * sizeof *cl);
 	if (!cl)
 		return args_error("out of memory");
@@ -215,6 +218,7 @@ static int run_argv(int argc, char **argv, bool *print, int *rargc, char ***rarg
 	cl[n] = NULL;
 	int rc = 0;
 	if (n > 1 && cl[1][0] != '-') {
+		*expfile = cl[1];
 		struct expfile e;
 		rc = expfile_load(cl[1], &e);
 		if (rc == 0)
@@ -234,16 +238,17 @@ int cli_run(int argc, char **argv)
 	bool print;
 	int rargc;
 	char **rargv;
-	const char **where;
-	if (run_argv(argc, argv, &print, &rargc, &rargv, &where) != 0)
+	const char **where, *expfile;
+	if (run_argv(argc, argv, &print, &rargc, &rargv, &where, &expfile) != 0)
 		return 2;
-	int rc = run_args(&rk, rargc, rargv, where, print);
+	int rc = run_args(&rk, rargc, rargv, where, print, expfile);
 	expfile_argv_free(rargc, rargv, where);
 	return rc;
 }
 
 // The run of argv (where: expfile_argv's), or with print its experiment on stdout.
-static int run_args(struct ranks *rkp, int argc, char **argv, const char **where, bool print)
+static int run_args(struct ranks *rkp, int argc, char **argv, const char **where, bool print,
+		    const char *expfile)
 {
 	struct run_opts o;
 	int rc = opts_parse_from(argc, argv, where, &o);
@@ -275,14 +280,30 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 	struct runfiles rf;
 	runfiles_init(&rf);
 	struct opts_outputs out;
+	// provenance.json hashes the inputs (and disks) now, before the run changes a disk.
+	struct provenance prov;
 	bool files_ok = opts_files(&o, &rf, &out) == 0 && runfiles_check(&rf) == 0 &&
-			(rkp->rank != 0 || runfiles_prepare(&rf) == 0);
+			(rkp->rank != 0 || runfiles_prepare(&rf) == 0) &&
+			(rkp->rank != 0 || out.prov < 0 ||
+			 provenance_begin(&prov, &rf, expfile) == 0);
 	if (!files_ok && !rkp->mpi) {
 		runfiles_abort(&rf);
 		runfiles_free(&rf);
 		return 2;
 	}
-	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok) : run_one(&o, &rf, &out);
+	uint64_t digest = 0;
+	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok, &digest)
+			  : run_one(&o, &rf, &out, &digest);
+	// The resolved experiment and where it came from, beside summary.json.
+	if (rc != 2 && rkp->rank == 0 && out.prov >= 0) {
+		FILE *f = runfiles_fopen(&rf, out.expcfg);
+		if (!f || expfile_print(f, argc, argv) != 0 || fclose(f) != 0) {
+			args_error("--results %s: cannot write experiment.cfg", o.results);
+			rc = 2;
+		} else if (provenance_write(&prov, &rf, out.prov, digest, argc, argv) != 0) {
+			rc = 2;
+		}
+	}
 	if (rc == 2 || rkp->rank != 0)
 		runfiles_abort(&rf);
 	else if (runfiles_commit(&rf) != 0)

@@ -7,10 +7,16 @@
 # every client); bad files (unknown keys, wrong types, bad values, syntax errors, a
 # directory, a FIFO, a huge file, an ELF image, a missing file, --client with a file)
 # exit 2 with one line naming the file, the line and the key, and leave no results
-# directory; every shipped experiments/*.cfg is read and checked (--print-config).
+# directory; every shipped experiments/*.cfg is read and checked (--print-config);
+# --results DIR holds summary.json (with the NIC model, cost model and tickets),
+# experiment.cfg (runs again to the same digest) and provenance.json (version, commit,
+# SHA-256 of the binary, the file and every input, host, time, the printed digest),
+# and two runs give the same summary.json bytes.
 # usage: expfile_test.py denali udpecho.elf udpping.elf fault.elf compute.elf hello.elf
 #        EXPERIMENTS_DIR
 import glob
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -83,6 +89,49 @@ with tempfile.TemporaryDirectory() as tmp:
     check("printing the printed file gives it back", again == printed, (printed, again))
     rc, again2, err = run(mixed, "--print-config")
     check("the hand-written file prints as the flags do", again2 == printed, again2)
+
+    # Provenance: the three files of --results DIR.
+    res = os.path.join(tmp, "res1")
+    rc, out, err = run(mixed, "--results", res, "--tickets", "0-1=300", "--sched", "stride")
+    printed = re.findall(r"digest ([0-9a-f]{16})", out)
+    try:
+        with open(os.path.join(res, "provenance.json")) as f:
+            prov = json.load(f)
+        with open(os.path.join(res, "summary.json"), "rb") as f:
+            summary1 = f.read()
+        s = json.loads(summary1)
+    except (OSError, ValueError) as e:
+        prov, s, summary1 = {}, {}, b""
+        check("provenance.json and summary.json", False, e)
+    check("provenance: the printed digest", printed and prov.get("digest") == printed[-1],
+          (printed, prov.get("digest")))
+    check("provenance: version and commit", prov.get("denali_version") and
+          re.fullmatch(r"[0-9a-f]{40}(-dirty)?|unknown", prov.get("git_commit", "")), prov)
+
+    def sha(path):
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    check("provenance: the binary's SHA-256", prov.get("denali_sha256") == sha(DENALI), prov)
+    check("provenance: the experiment file's SHA-256",
+          prov.get("experiment_file", {}).get("sha256") == sha(mixed), prov)
+    ins = {(x["flag"], x["path"]): x["sha256"] for x in prov.get("inputs", [])}
+    check("provenance: every image's SHA-256", all(
+        ins.get((flag, p)) == sha(p) for flag, p in
+        (("--image", ECHO), ("--group", PING), ("--group", FAULT), ("--group", COMPUTE),
+         ("--client", PING))), ins)
+    check("provenance: host and time", prov.get("host") and
+          re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", prov.get("host_time_utc", "")), prov)
+    check("summary.json: NIC model, costs, tickets", s.get("nic") == "simple" and
+          s.get("intr_cycles") == 1000 and s.get("ctx_page_cycles") == 170 and
+          s.get("ctx_cap_other_cycles") == 12920 and
+          s.get("ticket_groups") == [{"first": 0, "last": 1, "tickets": 300}], s.get("nic"))
+    check("summary.json: no host in it", b"host" not in summary1.replace(b"host_", b""), "")
+    rc2, out2, err2 = run(os.path.join(res, "experiment.cfg"), "--results",
+                          os.path.join(tmp, "res2"))
+    check("experiment.cfg runs again to the same digest",
+          re.findall(r"digest ([0-9a-f]{16})", out2)[-1:] == printed[-1:], (out2, err2))
+    with open(os.path.join(tmp, "res2", "summary.json"), "rb") as f:
+        check("two runs: the same summary.json bytes", f.read() == summary1, "")
 
     # Overrides: the command line wins.
     _, a, _ = run(*[("100ms" if x == "200ms" else x) for x in MIXED_FLAGS], "--quiet")

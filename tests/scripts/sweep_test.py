@@ -7,11 +7,17 @@
 #   - the same grid from --param lists equals the JSON spec's;
 #   - --emit-commands run by sh, then --collect, gives the same results.csv; so does
 #     --point K for every K, then --collect; --resume runs only what is missing;
-#   - a failing point exits 1 naming its command; bad specs exit 2 with one line.
+#   - a failing point exits 1 naming its command; bad specs exit 2 with one line;
+#   - the digest column is the run's digest (what denali run printed), machine digests
+#     in digest_m0, digest_m1; --resume refuses (exit 2, one line) points made by
+#     another denali binary, from a changed image, or without provenance.json, unless
+#     --force-resume.
 #   sweep_test.py SWEEP BUILD_DIR
 import csv
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +81,16 @@ for r in rows:
 check(rows[0]["digest"] == rows[1]["digest"] and rows[2]["digest"] != rows[3]["digest"],
       "digests: sync and batched should differ only with several VMs")
 
+# The digest column is the run's (the last line of the point's stdout), the machines'
+# digests in their own columns.
+for r in rows:
+    with open(os.path.join(TMP, "j2", "point-%03d" % int(r["point"]), "stdout")) as f:
+        printed = re.findall(r"digest ([0-9a-f]{16})", f.read())
+    check(printed and r["digest"] == printed[-1], f"point {r['point']}: digest "
+          f"{r['digest']} is not the run's {printed[-1:]}")
+    check(len(r.get("digest_m0", "")) == 16 and len(r.get("digest_m1", "")) == 16 and
+          r["digest_m0"] != r["digest"], f"point {r['point']}: machine digests {r}")
+
 # --resume: nothing left to run, the same results.csv; a changed point runs again.
 p = sweep(spec_path, "-o", os.path.join(TMP, "j1"), "--resume")
 check(p.returncode == 0 and csv_of(os.path.join(TMP, "j1")) == ref, "--resume changed results")
@@ -83,6 +99,35 @@ p = subprocess.run([sys.executable, SWEEP, "--build", BUILD, spec_path, "-o",
                     os.path.join(TMP, "j1"), "--resume"], capture_output=True, text=True)
 check(p.returncode == 0 and "3 of 4 points already ran" in p.stdout and
       csv_of(os.path.join(TMP, "j1")) == ref, f"--resume after a lost point: {p.stdout}")
+
+# --resume refuses points made by another build (their provenance.json's denali_sha256
+# differs), or with no provenance.json, unless --force-resume.
+prov_path = os.path.join(TMP, "j1", "point-001", "provenance.json")
+with open(prov_path) as f:
+    prov_text = f.read()
+prov = json.loads(prov_text)
+with open(prov_path, "w") as f:
+    json.dump(dict(prov, denali_sha256="0" * 64), f)
+p = sweep(spec_path, "-o", os.path.join(TMP, "j1"), "--resume", ok=(2,))
+check(p.returncode == 2 and "point 1" in p.stderr and "another build of denali" in p.stderr
+      and len(p.stderr.strip().splitlines()) == 1, f"--resume over another build: {p.stderr}")
+os.remove(prov_path)
+p = sweep(spec_path, "-o", os.path.join(TMP, "j1"), "--resume", ok=(2,))
+check(p.returncode == 2 and "no provenance.json" in p.stderr, f"--resume, no provenance: {p.stderr}")
+p = sweep(spec_path, "-o", os.path.join(TMP, "j1"), "--force-resume")
+check(p.returncode == 0 and csv_of(os.path.join(TMP, "j1")) == ref, "--force-resume")
+# ... and points made from an image that changed since.
+img = os.path.join(TMP, "hello.elf")
+shutil.copyfile(os.path.join(BUILD, "guests", "hello.elf"), img)
+hcmd = "{denali} run --image " + img + " --vms {vms}"
+p = sweep("--cmd", hcmd, "--param", "vms=1,2", "-o", os.path.join(TMP, "h"))
+check(p.returncode == 0, "hello sweep")
+with open(img, "ab") as f:
+    f.write(b"\0")
+p = sweep("--cmd", hcmd, "--param", "vms=1,2", "-o", os.path.join(TMP, "h"), "--resume",
+          ok=(2,))
+check(p.returncode == 2 and "another --image " + img in p.stderr,
+      f"--resume over a changed image: {p.stderr}")
 
 # The same grid from the command line.
 p = sweep("--cmd", CMD, "--param", "vms=1,3", "--param", "intr=batched,sync",
