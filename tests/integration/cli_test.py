@@ -246,7 +246,8 @@ def main():
         ok = j["digest"] == dig and j["vms"] == 3 and j["terminated_ok"] == 3 \
             and len(j["per_vm"]) == 3 and "host" not in json.dumps(j)
     check("--results writes summary.json", ok, f"rc={rc} out={out!r}")
-    check("no stray files", sorted(os.listdir(res)) == ["summary.json"], os.listdir(res))
+    check("no stray files", sorted(os.listdir(res)) ==
+          ["experiment.cfg", "provenance.json", "summary.json"], os.listdir(res))
     rc, out, err = run("run", "--image", hello, "--phys-mem", "1T", "--quiet")
     check("--phys-mem 1T (the documented maximum) runs", rc == 0 and err == "", f"{rc} {err!r}")
     rc, out, err = run("run", "--image", hello, "--mem", "3G", "--phys-mem", "4G", "--quiet")
