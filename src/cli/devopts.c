@@ -313,3 +313,13 @@ int devopts_detach(struct kernel *k)
 	}
 	return 0;
 }
+
+const char *devopts_not_replayable(const struct devopts *d)
+{
+	for (uint32_t i = 0; i < d->c.ndisks; i++)
+		if (!d->c.disks[i].readonly)
+			return "a read-write disk";
+	if (d->c.tap)
+		return "a live TAP device";
+	return NULL;
+}

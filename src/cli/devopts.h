@@ -48,6 +48,10 @@ void devopts_init(struct devopts *d);
 int devopts_parse(int argc, char **argv, int *i, struct devopts *d);
 // Usage lines for --help.
 void devopts_usage(FILE *f);
+// Whether a run with these devices can be replayed from a snapshot of the process
+// (gdb's reverse execution): not with a read-write disk (the host file keeps its
+// writes) or a live TAP device. Returns NULL, or why not.
+const char *devopts_not_replayable(const struct devopts *d);
 // The checks that need several flags or the VM count (--pcap-speed needs --pcap-in,
 // --pcap-vm needs --pcap-out, a disk's VMs exist, ...). Returns 0, or 2 after one
 // error line.

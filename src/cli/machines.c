@@ -256,6 +256,10 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		args_error("%s", err);
 		goto ready;
 	}
+	if (gdb && !devopts_not_replayable(&o->dev))
+		gdb_server_reverse(gdb, kernel_ns_to_cycles(&k[o->gdb_machine]->cfg,
+							    o->gdb_history_ns ? o->gdb_history_ns
+									      : GDB_HISTORY_EVERY_NS));
 	rc = 0;
 ready:
 	if (!ranks_ready(rk, &w, rc == 0)) {

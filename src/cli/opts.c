@@ -71,6 +71,8 @@ static void usage(FILE *f)
 		"                   is the same as without gdb (docs/debugging.md)\n"
 		"  --gdb-wait       with --gdb: wait for gdb before the first instruction\n"
 		"  --gdb-machine M  with --gdb and --client: the machine gdb debugs\n"
+		"  --gdb-history-every T  with --gdb: a snapshot for reverse execution at\n"
+		"                   most every T of simulated time (1us..1000s; 1ms)\n"
 		"                   (default 0, the server)\n"
 		"  --print-config   write the run's experiment file (every flag, defaults\n"
 		"                   filled in) on stdout instead of running it\n"
@@ -269,7 +271,8 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost",
-						      "--chaos", "--gdb", "--gdb-machine" };
+						      "--chaos", "--gdb", "--gdb-machine",
+						      "--gdb-history-every" };
 		const char *flag = NULL, *val = NULL;
 		if (args_valued(argc, argv, &i, valued, sizeof valued / sizeof valued[0], &flag,
 				&val) == 2)
@@ -348,6 +351,11 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 				return args_bad(flag, val, why);
 			o->gdb_machine = (uint32_t)v;
 			o->gdb_machine_val = val;
+		} else if (!strcmp(flag, "--gdb-history-every")) {
+			if (args_time(val, 1000, 1000000000000ull, &v, why, sizeof why))
+				return args_bad(flag, val, why);
+			o->gdb_history_ns = v;
+			o->gdb_history_val = val;
 		} else if (parse_sched_opt(flag, val, o, why, sizeof why) != 0) {
 			return args_bad(flag, val, why);
 		}
@@ -414,6 +422,9 @@ int opts_check(const struct run_opts *o)
 			return 2;
 	if (o->gdb_wait && !o->gdb)
 		return args_error("--gdb-wait needs --gdb PORT|unix:PATH");
+	if (o->gdb_history_val && !o->gdb)
+		return args_bad("--gdb-history-every", o->gdb_history_val,
+				"needs --gdb PORT|unix:PATH");
 	if (o->gdb_machine_val && !o->gdb)
 		return args_bad("--gdb-machine", o->gdb_machine_val, "needs --gdb PORT|unix:PATH");
 	if (o->gdb_machine > o->mach.nclients)

@@ -40,6 +40,8 @@ struct run_opts {
 	bool gdb_wait;
 	uint32_t gdb_machine;
 	const char *gdb_machine_val;
+	uint64_t gdb_history_ns;        // --gdb-history-every (0: GDB_HISTORY_EVERY_NS)
+	const char *gdb_history_val;
 	// Interrupts, scheduler and context-switch model (issue #4): parsed into a kernel
 	// config that apply_sched_opts copies from.
 	struct kernel_config ks;

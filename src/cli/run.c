@@ -104,7 +104,11 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		return 2;
 	}
 	struct gdb_server *gdb = NULL;
-	if (o->gdb && gdb_server_open(&gdb, o->gdb, o->gdb_wait, k, err, sizeof err) != 0) {
+	if (o->gdb && gdb_server_open(&gdb, o->gdb, o->gdb_wait, k, err, sizeof err) == 0 &&
+	    !devopts_not_replayable(&dev))
+		gdb_server_reverse(gdb, kernel_ns_to_cycles(&cfg, o->gdb_history_ns
+							     ? o->gdb_history_ns : GDB_HISTORY_EVERY_NS));
+	if (o->gdb && !gdb) {
 		args_error("%s", err);
 		observe_abort(obs);
 		observe_free(obs);
@@ -309,5 +313,7 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 	else if (runfiles_commit(&rf) != 0)
 		rc = 2;
 	runfiles_free(&rf);
+	if (o.gdb)
+		gdb_server_finish(rc); // reverse execution may have moved the run (server.h)
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "gdb/history.h"
 #include "gdb/rsp.h"
 #include "gdb/stub.h"
 #include "vmm/ctl.h"
@@ -35,6 +36,8 @@ struct gdb_server {
 	char reply[GDB_REPLY_MAX];
 	char framed[2 * GDB_REPLY_MAX + 8];
 	size_t framed_len;       // the last packet sent (resent on '-')
+	struct gdb_history *h;   // reverse execution (NULL: off)
+	bool internal;           // a stop was requested for a snapshot, not by gdb
 };
 
 int gdb_server_parse(const char *spec, char *why, size_t whylen)
@@ -148,6 +151,18 @@ static void serve(struct gdb_server *s)
 				s->killed = true;
 				drop(s);
 				return;
+			case GDB_REVERSE: {
+				char why[160];
+				// Returns only when it could not go back; the gdb session goes
+				// on in the process that reached the stop wanted.
+				gdb_history_reverse(s->h, s->k, &s->st, s->st.rev_kind,
+						    s->st.rev_vm, why, sizeof why);
+				s->st.rev_begin = true; // no history: this stop is its beginning
+				size_t m = gdb_stub_stop_reply(&s->st, s->reply);
+				s->st.rev_begin = false;
+				send_packet(s, s->reply, m);
+				break;
+			}
 			}
 		}
 	}
@@ -156,6 +171,28 @@ static void serve(struct gdb_server *s)
 static void on_stop(void *ctx, struct kernel *k, const struct ctl_stop *st)
 {
 	struct gdb_server *s = ctx;
+	bool internal = s->internal && st->why == CTL_STOP_REQUEST && !s->st.intr;
+	struct ctl_stop seen = *st;
+	if (s->h) {
+		if (st->why == CTL_STOP_REQUEST)
+			s->internal = false;
+		seen.why = (uint8_t)gdb_history_why(k, st);
+		int hr = s->fd >= 0 ? gdb_history_at_stop(s->h, k, &seen) : 0;
+		if (hr == 1)
+			return; // a replay of the history: not gdb's business
+		if (hr == 2) {
+			// A replay reached the stop gdb went back to: gdb waits for it.
+			bool begin;
+			gdb_history_session(s->h, &s->st, &begin);
+			s->st.rev_begin = begin;
+			s->resumed = true;
+			rsp_in_init(&s->in);
+			internal = false;
+		}
+		if (internal && seen.why == CTL_STOP_REQUEST)
+			return; // a snapshot's stop: the run goes on
+	}
+	st = &seen;
 	if (s->fd < 0)
 		return; // nobody attached (a fault before gdb came): no stop
 	s->st.last = *st;
@@ -166,6 +203,7 @@ static void on_stop(void *ctx, struct kernel *k, const struct ctl_stop *st)
 		size_t n = gdb_stub_stop_reply(&s->st, s->reply);
 		send_packet(s, s->reply, n);
 		s->resumed = false;
+		s->st.rev_begin = false;
 	}
 	serve(s);
 }
@@ -198,6 +236,14 @@ static bool on_poll(void *ctx, struct kernel *k)
 	if (++s->count < POLL_EVERY)
 		return false;
 	s->count = 0;
+	if (s->h && s->fd >= 0) {
+		if (gdb_history_orphaned(s->h))
+			return true; // the process the user started is gone: end the run
+		if (!s->internal && gdb_history_due(s->h, k)) {
+			s->internal = true;
+			ctl_request_stop(k);
+		}
+	}
 	if (s->fd < 0) {
 		accept_one(s, false);
 		return false;
@@ -281,6 +327,7 @@ void gdb_server_end(struct gdb_server *s, int status, int signal)
 {
 	if (!s)
 		return;
+	gdb_history_run_ended(s->h);
 	s->st.ended = true;
 	s->st.status = status;
 	s->st.signal = signal;
@@ -296,6 +343,19 @@ void gdb_server_end(struct gdb_server *s, int status, int signal)
 		}
 	}
 	ctl_detach(s->k);
+}
+
+void gdb_server_reverse(struct gdb_server *s, uint64_t every_cycles)
+{
+	if (!s || s->h)
+		return;
+	s->h = gdb_history_new(every_cycles);
+	s->st.reverse_ok = s->h != NULL;
+}
+
+void gdb_server_finish(int rc)
+{
+	gdb_history_finish(NULL, rc);
 }
 
 bool gdb_server_killed(const struct gdb_server *s)

@@ -10,6 +10,7 @@
 #define DENALI_GDB_SERVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 struct kernel;
@@ -30,5 +31,13 @@ void gdb_server_end(struct gdb_server *s, int status, int signal);
 void gdb_server_free(struct gdb_server *s);
 // Whether gdb asked to kill the run (the run then ends as interrupted).
 bool gdb_server_killed(const struct gdb_server *s);
+// Offers reverse execution (history.h) with a snapshot at most every every_cycles of
+// simulated time. Only for runs whose every input can be replayed (no read-write disk,
+// no live network): the front end decides.
+void gdb_server_reverse(struct gdb_server *s, uint64_t every_cycles);
+#define GDB_HISTORY_EVERY_NS 1000000ull // 1 ms of simulated time between snapshots
+// At the very end of the process, after every output is in place: a run that reverse
+// execution handed to another process tells the process the user started its status.
+void gdb_server_finish(int rc);
 
 #endif

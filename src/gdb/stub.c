@@ -174,6 +174,8 @@ size_t gdb_stub_stop_reply(const struct gdb_stub *s, char *out)
 	if (!s->have_stop)
 		return (size_t)sprintf(out, "S05");
 	int n = sprintf(out, "T%02x", sig_of_stop(s));
+	if (s->rev_begin)
+		n += sprintf(out + n, "replaylog:begin;");
 	if (s->last.why == CTL_STOP_WATCH) {
 		const char *kind = s->last.watch == CTL_WATCH_WRITE  ? "watch"
 				   : s->last.watch == CTL_WATCH_READ ? "rwatch"
@@ -528,6 +530,19 @@ enum gdb_act gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len, ch
 		return GDB_DETACH;
 	case 'k':
 		return GDB_KILL;
+	case 'b': // bs, bc: reverse step and continue (history.h)
+		if (len != 2 || (pkt[1] != 's' && pkt[1] != 'c') || !s->reverse_ok) {
+			n = s->reverse_ok ? reply_str(out, "E01") : 0;
+			break;
+		}
+		if (s->ended) {
+			n = gdb_stub_stop_reply(s, out);
+			break;
+		}
+		s->rev_kind = pkt[1];
+		s->rev_vm = (uint32_t)(s->cvm >= 0 ? s->cvm : s->cur);
+		s->intr = false;
+		return GDB_REVERSE;
 	case 'v':
 		if (len == 6 && !memcmp(pkt, "vCont?", 6)) {
 			n = reply_str(out, "vCont;c;C;s;S");
@@ -547,8 +562,9 @@ enum gdb_act gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len, ch
 	case 'q':
 		if (len >= 10 && !memcmp(pkt, "qSupported", 10)) {
 			n = (size_t)sprintf(out, "PacketSize=%x;qXfer:features:read+;"
-						 "vContSupported+;QStartNoAckMode+",
-					    RSP_MAX_PACKET);
+						 "vContSupported+;QStartNoAckMode+%s",
+					    RSP_MAX_PACKET,
+					    s->reverse_ok ? ";ReverseStep+;ReverseContinue+" : "");
 		} else if (len >= 20 && !memcmp(pkt, "qXfer:features:read:", 20)) {
 			n = xfer_features(pkt, end, out);
 		} else if (!strcmp(pkt, "qfThreadInfo") || !strcmp(pkt, "qsThreadInfo")) {

@@ -24,6 +24,7 @@ enum gdb_act {
 	GDB_RESUME,    // the run goes on (continue or step set up); reply at the next stop
 	GDB_DETACH,    // send the reply ("OK"), then drop the connection; the run goes on
 	GDB_KILL,      // no reply; end the run
+	GDB_REVERSE,   // go back (rev_kind, rev_vm): the server asks the history (history.h)
 };
 
 struct gdb_stub {
@@ -39,6 +40,10 @@ struct gdb_stub {
 	int signal;            // ... or the signal that ended it (0: none)
 	uint32_t list_next;    // qsThreadInfo: the next VM to list
 	bool noack;            // QStartNoAckMode was accepted
+	bool reverse_ok;       // reverse execution is offered (history.h)
+	char rev_kind;         // GDB_REVERSE: 's' (bs) or 'c' (bc)
+	uint32_t rev_vm;       // ... the VM to step back
+	bool rev_begin;        // the next stop reply says the history begins there
 };
 
 void gdb_stub_init(struct gdb_stub *s, struct kernel *k);

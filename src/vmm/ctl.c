@@ -23,6 +23,7 @@ int ctl_attach(struct kernel *k, const struct ctl_client *cl)
 		return -1;
 	c->cl = *cl;
 	c->step_vm = -1;
+	c->halt_vm[0] = c->halt_vm[1] = -1;
 	c->skip_vm = -1;
 	k->dbg = c;
 	return 0;
@@ -99,6 +100,14 @@ void ctl_step(struct kernel *k, int64_t vm)
 		vm = -1;
 	k->dbg->step_vm = vm;
 	k->dbg->step_done = false;
+}
+
+void ctl_halt(struct kernel *k, int64_t vm, int64_t vm2)
+{
+	if (!k->dbg)
+		return;
+	k->dbg->halt_vm[0] = vm >= 0 && vm < (int64_t)k->cfg.nvms ? vm : -1;
+	k->dbg->halt_vm[1] = vm2 >= 0 && vm2 < (int64_t)k->cfg.nvms ? vm2 : -1;
 }
 
 void ctl_request_stop(struct kernel *k)
@@ -211,6 +220,9 @@ void ctl_before(struct kernel *k, struct vm *vm, uint64_t now)
 		st.why = CTL_STOP_REQUEST;
 	} else if (c->step_done && c->step_vm == (int64_t)vm->id) {
 		st.why = CTL_STOP_STEP;
+	} else if ((c->halt_vm[0] == (int64_t)vm->id || c->halt_vm[1] == (int64_t)vm->id) &&
+		   !skip) {
+		st.why = CTL_STOP_HALT;
 	} else if (c->nbreak && !skip) {
 		st.why = CTL_STOP_BREAK;
 		uint32_t i = 0;

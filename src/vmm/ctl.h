@@ -35,6 +35,7 @@
 //            string instructions' operands are not seen; read and access are the same)
 //   FAULT    a guest fault is about to kill VM v (no exception handler): registers and
 //            memory are still there; EIP is the faulting instruction's
+//   HALT     before an instruction of the VM ctl_halt names
 // A VM that ends while stepped does not stop the run (it stays listed, TERMINATED).
 #ifndef DENALI_VMM_CTL_H
 #define DENALI_VMM_CTL_H
@@ -65,6 +66,7 @@ enum ctl_why {
 	CTL_STOP_STEP,
 	CTL_STOP_WATCH,
 	CTL_STOP_FAULT,
+	CTL_STOP_HALT,
 };
 
 struct ctl_stop {
@@ -93,6 +95,7 @@ struct ctl {
 	struct ctl_point pts[CTL_MAX_POINTS];
 	uint32_t npts, nbreak, nwatch;
 	int64_t step_vm;    // the VM ctl_step asked for, or -1
+	int64_t halt_vm[2]; // ctl_halt: stop before every instruction of these VMs, or -1
 	bool step_done;     // ... it retired its instruction: stop before its next one
 	bool stop_req;      // stop before the next instruction of any VM
 	int64_t skip_vm;    // a VM that stopped before eip skip_eip: no breakpoint stop
@@ -118,6 +121,10 @@ void ctl_clear(struct kernel *k);
 void ctl_step(struct kernel *k, int64_t vm);
 // Stop before the next instruction any VM runs.
 void ctl_request_stop(struct kernel *k);
+// Stop before every instruction VMs vm and vm2 run (-1: none), as HALT stops, until
+// changed: reverse execution (src/gdb/history.c) replays VMs instruction by instruction
+// so. The instruction a stop was reported before runs when the client returns.
+void ctl_halt(struct kernel *k, int64_t vm, int64_t vm2);
 
 // What a client may read and change (call during a stop, or before the run).
 // The simulated time of the stop, in cycles.
@@ -153,7 +160,8 @@ const char *ctl_vm_state_name(enum ctl_vm_state s);
 // For the kernel (kernel.c, tracestep.c): whether VM vm must run through the slow path.
 static inline bool ctl_wants(const struct ctl *c, uint32_t vm)
 {
-	return c && (c->npts || c->stop_req || c->step_vm == (int64_t)vm);
+	return c && (c->npts || c->stop_req || c->step_vm == (int64_t)vm ||
+		     c->halt_vm[0] == (int64_t)vm || c->halt_vm[1] == (int64_t)vm);
 }
 // Before instruction at c->eip of vm (at simulated time now): stops when asked to.
 void ctl_before(struct kernel *k, struct vm *vm, uint64_t now);

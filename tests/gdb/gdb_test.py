@@ -15,6 +15,11 @@
 #             breakpoint in its code, the digest of the run without gdb
 #   attach    gdb attaches to a run that never ends (no --gdb-wait): info threads,
 #             monitor time/runq/vregs/help, kill
+#   reverse   reverse execution on a loop: reverse-continue stops at the previous
+#             iteration's hit with the earlier values, reverse-stepi returns to the
+#             previous EIP, reverse-continue with no breakpoint reaches the beginning of
+#             the history; continuing forward ends with the digest, the exit status and
+#             (stdout a file) the console output of the run without gdb
 # Skips (77) the gdb checks when gdb is missing. Timeouts are hang guards only.
 # usage: gdb_test.py DENALI DENALI_CC
 import os
@@ -99,6 +104,25 @@ int main(void)
 	printf("before\n");
 	int v = deref(ptr);
 	printf("after %d\n", v);
+	return 0;
+}
+"""
+
+LOOP = r"""
+#include <stdio.h>
+int counter;
+
+void body(int i)
+{
+	counter += i;
+}
+
+int main(void)
+{
+	for (int i = 0; i < 10; i++) {
+		body(i);
+		printf("i=%d counter=%d\n", i, counter);
+	}
 	return 0;
 }
 """
@@ -437,6 +461,79 @@ def attach(tmp):
           (rc, dout[-300:], derr[-300:]))
 
 
+def reverse(tmp):
+    elf = build(tmp, "loop", LOOP)
+    _, out0, _ = plain(elf)
+    d0 = digest_of(out0)
+    sock = os.path.join(tmp, "reverse.sock")
+    outf = os.path.join(tmp, "reverse.out")
+    with open(outf, "w") as so:
+        p = subprocess.Popen([DENALI, "run", "--image", elf, "--gdb", "unix:" + sock,
+                              "--gdb-wait"], stdout=so, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    if "listening" not in line:
+        check("reverse: denali listens", False, line)
+        p.kill()
+        return
+    out = gdb(elf, "unix:" + sock,
+              "break body", "continue", "continue", "continue", "print i", "print counter",
+              "reverse-continue", "print i", "print counter",
+              "print $pc", "reverse-stepi", "print $pc", "stepi", "print $pc",
+              "continue", "print i",
+              "delete", "reverse-continue", "print $pc", "continue")
+    try:
+        rc = p.wait(timeout=HANG)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    with open(outf) as f:
+        dout = f.read()
+    print(out)
+    check("reverse: three hits forward, i = 2 and counter = 1 at the third",
+          "$1 = 2" in out and "$2 = 1" in out, out)
+    check("reverse: reverse-continue stops at the previous hit with the earlier values",
+          re.search(r"Breakpoint 1, body \(i=1\).*\n.*\n\$3 = 1\n\$4 = 0\n", out), out)
+    pcs = re.findall(r"\$[567] = \(void \(\*\)\(\)\) (0x[0-9a-f]+)", out)
+    check("reverse: reverse-stepi returns to the previous EIP, stepi comes back",
+          len(pcs) == 3 and int(pcs[1], 16) < int(pcs[0], 16) and pcs[2] == pcs[0], pcs)
+    check("reverse: continuing forward meets the next iteration again",
+          re.search(r"Breakpoint 1, body \(i=2\).*\n.*\n\$8 = 2\n", out), out)
+    check("reverse: with no breakpoint, reverse-continue reaches the beginning",
+          "No more reverse-execution history." in out and
+          re.search(r"\$9 = \(void \(\*\)\(\)\) 0x10000 <_start>", out), out)
+    check("reverse: then the run ends as without gdb (status, digest, console output)",
+          "exited normally" in out and rc == 0 and digest_of(dout) == d0 and d0 and
+          dout == out0, (rc, dout[-600:], out0[-600:]))
+
+
+def reverse_many(tmp):
+    """Two VMs, a snapshot at nearly every stop (more than the history keeps: thinned)."""
+    elf = build(tmp, "loop2", LOOP)
+    _, out0, _ = plain(elf, "--vms", "2", "--quiet")
+    d0 = digest_of(out0)
+    sock = os.path.join(tmp, "reverse2.sock")
+    p, addr = start(elf, "unix:" + sock, "--gdb-wait", "--vms", "2", "--quiet",
+                    "--gdb-history-every", "1us")
+    if not addr:
+        check("reverse (many snapshots): denali listens", False)
+        return
+    cmds = ["break body"] + ["continue", "thread", "print i"] * 8
+    cmds += ["reverse-continue", "thread", "print i"] * 3 + ["delete", "continue"]
+    out = gdb(elf, addr, *cmds)
+    rc, dout, derr = finish(p)
+    print(out[-1500:])
+    # (thread, i) at each hit: going back meets the forward hits in reverse order.
+    hits = list(zip(re.findall(r"Current thread is (\d+)", out),
+                    re.findall(r"\$\d+ = (\d+)", out)))
+    check("reverse (many snapshots): reverse-continue walks back hit by hit",
+          len(hits) == 11 and hits[8:] == hits[6:3:-1] and len(set(hits[:8])) == 8, hits)
+    check("reverse (many snapshots): the run ends as without gdb",
+          "exited normally" in out and rc == 0 and digest_of(dout) == d0 and d0,
+          (rc, dout[-300:], derr[-300:]))
+    check("reverse (many snapshots): no process of the run is left",
+          subprocess.run(["pgrep", "-f", sock], capture_output=True).returncode == 1)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         protocol(tmp)
@@ -445,6 +542,8 @@ def main():
             session(tmp)
             fault(tmp)
             attach(tmp)
+            reverse(tmp)
+            reverse_many(tmp)
     return skips.exit_status(failures)
 
 
