@@ -411,6 +411,36 @@ void kernel_kill_for_fault(struct kernel *k, struct vm *vm, enum cpu_exit e,
 	kernel_end_vm(k, vm, VM_KILLED);
 }
 
+// Writes a VM's command line into dst (DENALI_CMDLINE_MAX bytes and a NUL): src with
+// "{vm}" replaced by the VM's id and "{index}" by its index in its group (docs/isa.md
+// 6), cut at DENALI_CMDLINE_MAX. Returns its length.
+static uint32_t cmdline_write(char *dst, const char *src, uint32_t id, uint32_t index)
+{
+	size_t n = 0;
+	while (*src && n < DENALI_CMDLINE_MAX) {
+		char num[16];
+		const char *put = NULL;
+		size_t skip = 1;
+		if (!strncmp(src, "{vm}", 4)) {
+			snprintf(num, sizeof num, "%u", id);
+			put = num;
+			skip = 4;
+		} else if (!strncmp(src, "{index}", 7)) {
+			snprintf(num, sizeof num, "%u", index);
+			put = num;
+			skip = 7;
+		}
+		if (put)
+			for (; *put && n < DENALI_CMDLINE_MAX; put++)
+				dst[n++] = *put;
+		else
+			dst[n++] = *src;
+		src += skip;
+	}
+	dst[n] = 0;
+	return (uint32_t)n;
+}
+
 // First dispatch: memory and CPU reset (EIP = entry, ESP = top of memory).
 static int start_vm(struct kernel *k, struct vm *vm)
 {
@@ -429,12 +459,8 @@ static int start_vm(struct kernel *k, struct vm *vm)
 	struct denali_vregs *v = mem_vregs(&vm->mem);
 	v->boot_time_ns = kernel_cycles_to_ns(&k->cfg, k->now);
 	if (grp->cmdline) {
-		size_t n = strlen(grp->cmdline);
-		n = n > DENALI_CMDLINE_MAX ? DENALI_CMDLINE_MAX : n;
 		char *dst = (char *)v + (DENALI_CMDLINE_ADDR - DENALI_VREGS_ADDR);
-		memcpy(dst, grp->cmdline, n);
-		dst[n] = 0;
-		v->cmdline_len = (uint32_t)n;
+		v->cmdline_len = cmdline_write(dst, grp->cmdline, vm->id, vm->id - grp->first);
 	}
 	vm->mem.obs = &k->obs;
 	vm->mem.vm_id = vm->id;

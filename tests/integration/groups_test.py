@@ -5,7 +5,8 @@
 # compute job, one group with 8 MiB VMs) runs: each group's VMs behave as their image
 # says (echoes answered, faults reported for exactly those VMs, compute ok), the digest
 # is the same twice and differs when a group changes, summary.json lists the groups;
-# a group on a --client machine; a run without --group keeps its digest (hello, 3 VMs);
+# a group on a --client machine; {vm} and {index} in a group's command line; a run
+# without --group keeps its digest (hello, 3 VMs);
 # bad input exits 2 with one line and no files.
 # usage: groups_test.py denali udpecho.elf udpping.elf fault.elf compute.elf hello.elf
 import json
@@ -119,6 +120,14 @@ with tempfile.TemporaryDirectory() as tmp:
         lines = err.strip().splitlines()
         check(f"bad input: {name}", rc == 2 and len(lines) == 1 and pat in err and
               not os.path.exists(bad_res), (rc, err))
+    # {vm} and {index} in a group's command line: each VM its own arguments.
+    rc, out, err = run("--image", ECHO, "--vms", "2", "--nic", "simple", "--max-time", "50ms",
+                       "--console", "8",
+                       "--group", PING, "--group-vms", "2", "--group-args", "-n {vm} -t 2",
+                       "--group", PING, "--group-vms", "2", "--group-args", "-n 1{index} -t 2")
+    sent = {int(m[1]): int(m[2]) for m in re.finditer(r"\[vm (\d+)\] udpping: vm \d+ \S+: "
+                                                      r"(\d+) sent", out)}
+    check("{vm} and {index} in --group-args", sent == {2: 2, 3: 3, 4: 10, 5: 11}, (sent, err))
     # --intr-group reaches a group's VMs.
     rc, out, err = run("--image", HELLO, "--group", HELLO, "--intr-group", "1-1=sync")
     check("--intr-group on a group's VM", rc == 0, err)
