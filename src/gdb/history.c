@@ -282,7 +282,7 @@ static bool matches(const struct gdb_history *h, const struct kernel *k,
 		    const struct ctl_stop *st)
 {
 	const struct cmd *c = &h->cmd;
-	if (st->why == CTL_STOP_FAULT)
+	if (st->why == CTL_STOP_FAULT || st->why == CTL_STOP_END)
 		return false;
 	if (c->kind == 's')
 		return st->vm == c->vm;
@@ -531,6 +531,11 @@ void gdb_history_run_ended(struct gdb_history *h)
 	struct res r = { .live = 0 };
 	(void)write_full(h->chan, &r, sizeof r); // a go worker that missed its target
 	_exit(2);
+}
+
+bool gdb_history_replaying(const struct gdb_history *h)
+{
+	return h->mode != H_LIVE;
 }
 
 bool gdb_history_due(const struct gdb_history *h, const struct kernel *k)

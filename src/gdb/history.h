@@ -57,6 +57,8 @@ enum ctl_why gdb_history_why(const struct kernel *k, const struct ctl_stop *st);
 // The run ended in this process (before its outputs are written): a worker answers
 // and exits here, so a replay never writes or renames an output.
 void gdb_history_run_ended(struct gdb_history *h);
+// Whether this process replays history (a search or go worker).
+bool gdb_history_replaying(const struct gdb_history *h);
 // Between slices: true when a snapshot is due (the caller requests an internal stop).
 bool gdb_history_due(const struct gdb_history *h, const struct kernel *k);
 // Whether the origin of this process's session is gone (the run should end).

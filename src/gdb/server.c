@@ -171,6 +171,18 @@ static void serve(struct gdb_server *s)
 static void on_stop(void *ctx, struct kernel *k, const struct ctl_stop *st)
 {
 	struct gdb_server *s = ctx;
+	if (st->why == CTL_STOP_END) {
+		// A VM ended: gdb hears of it only when it asked (QThreadEvents) and waits for a
+		// stop; a replay of the history never talks to gdb.
+		if (s->fd < 0 || !s->st.thread_events || !s->resumed ||
+		    (s->h && gdb_history_replaying(s->h)))
+			return;
+		size_t n = gdb_stub_exit_reply(&s->st, st->vm, s->reply);
+		send_packet(s, s->reply, n);
+		s->resumed = false;
+		serve(s);
+		return;
+	}
 	bool internal = s->internal && st->why == CTL_STOP_REQUEST && !s->st.intr;
 	struct ctl_stop seen = *st;
 	if (s->h) {

@@ -186,6 +186,14 @@ size_t gdb_stub_stop_reply(const struct gdb_stub *s, char *out)
 	return (size_t)n;
 }
 
+size_t gdb_stub_exit_reply(const struct gdb_stub *s, uint32_t vm, char *out)
+{
+	const struct vm *v = &s->k->vms[vm];
+	// A killed VM's status is 128 + SIGSEGV's number, as a shell reports a crash.
+	unsigned code = v->state == VM_KILLED ? 128 + 11 : (unsigned)v->exit_code & 0xff;
+	return (size_t)sprintf(out, "w%02x;%x", code & 0xff, vm + 1);
+}
+
 // monitor commands (qRcmd): the reply is the output, hex-encoded.
 static size_t monitor(struct gdb_stub *s, const char *cmd, char *out)
 {
@@ -564,7 +572,9 @@ enum gdb_act gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len, ch
 			n = (size_t)sprintf(out, "PacketSize=%x;qXfer:features:read+;"
 						 "vContSupported+;QStartNoAckMode+%s",
 					    RSP_MAX_PACKET,
-					    s->reverse_ok ? ";ReverseStep+;ReverseContinue+" : "");
+					    s->reverse_ok ? ";ReverseStep+;ReverseContinue+;"
+							    "QThreadEvents+"
+							  : ";QThreadEvents+");
 		} else if (len >= 20 && !memcmp(pkt, "qXfer:features:read:", 20)) {
 			n = xfer_features(pkt, end, out);
 		} else if (!strcmp(pkt, "qfThreadInfo") || !strcmp(pkt, "qsThreadInfo")) {
@@ -615,6 +625,10 @@ enum gdb_act gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len, ch
 	case 'Q':
 		if (!strcmp(pkt, "QStartNoAckMode")) {
 			s->noack = true;
+			n = reply_str(out, "OK");
+		} else if (!strcmp(pkt, "QThreadEvents:1") || !strcmp(pkt, "QThreadEvents:0")) {
+			s->thread_events = pkt[14] == '1';
+			ctl_report_ends(k, s->thread_events);
 			n = reply_str(out, "OK");
 		}
 		break;

@@ -44,6 +44,7 @@ struct gdb_stub {
 	char rev_kind;         // GDB_REVERSE: 's' (bs) or 'c' (bc)
 	uint32_t rev_vm;       // ... the VM to step back
 	bool rev_begin;        // the next stop reply says the history begins there
+	bool thread_events;    // QThreadEvents:1: a VM's end is reported (w)
 };
 
 void gdb_stub_init(struct gdb_stub *s, struct kernel *k);
@@ -53,5 +54,7 @@ enum gdb_act gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len, ch
 			     size_t *olen);
 // The stop reply for the last stop (T.., or W/X once the run has ended).
 size_t gdb_stub_stop_reply(const struct gdb_stub *s, char *out);
+// The thread-exit reply (w) for VM vm's end (an END stop).
+size_t gdb_stub_exit_reply(const struct gdb_stub *s, uint32_t vm, char *out);
 
 #endif

@@ -110,6 +110,12 @@ void ctl_halt(struct kernel *k, int64_t vm, int64_t vm2)
 	k->dbg->halt_vm[1] = vm2 >= 0 && vm2 < (int64_t)k->cfg.nvms ? vm2 : -1;
 }
 
+void ctl_report_ends(struct kernel *k, bool on)
+{
+	if (k->dbg)
+		k->dbg->report_ends = on;
+}
+
 void ctl_request_stop(struct kernel *k)
 {
 	if (k->dbg)
@@ -322,5 +328,13 @@ void ctl_fault(struct kernel *k, struct vm *vm, enum cpu_exit e)
 	if (!k->dbg || !vm->has_mem)
 		return;
 	struct ctl_stop st = { .why = CTL_STOP_FAULT, .exit = (uint8_t)e, .addr = vm->cpu.fault.addr };
+	stop(k, vm, k->now, &st);
+}
+
+void ctl_vm_ended(struct kernel *k, struct vm *vm)
+{
+	if (!k->dbg || !k->dbg->report_ends || k->dbg->in_stop)
+		return;
+	struct ctl_stop st = { .why = CTL_STOP_END, .exit = (uint8_t)vm->state };
 	stop(k, vm, k->now, &st);
 }

@@ -36,6 +36,8 @@
 //   FAULT    a guest fault is about to kill VM v (no exception handler): registers and
 //            memory are still there; EIP is the faulting instruction's
 //   HALT     before an instruction of the VM ctl_halt names
+//   END      VM v has just ended (terminated or killed; exit: its enum vm_state), only
+//            when the client asked for them (ctl_report_ends): gdb's thread events
 // A VM that ends while stepped does not stop the run (it stays listed, TERMINATED).
 #ifndef DENALI_VMM_CTL_H
 #define DENALI_VMM_CTL_H
@@ -67,6 +69,7 @@ enum ctl_why {
 	CTL_STOP_WATCH,
 	CTL_STOP_FAULT,
 	CTL_STOP_HALT,
+	CTL_STOP_END,
 };
 
 struct ctl_stop {
@@ -102,6 +105,7 @@ struct ctl {
 	uint32_t skip_eip;  // there on its next instruction (the stop was reported)
 	uint64_t now;       // during a stop: the simulated time (cycles)
 	bool in_stop;       // a stop callback runs
+	bool report_ends;   // stop when a VM ends (ctl_report_ends)
 };
 
 // Attaches a client to machine k (one per machine). Returns 0, or -1 (out of memory,
@@ -121,6 +125,8 @@ void ctl_clear(struct kernel *k);
 void ctl_step(struct kernel *k, int64_t vm);
 // Stop before the next instruction any VM runs.
 void ctl_request_stop(struct kernel *k);
+// Whether a VM's end stops the run (END stops).
+void ctl_report_ends(struct kernel *k, bool on);
 // Stop before every instruction VMs vm and vm2 run (-1: none), as HALT stops, until
 // changed: reverse execution (src/gdb/history.c) replays VMs instruction by instruction
 // so. The instruction a stop was reported before runs when the client returns.
@@ -173,6 +179,8 @@ void ctl_after(struct kernel *k, struct vm *vm, enum cpu_exit e, uint64_t now,
 	       const uint32_t *regs);
 // A guest fault is about to kill vm.
 void ctl_fault(struct kernel *k, struct vm *vm, enum cpu_exit e);
+// vm has just ended (its state says how), its memory not yet released.
+void ctl_vm_ended(struct kernel *k, struct vm *vm);
 // Snapshots the write watchpoints' bytes (before an instruction).
 void ctl_watch_snapshot(struct kernel *k, struct vm *vm);
 

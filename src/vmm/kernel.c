@@ -322,6 +322,8 @@ void kernel_end_vm(struct kernel *k, struct vm *vm, enum vm_state st)
 	if (sched_queued(&k->sched, vm->id))
 		sched_remove(&k->sched, vm->id);
 	vm->state = st;
+	if (k->dbg)
+		ctl_vm_ended(k, vm); // a debugger hears of it (gdb's thread events)
 	devhost_vm_ended(k, vm->id); // its switch port goes down
 	vm_release_mem(vm);
 	if (k->last_vm == (int64_t)vm->id)

@@ -4,8 +4,9 @@
 # denali-cc -g:
 #   protocol  a raw client (no gdb needed): the handshake, the target description,
 #             registers, a bad checksum answered '-', an overlong packet, gdb's Ctrl-C
-#             (0x03) stopping a running guest with T02, kill; `continue` to the end gets
-#             W00 and the digest of the run without gdb; bad --gdb values exit 2
+#             (0x03) stopping a running guest with T02, kill; with QThreadEvents each
+#             VM's end is a thread exit (w); `continue` to the end gets W00 and the
+#             digest of the run without gdb; bad --gdb values exit 2
 #   session   Debian gdb in batch mode on 3 VMs: break at a function, the three VMs as
 #             threads with their states, `thread 2`/`thread 3`, bt, print a local and a
 #             global, watch a global, stepi, finish, continue to the exit; the digest
@@ -295,6 +296,15 @@ def protocol(tmp):
     check("protocol: three VMs are threads 1-3", th == "m1,2,3", th)
     check("protocol: thread 2's state", bytes.fromhex(c.cmd("qThreadExtraInfo,2")).decode()
           == "vm 1, new")
+    check("protocol: thread events offered and switched on",
+          "QThreadEvents+" in c.cmd("qSupported") and c.cmd("QThreadEvents:1") == "OK")
+    exits = []
+    for _ in range(3):
+        c.raw(c.frame("c"))
+        c.ack()
+        exits.append(c.reply())
+    check("protocol: each VM's end is a thread exit (w00;TID), in the order they end",
+          sorted(exits) == ["w00;1", "w00;2", "w00;3"], exits)
     c.raw(c.frame("c"))
     c.ack()
     end = c.reply()
