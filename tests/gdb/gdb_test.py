@@ -20,7 +20,8 @@
 #             iteration's hit with the earlier values, reverse-stepi returns to the
 #             previous EIP, reverse-continue with no breakpoint reaches the beginning of
 #             the history; continuing forward ends with the digest, the exit status and
-#             (stdout a file) the console output of the run without gdb
+#             (stdout a file) the console output of the run without gdb; the same with
+#             a client machine and network traffic; not offered with a read-write disk
 # Skips (77) the gdb checks when gdb is missing. Timeouts are hang guards only.
 # usage: gdb_test.py DENALI DENALI_CC
 import os
@@ -544,6 +545,47 @@ def reverse_many(tmp):
           subprocess.run(["pgrep", "-f", sock], capture_output=True).returncode == 1)
 
 
+def reverse_machines(tmp):
+    """Reverse execution with a client machine and network traffic (--gdb-machine 1)."""
+    g = os.path.join(os.path.dirname(os.path.abspath(DENALI)), "..", "..", "guests")
+    echo, ping = (os.path.join(g, n + "-gcc-O2.elf") for n in ("udpecho", "udpping"))
+    if not (os.path.exists(echo) and os.path.exists(ping)):
+        check("reverse (machines): the udpecho and udpping guests are built", False, g)
+        return
+    args = ["--vms", "2", "--client", ping, "--client-vms", "3", "--client-args", "-n 5",
+            "--quiet"]
+    _, out0, _ = plain(echo, *args)
+    p, addr = start(echo, "unix:" + os.path.join(tmp, "rm.sock"), "--gdb-wait",
+                    "--gdb-machine", "1", "--gdb-history-every", "50us", *args)
+    if not addr:
+        check("reverse (machines): denali listens", False)
+        return
+    out = gdb(ping, addr, "break denali_nic_send", *(["continue"] * 4),
+              "reverse-continue", "reverse-continue", "delete", "continue")
+    rc, dout, derr = finish(p)
+    hits = re.findall(r"Thread (\d+) hit Breakpoint 1", out)
+    check("reverse (machines): reverse-continue meets the sends in reverse order",
+          len(hits) == 6 and hits[4:] == [hits[2], hits[1]], hits)
+    check("reverse (machines): the run ends with the digest of the run without gdb",
+          "exited normally" in out and rc == 0 and digest_of(dout) == digest_of(out0),
+          (rc, dout[-300:], out0[-300:], derr[-300:]))
+
+    # A read-write disk keeps its writes in a host file a replay cannot undo: no
+    # reverse execution then (qSupported does not offer it; bs gets no stop).
+    spin = build(tmp, "spin_rw", SPIN)
+    p, addr = start(spin, "unix:" + os.path.join(tmp, "rw.sock"), "--gdb-wait", "--disk",
+                    os.path.join(tmp, "rw.img") + ":64K")
+    if not addr:
+        check("reverse (disk): denali listens", False)
+        return
+    c = Client(addr)
+    sup = c.cmd("qSupported")
+    check("reverse (disk): not offered with a read-write disk",
+          "ReverseStep" not in sup and c.cmd("bs") == "", sup)
+    c.raw(c.frame("k"))
+    finish(p)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         protocol(tmp)
@@ -554,6 +596,7 @@ def main():
             attach(tmp)
             reverse(tmp)
             reverse_many(tmp)
+            reverse_machines(tmp)
     return skips.exit_status(failures)
 
 
