@@ -450,7 +450,8 @@ static int load_vm(struct loader *l, struct vm *vm)
 		return bad(l, "a VM of a finished run");
 	if (!has_mem)
 		return 0;
-	if (mem_init(&vm->mem, k->img, k->cfg.mem_size, k->x) != 0)
+	const struct kernel_vm_group *grp = kernel_vm_group(k, vm->id); // its image
+	if (mem_init(&vm->mem, grp->img, grp->mem_size, k->x) != 0)
 		return bad(l, "out of memory");
 	vm->has_mem = true;
 	if (gk_vm_start(k, vm) != 0)

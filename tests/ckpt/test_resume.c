@@ -197,6 +197,38 @@ static void chaos(struct kernel_config *c)
 }
 
 static void test_ticker_sync_stride(void **state) { guest_test("ticker", 4, 30000, sync_stride); }
+
+// VM groups (kernel.h vm_groups; 2026-12-07, exp: the loader gave every VM group 0's
+// image and memory size, so a resumed compute VM ran hello's code): hello x2, then
+// compute x2 in 8 MiB VMs and ticker x1, resumed to the same end.
+static void test_groups(void **state)
+{
+	const char *hello = NULL, *compute = NULL, *ticker = NULL;
+	for (unsigned i = 0; i < nguests; i++) {
+		if (strstr(guest_path[i], "hello"))
+			hello = guest_path[i];
+		if (strstr(guest_path[i], "compute"))
+			compute = guest_path[i];
+		if (strstr(guest_path[i], "ticker"))
+			ticker = guest_path[i];
+	}
+	if (!hello || !compute || !ticker)
+		skip();
+	struct kernel_config cfg = config(5, 30000);
+	struct image *img[3];
+	char err[256];
+	const char *path[3] = { hello, compute, ticker };
+	uint32_t mem[3] = { cfg.mem_size, 8u << 20, cfg.mem_size };
+	for (int i = 0; i < 3; i++)
+		if (image_load(path[i], mem[i], &img[i], err, sizeof err) != 0)
+			fail_msg("%s", err);
+	cfg.vm_groups[0] = (struct kernel_vm_group){ .count = 2, .mem_size = mem[1], .img = img[1] };
+	cfg.vm_groups[1] = (struct kernel_vm_group){ .count = 1, .mem_size = mem[2], .img = img[2] };
+	cfg.n_vm_groups = 2;
+	check_round_trips(&cfg, img[0], NULL);
+	for (int i = 0; i < 3; i++)
+		image_free(img[i]);
+}
 static void test_threads_chaos(void **state) { guest_test("threadtest", 2, 30000, chaos); }
 
 // 64 VMs of a request loop in modelled memory for about 24 of them: swap-outs, swap
@@ -306,6 +338,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ticker),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_ticker_sync_stride),
+		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_threads_chaos),
 		cmocka_unit_test(test_swapping),
 		cmocka_unit_test(test_refusals),
