@@ -243,7 +243,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 				       .console_show = show, .quiet = o->quiet || !reporter,
 				       .max_time_ns = o->max_time_ns, .rf = rf,
 				       .trace_id = out->trace, .timeline_id = out->timeline,
-				       .stats_id = out->stats };
+				       .stats_id = out->stats,
+				       .shot_id = out->shot };
 	if (observe_start(&obs, &o->obs, &om) != 0)
 		goto ready;
 	observe_world(obs, &w);

@@ -23,6 +23,9 @@
 #include "vmm/image.h"
 #include "vmm/kernel.h"
 #include "vmm/world.h"
+#ifdef DENALI_VIEW
+#include "view/view.h"
+#endif
 
 // --- signals ------------------------------------------------------------------------
 
@@ -73,7 +76,19 @@ struct observe {
 	struct kernel **pk;                    // the kernels watched here, for progress
 	uint32_t npk;
 	bool ended;
+	struct view *view;                     // --view, --screenshot (view/view.h)
 };
+
+// The view: whether the user closed its window (the run stops as after Ctrl-C).
+static bool view_closed(struct observe *s)
+{
+#ifdef DENALI_VIEW
+	return s->view && view_quit(s->view);
+#else
+	(void)s;
+	return false;
+#endif
+}
 
 static bool poll(void *ctx)
 {
@@ -83,7 +98,7 @@ static bool poll(void *ctx)
 		fflush(stdout); // console lines show while the run goes, even into a pipe
 	if (s->prog)
 		progress_poll(s->prog, s->pk, s->npk);
-	return g_sig != 0;
+	return g_sig != 0 || view_closed(s);
 }
 
 static void round_end(void *ctx, uint64_t upto)
@@ -91,6 +106,84 @@ static void round_end(void *ctx, uint64_t upto)
 	struct observe *s = ctx;
 	if (s->hub)
 		hub_flush(s->hub, upto);
+#ifdef DENALI_VIEW
+	if (s->view && !view_round(s->view))
+		g_attn = 1; // the window was closed: the poll ends the run
+#endif
+}
+
+#ifdef DENALI_VIEW
+// --screenshot i's temporary file (runfiles.h).
+static FILE *shot_open(void *ctx, uint32_t i)
+{
+	struct observe *s = ctx;
+	return runfiles_fopen(s->m.rf, s->m.shot_id + (int)i);
+}
+
+static const char *shot_name(void *ctx, uint32_t i)
+{
+	struct observe *s = ctx;
+	return runfiles_shown(s->m.rf, s->m.shot_id + (int)i);
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+#endif
+
+// Makes the view (--view, --screenshot). Returns 0, or 2 after an error line.
+static int view_start(struct observe *s, const struct obsopts *oo)
+{
+	const struct viewopts *vo = &oo->view;
+	if (!viewopts_on(vo))
+		return 0;
+#ifdef DENALI_VIEW
+	if (!s->m.k[0]) {
+		fprintf(stderr, "denali run: %s: the view runs in the process of machine 0\n",
+			vo->flag);
+		return 2;
+	}
+	struct view_config vc = {
+		.nshots = vo->nshots,
+		.shot_ns = vo->shot_ns,
+		.shot_open = shot_open,
+		.shot_name = shot_name,
+		.ctx = s,
+		.window = vo->window,
+		.width = (int)vo->width,
+		.height = (int)vo->height,
+		.interval_ns = vo->interval_ns,
+		.overlay = (enum view_overlay)vo->overlay,
+		.counter = vo->counter,
+		.pace = vo->pace,
+		.exit_at_end = vo->exit_at_end,
+		.title = s->m.img[0] ? s->m.img[0]->name : NULL,
+	};
+	if (oo->stats_every_ns)
+		vc.align_ns = oo->stats_every_ns;
+	if (oo->timeline)
+		vc.align_ns = vc.align_ns ? gcd(vc.align_ns, oo->timeline_interval_ns)
+					  : oo->timeline_interval_ns;
+	char err[300];
+	if (view_new(&s->view, &vc, s->m.n, s->m.k, err, sizeof err) != 0 ||
+	    view_attach(s->view, err, sizeof err) != 0) {
+		fprintf(stderr, "denali run: %s\n", err);
+		return 2;
+	}
+	return 0;
+#else
+	fprintf(stderr, "denali run: %s: this denali was built without the view (it needs "
+			"SDL2 and libpng: install libsdl2-dev and libpng-dev, then meson setup "
+			"--reconfigure; docs/view.md)\n",
+		vo->flag);
+	return 2;
+#endif
 }
 
 static uint64_t ns_cycles(const struct kernel *k, uint64_t ns)
@@ -228,6 +321,8 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 		if (!s->prog)
 			goto oom;
 	}
+	if (view_start(s, oo) != 0)
+		goto fail;
 	// The poll between slices: progress and Ctrl-C (one machine; the world has its own).
 	if (m->n == 1) {
 		struct kernel_ctl ctl = { .poll = poll, .ctx = s, .attn = &g_attn, .every = 256 };
@@ -265,6 +360,11 @@ int observe_end(struct observe *s)
 		return 0;
 	s->ended = true;
 	progress_clear(s->prog);
+	int vrc = 0;
+#ifdef DENALI_VIEW
+	if (s->view && view_end(s->view) != 0)
+		vrc = 2; // the line is out
+#endif
 	for (uint32_t i = 0; i < s->m.n; i++) {
 		const struct kernel *k = s->m.k[i];
 		if (!watched(s, i))
@@ -298,7 +398,7 @@ int observe_end(struct observe *s)
 		}
 	}
 	fflush(stdout);
-	return rc;
+	return rc ? rc : vrc;
 }
 
 // Closes an output's temporary file. Returns 0, or 2 after an error line.
@@ -372,6 +472,9 @@ void observe_free(struct observe *s)
 	}
 	sigaction(SIGINT, &g_old_int, NULL);
 	sigaction(SIGTERM, &g_old_term, NULL);
+#ifdef DENALI_VIEW
+	view_free(s->view);
+#endif
 	evtrace_free(s->trace);
 	timeline_free(s->tl);
 	timeseries_free(s->ts);

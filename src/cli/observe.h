@@ -40,6 +40,7 @@ struct observe_machines {
 	const struct runfiles *rf;    // the run's files (prepared): the outputs below
 	int trace_id, timeline_id, stats_id; // runfiles ids of --trace-file, --timeline,
 					     // DIR/timeseries.csv (-1: none)
+	int shot_id;                  // the first --screenshot's id (the others follow)
 };
 
 // Returns 0 with *out, or 2 after one error line (bad place for an output, no memory).

@@ -18,6 +18,7 @@ void obsopts_init(struct obsopts *oo)
 	oo->timeline_to_ns = UINT64_MAX;
 	oo->timeline_interval_ns = 1000000;
 	oo->progress_every_ms = 10000;
+	viewopts_init(&oo->view);
 }
 
 void obsopts_usage(FILE *f)
@@ -48,6 +49,7 @@ void obsopts_usage(FILE *f)
 		"Ctrl-C or SIGTERM ends a run at the next slice: the summary (marked\n"
 		"INTERRUPTED), traces and files are written up to the simulated time reached,\n"
 		"and the exit status is 130 or 143. A second signal stops at once.\n");
+	viewopts_usage(f);
 }
 
 int obsopts_vm_list(const char *s, uint8_t **bits, uint32_t *len, char *why, size_t whylen)
@@ -99,6 +101,9 @@ bad:
 int obsopts_parse(int argc, char **argv, int *i, struct obsopts *oo)
 {
 	const char *a = argv[*i];
+	int vr = viewopts_parse(argc, argv, i, &oo->view);
+	if (vr)
+		return vr;
 	if (!strcmp(a, "--no-progress")) {
 		oo->no_progress = true;
 		return 1;
@@ -177,6 +182,8 @@ int obsopts_parse(int argc, char **argv, int *i, struct obsopts *oo)
 
 int obsopts_check(const struct obsopts *oo, bool have_results)
 {
+	if (viewopts_check(&oo->view) != 0)
+		return 2;
 	if (oo->trace_sub_flag && !oo->trace_cats) {
 		fprintf(stderr, "denali run: %s needs --trace CATEGORIES\n", oo->trace_sub_flag);
 		return 2;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "args.h"
+#include "viewopts.h"
 
 struct obsopts {
 	uint32_t trace_cats;        // 0: no --trace
@@ -41,6 +42,7 @@ struct obsopts {
 	// Which flags were given, for the checks between flags.
 	const char *trace_sub_flag, *timeline_sub_flag;
 	struct args_seen seen; // each flag once (args_once)
+	struct viewopts view;  // --view, --screenshot... (viewopts.h)
 };
 
 void obsopts_init(struct obsopts *oo);

@@ -441,7 +441,7 @@ int opts_check(const struct run_opts *o)
 
 int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out)
 {
-	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1, -1, -1 };
+	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	const struct devset_config *c = &o->dev.c;
 	if (runfiles_input(rf, RUNFILES_INPUT, "--image", o->image, false))
 		return 2;
@@ -479,6 +479,13 @@ int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_output
 	if (ob->stats_every_ns && (out->stats = runfiles_output_in(rf, "--stats-every", o->results,
 								  "timeseries.csv")) < 0)
 		return 2;
+	for (uint32_t i = 0; i < ob->view.nshots; i++) {
+		int id = runfiles_output(rf, "--screenshot", ob->view.shot[i]);
+		if (id < 0)
+			return 2;
+		if (i == 0)
+			out->shot = id;
+	}
 	return 0;
 }
 

@@ -95,7 +95,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	struct observe_machines om = { .n = 1, .k = ks, .img = imgs, .console_show = &show,
 				       .quiet = o->quiet, .max_time_ns = o->max_time_ns,
 				       .rf = rf, .trace_id = out->trace,
-				       .timeline_id = out->timeline, .stats_id = out->stats };
+				       .timeline_id = out->timeline, .stats_id = out->stats,
+				       .shot_id = out->shot };
 	struct observe *obs;
 	if (observe_start(&obs, &o->obs, &om) != 0) {
 		devopts_detach(k);
@@ -191,6 +192,7 @@ static int mpi_watch_check(const struct ranks *rk, const struct obsopts *oo)
 			   : oo->timeline	? "--timeline"
 			   : oo->stats_every_ns ? "--stats-every"
 			   : oo->console_dir	? "--console-dir"
+			   : oo->view.flag	? oo->view.flag
 						: NULL;
 	if (rk->n <= 1 || !flag)
 		return 0;

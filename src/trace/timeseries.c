@@ -148,6 +148,45 @@ uint64_t timeseries_rows(const struct timeseries *ts)
 	return n;
 }
 
+uint64_t timeseries_machine_rows(const struct timeseries *ts, uint32_t m)
+{
+	return m < ts->n ? ts->m[m].nrows : 0;
+}
+
+uint32_t timeseries_columns(const struct timeseries *ts, uint32_t m)
+{
+	return m < ts->n ? C_FIXED + ts->m[m].ncols : 0;
+}
+
+const char *timeseries_column_name(const struct timeseries *ts, uint32_t m, uint32_t col)
+{
+	if (m >= ts->n || col >= C_FIXED + ts->m[m].ncols)
+		return NULL;
+	return col < C_FIXED ? fixed_names[col] : ts->m[m].cols[col - C_FIXED];
+}
+
+int timeseries_column(const struct timeseries *ts, uint32_t m, const char *name)
+{
+	for (uint32_t c = 0; c < timeseries_columns(ts, m); c++)
+		if (!strcmp(timeseries_column_name(ts, m, c), name))
+			return (int)c;
+	return -1;
+}
+
+double timeseries_cell(const struct timeseries *ts, uint32_t m, uint64_t r, int col,
+		       uint64_t *t_cycles)
+{
+	if (m >= ts->n || r >= ts->m[m].nrows)
+		return NAN;
+	const struct row *row = &ts->m[m].rows[r];
+	if (t_cycles)
+		*t_cycles = row->t;
+	for (uint32_t i = 0; i < row->ncells; i++)
+		if ((int)row->cells[i].col == col)
+			return row->cells[i].v;
+	return NAN;
+}
+
 // A machine-local column for a results name (+ suffix). Returns its number or -1.
 static int add_col(struct tsmachine *m, const char *name, const char *suffix)
 {

@@ -29,4 +29,17 @@ void timeseries_event(void *ctx, const struct obs_event *ev); // OBS_CAT_SAMPLE
 int timeseries_write(struct timeseries *ts, FILE *f);
 uint64_t timeseries_rows(const struct timeseries *ts);
 
+// Reading rows back while the run goes (the SDL view's plots; call on machine m's
+// thread, or between rounds). Columns are numbered per machine: the fixed ones (as
+// named in the CSV header), then the results columns ("NAME per s", "NAME p50", "NAME
+// p99") in the order the machine first reported them.
+uint64_t timeseries_machine_rows(const struct timeseries *ts, uint32_t m);
+uint32_t timeseries_columns(const struct timeseries *ts, uint32_t m);
+const char *timeseries_column_name(const struct timeseries *ts, uint32_t m, uint32_t col);
+// The column's number, or -1 (no such column yet).
+int timeseries_column(const struct timeseries *ts, uint32_t m, const char *name);
+// Row r's value in column col (NaN: an empty cell), and the row's end time (cycles).
+double timeseries_cell(const struct timeseries *ts, uint32_t m, uint64_t r, int col,
+		       uint64_t *t_cycles);
+
 #endif

@@ -6,10 +6,11 @@
 # broken setup cannot make the test pass) and a forbidden one fails, naming the header:
 #   a device cannot include a cpu or kernel header; the cpu cannot include a device or
 #   kernel header; the kernel cannot include a front end's or an observer's header;
-#   the gdb stub sees the kernel but not the observers or the front end.
-# Then reads every source file of src/cpu, src/devices, src/vmm, src/trace and src/gdb for the
-# includes an include path cannot stop: a relative path out of the layer's directory
-# ("../cpu/...").
+#   the gdb stub sees the kernel but not the observers or the front end; the SDL2 view
+#   sees the kernel and the observers, and nothing below it sees the view.
+# Then reads every source file of src/cpu, src/devices, src/vmm, src/trace, src/gdb and
+# src/view for the includes an include path cannot stop: a relative path out of the
+# layer's directory ("../cpu/...").
 # usage: layers_test.py SRC_DIR ABI_DIR LAYERS_ROOT CC [CC_ARGS...]
 import os
 import re
@@ -43,12 +44,20 @@ CASES = [
     ("gdb", "cli/run.h", False),
     ("vmm", "gdb/stub.h", False),
     ("trace", "gdb/stub.h", False),
+    ("view", "view/view.h", True),
+    ("view", "vmm/ctl.h", True),
+    ("view", "trace/timeseries.h", True),
+    ("view", "gdb/stub.h", False),
+    ("view", "cli/run.h", False),
+    ("vmm", "view/view.h", False),
+    ("trace", "view/view.h", False),
 ]
 
 # Directories each layer may name in an #include "DIR/..." (besides denali/, the ABI).
 ALLOWED = {"cpu": {"cpu"}, "devices": {"devices"}, "vmm": {"cpu", "devices", "vmm"},
            "trace": {"cpu", "devices", "vmm", "trace"},
-           "gdb": {"cpu", "devices", "vmm", "gdb"}}
+           "gdb": {"cpu", "devices", "vmm", "gdb"},
+           "view": {"cpu", "devices", "vmm", "trace", "view"}}
 
 
 def compile_probe(cc, abi, root, layer, header, tmp):

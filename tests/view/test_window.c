@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+// The view's real window (src/view/window.c) under Xvfb: runs a machine of the "states"
+// guest (tests/view/viewimg.py: VM id % 5 terminates, halts, idles with a timeout,
+// spins, is killed) with the window open, and injects, through SDL's event queue, a
+// click on VM 7, `?`, space (pause), then from an SDL timer `n` (one quantum) and
+// space again (resume). Checks: the run's digest is the one without the window; the
+// window paused and stopped after one quantum through the control interface; the last
+// frame shows the states' colours at the end (terminated, killed, stopped), the
+// inspector (VM 7's class in its header, white frame) and the key help.
+// usage: test_window IMAGE (window_test.py runs it under xvfb-run)
+#include <SDL.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "view/inspect.h"
+#include "view/view.h"
+#include "view/view_internal.h"
+#include "view/window.h"
+#include "vmm/image.h"
+#include "vmm/kernel.h"
+
+static int failures;
+
+static void check(const char *what, int ok)
+{
+	printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+	failures += !ok;
+}
+
+static struct kernel *machine(const struct image *img)
+{
+	struct kernel_config cfg;
+	kernel_config_default(&cfg);
+	cfg.nvms = 50;
+	cfg.mem_size = DENALI_MEM_DEFAULT;
+	cfg.max_time_cycles = kernel_ns_to_cycles(&cfg, 30000000); // 30 ms
+	char err[256];
+	struct kernel *k;
+	if (kernel_new(&k, &cfg, img, err, sizeof err) != 0) {
+		fprintf(stderr, "test_window: %s\n", err);
+		exit(1);
+	}
+	return k;
+}
+
+static void key(SDL_Keycode sym)
+{
+	SDL_Event e = { .type = SDL_KEYDOWN };
+	e.key.keysym.sym = sym;
+	SDL_PushEvent(&e);
+}
+
+// Later keys, from SDL's timer thread (SDL_PushEvent may be called from any thread).
+static Uint32 later(Uint32 interval, void *param)
+{
+	key((SDL_Keycode)(intptr_t)param);
+	return 0;
+}
+
+static uint32_t pixel(const struct canvas *c, int x, int y)
+{
+	return c->px[y * c->pitch + x] & 0xffffff;
+}
+
+static uint64_t count(const struct canvas *c, uint32_t rgb, int x1)
+{
+	uint64_t n = 0;
+	for (int y = 0; y < c->h; y++)
+		for (int x = 0; x < x1; x++)
+			n += pixel(c, x, y) == rgb;
+	return n;
+}
+
+static FILE *no_shot(void *ctx, uint32_t i)
+{
+	return NULL;
+}
+
+static const char *no_name(void *ctx, uint32_t i)
+{
+	return "";
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_window IMAGE\n");
+		return 2;
+	}
+	char err[256];
+	struct image *img;
+	if (image_load(argv[1], DENALI_MEM_DEFAULT, &img, err, sizeof err) != 0) {
+		fprintf(stderr, "test_window: %s\n", err);
+		return 1;
+	}
+	struct kernel *k = machine(img);
+	kernel_run(k);
+	uint64_t plain = kernel_digest(k);
+	kernel_free(k);
+
+	k = machine(img);
+	struct view_config vc = { .window = true, .exit_at_end = true, .shot_open = no_shot, .shot_name = no_name, .title = "test_window" };
+	struct view *v;
+	if (view_new(&v, &vc, 1, &k, err, sizeof err) != 0 ||
+	    view_attach(v, err, sizeof err) != 0) {
+		fprintf(stderr, "test_window: %s\n", err);
+		return 1;
+	}
+	int cx, cy;
+	check("VM 7 has a cell", grid_cell_of(&v->m[0].g, 7, &cx, &cy));
+	SDL_Event e = { .type = SDL_MOUSEBUTTONDOWN };
+	e.button.button = SDL_BUTTON_LEFT;
+	e.button.x = cx + 2;
+	e.button.y = cy + 2;
+	SDL_PushEvent(&e);
+	key(SDLK_QUESTION);
+	key(SDLK_SPACE);
+	SDL_InitSubSystem(SDL_INIT_TIMER);
+	SDL_AddTimer(300, later, (void *)(intptr_t)SDLK_n);
+	SDL_AddTimer(700, later, (void *)(intptr_t)SDLK_SPACE);
+	kernel_run(k);
+	view_end(v);
+	check("the same digest with the window", kernel_digest(k) == plain);
+	struct window_stats st = window_stats(v);
+	printf("frames %llu, pauses %llu, quantum stops %llu\n", (unsigned long long)st.frames,
+	       (unsigned long long)st.pauses, (unsigned long long)st.quantum_stops);
+	check("paused (space) through the control interface", st.pauses == 1);
+	check("stopped after one quantum (n)", st.quantum_stops == 1);
+	const struct canvas *c = window_canvas(v);
+	int grid_w = v->panel_x;
+	// VMs 0..49 by id % 5: the grid shows every class of the guest.
+	check("terminated VMs shown", count(c, view_class_rgb(VIEW_TERMINATED), grid_w) > 1000);
+	check("killed VMs shown", count(c, view_class_rgb(VIEW_KILLED), grid_w) > 1000);
+	// At the end the VMs still alive are stopped (--max-time), and the last frame says so.
+	check("stopped VMs shown", count(c, view_class_rgb(VIEW_ENDED), grid_w) > 1000);
+	// The inspector: a white frame at the bottom left, VM 7's class swatch in its header.
+	int ix = v->m[0].hx, iy = v->H - INSPECT_H - 8;
+	check("inspector frame", pixel(c, ix + 20, iy) == VIEW_RGB_MARK);
+	check("inspector shows VM 7's class",
+	      pixel(c, ix + 12, iy + 10) == view_class_rgb(view_class_of(k, 7)));
+	check("selected cell framed", pixel(c, cx - 1, cy + 3) == VIEW_RGB_MARK);
+	check("key help shown", pixel(c, ix + 40 + 100, 60) == VIEW_RGB_MARK);
+	view_free(v);
+	kernel_free(k);
+	image_free(img);
+	return failures ? 1 : 0;
+}
