@@ -134,8 +134,9 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 	printf("host time             %.3f s (wall clock; the only host-dependent number)\n",
 	       host_s);
 	if (w->m[0].k->end == KERNEL_END_INTERRUPTED)
-		printf("INTERRUPTED by %s\n", observe_signal() ? observe_signal_name()
-								: "a signal to another MPI rank");
+		printf("INTERRUPTED by %s\n", strcmp(observe_signal_name(), "nothing")
+							? observe_signal_name()
+							: "a signal to another MPI rank");
 	if (by_rank[0]) // under mpirun: each rank's time, and its part in MPI calls
 		printf("%s\n", by_rank);
 	printf("simulated time %s (machine 0), digest %016llx\n",

@@ -52,10 +52,15 @@ int observe_signal(void)
 	return g_sig;
 }
 
+// Set when the view's window was closed (q, Esc): the run ends as after Ctrl-C.
+static bool g_view_closed;
+
 const char *observe_signal_name(void)
 {
-	return g_sig == SIGINT ? "SIGINT" : g_sig == SIGTERM ? "SIGTERM"
-							     : "nothing";
+	return g_sig == SIGINT    ? "SIGINT"
+	       : g_sig == SIGTERM ? "SIGTERM"
+	       : g_view_closed    ? "the view (window closed)"
+				  : "nothing";
 }
 
 // --- the session --------------------------------------------------------------------
@@ -83,7 +88,9 @@ struct observe {
 static bool view_closed(struct observe *s)
 {
 #ifdef DENALI_VIEW
-	return s->view && view_quit(s->view);
+	if (s->view && view_quit(s->view))
+		g_view_closed = true;
+	return g_view_closed;
 #else
 	(void)s;
 	return false;
@@ -334,6 +341,7 @@ int observe_start(struct observe **out, const struct obsopts *oo,
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	g_sig = g_attn = 0;
+	g_view_closed = false;
 	sigaction(SIGINT, &sa, &g_old_int);
 	sigaction(SIGTERM, &sa, &g_old_term);
 	free(nvms);

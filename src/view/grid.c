@@ -128,7 +128,18 @@ uint64_t grid_draw(struct canvas *c, const struct grid_layout *g,
 		int y = g->y + (int)(cell / (uint64_t)g->cols) * g->pitch;
 		uint32_t vm0 = (uint32_t)(g->first + cell * g->group);
 		if (g->group == 1) {
-			canvas_fill(c, x, y, g->cell, g->cell, vm_rgb(src, vm0, scale));
+			uint32_t rgb = vm_rgb(src, vm0, scale);
+			if (g->cell <= 8 && x >= 0 && y >= 0 && x + g->cell <= c->w &&
+			    y + g->cell <= c->h) {
+				// small cells: pixels directly (bench/view-fps: SDL_FillRect per
+				// 2-pixel cell took most of a 100,000-VM frame)
+				uint32_t *p = c->px + (size_t)y * c->pitch + x;
+				for (int r = 0; r < g->cell; r++, p += c->pitch)
+					for (int q = 0; q < g->cell; q++)
+						p[q] = rgb;
+			} else {
+				canvas_fill(c, x, y, g->cell, g->cell, rgb);
+			}
 			if (src->value_of && !src->heat && src->value_of(src->ctx, vm0)) {
 				int d = g->cell >= 3 ? g->cell / 3 : 1;
 				canvas_fill(c, x + (g->cell - d) / 2, y + (g->cell - d) / 2, d, d,

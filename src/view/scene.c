@@ -17,6 +17,7 @@
 #define PANEL_W 300
 #define LINK_GAP 56 // pixels between machines: the link
 #define HEADER_H 24
+#define MIN_W 96 // pixels of a machine's grid at least
 #define PLOT_ROWS 120 // intervals a plot shows
 
 void scene_layout(struct view *v)
@@ -30,18 +31,28 @@ void scene_layout(struct view *v)
 		sum += wt[m];
 		shown++;
 	}
-	int avail = w - (int)(shown - 1) * LINK_GAP, x = x0;
+	// Each machine gets at least MIN_W pixels (its header's text); the rest is shared in
+	// proportion to the square root of its VMs.
+	// (Many machines: narrower gaps and minimums, so every grid stays left of the panel.)
+	int gap = LINK_GAP, min_w = MIN_W, n = (int)shown;
+	if (n * min_w + (n - 1) * gap > w) {
+		gap = 12;
+		min_w = (w - (n - 1) * gap) / n;
+		min_w = min_w < 8 ? 8 : min_w;
+	}
+	v->link_gap = gap;
+	int avail = w - (n - 1) * gap - n * min_w, x = x0;
+	if (avail < 0)
+		avail = 0;
 	for (uint32_t m = 0; m < v->n; m++) {
 		struct vmach *vm = &v->m[m];
-		int mw = m < shown ? (int)(avail * wt[m] / sum) : 0;
-		if (mw < 60 && m < shown)
-			mw = 60;
+		int mw = m < shown ? min_w + (int)(avail * wt[m] / sum) : 0;
 		vm->hx = x;
 		vm->hy = y0;
 		vm->hw = mw;
 		grid_layout(&vm->g, vm->nvms, x, y0 + HEADER_H, mw, h - HEADER_H,
 			    m == 0 ? v->zoom : 0, m == 0 ? v->pan : 0);
-		x += mw + LINK_GAP;
+		x += mw + gap;
 	}
 }
 
@@ -129,6 +140,8 @@ static int plot(struct view *v, struct canvas *c, int x, int y, const char *titl
 {
 	const int w = PANEL_W - 2 * 12, h = 40;
 	uint64_t from = rows > PLOT_ROWS ? rows - PLOT_ROWS : 0;
+	// the x axis: PLOT_ROWS intervals, or fewer (at least 30) early in the run
+	uint64_t span = rows - from < 30 ? 30 : rows - from;
 	double max = 0, last = NAN, lastb = NAN;
 	for (uint64_t r = from; r < rows; r++) {
 		double va = a >= 0 ? timeseries_cell(v->ts, 0, r, a, NULL) : NAN;
@@ -166,7 +179,7 @@ static int plot(struct view *v, struct canvas *c, int x, int y, const char *titl
 				px = -1;
 				continue;
 			}
-			int xx = x + 1 + (int)((r - from) * (uint64_t)(w - 3) / (PLOT_ROWS - 1));
+			int xx = x + 1 + (int)((r - from) * (uint64_t)(w - 3) / (span - 1));
 			int yy = y + h - 2 - (int)(val2 / max * (h - 4));
 			if (px >= 0)
 				canvas_line(c, px, py, xx, yy, rgb[s]);
@@ -205,7 +218,7 @@ void scene_panel(struct view *v, struct canvas *c, const struct vcapture *cap,
 		int ha = grid_used_height(&a->g), hb = grid_used_height(&b->g);
 		int lx = a->hx + a->hw + 4, rx = b->hx - 4;
 		int ly = a->g.y + (ha < hb ? ha : hb) / 2 + 16;
-		canvas_fill(c, a->hx + a->hw, MARGIN, LINK_GAP, v->H - 2 * MARGIN, VIEW_RGB_BG);
+		canvas_fill(c, a->hx + a->hw, MARGIN, v->link_gap, v->H - 2 * MARGIN, VIEW_RGB_BG);
 		canvas_fill(c, lx, ly, rx - lx, 2, VIEW_RGB_LINK);
 		canvas_text(c, lx, ly - 30, 1, VIEW_RGB_LINK, "link");
 		if (cap[m].done) { // frames over the link in the last interval, both ways

@@ -64,6 +64,7 @@ struct view {
 	bool attached, failed;
 	int W, H;        // picture size
 	int panel_x;                   // the side panel's left edge
+	int link_gap;                  // pixels between machines' grids (the link)
 	unsigned zoom;                 // window: zoom level and pan (rows)
 	uint32_t pan;
 	struct window *win;            // window.c, or NULL

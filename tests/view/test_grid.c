@@ -65,7 +65,7 @@ int main(void)
 	check("700,000 VMs: one pixel each", g.group == 1 && g.pitch == 1);
 	grid_layout(&g, 1000000, 0, 0, 964, 760, 0, 0);
 	check("1,000,000 VMs: aggregated in 4x4 tiles", g.group == 35 && g.cell == 4 &&
-							   g.pitch == 5);
+								g.pitch == 5);
 	grid_layout(&g, 100, 0, 0, 964, 760, 2, 0);
 	check("zoom: cells grow, at most 64 pixels", g.pitch == 64);
 	grid_layout(&g, 10000, 0, 0, 400, 300, 3, 10);
