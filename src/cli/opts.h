@@ -56,7 +56,7 @@ struct opts_outputs {
 	int pcap_out, profile, results;
 	int trace, timeline, stats; // --trace-file, --timeline, DIR/timeseries.csv
 	int expcfg, prov;           // DIR/experiment.cfg, DIR/provenance.json (provenance.h)
-	int shot;		   // the first --screenshot (the others follow it)
+	int shot;     // the first --screenshot (the others follow it)
 };
 
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),

@@ -2,8 +2,8 @@
 // The view's real window (src/view/window.c) under Xvfb: runs a machine of the "states"
 // guest (tests/view/viewimg.py: VM id % 5 terminates, halts, idles with a timeout,
 // spins, is killed) with the window open, and injects, through SDL's event queue, a
-// click on VM 7, `?`, space (pause), then from an SDL timer `n` (one quantum) and
-// space again (resume). Checks: the run's digest is the one without the window; the
+// click on VM 7, `?`, space (pause), then, once paused, `n` (one quantum) and, once
+// stopped after it, space again (resume). Checks: the run's digest is the one without the window; the
 // window paused and stopped after one quantum through the control interface; the last
 // frame shows the states' colours at the end (terminated, killed, stopped), the
 // inspector (VM 7's class in its header, white frame) and the key help.
@@ -51,11 +51,25 @@ static void key(SDL_Keycode sym)
 	SDL_PushEvent(&e);
 }
 
-// Later keys, from SDL's timer thread (SDL_PushEvent may be called from any thread).
-static Uint32 later(Uint32 interval, void *param)
+// The later keys, from SDL's timer thread (SDL_PushEvent may be called from any
+// thread) as the window reaches each state, never by host time: once paused, `n`;
+// once stopped after the quantum, space. After 120 s of waiting, q (the test fails).
+static struct view *g_view;
+static int g_sent;
+static Uint32 steer(Uint32 interval, void *param)
 {
-	key((SDL_Keycode)(intptr_t)param);
-	return 0;
+	struct window_stats st = window_stats(g_view);
+	static int ticks;
+	if (g_sent == 0 && st.pauses >= 1) {
+		key(SDLK_n);
+		g_sent = 1;
+	} else if (g_sent == 1 && st.quantum_stops >= 1) {
+		key(SDLK_SPACE);
+		g_sent = 2;
+	} else if (++ticks == 6000) {
+		key(SDLK_q);
+	}
+	return g_sent == 2 ? 0 : interval;
 }
 
 static uint32_t pixel(const struct canvas *c, int x, int y)
@@ -116,10 +130,11 @@ int main(int argc, char **argv)
 	SDL_PushEvent(&e);
 	key(SDLK_QUESTION);
 	key(SDLK_SPACE);
+	g_view = v;
 	SDL_InitSubSystem(SDL_INIT_TIMER);
-	SDL_AddTimer(300, later, (void *)(intptr_t)SDLK_n);
-	SDL_AddTimer(700, later, (void *)(intptr_t)SDLK_SPACE);
+	SDL_TimerID tid = SDL_AddTimer(20, steer, NULL);
 	kernel_run(k);
+	SDL_RemoveTimer(tid);
 	view_end(v);
 	check("the same digest with the window", kernel_digest(k) == plain);
 	struct window_stats st = window_stats(v);
