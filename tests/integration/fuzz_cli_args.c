@@ -197,7 +197,7 @@ static size_t pick(size_t n) { return (size_t)(next() % n); }
 
 // Every flag of `denali run --help` (the flags without a value first).
 static const char *const switches[] = { "--quiet", "--no-ipv4", "--arp-flood", "-h",
-					"--help" };
+					"--help", "--view", "--view-exit" };
 static const char *const valued[] = {
 	"--image", "--vms", "--mem", "--max-time", "--quantum", "--phys-mem", "--swap-block",
 	"--console", "--results", "--profile", "--profile-interval", "--intr", "--intr-group",
@@ -208,6 +208,8 @@ static const char *const valued[] = {
 	"--console-in-vm", "--tap", "--args", "--client", "--client-vms", "--client-mem",
 	"--client-args", "--link-latency", "--loss", "--loss-seed", "--pcap-machine",
 	"--machine-threads", "--chaos", "--group", "--group-vms", "--group-mem", "--group-args",
+	"--screenshot", "--screenshot-at", "--view-size", "--view-interval", "--view-overlay",
+	"--view-pace",
 };
 #define NVALUED (sizeof valued / sizeof valued[0])
 
@@ -231,6 +233,8 @@ static const char *const values[] = {
 	"@image", "@image2", "@./image", "@link-image", "@hard-image", "@fifo", "@dir",
 	"@new.pcap", "@./new.pcap", "@trace.pcap", "@disk.img", "@./disk.img",
 	"@missing-dir/x", "@dir/", "/dev/null", "/dev/zero", "/", ".", "@dir/../image",
+	"960x600", "480x359", "8192x8193", "1x", "x1", "irq", "frames", "counter:", "counter:a.b",
+	"@new.png", "1e-300", "nan", "inf",
 };
 #define NVALUES (sizeof values / sizeof values[0])
 
