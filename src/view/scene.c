@@ -232,9 +232,9 @@ void scene_panel(struct view *v, struct canvas *c, const struct vcapture *cap,
 	canvas_text(c, x, y, 2, VIEW_RGB_TEXT, "denali view");
 	y += 22;
 	if (v->cfg.title) {
-		char t[48];
-		snprintf(t, sizeof t, "%s", v->cfg.title);
-		canvas_text(c, x, y, 1, VIEW_RGB_DIM, t);
+		// its last 45 characters (the panel's width)
+		size_t len = strlen(v->cfg.title);
+		canvas_text(c, x, y, 1, VIEW_RGB_DIM, v->cfg.title + (len > 45 ? len - 45 : 0));
 		y += 12;
 	}
 	char t[32];
