@@ -133,6 +133,9 @@ int view_new(struct view **out, const struct view_config *cfg, uint32_t n,
 		}
 		if (!getenv("SDL_VIDEODRIVER"))
 			SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,wayland");
+		// The window's surface is the picture copied as it is: no OpenGL (Mesa) behind
+		// it, which would only cost a thread pool and memory.
+		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	} else {
 		SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen,dummy");
 	}
