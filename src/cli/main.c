@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cli_run, "run N VMs of a guest image and report their results" },
+	{ "resume", cli_resume, "continue a run from a checkpoint (denali run --checkpoint)" },
 	{ "disasm", cli_disasm, "list the instructions of a guest image" },
 	{ "cpu-test", cli_cputest, "check the interpreter against the host CPU" },
 };

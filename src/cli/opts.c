@@ -81,6 +81,7 @@ static void usage(FILE *f)
 	devopts_usage(f);
 	machopts_usage(f);
 	obsopts_usage(f);
+	ckptopts_usage(f);
 	fprintf(f,
 		"\n"
 		"Model: 1.7 GHz CPU, 1.4 us context switch, 2000 cycles per PIO.\n"
@@ -232,6 +233,7 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 	devopts_init(&o->dev);
 	machopts_init(&o->mach);
 	obsopts_init(&o->obs);
+	ckptopts_init(&o->ck);
 	char why[160];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -262,6 +264,11 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 		if (obr == 1)
 			continue;
 		if (obr == 2)
+			return 2;
+		int cr = ckptopts_parse(argc, argv, &i, &o->ck);
+		if (cr == 1)
+			continue;
+		if (cr == 2)
 			return 2;
 		// Flags with a value: "--flag VALUE" or "--flag=VALUE".
 		static const char *const valued[] = { "--image", "--vms", "--mem", "--max-time",
@@ -364,7 +371,7 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 	if (!o->image) {
 		return args_error("--image FILE is required (see denali run --help)");
 	}
-	return 0;
+	return ckptopts_check(&o->ck, o->max_time_ns);
 }
 
 void opts_kernel_config(const struct run_opts *o, struct kernel_config *cfg)
@@ -436,12 +443,17 @@ int opts_check(const struct run_opts *o)
 		return 2;
 	if (obsopts_check(&o->obs, o->results != NULL) != 0)
 		return 2;
+	if (o->ck.nat && o->mach.nclients)
+		return args_error("--checkpoint: not with --client yet (a checkpoint holds one "
+				  "machine)");
+	if (o->ck.nat && o->profile)
+		return args_error("--checkpoint: not with --profile");
 	return machopts_check(&o->mach, &o->dev);
 }
 
 int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_outputs *out)
 {
-	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	*out = (struct opts_outputs){ -1, -1, -1, -1, -1, -1, -1, -1, -1, { 0 } };
 	const struct devset_config *c = &o->dev.c;
 	if (runfiles_input(rf, RUNFILES_INPUT, "--image", o->image, false))
 		return 2;
@@ -486,6 +498,9 @@ int opts_files(const struct run_opts *o, struct runfiles *rf, struct opts_output
 		if (i == 0)
 			out->shot = id;
 	}
+	for (uint32_t i = 0; i < o->ck.nat; i++)
+		if ((out->ckpt[i] = runfiles_output(rf, "--checkpoint", o->ck.path[i])) < 0)
+			return 2;
 	return 0;
 }
 

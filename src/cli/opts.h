@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "args.h"
+#include "ckptopts.h"
 #include "devopts.h"
 #include "machopts.h"
 #include "obsopts.h"
@@ -35,6 +36,7 @@ struct run_opts {
 	struct devopts dev;  // device flags (devopts.h)
 	struct machopts mach; // --args, --client..., --link-latency, --loss (machopts.h)
 	struct obsopts obs;   // --trace..., --timeline..., --stats-every... (obsopts.h)
+	struct ckptopts ck;   // --checkpoint-at, --checkpoint, --checkpoint-every
 	// --gdb PORT|unix:PATH (gdb/server.h), --gdb-wait, --gdb-machine M.
 	const char *gdb;
 	bool gdb_wait;
@@ -57,6 +59,7 @@ struct opts_outputs {
 	int trace, timeline, stats; // --trace-file, --timeline, DIR/timeseries.csv
 	int expcfg, prov;           // DIR/experiment.cfg, DIR/provenance.json (provenance.h)
 	int shot;     // the first --screenshot (the others follow it)
+	int ckpt[CKPTOPTS_MAX];     // --checkpoint files, in the order of their times
 };
 
 // Parses argv (argv[0] is "run") into *o. Returns 0, 1 after printing --help (exit 0),

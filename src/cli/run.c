@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "args.h"
+#include "checkpoint.h"
 #include "gdb/server.h"
 #include "cli.h"
 #include "expfile.h"
@@ -55,7 +58,8 @@ static void free_images(struct image *img, struct image **gimg, uint32_t ngimg)
 // One machine: load, run, report, write the outputs' temporary files. Returns the
 // exit status (2: nothing is to be committed).
 static int run_one(const struct run_opts *o, const struct runfiles *rf,
-		   const struct opts_outputs *out, uint64_t *digest_out)
+		   const struct opts_outputs *out, uint64_t *digest_out, int argc, char **argv,
+		   struct checkpoint_resume *res)
 {
 	struct kernel_config cfg;
 	opts_kernel_config(o, &cfg);
@@ -84,6 +88,14 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 						       : NULL) != 0) {
 		kernel_free(k);
 		free_images(img, gimg, ngimg);
+		return 2;
+	}
+	// A resumed run starts from the checkpoint's state (checkpoint.h), before anyone
+	// observes it.
+	if (res && checkpoint_load(res, k) != 0) {
+		devopts_detach(k);
+		kernel_free(k);
+		image_free(img);
 		return 2;
 	}
 	// Console lines stream while the run goes (observe.h).
@@ -116,6 +128,18 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		devopts_detach(k);
 		kernel_free(k);
 		free_images(img, gimg, ngimg);
+		return 2;
+	}
+	// A run with --checkpoint-at saves its state on the way; that changes nothing.
+	struct checkpoint_run cr;
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, o->image, k) != 0) {
+		checkpoint_run_free(&cr);
+		observe_abort(obs);
+		observe_free(obs);
+		gdb_server_free(gdb);
+		devopts_detach(k);
+		kernel_free(k);
+		image_free(img);
 		return 2;
 	}
 	double t0 = report_host_seconds();
@@ -152,13 +176,30 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 			summary(k, o, host_s, digest);
 		}
 	}
+	if (res && !o->quiet) {
+		char b[48];
+		printf("  resumed from        %s at %s (sha256 %.16s...), read in %.3f s (host)\n",
+		       res->path, args_fmt_ns(kernel_cycles_to_ns(&k->cfg, res->at_cycles), b, sizeof b),
+		       res->sha_hex, res->read_s);
+	}
+	int crc = checkpoint_end(&cr, k, o->quiet);
+	checkpoint_run_free(&cr);
 	fflush(stdout);
 	int rc = k->stats.ok == cfg.nvms ? 0 : 1;
-	if (orc)
+	if (orc || crc)
 		rc = 2;
-	if (out->results >= 0 &&
-	    results_out_write(rf, out->results, results_out_machine(k, o->image, o, digest)))
-		rc = 2;
+	if (out->results >= 0) {
+		json_object *j = results_out_machine(k, o->image, o, digest);
+		if (res) { // a fork names its parent
+			json_object *p = json_object_new_object();
+			json_object_object_add(p, "file", json_object_new_string(res->path));
+			json_object_object_add(p, "sha256", json_object_new_string(res->sha_hex));
+			json_object_object_add(p, "time_ns", json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, res->at_cycles)));
+			json_object_object_add(j, "checkpoint_parent", p);
+		}
+		if (results_out_write(rf, out->results, j))
+			rc = 2;
+	}
 	if (rc != 2 && out->profile >= 0) {
 		FILE *f = runfiles_fopen(rf, out->profile);
 		if (!f || profile_out_write(k, o->image, f, o->profile) != 0)
@@ -178,9 +219,6 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		rc = 128 + observe_signal(); // 130 (SIGINT) or 143 (SIGTERM)
 	return rc;
 }
-
-static int run_args(struct ranks *rkp, int argc, char **argv, const char **where,
-		    bool print, const char *expfile);
 
 // Under mpirun with several processes the instruments that follow every machine's
 // events (--trace, --timeline, --stats-every, --console-dir) are refused: a process sees
@@ -239,25 +277,38 @@ static int run_argv(int argc, char **argv, bool *print, int *rargc, char ***rarg
 
 int cli_run(int argc, char **argv)
 {
+	return cli_run_from(argc, argv, NULL);
+}
+
+static int run_args(struct ranks *rkp, int argc, char **argv, const char **where, bool print,
+		    const char *expfile, struct run_opts *op, struct checkpoint_resume *res);
+
+int cli_run_from(int argc, char **argv, struct checkpoint_resume *res)
+{
 	struct ranks rk;
 	ranks_begin(&rk, argc, argv); // under mpirun, rank 0 speaks (ranks.h)
-	bool print;
+	bool print = false;
 	int rargc;
 	char **rargv;
 	const char **where, *expfile;
 	if (run_argv(argc, argv, &print, &rargc, &rargv, &where, &expfile) != 0)
 		return 2;
-	int rc = run_args(&rk, rargc, rargv, where, print, expfile);
+	struct run_opts o;
+	ckptopts_init(&o.ck);
+	int rc = run_args(&rk, rargc, rargv, where, print, expfile, &o, res);
+	ckptopts_free(&o.ck);
 	expfile_argv_free(rargc, rargv, where);
 	return rc;
 }
 
-// The run of argv (where: expfile_argv's), or with print its experiment on stdout.
+// The run of argv (where: expfile_argv's), or with print its experiment on stdout;
+// res: continuing from a checkpoint (resume.c). *op gets the options (to free).
 static int run_args(struct ranks *rkp, int argc, char **argv, const char **where, bool print,
-		    const char *expfile)
+		    const char *expfile, struct run_opts *op, struct checkpoint_resume *res)
 {
 	struct run_opts o;
 	int rc = opts_parse_from(argc, argv, where, &o);
+	*op = o;
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (opts_check(&o) != 0)
@@ -275,6 +326,8 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 			rkp->n);
 		return 2;
 	}
+	if (res && mo->nclients)
+		return args_error("resume: a checkpoint holds one machine");
 	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
 	if (mo->nclients ? ranks_start(rkp, 1 + mo->nclients, mo->machine_ranks, capture)
 			 : ranks_single(rkp))
@@ -299,7 +352,7 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 	}
 	uint64_t digest = 0;
 	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok, &digest)
-			  : run_one(&o, &rf, &out, &digest);
+			  : run_one(&o, &rf, &out, &digest, argc, argv, res);
 	// The resolved experiment and where it came from, beside summary.json.
 	if (rc != 2 && rkp->rank == 0 && out.prov >= 0) {
 		FILE *f = runfiles_fopen(&rf, out.expcfg);

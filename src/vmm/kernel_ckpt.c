@@ -432,8 +432,16 @@ static int load_vm(struct loader *l, struct vm *vm)
 		return bad(l, "out of memory");
 	if (unpack_post(u, &vm->post) != 0)
 		return bad(l, "bad fault report");
-	struct intr_vm *s = &k->iv[vm->id];
+	// The interrupt policy is the run's (a fork may change it, kernel_ckpt.h): a VM
+	// whose saved policy differs takes the new one, keeping what is pending.
+	struct intr_vm *s = &k->iv[vm->id], fresh = *s;
 	unpack_intr(u, s);
+	if (s->policy != fresh.policy || s->t_cycles != fresh.t_cycles ||
+	    (fresh.policy != INTR_ADAPTIVE && s->cur_n != fresh.cur_n)) {
+		s->policy = fresh.policy;
+		s->t_cycles = fresh.t_cycles;
+		s->cur_n = fresh.cur_n;
+	}
 	uint32_t gen = unpack_u32(u);
 	bool armed = unpack_u8(u) != 0;
 	uint64_t deadline = unpack_u64(u);

@@ -10,7 +10,10 @@
 // saved with it). It is loaded into a fresh kernel (kernel_new with the same image and a
 // config kernel_ckpt_read accepts, devices attached as when it was saved, not run yet),
 // and then runs on exactly as the saved one would have: the same digest, statistics and
-// outputs (tests/ckpt/test_resume.c).
+// outputs (tests/ckpt/test_resume.c). A fork loads it into a kernel whose config
+// differs in what may change (docs/debugging.md "Fork"): quantum, context-switch and
+// interrupt costs and max time are read from the config as the run goes; interrupt
+// policies are taken from it here (pending interrupts kept).
 #ifndef DENALI_VMM_KERNEL_CKPT_H
 #define DENALI_VMM_KERNEL_CKPT_H
 

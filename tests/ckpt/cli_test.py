@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# `denali run --checkpoint...` and `denali resume` (src/cli/checkpoint.c, resume.c;
+# docs/debugging.md "Checkpoint, resume, fork"). A run checkpointed at T1 and resumed
+# to T2 prints the same digest and summary and writes the same summary.json (but for
+# the host-time lines and the fields naming the checkpoint) as one run to T2, at several
+# T1, on compute (many VMs: the summary table), ticker (timer interrupts) and threadtest
+# (libos threads, --chaos); --checkpoint-every names its files by time; a fork (resume
+# with another --quantum) records its parent's SHA-256; and every bad file or flag is
+# refused with one line, exit 2 and no output file.
+#   ckpt_cli_test.py DENALI COMPUTE.elf TICKER.elf THREADTEST.elf
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+DENALI, COMPUTE, TICKER, THREADS = sys.argv[1:5]
+failures = []
+
+
+def run(*args, cwd=None):
+    p = subprocess.run([DENALI, *args], capture_output=True, timeout=600, cwd=cwd)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def check(name, cond, detail=""):
+    if not cond:
+        failures.append(f"{name}: {detail}")
+        print(f"FAIL {name}: {detail}")
+    else:
+        print(f"ok   {name}")
+
+
+# Lines that differ between runs by nature: host time, and the checkpoint's own lines.
+HOST = ("  host time", "  guest MIPS", "  checkpoint  ", "  resumed from")
+
+
+def summary(out):
+    return [l for l in out.splitlines() if not l.startswith(HOST)]
+
+
+def summary_json(d):
+    j = json.load(open(os.path.join(d, "summary.json")))
+    j.pop("checkpoint_parent", None)
+    return j
+
+
+def same_continuation(tmp, name, image, args, t2, t1s):
+    base = os.path.join(tmp, name + "-base")
+    rc0, out0, err0 = run("run", "--image", image, *args, "--max-time", t2, "--results", base)
+    check(f"{name}: plain run", rc0 in (0, 1) and "digest" in out0, err0)
+    for t1 in t1s:
+        ck = os.path.join(tmp, f"{name}-{t1}.ckpt")
+        d1 = os.path.join(tmp, f"{name}-{t1}-with")
+        rc1, out1, err1 = run("run", "--image", image, *args, "--max-time", t2,
+                              "--checkpoint-at", t1, "--checkpoint", ck, "--results", d1)
+        check(f"{name}: checkpoint at {t1} changes nothing",
+              rc1 == rc0 and summary(out1) == summary(out0) and
+              summary_json(d1) == summary_json(base), f"rc {rc1} vs {rc0}\n{out1}\n{err1}")
+        check(f"{name}: checkpoint at {t1} reported",
+              os.path.getsize(ck) > 0 and ("  checkpoint  " in out1 or "--quiet" in args), out1)
+        d2 = os.path.join(tmp, f"{name}-{t1}-resumed")
+        rc2, out2, err2 = run("resume", ck, "--results", d2)
+        same = rc2 == rc0 and summary_json(d2) == summary_json(base)
+        # Small runs stream consoles as they come: the resumed run prints those after T1.
+        tail = [l for l in summary(out0) if not l.startswith("[vm ")]
+        got = [l for l in summary(out2) if not l.startswith("[vm ")]
+        check(f"{name}: resumed at {t1} = uninterrupted", same and got == tail,
+              f"rc {rc2} vs {rc0}\n{out2}\n{err2}")
+        parent = json.load(open(os.path.join(d2, "summary.json")))["checkpoint_parent"]
+        check(f"{name}: resumed at {t1} names its parent",
+              parent["sha256"] == hashlib.sha256(open(ck, "rb").read()).hexdigest() and
+              parent["file"] == ck, str(parent))
+
+
+def bad(name, args, needle, tmp, cwd=None):
+    before = set(os.listdir(tmp))
+    rc, out, err = run(*args, cwd=cwd)
+    lines = err.strip("\n").split("\n")
+    check("bad: " + name,
+          rc == 2 and len(lines) == 1 and needle in err and set(os.listdir(tmp)) == before,
+          f"rc={rc} out={out!r} err={err!r} new={set(os.listdir(tmp)) - before}")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="denali-ckpt-test-")
+    same_continuation(tmp, "compute", COMPUTE, ["--vms", "6"], "60ms", ["1ms", "17ms", "40ms"])
+    same_continuation(tmp, "ticker", TICKER, ["--vms", "3", "--intr", "sync"], "30ms",
+                      ["3ms", "7ms"])
+    same_continuation(tmp, "threads", THREADS, ["--vms", "2", "--chaos", "5"], "40ms",
+                      ["5ms", "20ms"])
+
+    # --checkpoint-every: one file per interval, named by its time in ns; each resumes.
+    pat = os.path.join(tmp, "every-%t.ckpt")
+    rc, out, err = run("run", "--image", COMPUTE, "--vms", "4", "--max-time", "30ms",
+                       "--checkpoint-every", "10ms", "--checkpoint", pat, "--quiet")
+    names = sorted(f for f in os.listdir(tmp) if f.startswith("every-"))
+    check("every: three files", rc in (0, 1) and names == [
+        "every-10000000.ckpt", "every-20000000.ckpt", "every-30000000.ckpt"], f"{names} {err}")
+    rcp, outp, _ = run("run", "--image", COMPUTE, "--vms", "4", "--max-time", "30ms", "--quiet")
+    rcr, outr, errr = run("resume", os.path.join(tmp, "every-20000000.ckpt"), "--quiet")
+    check("every: resume = plain", outr == outp and rcr == rcp, f"{outr} {outp} {errr}")
+
+    # A fork: the same checkpoint with another quantum runs on differently, from there.
+    ck = os.path.join(tmp, "compute-17ms.ckpt")
+    rcf, outf, errf = run("resume", ck, "--quantum", "20us", "--quiet")
+    rcs, outs, _ = run("resume", ck, "--quiet")
+    check("fork: another quantum, another digest", rcf in (0, 1) and outf != outs and
+          outf.startswith("digest "), f"{outf} {outs} {errf}")
+    # ... and to a later end (--max-time may grow).
+    rcl, outl, errl = run("resume", ck, "--max-time", "80ms", "--quiet")
+    check("fork: a later end", rcl in (0, 1) and outl != outs, errl)
+
+    # A fork of the interrupt policy: the saved run used sync; the same flag again is
+    # the same run, another policy another one (the VMs take it from the checkpoint).
+    tk = os.path.join(tmp, "ticker-3ms.ckpt")
+    _, same_out, _ = run("resume", tk, "--quiet")
+    _, again_out, _ = run("resume", tk, "--intr", "sync", "--quiet")
+    rcb, batched_out, errb = run("resume", tk, "--intr", "coalesce:4:2ms", "--quiet")
+    check("fork: --intr as saved = plain resume", again_out == same_out, again_out)
+    check("fork: --intr coalesce differs", rcb in (0, 1) and batched_out != same_out and
+          batched_out.startswith("digest "), f"{batched_out} {errb}")
+
+    # Bad files and flags: one line, exit 2, no file written.
+    data = open(ck, "rb").read()
+    for label, blob, needle in [
+            ("truncated", data[:len(data) // 2], "truncated"),
+            ("flipped byte", data[:-7] + bytes([data[-7] ^ 0x40]) + data[-6:], "checksum"),
+            ("empty", b"", "not a denali checkpoint"),
+            ("another version", data[:8] + b"\x07" + data[9:], "format version 7"),
+            ("another build", data[:16] + b"X" + data[17:], "written by another build"),
+            ("not a checkpoint", b"\x7fELF" + bytes(100), "not a denali checkpoint")]:
+        p = os.path.join(tmp, "bad-" + label.replace(" ", "-"))
+        open(p, "wb").write(blob)
+        bad(label, ["resume", p, "--results", os.path.join(tmp, "nores")], needle, tmp)
+        os.unlink(p)
+    bad("missing file", ["resume", os.path.join(tmp, "nothere.ckpt")], "cannot open", tmp)
+    bad("a directory", ["resume", tmp], "not a regular file", tmp)
+    bad("state flag at resume", ["resume", ck, "--vms", "3"], "--vms: cannot change at resume", tmp)
+    bad("image flag at resume", ["resume", ck, "--image", COMPUTE], "--image: cannot change", tmp)
+    bad("checkpoint after the end",
+        ["run", "--image", COMPUTE, "--max-time", "5ms", "--checkpoint-at", "6ms",
+         "--checkpoint", os.path.join(tmp, "late.ckpt")], "before --checkpoint-at 6", tmp)
+    bad("every without max time",
+        ["run", "--image", COMPUTE, "--checkpoint-every", "1ms", "--checkpoint",
+         os.path.join(tmp, "x-%t")], "needs --max-time", tmp)
+    bad("every without %t",
+        ["run", "--image", COMPUTE, "--max-time", "2ms", "--checkpoint-every", "1ms",
+         "--checkpoint", os.path.join(tmp, "x")], "%t", tmp)
+    bad("times without files",
+        ["run", "--image", COMPUTE, "--checkpoint-at", "1ms"], "1 times and 0 files", tmp)
+    bad("with a client",
+        ["run", "--image", COMPUTE, "--client", COMPUTE, "--checkpoint-at", "1ms",
+         "--checkpoint", os.path.join(tmp, "c.ckpt")], "not with --client", tmp)
+    bad("with a NIC",
+        ["run", "--image", COMPUTE, "--nic", "simple", "--max-time", "2ms", "--checkpoint-at", "1ms",
+         "--checkpoint", os.path.join(tmp, "n.ckpt")], "network or disk devices", tmp)
+    # The image changed since: refused (the saved path and the absolute one differ).
+    img2 = os.path.join(tmp, "compute-copy.elf")
+    shutil.copy(COMPUTE, img2)
+    ck2 = os.path.join(tmp, "copy.ckpt")
+    rc, out, err = run("run", "--image", img2, "--max-time", "2ms", "--checkpoint-at", "1ms",
+                       "--checkpoint", ck2, "--quiet")
+    with open(img2, "ab") as f:
+        f.write(b"\0")
+    bad("image changed", ["resume", ck2], "is not the file the run used", tmp)
+
+    shutil.rmtree(tmp)
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+
+
+main()
