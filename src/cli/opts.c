@@ -448,6 +448,9 @@ int opts_check(const struct run_opts *o)
 				  "machine)");
 	if (o->ck.nat && o->profile)
 		return args_error("--checkpoint: not with --profile");
+	if (o->ck.nat && o->mach.ngroups)
+		return args_error("--checkpoint: not with --group yet (a checkpoint records one "
+				  "image)");
 	return machopts_check(&o->mach, &o->dev);
 }
 

@@ -95,7 +95,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	if (res && checkpoint_load(res, k) != 0) {
 		devopts_detach(k);
 		kernel_free(k);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	// Console lines stream while the run goes (observe.h).
@@ -139,7 +139,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		gdb_server_free(gdb);
 		devopts_detach(k);
 		kernel_free(k);
-		image_free(img);
+		free_images(img, gimg, ngimg);
 		return 2;
 	}
 	double t0 = report_host_seconds();

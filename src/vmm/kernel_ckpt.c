@@ -34,6 +34,11 @@ static void pack_config(struct pack *b, const struct kernel_config *c)
 	pack_u64(b, c->pm.disk.seek_ns);
 	pack_u64(b, c->pm.disk.rotation_ns);
 	pack_u64(b, c->pm.disk.rate_bytes_per_s);
+	pack_u32(b, c->n_vm_groups);
+	for (uint32_t g = 0; g < c->n_vm_groups; g++) {
+		pack_u32(b, c->vm_groups[g].count);
+		pack_u32(b, c->vm_groups[g].mem_size);
+	}
 }
 
 static void pack_stats(struct pack *b, const struct kernel_stats *s)
@@ -45,6 +50,15 @@ static void pack_stats(struct pack *b, const struct kernel_stats *s)
 			       s->irq_preemptions, s->exc_delivered, s->timer_arms };
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 		pack_u64(b, v[i]);
+	for (unsigned i = 0; i < KERNEL_SWITCH_CAUSES; i++)
+		pack_u64(b, s->switch_cause[i]);
+	pack_u64(b, s->switch_same);
+	pack_u64(b, s->switch_to_woken);
+	pack_u64(b, s->intr_polls);
+	pack_u64(b, s->handled_lines);
+	pack_u64(b, s->handled_frames);
+	for (unsigned i = 0; i < KERNEL_UPCALL_BUCKETS; i++)
+		pack_u64(b, s->handled_frames_hist[i]);
 	const struct hist *h = &s->latency_ns;
 	pack_u64(b, h->n);
 	pack_u64(b, h->min);
@@ -63,6 +77,15 @@ static void unpack_stats(struct unpack *u, struct kernel_stats *s)
 			  &s->irq_preemptions, &s->exc_delivered, &s->timer_arms };
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 		*v[i] = unpack_u64(u);
+	for (unsigned i = 0; i < KERNEL_SWITCH_CAUSES; i++)
+		s->switch_cause[i] = unpack_u64(u);
+	s->switch_same = unpack_u64(u);
+	s->switch_to_woken = unpack_u64(u);
+	s->intr_polls = unpack_u64(u);
+	s->handled_lines = unpack_u64(u);
+	s->handled_frames = unpack_u64(u);
+	for (unsigned i = 0; i < KERNEL_UPCALL_BUCKETS; i++)
+		s->handled_frames_hist[i] = unpack_u64(u);
 	struct hist *h = &s->latency_ns;
 	h->n = unpack_u64(u);
 	h->min = unpack_u64(u);
@@ -203,6 +226,7 @@ static void pack_intr(struct pack *b, const struct intr_vm *s)
 	pack_u8(b, s->woke_by_irq);
 	pack_u8(b, s->swap_wait);
 	pack_u64(b, s->wake_at);
+	pack_u64(b, s->rxq_seen);
 }
 
 static void unpack_intr(struct unpack *u, struct intr_vm *s)
@@ -222,6 +246,7 @@ static void unpack_intr(struct unpack *u, struct intr_vm *s)
 	s->woke_by_irq = unpack_u8(u) != 0;
 	s->swap_wait = unpack_u8(u) != 0;
 	s->wake_at = unpack_u64(u);
+	s->rxq_seen = unpack_u64(u);
 }
 
 static void pack_vm(struct kernel *k, struct mem_ckpt_save *ms, struct pack *b, struct vm *vm)
@@ -292,6 +317,7 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 	pack_u64(&b, d->cycles0);
 	pack_u64(&b, d->retired0);
 	pack_u64(&b, k->evq_trim_at);
+	pack_u8(&b, k->last_why);
 	pack_stats(&b, &k->stats);
 	for (int i = 0; i < CHAOS_KINDS; i++)
 		pack_u64(&b, k->chaos.draws[i]);
@@ -527,11 +553,13 @@ static int load_state(struct loader *l)
 	d->retired0 = unpack_u64(u);
 	uint64_t trim = unpack_u64(u);
 	k->evq_trim_at = trim < KERNEL_EVQ_TRIM_MIN ? KERNEL_EVQ_TRIM_MIN : trim;
+	k->last_why = unpack_u8(u);
 	unpack_stats(u, &k->stats);
 	for (int i = 0; i < CHAOS_KINDS; i++)
 		k->chaos.draws[i] = unpack_u64(u);
 	int64_t n = (int64_t)k->cfg.nvms;
 	if (u->bad || k->live > k->cfg.nvms || k->now >= KERNEL_TIME_HORIZON ||
+	    k->last_why >= KERNEL_SWITCH_CAUSES ||
 	    k->last_vm < -1 || k->last_vm >= n || k->running < -1 || k->running >= n ||
 	    k->stopped_vm < -1 || k->stopped_vm >= n)
 		return bad(l, "bad machine state");
