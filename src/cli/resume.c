@@ -7,7 +7,8 @@
 //     --timeline..., --stats-every, --console-dir, --no-progress, --progress-every,
 //     --checkpoint-at, --checkpoint, --checkpoint-every, --gdb, --gdb-wait
 //   the model from here on: --quantum, --intr, --ctx-base, --ctx-page,
-//     --ctx-free-pages, --ctx-cap-same, --ctx-cap-other, --intr-cost
+//     --ctx-free-pages, --ctx-cap-same, --ctx-cap-other, --intr-cost, --loss (the
+//     loss generator goes on from its saved state)
 // Everything else (--vms, --mem, --image, --sched, --chaos, devices...) is the state
 // itself and is refused with one line. The image must be the file the run used
 // (checked by its SHA-256): the path as saved, else its absolute path.
@@ -62,6 +63,7 @@ static const struct {
 	{ "--ctx-cap-same", true },
 	{ "--ctx-cap-other", true },
 	{ "--intr-cost", true },
+	{ "--loss", true },
 };
 #define NFORK (sizeof fork_flags / sizeof fork_flags[0])
 
@@ -87,7 +89,7 @@ static void usage(FILE *f)
 		   "    --progress-every --checkpoint-at --checkpoint --checkpoint-every\n"
 		   "    --gdb --gdb-wait\n"
 		   "  the model from here on: --quantum --intr --ctx-base --ctx-page\n"
-		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost\n"
+		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost --loss\n"
 		   "Other flags are part of the saved state and are refused.\n"
 		   "Exit status as denali run; 2 for a damaged, truncated or foreign file.\n");
 }

@@ -541,3 +541,55 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 			st->disk_errors += d->disks[i]->st.errors_io;
 		}
 }
+
+// --- checkpoints (src/vmm/devhost.c) ----------------------------------------------------
+
+int devset_ckpt_save(const struct devset *d, struct devstate_w *w, char *err, size_t errlen)
+{
+	const char *what = d->in	       ? "--pcap-in"
+			   : d->out	       ? "--pcap-out"
+			   : d->live	       ? "--tap"
+			   : d->cfg.ndisks     ? "--disk"
+			   : d->cfg.console_in || d->cfg.console_text ? "--console-in"
+						      : NULL;
+	if (what) {
+		snprintf(err, errlen, "checkpoint: not with %s yet (the NIC and the switch are "
+			 "saved; this device is not)", what);
+		return -1;
+	}
+	devstate_u32(w, d->cfg.nvms);
+	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
+		devstate_u8(w, d->vms[i].ended);
+		nic_ckpt_save(&d->vms[i].nic, w);
+	}
+	switch_ckpt_save(d->sw, w);
+	linkq_ckpt_save(&d->inbox, w);
+	devstate_u64(w, d->replay_frames);
+	devstate_u64(w, d->uplink_in);
+	devstate_u64(w, d->uplink_drop);
+	if (w->oom) {
+		snprintf(err, errlen, "checkpoint: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int devset_ckpt_load(struct devset *d, struct devstate_r *r)
+{
+	if (d->in || d->out || d->live || d->cfg.ndisks || d->con.len)
+		return -1;
+	if (devstate_get_u32(r) != d->cfg.nvms || r->bad)
+		return -1;
+	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
+		d->vms[i].ended = devstate_get_u8(r) != 0;
+		if (nic_ckpt_load(&d->vms[i].nic, r) != 0)
+			return -1;
+	}
+	if (switch_ckpt_load(d->sw, r) != 0 ||
+	    linkq_ckpt_load(&d->inbox, r, NIC_FRAME_MAX) != 0)
+		return -1;
+	d->replay_frames = devstate_get_u64(r);
+	d->uplink_in = devstate_get_u64(r);
+	d->uplink_drop = devstate_get_u64(r);
+	return r->bad || r->off != r->len ? -1 : 0;
+}

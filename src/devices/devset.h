@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "devices/console_in.h"
+#include "devices/devstate.h"
 #include "devices/disk.h"
 #include "devices/linkq.h"
 #include "devices/nic.h"
@@ -181,5 +182,12 @@ struct devset_mem {
 void devset_host_mem(const struct devset *d, struct devset_mem *m);
 // Per-VM NIC counters (NULL for a bad id).
 const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id);
+
+// Checkpoints (src/vmm/devhost.c): the NICs, the switch and the frames from other
+// machines; a set with trace replay or capture, disks, console input or a TAP is
+// refused (err: one line) until those are saved too. Load (into a set made by
+// devset_new with the same config) returns 0, or -1 when the bytes are bad.
+int devset_ckpt_save(const struct devset *d, struct devstate_w *w, char *err, size_t errlen);
+int devset_ckpt_load(struct devset *d, struct devstate_r *r);
 
 #endif

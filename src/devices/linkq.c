@@ -93,3 +93,35 @@ uint64_t linkq_host_bytes(const struct linkq *q)
 		b += q->h[i].len;
 	return b;
 }
+
+// --- checkpoints (devset.c, world.c) --------------------------------------------------
+
+void linkq_ckpt_save(const struct linkq *q, struct devstate_w *w)
+{
+	devstate_u32(w, q->len);
+	for (uint32_t i = 0; i < q->len; i++) {
+		const struct linkq_frame *f = &q->h[i];
+		devstate_u64(w, f->t_ns);
+		devstate_u32(w, f->src);
+		devstate_u64(w, f->seq);
+		devstate_u32(w, f->len);
+		devstate_raw(w, f->data, f->len);
+	}
+}
+
+int linkq_ckpt_load(struct linkq *q, struct devstate_r *r, uint32_t max_len)
+{
+	uint32_t n = devstate_get_u32(r);
+	if (r->bad || q->len)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t t = devstate_get_u64(r);
+		uint32_t src = devstate_get_u32(r);
+		uint64_t seq = devstate_get_u64(r);
+		uint32_t len = devstate_get_u32(r);
+		const uint8_t *p = len <= max_len ? devstate_get_raw(r, len) : NULL;
+		if (!p || linkq_push(q, t, src, seq, p, len) != 0)
+			return -1;
+	}
+	return 0;
+}

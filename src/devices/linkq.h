@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/devstate.h"
+
 struct linkq_frame {
 	uint64_t t_ns;     // arrival time at the receiving machine's switch
 	uint32_t src;      // the sending machine
@@ -36,5 +38,10 @@ const struct linkq_frame *linkq_peek(const struct linkq *q);
 bool linkq_pop(struct linkq *q, struct linkq_frame *out);
 // Host bytes the queue holds: the heap array and the queued frames.
 uint64_t linkq_host_bytes(const struct linkq *q);
+
+// Checkpoints: the queued frames, and back into an empty queue (frames longer than
+// max_len refused). Load returns 0 or -1.
+void linkq_ckpt_save(const struct linkq *q, struct devstate_w *w);
+int linkq_ckpt_load(struct linkq *q, struct devstate_r *r, uint32_t max_len);
 
 #endif

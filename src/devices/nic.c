@@ -172,3 +172,45 @@ uint32_t nic_pio_cost(const struct nic *n, uint16_t port)
 		return NIC_CHATTY_RECV_PIOS;
 	return 1;
 }
+
+// --- checkpoints (devset.c) -----------------------------------------------------------
+
+void nic_ckpt_save(const struct nic *n, struct devstate_w *w)
+{
+	const struct nic_stats *s = &n->st;
+	const uint64_t v[] = { s->tx_frames, s->tx_bytes, s->tx_err_length, s->tx_err_fault,
+			       s->rx_frames, s->rx_bytes, s->rx_queued, s->rx_drop_full,
+			       s->rx_drop_length, s->rx_drop_nomem, s->rx_err_small,
+			       s->rx_err_fault, s->rx_empty };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		devstate_u64(w, v[i]);
+	devstate_u32(w, n->count);
+	for (uint32_t i = 0; i < n->count; i++) {
+		const struct nic_rxslot *f = &n->ring[(n->head + i) & (n->ring_cap - 1)];
+		devstate_u32(w, f->len);
+		devstate_raw(w, f->data, f->len);
+	}
+}
+
+int nic_ckpt_load(struct nic *n, struct devstate_r *r)
+{
+	struct nic_stats *s = &n->st;
+	uint64_t *v[] = { &s->tx_frames, &s->tx_bytes, &s->tx_err_length, &s->tx_err_fault,
+			  &s->rx_frames, &s->rx_bytes, &s->rx_queued, &s->rx_drop_full,
+			  &s->rx_drop_length, &s->rx_drop_nomem, &s->rx_err_small,
+			  &s->rx_err_fault, &s->rx_empty };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		*v[i] = devstate_get_u64(r);
+	uint32_t count = devstate_get_u32(r);
+	if (r->bad || count > n->cap || n->count)
+		return -1;
+	uint64_t queued = s->rx_queued;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t len = devstate_get_u32(r);
+		const uint8_t *p = devstate_get_raw(r, len);
+		if (!p || nic_rx_push(n, p, len) < 0)
+			return -1;
+	}
+	s->rx_queued = queued; // nic_rx_push counted them again
+	return 0;
+}

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/devstate.h"
+
 #include "denali/abi.h"
 
 // Ports (docs/isa.md section 9; the values are the ABI's, include/denali/abi.h).
@@ -122,5 +124,11 @@ uint64_t nic_host_bytes(const struct nic *n);
 
 // The PIO-equivalents an operation on `port` costs: 1, or 12/10 for send/recv when chatty.
 uint32_t nic_pio_cost(const struct nic *n, uint16_t port);
+
+// Checkpoints (devset.c): the receive queue's frames and the counters, and back into a
+// NIC made by nic_init_at with the same VM (its queue empty). Load returns 0, or -1
+// when the bytes are bad (more frames than the queue holds, a bad length).
+void nic_ckpt_save(const struct nic *n, struct devstate_w *w);
+int nic_ckpt_load(struct nic *n, struct devstate_r *r);
 
 #endif

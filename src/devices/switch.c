@@ -605,3 +605,131 @@ int switch_send(struct sw *s, uint32_t port, const uint8_t *frame, uint32_t len,
 	switch_run(s, t_ns);
 	return 0;
 }
+
+// --- checkpoints (devset.c) -----------------------------------------------------------
+
+static void save_ring(const struct ring *r, struct devstate_w *w)
+{
+	devstate_u32(w, r->len);
+	for (uint32_t i = 0; i < r->len; i++) {
+		const struct switch_frame *f = &r->f[(r->head + i) % r->cap];
+		devstate_u64(w, f->t_ns);
+		devstate_u32(w, f->port);
+		devstate_u32(w, f->len);
+		devstate_raw(w, f->data, f->len);
+	}
+}
+
+static int load_ring(struct sw *s, struct ring *r, struct devstate_r *in)
+{
+	uint32_t n = devstate_get_u32(in);
+	if (in->bad || r->len)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		struct switch_frame f = { .t_ns = devstate_get_u64(in),
+					  .port = devstate_get_u32(in),
+					  .len = devstate_get_u32(in) };
+		const uint8_t *p = f.len <= s->cfg.mtu + 14 ? devstate_get_raw(in, f.len) : NULL;
+		if (!p || f.port >= s->nports || !(f.data = malloc(f.len ? f.len : 1)))
+			return -1;
+		memcpy(f.data, p, f.len);
+		if (ring_push(r, &f) != 0) {
+			free(f.data);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void save_port_stats(const struct switch_port_stats *p, struct devstate_w *w)
+{
+	const uint64_t v[] = { p->tx_frames, p->tx_bytes, p->tx_drop_full, p->tx_drop_length,
+			       p->rx_frames, p->rx_bytes, p->rx_drop, p->rx_loss };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		devstate_u64(w, v[i]);
+}
+
+static void load_port_stats(struct switch_port_stats *p, struct devstate_r *r)
+{
+	uint64_t *v[] = { &p->tx_frames, &p->tx_bytes, &p->tx_drop_full, &p->tx_drop_length,
+			  &p->rx_frames, &p->rx_bytes, &p->rx_drop, &p->rx_loss };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		*v[i] = devstate_get_u64(r);
+}
+
+void switch_ckpt_save(const struct sw *s, struct devstate_w *w)
+{
+	devstate_u32(w, s->nports);
+	for (uint32_t i = 0; i < s->nports; i++) {
+		const struct switch_port *p = &s->ports[i];
+		devstate_u8(w, p->up);
+		save_port_stats(&p->st, w);
+		save_ring(&p->txq, w);
+	}
+	struct ring fly = fly_get(s);
+	save_ring(&fly, w);
+	uint32_t learned = 0;
+	for (uint32_t i = 0; i < s->macs_cap; i++)
+		learned += s->macs[i].key && !s->macs[i].is_static;
+	devstate_u32(w, learned);
+	for (uint32_t i = 0; i < s->macs_cap; i++)
+		if (s->macs[i].key && !s->macs[i].is_static) {
+			devstate_u64(w, s->macs[i].key);
+			devstate_u32(w, s->macs[i].port);
+		}
+	devstate_u32(w, s->rr_next);
+	devstate_u64(w, s->link_free_ns);
+	devstate_u64(w, s->now_ns);
+	devstate_u64(w, s->scheduled_ns);
+	devstate_u64(w, s->loss_state);
+	devstate_u8(w, s->oom);
+	const struct switch_stats *st = &s->st;
+	const uint64_t v[] = { st->forwarded, st->flooded, st->drop_unknown, st->drop_down,
+			       st->drop_same_port, st->learned, st->learn_full, st->to_uplink,
+			       st->lost, st->arp_steered };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		devstate_u64(w, v[i]);
+}
+
+int switch_ckpt_load(struct sw *s, struct devstate_r *r)
+{
+	if (devstate_get_u32(r) != s->nports || r->bad)
+		return -1;
+	for (uint32_t i = 0; i < s->nports; i++) {
+		struct switch_port *p = &s->ports[i];
+		p->up = devstate_get_u8(r) != 0;
+		load_port_stats(&p->st, r);
+		if (load_ring(s, &p->txq, r) != 0)
+			return -1;
+		if (p->txq.len) // the bitmap of ports with frames queued
+			s->queued[i / 64] |= 1ull << (i % 64);
+	}
+	struct ring fly = fly_get(s);
+	int rc = load_ring(s, &fly, r);
+	fly_put(s, &fly);
+	if (rc != 0)
+		return -1;
+	uint32_t learned = devstate_get_u32(r);
+	if (r->bad || learned > s->cfg.learn_max)
+		return -1;
+	for (uint32_t i = 0; i < learned; i++) {
+		uint64_t key = devstate_get_u64(r);
+		uint32_t port = devstate_get_u32(r);
+		if (r->bad || !key || key > (1ull << 48) || port >= s->nports ||
+		    key_set(s, key, port, false) != 0)
+			return -1;
+	}
+	s->rr_next = devstate_get_u32(r);
+	s->link_free_ns = devstate_get_u64(r);
+	s->now_ns = devstate_get_u64(r);
+	s->scheduled_ns = devstate_get_u64(r);
+	s->loss_state = devstate_get_u64(r);
+	s->oom = devstate_get_u8(r) != 0;
+	struct switch_stats *st = &s->st;
+	uint64_t *v[] = { &st->forwarded, &st->flooded, &st->drop_unknown, &st->drop_down,
+			  &st->drop_same_port, &st->learned, &st->learn_full, &st->to_uplink,
+			  &st->lost, &st->arp_steered };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		*v[i] = devstate_get_u64(r);
+	return r->bad || s->rr_next > s->nports ? -1 : 0;
+}

@@ -37,6 +37,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/devstate.h"
+
 #define SWITCH_NO_PORT UINT32_MAX
 #define SWITCH_FLOOD (UINT32_MAX - 1)
 
@@ -176,5 +178,12 @@ const struct switch_port_stats *switch_port_stats(const struct sw *s, uint32_t p
 // Host bytes the switch holds: ports, their rings, queued and in-flight frames, the
 // MAC table (docs/memory.md).
 uint64_t switch_host_bytes(const struct sw *s);
+
+// Checkpoints (devset.c): each port's state, counters and queued frames, the frames on
+// the wire, the learned MACs, the link and the loss generator's state; and back into a
+// switch built with the same ports (their static entries made again by their owner).
+// Load returns 0, or -1 when the bytes are bad (untrusted: lengths and ports checked).
+void switch_ckpt_save(const struct sw *s, struct devstate_w *w);
+int switch_ckpt_load(struct sw *s, struct devstate_r *r);
 
 #endif

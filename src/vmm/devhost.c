@@ -279,3 +279,49 @@ int devhost_import_stats(struct kernel *k, const struct devset_stats *st)
 	k->dev = h;
 	return 0;
 }
+
+// --- checkpoints (kernel_ckpt.c) ----------------------------------------------------
+
+int devhost_ckpt_save(const struct kernel *k, struct pack *b, char *err, size_t errlen)
+{
+	const struct devhost *h = k->dev;
+	pack_u8(b, h != NULL);
+	if (!h)
+		return 0;
+	if (h->imported || h->uplink) {
+		snprintf(err, errlen, "checkpoint: machine %u: not with several machines yet",
+			 k->cfg.machine_id);
+		return -1;
+	}
+	pack_u64(b, h->last_at);
+	pack_u8(b, h->last_queued);
+	struct devstate_w w = { 0 };
+	if (devset_ckpt_save(h->set, &w, err, errlen) != 0) {
+		devstate_w_free(&w);
+		return -1;
+	}
+	pack_u64(b, w.len);
+	pack_raw(b, w.p, w.len);
+	devstate_w_free(&w);
+	return 0;
+}
+
+int devhost_ckpt_load(struct kernel *k, struct unpack *u)
+{
+	struct devhost *h = k->dev;
+	bool has = unpack_u8(u) != 0;
+	if (u->bad || has != (h != NULL))
+		return -1;
+	if (!h)
+		return 0;
+	if (h->imported || h->uplink)
+		return -1;
+	h->last_at = unpack_u64(u);
+	h->last_queued = unpack_u8(u) != 0;
+	uint64_t n = unpack_u64(u);
+	if (u->bad || n > u->len - u->off)
+		return -1;
+	struct devstate_r r = { .p = u->p + u->off, .len = (size_t)n };
+	u->off += (size_t)n;
+	return devset_ckpt_load(h->set, &r);
+}

@@ -21,6 +21,7 @@
 
 #include "devices/devset.h"
 #include "vmm/obs.h"
+#include "vmm/pack.h"
 
 struct kernel;
 struct kernel_config;
@@ -77,5 +78,12 @@ bool devhost_host_mem(const struct kernel *k, struct devset_mem *m);
 // on devhost_stats returns them and every other hook finds no devices to drive (do not
 // run k). devhost_detach frees them. Returns 0, or -1 (devices attached, no memory).
 int devhost_import_stats(struct kernel *k, const struct devset_stats *st);
+
+// Checkpoints (kernel_ckpt.c): the devices' state (devset_ckpt_save) and the pending
+// device event's bookkeeping. Save returns 0, or -1 with one line in err (devices
+// checkpoints do not cover yet); load (into devices attached with the same config)
+// returns 0, or -1 when the bytes are bad.
+int devhost_ckpt_save(const struct kernel *k, struct pack *b, char *err, size_t errlen);
+int devhost_ckpt_load(struct kernel *k, struct unpack *u);
 
 #endif

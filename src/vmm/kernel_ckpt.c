@@ -12,6 +12,7 @@
 
 #include "devices/console_out.h"
 #include "devices/timer.h"
+#include "vmm/devhost.h"
 #include "vmm/gatekeeper.h"
 #include "vmm/mem_ckpt.h"
 #include "vmm/postmortem.h"
@@ -287,12 +288,6 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 		snprintf(err, errlen, "checkpoint: machine %u is not at a clean point", m);
 		return -1;
 	}
-	if (k->dev) {
-		snprintf(err, errlen, "checkpoint: machine %u has network or disk devices, which "
-				      "checkpoints do not cover yet",
-			 m);
-		return -1;
-	}
 	if (k->prof_next) {
 		snprintf(err, errlen, "checkpoint: machine %u: not with --profile", m);
 		return -1;
@@ -333,6 +328,10 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 	}
 	sched_ckpt_save(&k->sched, &b);
 	results_ckpt_save(&k->results, &b);
+	if (devhost_ckpt_save(k, &b, err, errlen) != 0) {
+		pack_free(&b);
+		return -1;
+	}
 	struct mem_ckpt_save ms;
 	mem_ckpt_save_init(&ms);
 	for (uint32_t i = 0; i < k->cfg.nvms; i++)
@@ -569,6 +568,8 @@ static int load_state(struct loader *l)
 		return bad(l, "bad run queue");
 	if (results_ckpt_load(&k->results, u) != 0)
 		return bad(l, "bad results");
+	if (devhost_ckpt_load(k, u) != 0)
+		return bad(l, "bad device state");
 	for (uint32_t i = 0; i < k->cfg.nvms; i++)
 		if (load_vm(l, &k->vms[i]) != 0)
 			return -1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A whole machine in a checkpoint (kernel_ckpt.c; the file container is ckpt.h): its
-// clock, statistics, event queue, scheduler, results, every VM (registers, run state,
+// clock, statistics, event queue, scheduler, results, devices (NICs and the switch:
+// devhost_ckpt_save), every VM (registers, run state,
 // interrupt state, timer, console, guest memory through mem_ckpt.h), the memory model
 // and the data TLB (the context-switch cost counts its misses). Decoded code is never
 // saved: it is decoded again as the guest runs, which changes no result (docs/design.md).
@@ -27,8 +28,8 @@
 #define KERNEL_CKPT_PAGES CKPT_TAG('P', 'A', 'G', 'E') // its distinct page contents
 
 // Adds machine k's sections to w. Returns 0, or -1 with one line in err (a machine not
-// at a clean point, or with state checkpoints do not cover yet: network or disk
-// devices, a guest-code profile).
+// at a clean point, or with state checkpoints do not cover yet: trace replay or
+// capture, disks, console input, a TAP, several machines, a guest-code profile).
 int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t errlen);
 // Loads machine k->cfg.machine_id's sections from r into k (fresh, see above). The file
 // is untrusted: every count, index and state is checked. Returns 0, or -1 with one line

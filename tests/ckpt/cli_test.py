@@ -5,10 +5,11 @@
 # to T2 prints the same digest and summary and writes the same summary.json (but for
 # the host-time lines and the fields naming the checkpoint) as one run to T2, at several
 # T1, on compute (many VMs: the summary table), ticker (timer interrupts) and threadtest
-# (libos threads, --chaos); --checkpoint-every names its files by time; a fork (resume
+# (libos threads, --chaos), nettest (TCP and UDP between VMs through the NICs and the
+# switch, with 5% seeded loss); --checkpoint-every names its files by time; a fork (resume
 # with another --quantum) records its parent's SHA-256; and every bad file or flag is
 # refused with one line, exit 2 and no output file.
-#   ckpt_cli_test.py DENALI COMPUTE.elf TICKER.elf THREADTEST.elf
+#   cli_test.py DENALI COMPUTE.elf TICKER.elf THREADTEST.elf NETTEST.elf
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-DENALI, COMPUTE, TICKER, THREADS = sys.argv[1:5]
+DENALI, COMPUTE, TICKER, THREADS, NETTEST = sys.argv[1:6]
 failures = []
 
 
@@ -92,6 +93,9 @@ def main():
                       ["3ms", "7ms"])
     same_continuation(tmp, "threads", THREADS, ["--vms", "2", "--chaos", "5"], "40ms",
                       ["5ms", "20ms"])
+    same_continuation(tmp, "nettest", NETTEST,
+                      ["--vms", "5", "--nic", "simple", "--args", "bytes=100000",
+                       "--loss", "5%", "--loss-seed", "7"], "200ms", ["2ms", "9ms", "30ms"])
 
     # --checkpoint-every: one file per interval, named by its time in ns; each resumes.
     pat = os.path.join(tmp, "every-%t.ckpt")
@@ -124,6 +128,14 @@ def main():
     check("fork: --intr coalesce differs", rcb in (0, 1) and batched_out != same_out and
           batched_out.startswith("digest "), f"{batched_out} {errb}")
 
+    # A fork of the loss rate: the generator goes on from its state at a new rate.
+    nk = os.path.join(tmp, "nettest-9ms.ckpt")
+    _, n_same, _ = run("resume", nk, "--quiet")
+    rcl, n_less, errl = run("resume", nk, "--loss", "0%", "--quiet")
+    check("fork: --loss 0% differs", rcl in (0, 1) and n_less != n_same and
+          n_less.startswith("digest "), f"{n_less} {errl}")
+    bad("loss seed at resume", ["resume", nk, "--loss-seed", "3"], "--loss-seed: cannot change", tmp)
+
     # Bad files and flags: one line, exit 2, no file written.
     data = open(ck, "rb").read()
     for label, blob, needle in [
@@ -155,9 +167,10 @@ def main():
     bad("with a client",
         ["run", "--image", COMPUTE, "--client", COMPUTE, "--checkpoint-at", "1ms",
          "--checkpoint", os.path.join(tmp, "c.ckpt")], "not with --client", tmp)
-    bad("with a NIC",
-        ["run", "--image", COMPUTE, "--nic", "simple", "--max-time", "2ms", "--checkpoint-at", "1ms",
-         "--checkpoint", os.path.join(tmp, "n.ckpt")], "network or disk devices", tmp)
+    bad("with a capture",
+        ["run", "--image", COMPUTE, "--nic", "simple", "--pcap-out", os.path.join(tmp, "x.pcap"),
+         "--max-time", "2ms", "--checkpoint-at", "1ms", "--checkpoint",
+         os.path.join(tmp, "n.ckpt")], "not with --pcap-out yet", tmp)
     # The image changed since: refused (the saved path and the absolute one differ).
     img2 = os.path.join(tmp, "compute-copy.elf")
     shutil.copy(COMPUTE, img2)
