@@ -5,6 +5,7 @@
 // the report lines; it never reaches the run.
 #include "checkpoint.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,11 @@ static bool is_ckpt_flag(const char *a)
 
 static void hook(void *ctx, struct kernel *k);
 
+static void whook(void *ctx, struct world *w);
+
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
-		     const char *image, struct kernel *k)
+		     const char *const *image, uint32_t n, struct kernel *k, struct world *w)
 {
 	memset(c, 0, sizeof *c);
 	c->ck = ck;
@@ -81,21 +84,35 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 	c->ids = ids;
 	c->argc = argc;
 	c->argv = argv;
-	uint8_t *bytes;
-	size_t len;
-	c->image_abs = realpath(image, NULL);
-	if (!c->image_abs || read_all(image, &bytes, &len) != 0)
-		return args_error("--image %s: cannot read it for the checkpoint", image);
-	sha256(bytes, len, c->image_sha);
-	free(bytes);
-	k->ckpt.at = kernel_ns_to_cycles(&k->cfg, ck->at_ns[0]);
-	k->ckpt.fn = hook;
-	k->ckpt.ctx = c;
+	c->n = n;
+	c->k = k;
+	c->w = w;
+	for (uint32_t m = 0; m < n; m++) {
+		uint8_t *bytes;
+		size_t len;
+		c->image_abs[m] = realpath(image[m], NULL);
+		if (!c->image_abs[m] || read_all(image[m], &bytes, &len) != 0)
+			return args_error("%s %s: cannot read it for the checkpoint",
+					  m ? "--client" : "--image", image[m]);
+		sha256(bytes, len, c->image_sha[m]);
+		free(bytes);
+	}
+	const struct kernel_config *kc = k ? &k->cfg : &w->kc;
+	uint64_t at = kernel_ns_to_cycles(kc, ck->at_ns[0]);
+	if (k) {
+		k->ckpt.at = at;
+		k->ckpt.fn = hook;
+		k->ckpt.ctx = c;
+	} else {
+		w->ckpt.at = at;
+		w->ckpt.fn = whook;
+		w->ckpt.ctx = c;
+	}
 	return 0;
 }
 
-// The checkpoint file: the run's flags, the image, the machine.
-static int write_one(struct checkpoint_run *c, struct kernel *k, uint32_t i)
+// The checkpoint file: the run's flags, the images, the machines (and the link).
+static int write_one(struct checkpoint_run *c, uint32_t i)
 {
 	char err[512];
 	double t0 = report_host_seconds();
@@ -111,61 +128,87 @@ static int write_one(struct checkpoint_run *c, struct kernel *k, uint32_t i)
 		}
 		pack_raw(&a, c->argv[j], strlen(c->argv[j]) + 1);
 	}
-	struct pack im;
-	pack_init(&im);
-	pack_raw(&im, c->image_abs, strlen(c->image_abs) + 1);
-	pack_raw(&im, c->image_sha, SHA256_BYTES);
 	int rc = 0;
+	if (a.oom || ckpt_write_section(&w, CHECKPOINT_ARGS, 0, a.p, a.len) != 0)
+		rc = -1;
+	for (uint32_t m = 0; m < c->n && rc == 0; m++) {
+		struct pack im;
+		pack_init(&im);
+		pack_raw(&im, c->image_abs[m], strlen(c->image_abs[m]) + 1);
+		pack_raw(&im, c->image_sha[m], SHA256_BYTES);
+		if (im.oom || ckpt_write_section(&w, CHECKPOINT_IMAGE, m, im.p, im.len) != 0)
+			rc = -1;
+		pack_free(&im);
+	}
+	if (rc != 0)
+		snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+	for (uint32_t m = 0; m < c->n && rc == 0; m++)
+		rc = kernel_ckpt_write(c->k ? c->k : c->w->m[m].k, &w, err, sizeof err);
+	if (rc == 0 && c->w) {
+		struct pack wp;
+		pack_init(&wp);
+		world_ckpt_save(c->w, &wp);
+		if (wp.oom || ckpt_write_section(&w, CHECKPOINT_WORLD, 0, wp.p, wp.len) != 0) {
+			snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+			rc = -1;
+		}
+		pack_free(&wp);
+	}
+	pack_free(&a);
 	uint8_t *bytes = NULL;
 	size_t len = 0;
-	if (a.oom || im.oom || ckpt_write_section(&w, CHECKPOINT_ARGS, 0, a.p, a.len) != 0 ||
-	    ckpt_write_section(&w, CHECKPOINT_IMAGE, 0, im.p, im.len) != 0) {
-		snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+	if (rc != 0) {
 		ckpt_write_abort(&w);
-		rc = -1;
-	} else if (kernel_ckpt_write(k, &w, err, sizeof err) != 0) {
-		ckpt_write_abort(&w);
-		rc = -1;
 	} else if (ckpt_write_end(&w, &bytes, &len) != 0) {
 		snprintf(err, sizeof err, "%s", w.err);
 		rc = -1;
 	}
-	pack_free(&a);
-	pack_free(&im);
 	const char *shown = runfiles_shown(c->rf, c->ids[i]);
-	if (rc == 0) {
-		FILE *f = runfiles_fopen(c->rf, c->ids[i]);
-		if (!f) {
-			free(bytes);
-			return -1; // runfiles said why
-		}
-		bool ok = fwrite(bytes, 1, len, f) == len;
-		ok = fclose(f) == 0 && ok;
+	if (rc != 0)
+		return args_error("--checkpoint %s: %s", shown, err), -1;
+	FILE *f = runfiles_fopen(c->rf, c->ids[i]);
+	if (!f) {
 		free(bytes);
-		if (!ok) {
-			args_error("--checkpoint %s: cannot write it", shown);
-			return -1;
-		}
-		c->at_cycles[i] = k->now;
-		c->bytes[i] = len;
-		c->host_s[i] = report_host_seconds() - t0;
-		return 0;
+		return -1; // runfiles said why
 	}
-	args_error("--checkpoint %s: %s", shown, err);
-	return -1;
+	bool ok = fwrite(bytes, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	free(bytes);
+	if (!ok) {
+		args_error("--checkpoint %s: cannot write it", shown);
+		return -1;
+	}
+	const struct kernel *k0 = c->k ? c->k : c->w->m[0].k;
+	c->at_cycles[i] = k0->now;
+	c->bytes[i] = len;
+	c->host_s[i] = report_host_seconds() - t0;
+	return 0;
+}
+
+// Writes every checkpoint due by time `now` (cycles) and returns the next one's time.
+static uint64_t due(struct checkpoint_run *c, const struct kernel_config *kc, uint64_t now)
+{
+	const struct ckptopts *ck = c->ck;
+	while (c->next < ck->nat && kernel_ns_to_cycles(kc, ck->at_ns[c->next]) <= now) {
+		if (!c->failed && write_one(c, c->next) != 0)
+			c->failed = true;
+		c->next++;
+	}
+	return c->next < ck->nat ? kernel_ns_to_cycles(kc, ck->at_ns[c->next]) : UINT64_MAX;
+}
+
+static void whook(void *ctx, struct world *w)
+{
+	uint64_t now = UINT64_MAX;
+	for (uint32_t m = 0; m < w->n; m++)
+		if (w->m[m].k->now < now)
+			now = w->m[m].k->now;
+	w->ckpt.at = due(ctx, &w->kc, now);
 }
 
 static void hook(void *ctx, struct kernel *k)
 {
-	struct checkpoint_run *c = ctx;
-	const struct ckptopts *ck = c->ck;
-	while (c->next < ck->nat && kernel_ns_to_cycles(&k->cfg, ck->at_ns[c->next]) <= k->now) {
-		if (!c->failed && write_one(c, k, c->next) != 0)
-			c->failed = true;
-		c->next++;
-	}
-	k->ckpt.at = c->next < ck->nat ? kernel_ns_to_cycles(&k->cfg, ck->at_ns[c->next])
-				       : UINT64_MAX;
+	k->ckpt.at = due(ctx, &k->cfg, k->now);
 }
 
 int checkpoint_end(struct checkpoint_run *c, const struct kernel *k, bool quiet)
@@ -194,8 +237,10 @@ int checkpoint_end(struct checkpoint_run *c, const struct kernel *k, bool quiet)
 
 void checkpoint_run_free(struct checkpoint_run *c)
 {
-	free(c->image_abs);
-	c->image_abs = NULL;
+	for (uint32_t m = 0; m < WORLD_MAX_MACHINES; m++) {
+		free(c->image_abs[m]);
+		c->image_abs[m] = NULL;
+	}
 }
 
 int checkpoint_load(struct checkpoint_resume *res, struct kernel *k)
@@ -204,7 +249,79 @@ int checkpoint_load(struct checkpoint_resume *res, struct kernel *k)
 	double t0 = report_host_seconds();
 	if (kernel_ckpt_read(k, &res->r, err, sizeof err) != 0)
 		return args_error_cmd("denali resume", "%s", err);
-	res->at_cycles = k->now;
+	if (k->cfg.machine_id == 0)
+		res->at_cycles = k->now;
 	res->read_s += report_host_seconds() - t0;
 	return 0;
+}
+
+int checkpoint_check_image(struct checkpoint_resume *res, uint32_t m, const char *path)
+{
+	char err[512];
+	const struct ckpt_section *s = ckpt_find(&res->r, CHECKPOINT_IMAGE, m);
+	uint8_t *im = NULL, *bytes = NULL;
+	size_t n = 0, len = 0;
+	if (!s)
+		return args_error_cmd("denali resume", "%s: no image for machine %u", res->path, m);
+	if (ckpt_read_section(&res->r, s, &im, &n, err, sizeof err) != 0)
+		return args_error_cmd("denali resume", "%s", err);
+	uint8_t sum[SHA256_BYTES];
+	bool same = n > SHA256_BYTES && read_all(path, &bytes, &len) == 0;
+	if (same) {
+		sha256(bytes, len, sum);
+		same = !memcmp(sum, im + n - SHA256_BYTES, SHA256_BYTES);
+	}
+	free(bytes);
+	free(im);
+	if (!same)
+		return args_error_cmd("denali resume",
+				      "%s: the image %s of machine %u is not the file the run "
+				      "used (its SHA-256 differs, or it is gone)",
+				      res->path, path, m);
+	return 0;
+}
+
+int checkpoint_load_world(struct checkpoint_resume *res, struct world *w)
+{
+	char err[512];
+	double t0 = report_host_seconds();
+	const struct ckpt_section *s = ckpt_find(&res->r, CHECKPOINT_WORLD, 0);
+	uint8_t *p = NULL;
+	size_t n = 0;
+	if (!s)
+		return args_error_cmd("denali resume", "%s: no link state (saved from one machine)",
+				      res->path);
+	if (ckpt_read_section(&res->r, s, &p, &n, err, sizeof err) != 0)
+		return args_error_cmd("denali resume", "%s", err);
+	struct unpack u;
+	unpack_init(&u, p, n);
+	int rc = world_ckpt_load(w, &u);
+	free(p);
+	if (rc != 0)
+		return args_error_cmd("denali resume", "%s: bad link state", res->path);
+	res->read_s += report_host_seconds() - t0;
+	return 0;
+}
+
+void checkpoint_report(const struct checkpoint_resume *res, const struct kernel *k,
+		       bool quiet)
+{
+	if (!res || quiet)
+		return;
+	char b[48];
+	printf("  resumed from        %s at %s (sha256 %.16s...), read in %.3f s (host)\n",
+	       res->path, args_fmt_ns(kernel_cycles_to_ns(&k->cfg, res->at_cycles), b, sizeof b),
+	       res->sha_hex, res->read_s);
+}
+
+void checkpoint_json(const struct checkpoint_resume *res, const struct kernel *k,
+		     struct json_object *j)
+{
+	if (!res)
+		return;
+	json_object *p = json_object_new_object();
+	json_object_object_add(p, "file", json_object_new_string(res->path));
+	json_object_object_add(p, "sha256", json_object_new_string(res->sha_hex));
+	json_object_object_add(p, "time_ns", json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, res->at_cycles)));
+	json_object_object_add(j, "checkpoint_parent", p);
 }

@@ -3,7 +3,8 @@
 // resume, fork"). A checkpoint file (src/vmm/ckpt.h) written by `denali run` holds,
 // besides the machine's sections (vmm/kernel_ckpt.h):
 //   ARGS/0  the run's flags, NUL-separated (without its checkpoint flags)
-//   IMAG/0  the image's absolute path, NUL, and the SHA-256 of its bytes
+//   IMAG/m  machine m's image: its absolute path, NUL, and the SHA-256 of its bytes
+//   WRLD/0  with several machines (--client): the link between them (world_ckpt_save)
 // `denali resume FILE` rebuilds the run from ARGS (with the flags it may change: see
 // resume.c), checks the image against IMAG, loads the machine and runs on.
 #ifndef DENALI_CLI_CHECKPOINT_H
@@ -17,9 +18,13 @@
 #include "runfiles.h"
 #include "vmm/ckpt.h"
 #include "vmm/kernel.h"
+#include "vmm/world.h"
+
+struct json_object;
 
 #define CHECKPOINT_ARGS CKPT_TAG('A', 'R', 'G', 'S')
 #define CHECKPOINT_IMAGE CKPT_TAG('I', 'M', 'A', 'G')
+#define CHECKPOINT_WORLD CKPT_TAG('W', 'R', 'L', 'D')
 
 // The build identity checkpoints carry (build_id.h: version and a hash of the sources).
 const char *checkpoint_build_id(void);
@@ -32,8 +37,11 @@ struct checkpoint_run {
 	const int *ids;           // the runfiles ids of the checkpoint files
 	int argc;                 // the run's flags (argv[0] = "run")
 	char **argv;
-	char *image_abs;          // the image's absolute path
-	uint8_t image_sha[SHA256_BYTES];
+	uint32_t n;               // machines
+	struct kernel *k;         // one machine: its kernel; else NULL and
+	struct world *w;          // several machines: their world
+	char *image_abs[WORLD_MAX_MACHINES];  // each machine's image, absolute
+	uint8_t image_sha[WORLD_MAX_MACHINES][SHA256_BYTES];
 	uint32_t next;            // the next checkpoint to write
 	bool failed;              // one could not be written (already said, one line)
 	uint64_t at_cycles[CKPTOPTS_MAX];
@@ -41,11 +49,12 @@ struct checkpoint_run {
 	double host_s[CKPTOPTS_MAX];
 };
 
-// Installs the hook on k for the checkpoints ck asks for. Returns 0, or 2 after one
-// line (the image cannot be read).
+// Installs the hook for the checkpoints ck asks for: on k (one machine, w NULL), or on
+// w (n machines, k NULL), whose images are image[0..n). Returns 0, or 2 after one line
+// (an image cannot be read).
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
-		     const char *image, struct kernel *k);
+		     const char *const *image, uint32_t n, struct kernel *k, struct world *w);
 // After the run: 0 when every checkpoint was written, else 2 after one line (one could
 // not be written, or the run ended before its time). Prints one line per checkpoint
 // unless quiet.
@@ -66,5 +75,15 @@ struct checkpoint_resume {
 // Loads machine k from the checkpoint (after kernel_new and devices). Returns 0, or 2
 // after one line naming the file.
 int checkpoint_load(struct checkpoint_resume *res, struct kernel *k);
+// Several machines: checks machine m's image (m >= 1: resume.c checks machine 0's)
+// against the checkpoint, and loads the link (after every kernel). Return 0, or 2
+// after one line.
+int checkpoint_check_image(struct checkpoint_resume *res, uint32_t m, const char *path);
+int checkpoint_load_world(struct checkpoint_resume *res, struct world *w);
+// The resumed run's "resumed from" line (unless quiet) and its summary.json field.
+void checkpoint_report(const struct checkpoint_resume *res, const struct kernel *k,
+		       bool quiet);
+void checkpoint_json(const struct checkpoint_resume *res, const struct kernel *k,
+		     struct json_object *j);
 
 #endif

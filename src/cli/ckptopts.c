@@ -102,7 +102,7 @@ void ckptopts_usage(FILE *f)
 {
 	fprintf(f,
 		"\n"
-		"Checkpoints (docs/debugging.md; one machine, no network or disk devices yet):\n"
+		"Checkpoints (docs/debugging.md; not yet with --group, --pcap-in/-out, --disk):\n"
 		"  --checkpoint-at T   save the whole simulation at simulated time T (the\n"
 		"                   first point between two dispatches at or after T) into\n"
 		"                   the matching --checkpoint FILE (repeatable, in order)\n"

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "args.h"
+#include "checkpoint.h"
 #include "observe.h"
 #include "profile_out.h"
 #include "ranks.h"
@@ -146,7 +149,7 @@ static void report(const struct run_opts *o, struct world *w, const char *const 
 
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		 const struct opts_outputs *out, struct ranks *rk, bool files_ok,
-		 uint64_t *digest_out)
+		 uint64_t *digest_out, int argc, char **argv, struct checkpoint_resume *res)
 {
 	const struct machopts *mo = &o->mach;
 	uint32_t n = 1 + mo->nclients;
@@ -176,6 +179,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	uint32_t attached[WORLD_MAX_MACHINES], nattached = 0;
 	struct observe *obs = NULL;
 	struct gdb_server *gdb = NULL;
+	struct checkpoint_run cr = { 0 };
 	if (!files_ok) // a file is wrong on this rank (it said why)
 		goto ready;
 	// Every image and kernel first, before any device is attached.
@@ -225,6 +229,22 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			goto ready;
 		}
 	}
+	// Checkpoints (checkpoint.h): in one process only. A resumed run's machines and
+	// link start from the checkpoint's state, before anyone observes them.
+	if ((o->ck.nat || res) && rk->mpi) {
+		args_error("--checkpoint and resume: not under mpirun (run one process)");
+		goto ready;
+	}
+	if (res) {
+		for (uint32_t m = 1; m < n; m++)
+			if (checkpoint_check_image(res, m, image[m]) != 0)
+				goto ready;
+		for (uint32_t m = 0; m < n; m++)
+			if (checkpoint_load(res, k[m]) != 0)
+				goto ready;
+		if (checkpoint_load_world(res, &w) != 0)
+			goto ready;
+	}
 	// Console lines as they come: the first N VMs of machine 0 (--console N, default
 	// all of up to 4), every VM of a client machine of up to 4 VMs. Under mpirun each
 	// rank watches the machines it runs; rank 0 prints the console lines of the others
@@ -262,6 +282,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		gdb_server_reverse(gdb, kernel_ns_to_cycles(&k[o->gdb_machine]->cfg,
 							    o->gdb_history_ns ? o->gdb_history_ns
 									      : GDB_HISTORY_EVERY_NS));
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, n, NULL, &w) != 0)
+		goto ready;
 	rc = 0;
 ready:
 	if (!ranks_ready(rk, &w, rc == 0)) {
@@ -300,10 +322,16 @@ ready:
 		printf("digest %016llx\n", (unsigned long long)digest);
 	else
 		report(o, &w, image, digest, host_s, by_rank);
-	fflush(stdout);
-	if (out->results >= 0 &&
-	    results_out_write(rf, out->results, results_out_world(o, &w, image, digest)) != 0)
+	checkpoint_report(res, k[0], o->quiet);
+	if (checkpoint_end(&cr, k[0], o->quiet) != 0)
 		rc = 2;
+	fflush(stdout);
+	if (out->results >= 0) {
+		json_object *j = results_out_world(o, &w, image, digest);
+		checkpoint_json(res, k[0], j); // a fork names its parent
+		if (results_out_write(rf, out->results, j) != 0)
+			rc = 2;
+	}
 	if (rc != 2 && out->profile >= 0) {
 		FILE *f = runfiles_fopen(rf, out->profile);
 		if (!f || profile_out_write(k[0], image[0], f, o->profile) != 0)
@@ -318,6 +346,7 @@ out:
 		observe_abort(obs);
 	observe_free(obs);
 	gdb_server_free(gdb);
+	checkpoint_run_free(&cr);
 	for (uint32_t i = 0; i < nattached; i++)
 		if (devopts_detach(k[attached[i]]) != 0)
 			rc = 2;

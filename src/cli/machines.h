@@ -18,9 +18,12 @@ struct ranks;
 // each process runs its machines, rank 0 reports and writes the files (rf is prepared
 // only there), and every rank returns rank 0's status; files_ok false (this rank's
 // files failed their checks, after the error line) makes every rank return 2. *digest
-// gets the run's digest (rank 0, after a run).
+// gets the run's digest (rank 0, after a run). argc, argv: the run's flags (checkpoints
+// record them); res: resuming (resume.c), else NULL.
+struct checkpoint_resume;
+
 int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		 const struct opts_outputs *out, struct ranks *rk, bool files_ok,
-		 uint64_t *digest);
+		 uint64_t *digest, int argc, char **argv, struct checkpoint_resume *res);
 
 #endif

@@ -132,7 +132,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	}
 	// A run with --checkpoint-at saves its state on the way; that changes nothing.
 	struct checkpoint_run cr;
-	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, o->image, k) != 0) {
+	const char *image0 = o->image;
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, &image0, 1, k, NULL) != 0) {
 		checkpoint_run_free(&cr);
 		observe_abort(obs);
 		observe_free(obs);
@@ -176,12 +177,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 			summary(k, o, host_s, digest);
 		}
 	}
-	if (res && !o->quiet) {
-		char b[48];
-		printf("  resumed from        %s at %s (sha256 %.16s...), read in %.3f s (host)\n",
-		       res->path, args_fmt_ns(kernel_cycles_to_ns(&k->cfg, res->at_cycles), b, sizeof b),
-		       res->sha_hex, res->read_s);
-	}
+	checkpoint_report(res, k, o->quiet);
 	int crc = checkpoint_end(&cr, k, o->quiet);
 	checkpoint_run_free(&cr);
 	fflush(stdout);
@@ -190,13 +186,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		rc = 2;
 	if (out->results >= 0) {
 		json_object *j = results_out_machine(k, o->image, o, digest);
-		if (res) { // a fork names its parent
-			json_object *p = json_object_new_object();
-			json_object_object_add(p, "file", json_object_new_string(res->path));
-			json_object_object_add(p, "sha256", json_object_new_string(res->sha_hex));
-			json_object_object_add(p, "time_ns", json_object_new_int64((int64_t)kernel_cycles_to_ns(&k->cfg, res->at_cycles)));
-			json_object_object_add(j, "checkpoint_parent", p);
-		}
+		checkpoint_json(res, k, j); // a fork names its parent
 		if (results_out_write(rf, out->results, j))
 			rc = 2;
 	}
@@ -326,8 +316,6 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 			rkp->n);
 		return 2;
 	}
-	if (res && mo->nclients)
-		return args_error("resume: a checkpoint holds one machine");
 	int64_t capture = !o.dev.c.pcap_out ? -1 : mo->pcap_machine >= 0 ? mo->pcap_machine : 0;
 	if (mo->nclients ? ranks_start(rkp, 1 + mo->nclients, mo->machine_ranks, capture)
 			 : ranks_single(rkp))
@@ -351,7 +339,7 @@ static int run_args(struct ranks *rkp, int argc, char **argv, const char **where
 		return 2;
 	}
 	uint64_t digest = 0;
-	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok, &digest)
+	rc = mo->nclients ? machines_run(&o, &rf, &out, rkp, files_ok, &digest, argc, argv, res)
 			  : run_one(&o, &rf, &out, &digest, argc, argv, res);
 	// The resolved experiment and where it came from, beside summary.json.
 	if (rc != 2 && rkp->rank == 0 && out.prov >= 0) {

@@ -288,8 +288,8 @@ int devhost_ckpt_save(const struct kernel *k, struct pack *b, char *err, size_t 
 	pack_u8(b, h != NULL);
 	if (!h)
 		return 0;
-	if (h->imported || h->uplink) {
-		snprintf(err, errlen, "checkpoint: machine %u: not with several machines yet",
+	if (h->imported) {
+		snprintf(err, errlen, "checkpoint: machine %u ran in another process",
 			 k->cfg.machine_id);
 		return -1;
 	}
@@ -314,7 +314,7 @@ int devhost_ckpt_load(struct kernel *k, struct unpack *u)
 		return -1;
 	if (!h)
 		return 0;
-	if (h->imported || h->uplink)
+	if (h->imported)
 		return -1;
 	h->last_at = unpack_u64(u);
 	h->last_queued = unpack_u8(u) != 0;

@@ -65,6 +65,7 @@ void world_init(struct world *w, const struct world_config *cfg)
 	if (!w->cfg.latency_ns)
 		w->cfg.latency_ns = 1; // the lookahead must be positive, or no round ends
 	w->nranks = 1;
+	w->ckpt.at = UINT64_MAX;
 	for (uint32_t i = 0; i < WORLD_MAX_MACHINES; i++) {
 		w->m[i].w = w;
 		w->m[i].id = i;
@@ -699,6 +700,16 @@ static void gather(struct world *w)
 		pack_free(&all[r]);
 }
 
+// The checkpoint hook (world.h), when every clock has reached its time.
+static void ckpt_due(struct world *w)
+{
+	if (w->x || min_clock(w) < w->ckpt.at)
+		return;
+	w->ckpt.fn(w->ckpt.ctx, w);
+	if (w->ckpt.at <= min_clock(w))
+		w->ckpt.at = UINT64_MAX;
+}
+
 enum kernel_end world_run(struct world *w)
 {
 	if (w->ran || !w->n)
@@ -737,6 +748,7 @@ enum kernel_end world_run(struct world *w)
 			// Nothing happens before max time: every clock goes there, as in kernel_run.
 			for (uint32_t i = 0; i < w->nlocal; i++)
 				(void)kernel_run_until(w->m[w->local[i]].k, max);
+			ckpt_due(w); // a checkpoint asked for before max time is taken there
 			finish_all(w, KERNEL_END_MAX_TIME);
 			break;
 		}
@@ -750,6 +762,7 @@ enum kernel_end world_run(struct world *w)
 					   w->round_start_ns + w->cfg.latency_ns);
 		if (w->ctl.round)
 			w->ctl.round(w->ctl.ctx, min_clock(w));
+		ckpt_due(w);
 		if (w->ctl.poll && ((w->ctl.attn && *w->ctl.attn) ||
 				    ++w->ctl_count >= w->ctl.every)) {
 			w->ctl_count = 0;

@@ -168,6 +168,15 @@ struct world {
 	uint32_t ctl_count;
 	char err[256];            // after world_run: why the outcomes could not be gathered
 	bool stop;                // the front end asked to stop (world_ctl poll)
+	// Checkpoints (one process only): fn(ctx, w) runs after the first round at whose
+	// end every machine's clock is at or after `at` (cycles; UINT64_MAX: never), where
+	// the run's state is whole (world_ckpt_save and each kernel's kernel_ckpt_write);
+	// it sets the next `at`. It must not change the run.
+	struct world_ckpt_hook {
+		uint64_t at;
+		void (*fn)(void *ctx, struct world *w);
+		void *ctx;
+	} ckpt;
 };
 
 void world_init(struct world *w, const struct world_config *cfg);
@@ -205,5 +214,10 @@ void world_min(struct world *w, uint64_t *v, uint32_t n);
 uint64_t world_digest(const struct world *w);
 // Host bytes of the link's queues (the machines' own memory is kernel_hostmem's).
 uint64_t world_host_bytes(const struct world *w);
+// Checkpoints (world_ckpt.c): the link's state between rounds (each machine's own is
+// its kernel's), and back into a world of the same machines that has not run. Load
+// returns 0, or -1 when the bytes do not fit.
+void world_ckpt_save(const struct world *w, struct pack *b);
+int world_ckpt_load(struct world *w, struct unpack *u);
 
 #endif

@@ -6,10 +6,11 @@
 # the host-time lines and the fields naming the checkpoint) as one run to T2, at several
 # T1, on compute (many VMs: the summary table), ticker (timer interrupts) and threadtest
 # (libos threads, --chaos), nettest (TCP and UDP between VMs through the NICs and the
-# switch, with 5% seeded loss); --checkpoint-every names its files by time; a fork (resume
+# switch, with 5% seeded loss), and a small web experiment (8 httpd VMs on the server,
+# a client machine of 2 httpgen VMs over the link); --checkpoint-every names its files by time; a fork (resume
 # with another --quantum) records its parent's SHA-256; and every bad file or flag is
 # refused with one line, exit 2 and no output file.
-#   cli_test.py DENALI COMPUTE.elf TICKER.elf THREADTEST.elf NETTEST.elf
+#   cli_test.py DENALI COMPUTE.elf TICKER.elf THREADTEST.elf NETTEST.elf HTTPD.elf HTTPGEN.elf
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-DENALI, COMPUTE, TICKER, THREADS, NETTEST = sys.argv[1:6]
+DENALI, COMPUTE, TICKER, THREADS, NETTEST, HTTPD, HTTPGEN = sys.argv[1:8]
 failures = []
 
 
@@ -36,7 +37,7 @@ def check(name, cond, detail=""):
 
 
 # Lines that differ between runs by nature: host time, and the checkpoint's own lines.
-HOST = ("  host time", "  guest MIPS", "  checkpoint  ", "  resumed from")
+HOST = ("  host time", "host time", "  guest MIPS", "  checkpoint  ", "  resumed from")
 
 
 def summary(out):
@@ -96,6 +97,12 @@ def main():
     same_continuation(tmp, "nettest", NETTEST,
                       ["--vms", "5", "--nic", "simple", "--args", "bytes=100000",
                        "--loss", "5%", "--loss-seed", "7"], "200ms", ["2ms", "9ms", "30ms"])
+    gen = ("servers=8 base=10.0.0.1 port=80 path=/small mode=open rate=200 max=64 conns=4 "
+           "alpha=1.0 seed=1 duration=60ms verify=1 quiet=1 keepalive=0 delay=20ms")
+    same_continuation(tmp, "web", HTTPD,
+                      ["--vms", "8", "--mem", "4M", "--args", "quiet=1", "--client", HTTPGEN,
+                       "--client-vms", "2", "--client-mem", "16M", "--client-args", gen,
+                       "--loss", "1%"], "2s", ["10ms", "40ms", "75ms"])
 
     # --checkpoint-every: one file per interval, named by its time in ns; each resumes.
     pat = os.path.join(tmp, "every-%t.ckpt")
@@ -164,9 +171,6 @@ def main():
          "--checkpoint", os.path.join(tmp, "x")], "%t", tmp)
     bad("times without files",
         ["run", "--image", COMPUTE, "--checkpoint-at", "1ms"], "1 times and 0 files", tmp)
-    bad("with a client",
-        ["run", "--image", COMPUTE, "--client", COMPUTE, "--checkpoint-at", "1ms",
-         "--checkpoint", os.path.join(tmp, "c.ckpt")], "not with --client", tmp)
     bad("with a capture",
         ["run", "--image", COMPUTE, "--nic", "simple", "--pcap-out", os.path.join(tmp, "x.pcap"),
          "--max-time", "2ms", "--checkpoint-at", "1ms", "--checkpoint",
@@ -180,6 +184,17 @@ def main():
     with open(img2, "ab") as f:
         f.write(b"\0")
     bad("image changed", ["resume", ck2], "is not the file the run used", tmp)
+    # ... and a client machine's image.
+    gen2 = os.path.join(tmp, "httpgen-copy.elf")
+    shutil.copy(HTTPGEN, gen2)
+    ck3 = os.path.join(tmp, "client.ckpt")
+    rc, out, err = run("run", "--image", HTTPD, "--vms", "2", "--client", gen2, "--client-args",
+                       "servers=2 rate=10 duration=5ms quiet=1", "--max-time", "20ms",
+                       "--checkpoint-at", "1ms", "--checkpoint", ck3, "--quiet")
+    check("client run with a checkpoint", os.path.exists(ck3), f"{rc} {out} {err}")
+    with open(gen2, "ab") as f:
+        f.write(b"\0")
+    bad("client image changed", ["resume", ck3], "of machine 1 is not the file the run used", tmp)
 
     shutil.rmtree(tmp)
     if failures:
