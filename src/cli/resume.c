@@ -5,7 +5,8 @@
 // flags that cannot make the saved state wrong are accepted (a fork, docs/debugging.md):
 //   the end and the outputs: --max-time, --results, --quiet, --console, --trace...,
 //     --timeline..., --stats-every, --console-dir, --no-progress, --progress-every,
-//     --checkpoint-at, --checkpoint, --checkpoint-every, --gdb, --gdb-wait
+//     --checkpoint-at, --checkpoint, --checkpoint-every, --gdb, --gdb-wait,
+//     --gdb-history-every
 //   the model from here on: --quantum, --intr, --ctx-base, --ctx-page,
 //     --ctx-free-pages, --ctx-cap-same, --ctx-cap-other, --intr-cost, --loss (the
 //     loss generator goes on from its saved state)
@@ -55,6 +56,7 @@ static const struct {
 	{ "--checkpoint-every", true },
 	{ "--gdb", true },
 	{ "--gdb-wait", false },
+	{ "--gdb-history-every", true },
 	{ "--quantum", true },
 	{ "--intr", true },
 	{ "--ctx-base", true },
