@@ -187,11 +187,6 @@ static void end_snapshots(struct gdb_history *h, uint32_t from)
 		h->n = from;
 }
 
-void gdb_history_free(struct gdb_history *h)
-{
-	(void)h; // the history lives to the process's end (gdb_history_finish)
-}
-
 void gdb_history_finish(struct gdb_history *h, int rc)
 {
 	if (!h)

@@ -41,8 +41,8 @@ struct gdb_history;
 
 // Reverse execution for this process's run (every snapshot at least every_cycles of
 // simulated time apart). Returns NULL when out of memory.
+// It lives to the process's end (gdb_history_finish).
 struct gdb_history *gdb_history_new(uint64_t every_cycles);
-void gdb_history_free(struct gdb_history *h);
 
 // At every stop, before gdb hears of it. Returns
 //   0  this is the live run (a snapshot may have been taken): go on as usual

@@ -325,6 +325,16 @@ def protocol(tmp):
                            capture_output=True, text=True, timeout=HANG)
         check(f"protocol: --gdb {bad} exits 2 with one line", r.returncode == 2 and
               r.stderr.count("\n") == 1 and "--gdb" in r.stderr, (r.returncode, r.stderr))
+    for bad in ["0", "1ns", "2000s", "x", "1"]:
+        r = subprocess.run([DENALI, "run", "--image", work, "--gdb", "0",
+                            "--gdb-history-every", bad], capture_output=True, text=True,
+                           timeout=HANG)
+        check(f"protocol: --gdb-history-every {bad} exits 2 with one line",
+              r.returncode == 2 and r.stderr.count("\n") == 1 and
+              "--gdb-history-every" in r.stderr, (r.returncode, r.stderr))
+    r = subprocess.run([DENALI, "run", "--image", work, "--gdb-history-every", "1ms"],
+                       capture_output=True, text=True, timeout=HANG)
+    check("protocol: --gdb-history-every without --gdb exits 2", r.returncode == 2, r.stderr)
     r = subprocess.run([DENALI, "run", "--image", work, "--gdb-wait"], capture_output=True,
                        text=True, timeout=HANG)
     check("protocol: --gdb-wait alone exits 2", r.returncode == 2, r.stderr)
