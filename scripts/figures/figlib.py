@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: MIT
 # What the figure scripts (scripts/figures/fig*) share: the common flags, building
 # the images, running a sweep through scripts/sweep, reading its results.csv, printing
-# a table, and drawing a line chart as plain SVG (standard library only, like
-# bench/swap-cliff-plot.py).
+# a table, reading a replicated sweep's mean and 95% confidence interval, and drawing
+# figures with matplotlib (PNG and SVG, the same bytes every time, error bars, the
+# paper's reported points from docs/figures/paper/points.csv overlaid).
+#
+# matplotlib is Debian's python3-matplotlib (scripts/setup installs it). When the
+# interpreter running a figure script cannot import it (a pyenv or venv python3
+# first on PATH), figlib runs the script again under /usr/bin/python3, which can.
 import argparse
 import csv
 import json
@@ -171,121 +176,213 @@ def table(headers, rows):
         print("| " + " | ".join(str(c) for c in r) + " |")
 
 
-def nice_max(v):
-    """A round axis maximum at or above v."""
-    if v <= 0:
-        return 1.0
-    e = 10 ** math.floor(math.log10(v))
-    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if m * e >= v:
-            return m * e
-    return 10 * e
+def val(r, name):
+    """A metric of a results.csv row: its mean over the replications when the sweep
+    ran with --seeds (NAME_mean), else the single run's value; None when empty."""
+    v = r.get(name + "_mean", r.get(name))
+    return fnum(v)
 
 
-def fmt_tick(v):
-    if v >= 1000 and v % 1000 == 0:
-        return f"{v / 1000:g}k"
-    return f"{v:g}"
+def ci(r, name):
+    """The 95% confidence interval's half-width of a replicated metric (NAME_ci95),
+    or None (one run, or one replication)."""
+    return fnum(r.get(name + "_ci95"))
 
 
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+def pm(r, name, spec=".0f", scale=1.0):
+    """A table cell: 'mean ± ci95' of a replicated metric, or the value alone; '-'
+    when empty."""
+    v = val(r, name)
+    if v is None:
+        return "-"
+    c = ci(r, name)
+    s = format(v * scale, spec)
+    return s + (" ± " + format(c * scale, spec) if c is not None and r.get("n", "1") != "1"
+                else "")
 
 
-def svg_chart(path, title, xlabel, ylabel, series, logx=False, ymax=None, y2=None,
-              note=None):
-    """Writes a line chart. series: [(label, [(x, y), ...])]; a None y is a gap.
-    y2: optional (axis label, series) drawn dashed against a right-hand axis."""
-    W, H, L, R, T, B = 720, 420, 75, 200, 40, 55
-    if y2:
-        W, R = 780, 260
-    pw, ph = W - L - R, H - T - B
-    allx = [x for _, pts in series for x, _ in pts] + (
-        [x for _, pts in y2[1] for x, _ in pts] if y2 else [])
-    xmin, xmax = min(allx), max(allx)
+def seeds_arg(ap, default=5):
+    ap.add_argument("--seeds", type=int, default=None, metavar="N",
+                    help=f"replications of every point, seed=1..N (default {default}; "
+                    "--smoke 2); the CSV then holds each metric's mean, sd and 95%% "
+                    "confidence interval, and figN-runs.csv every run")
+
+
+def seeds(a, default=5):
+    if a.seeds is not None:
+        return a.seeds
+    return 2 if a.smoke else default
+
+
+# ---- figures (matplotlib) -----------------------------------------------------------
+
+# Okabe-Ito colours (told apart with colour-blindness; the view uses them too).
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+MARKERS = ["o", "s", "^", "v", "D", "P"]
+PAPER_CSV = os.path.join(FIGDIR, "paper", "points.csv")
+
+
+def _reexec_for_matplotlib():
+    """Runs the script again under Debian's /usr/bin/python3 when this interpreter has
+    no matplotlib (once: DENALI_FIG_REEXEC marks the second run)."""
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is not None:
+        return
+    deb = "/usr/bin/python3"
+    if (os.environ.get("DENALI_FIG_REEXEC") or not os.path.exists(deb) or
+            os.path.realpath(sys.executable) == os.path.realpath(deb)):
+        return
+    os.environ["DENALI_FIG_REEXEC"] = "1"
+    sys.stdout.flush()
+    os.execv(deb, [deb, "-B", os.path.abspath(sys.argv[0])] + sys.argv[1:])
+
+
+_reexec_for_matplotlib()
+
+
+class NoMatplotlib(Exception):
+    pass
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise NoMatplotlib()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    matplotlib.rcParams.update({
+        "svg.hashsalt": "denali-figures",  # fixed ids in the SVG
+        "svg.fonttype": "path",            # glyphs as paths: no font needed to view
+        "font.family": "DejaVu Sans",      # matplotlib's own font, on every host
+        "font.size": 10,
+        "axes.grid": True,
+        "grid.color": "#dddddd",
+        "axes.spines.top": False,
+        "path.simplify": False,
+    })
+    return plt
+
+
+def paper_points(figure):
+    """The rows of docs/figures/paper/points.csv for figure (e.g. "fig4"): what the
+    paper reports for it (docs/figures/paper/README.md says where each comes from)."""
+    try:
+        return [r for r in read_csv(PAPER_CSV) if r["figure"] == figure]
+    except OSError:
+        return []
+
+
+def _split(pts):
+    """(xs, ys, errs) of [(x, y)] or [(x, y, ci)]; errs None when no point has one."""
+    xs = [p[0] for p in pts]
+    ys = [float("nan") if p[1] is None else p[1] for p in pts]
+    errs = [p[2] if len(p) > 2 and p[2] is not None else 0.0 for p in pts]
+    return xs, ys, (errs if any(len(p) > 2 and p[2] for p in pts) else None)
+
+
+def _draw(ax, series, k0=0, dashed=False):
+    for k, (label, pts) in enumerate(series, start=k0):
+        if not pts:
+            continue
+        xs, ys, errs = _split(pts)
+        ax.errorbar(xs, ys, yerr=errs, label=label, color=COLORS[k % len(COLORS)],
+                    marker=MARKERS[k % len(MARKERS)], markersize=4, linewidth=1.6,
+                    linestyle="--" if dashed else "-", capsize=3, elinewidth=1)
+
+
+def _refs(ax, refs, x0):
+    """Reference lines and points: paper_points rows of one panel (an hline with an
+    x runs from x0, the smallest x plotted, to x)."""
+    for r in refs:
+        kind, x, y, label = r["kind"], fnum(r["x"]), fnum(r["y"]), r["label"]
+        if kind == "vline":
+            ax.axvline(x, color="#555555", linestyle=":", linewidth=1.4, label=label)
+        elif kind == "hline":
+            lo, hi = ax.get_ylim()
+            ax.set_ylim(lo, max(hi, y * 1.1))  # the line inside the axes, not on its edge
+            if x is None:
+                ax.axhline(y, color="#555555", linestyle=":", linewidth=1.4, label=label)
+            else:  # up to x
+                ax.hlines(y, min(x0, x), x, color="#555555", linestyles=":", linewidth=1.4,
+                          label=label)
+        elif kind == "point":
+            ax.plot([x], [y], linestyle="none", marker="*", markersize=11,
+                    markerfacecolor="white", markeredgecolor="black", label=label)
+
+
+def _ours_first(handles, labels):
+    """Legend entries with the paper's after ours."""
+    k = sorted(range(len(labels)), key=lambda i: (labels[i].startswith("paper"), i))
+    return [handles[i] for i in k], [labels[i] for i in k]
+
+
+def chart(path, title, xlabel, ylabel, series, logx=False, ymax=None, y2=None,
+          note=None, paper=None, ratio=None, xmax=None):
+    """Draws a figure to PATH.svg and PATH.png (path with or without the extension):
+    series [(label, [(x, y) or (x, y, ci95)])] as lines with error bars (a None y is a
+    gap); y2 (label, series) dashed against a right-hand axis; ratio an optional
+    panel below, {"ylabel": ..., "series": [...]} (e.g. batched/sync); paper the
+    figure's name in docs/figures/paper/points.csv, whose rows are drawn on their
+    panel ("main", "y2", "ratio"): reference lines and starred points; note a
+    second line of the title (the setting). The same
+    inputs give the same bytes (fixed SVG ids, no dates or versions in metadata).
+    Returns the paths written; prints why and writes nothing without matplotlib."""
+    base = path[:-4] if path.endswith((".svg", ".png")) else path
+    try:
+        plt = _pyplot()
+    except NoMatplotlib:
+        sys.stderr.write(f"figure: no plot {base}.svg/.png: matplotlib is missing "
+                         "(scripts/setup installs python3-matplotlib)\n")
+        return []
+    refs = paper_points(paper) if paper else []
+    rows = 2 if ratio else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(8.0, 4.6 if rows == 1 else 6.4),
+                             sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [3, 1.4] if ratio else [1]})
+    ax = axes[0][0]
+    _draw(ax, series)
     if logx:
-        lo, hi = math.log10(xmin), math.log10(xmax)
-        hi = hi if hi > lo else lo + 1
-
-        def px(x):
-            return L + pw * (math.log10(x) - lo) / (hi - lo)
-    else:
-        lo, hi = 0.0, nice_max(xmax)
-
-        def px(x):
-            return L + pw * (x - lo) / (hi - lo)
-    ys = [y for _, pts in series for _, y in pts if y is not None]
-    top = ymax or nice_max(max(ys) * 1.05 if ys else 1)
-
-    def py(y, t=top):
-        return T + ph - ph * y / t
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-         f'font-family="sans-serif" font-size="12">',
-         f'<rect width="{W}" height="{H}" fill="white"/>',
-         f'<text x="{L + pw / 2}" y="22" text-anchor="middle" font-size="14">{esc(title)}</text>']
-    for i in range(6):
-        y = top * i / 5
-        o.append(f'<line x1="{L}" y1="{py(y):.1f}" x2="{L + pw}" y2="{py(y):.1f}" stroke="#ddd"/>')
-        o.append(f'<text x="{L - 6}" y="{py(y) + 4:.1f}" text-anchor="end">{fmt_tick(round(y, 6))}</text>')
-    if logx:
-        ticks = sorted(set(x for _, pts in series for x, _ in pts))
-    else:
-        ticks = [lo + (hi - lo) * i / 5 for i in range(6)]
-    for x in ticks:
-        o.append(f'<line x1="{px(x):.1f}" y1="{T + ph}" x2="{px(x):.1f}" y2="{T + ph + 4}" stroke="black"/>')
-        o.append(f'<text x="{px(x):.1f}" y="{T + ph + 17}" text-anchor="middle" '
-                 f'font-size="10">{fmt_tick(x)}</text>')
-    o.append(f'<line x1="{L}" y1="{T + ph}" x2="{L + pw}" y2="{T + ph}" stroke="black"/>')
-    o.append(f'<line x1="{L}" y1="{T}" x2="{L}" y2="{T + ph}" stroke="black"/>')
-    o.append(f'<text x="{L + pw / 2}" y="{H - 12}" text-anchor="middle">{esc(xlabel)}</text>')
-    o.append(f'<text x="18" y="{T + ph / 2}" transform="rotate(-90 18 {T + ph / 2})" '
-             f'text-anchor="middle">{esc(ylabel)}</text>')
-
-    lx = L + pw + (50 if y2 else 12)  # legend, clear of the right-hand axis labels
-
-    def lines(label, pts, col, k, yf, dash=""):
-        segs, cur = [], []
-        for x, y in pts:
-            if y is None:
-                if cur:
-                    segs.append(cur)
-                cur = []
-            else:
-                cur.append((x, y))
-        if cur:
-            segs.append(cur)
-        for s in segs:
-            p = " ".join(f"{px(x):.1f},{yf(y):.1f}" for x, y in s)
-            o.append(f'<polyline points="{p}" fill="none" stroke="{col}" stroke-width="2"{dash}/>')
-            for x, y in s:
-                o.append(f'<circle cx="{px(x):.1f}" cy="{yf(y):.1f}" r="3" fill="{col}"/>')
-        o.append(f'<line x1="{lx}" y1="{T + 16 + 20 * k - 4}" x2="{lx + 20}" '
-                 f'y2="{T + 16 + 20 * k - 4}" stroke="{col}" stroke-width="2"{dash}/>')
-        o.append(f'<text x="{lx + 26}" y="{T + 16 + 20 * k}" fill="{col}">{esc(label)}</text>')
-    for k, (label, pts) in enumerate(series):
-        lines(label, pts, COLORS[k % len(COLORS)], k, py)
+        ax.set_xscale("log")
+    if xmax:
+        ax.set_xlim(right=xmax)
+    ax.set_ylim(bottom=0, top=ymax)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title + (f"\n{note}" if note else ""), fontsize=11 if not note else 10)
+    x0 = min([p[0] for _, pts in series for p in pts] or [0])
+    _refs(ax, [r for r in refs if r["panel"] == "main"], x0)
+    handles, labels = ax.get_legend_handles_labels()
     if y2:
-        lab2, ser2 = y2
-        ys2 = [y for _, pts in ser2 for _, y in pts if y is not None]
-        top2 = nice_max(max(ys2) * 1.05 if ys2 else 1)
-        for i in range(6):
-            y = top2 * i / 5
-            o.append(f'<text x="{L + pw + 6}" y="{py(y, top2) + 4:.1f}" font-size="10" '
-                     f'fill="#555">{fmt_tick(round(y, 6))}</text>')
-        o.append(f'<line x1="{L + pw}" y1="{T}" x2="{L + pw}" y2="{T + ph}" stroke="#555"/>')
-        rx = L + pw + 36
-        o.append(f'<text x="{rx}" y="{T + ph / 2}" transform="rotate(90 {rx} {T + ph / 2})" '
-                 f'text-anchor="middle" fill="#555">{esc(lab2)} (dashed)</text>')
-        for k, (label, pts) in enumerate(ser2):
-            lines(label, pts, COLORS[(len(series) + k) % len(COLORS)],
-                  len(series) + k, lambda y, t=top2: py(y, t), dash=' stroke-dasharray="5,4"')
-    if note:
-        for i, line in enumerate(note.split("\n")):
-            o.append(f'<text x="{lx}" y="{T + ph - 14 * (len(note.split(chr(10))) - 1 - i)}" '
-                     f'font-size="10" fill="#555">{esc(line)}</text>')
-    o.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(o) + "\n")
-
-
-def esc(s):
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        ax2 = ax.twinx()
+        ax2.grid(False)
+        _draw(ax2, y2[1], k0=len(series), dashed=True)
+        ax2.set_ylim(bottom=0)
+        ax2.set_ylabel(y2[0] + " (dashed)")
+        _refs(ax2, [r for r in refs if r["panel"] == "y2"], x0)
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(*_ours_first(handles, labels), fontsize=8, loc="best", framealpha=0.9)
+    last = ax
+    if ratio:
+        rx = axes[1][0]
+        _draw(rx, ratio["series"], k0=len(series) + (len(y2[1]) if y2 else 0))
+        rx.axhline(1.0, color="black", linewidth=0.8)
+        rx.set_ylabel(ratio["ylabel"])
+        _refs(rx, [r for r in refs if r["panel"] == "ratio"], x0)
+        rx.legend(*_ours_first(*rx.get_legend_handles_labels()), fontsize=8, loc="best",
+                  framealpha=0.9)
+        last = rx
+    last.set_xlabel(xlabel)
+    if logx:
+        from matplotlib.ticker import ScalarFormatter
+        last.xaxis.set_major_formatter(ScalarFormatter())
+    fig.tight_layout()
+    out = []
+    for ext, meta in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
+        p = f"{base}.{ext}"
+        tmp = p + ".tmp"
+        fig.savefig(tmp, format=ext, dpi=110, metadata=meta)
+        os.replace(tmp, p)
+        out.append(p)
+    plt.close(fig)
+    return out
