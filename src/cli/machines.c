@@ -19,6 +19,7 @@
 #include "report.h"
 #include "results_out.h"
 #include "devices/nic.h"
+#include "gdb/history.h"
 #include "gdb/server.h"
 #include "devices/console_out.h"
 #include "vmm/devhost.h"
@@ -282,6 +283,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		gdb_server_reverse(gdb, kernel_ns_to_cycles(&k[o->gdb_machine]->cfg,
 							    o->gdb_history_ns ? o->gdb_history_ns
 									      : GDB_HISTORY_EVERY_NS));
+	struct gdb_history_streams hs = { observe_stream_marks, observe_stream_hide, obs };
+	gdb_server_streams(gdb, &hs);
 	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, n, NULL, &w) != 0)
 		goto ready;
 	rc = 0;

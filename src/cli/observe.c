@@ -498,3 +498,21 @@ void observe_free(struct observe *s)
 	free(s->pk);
 	free(s);
 }
+
+void observe_stream_marks(void *obs, uint64_t m[8])
+{
+	struct observe *s = obs;
+	for (int i = 0; i < 8; i++)
+		m[i] = s->hub ? hub_seen(s->hub, i) : 0;
+}
+
+void observe_stream_hide(void *obs, const uint64_t m[8])
+{
+	struct observe *s = obs;
+	for (int i = 0; s->hub && i < hub_streams(s->hub) && i < 8; i++) {
+		struct stat sb;
+		FILE *f = hub_file(s->hub, i);
+		if (f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode))
+			hub_hide(s->hub, i, m[i]);
+	}
+}

@@ -56,6 +56,12 @@ int observe_end(struct observe *s);
 int observe_commit(struct observe *s);
 void observe_abort(struct observe *s);
 void observe_free(struct observe *s);
+// For gdb's reverse execution (gdb/history.h, struct gdb_history_streams; obs is the
+// session): the records each output stream has written so far (m[0..7]); and a replay
+// counting the records up to those marks without writing them again, on the streams
+// that cannot be rewound (a terminal, a pipe: not a regular file).
+void observe_stream_marks(void *obs, uint64_t m[8]);
+void observe_stream_hide(void *obs, const uint64_t m[8]);
 // The signal that interrupted the run (SIGINT, SIGTERM), or 0.
 int observe_signal(void);
 // "SIGINT", "SIGTERM" (or "nothing").

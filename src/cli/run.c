@@ -21,6 +21,7 @@
 
 #include "args.h"
 #include "checkpoint.h"
+#include "gdb/history.h"
 #include "gdb/server.h"
 #include "cli.h"
 #include "expfile.h"
@@ -121,6 +122,8 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	    !devopts_not_replayable(&dev))
 		gdb_server_reverse(gdb, kernel_ns_to_cycles(&cfg, o->gdb_history_ns
 							     ? o->gdb_history_ns : GDB_HISTORY_EVERY_NS));
+	struct gdb_history_streams hs = { observe_stream_marks, observe_stream_hide, obs };
+	gdb_server_streams(gdb, &hs);
 	if (o->gdb && !gdb) {
 		args_error("%s", err);
 		observe_abort(obs);

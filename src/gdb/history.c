@@ -61,6 +61,7 @@ struct cmd {
 	uint32_t nkeep; // GO: the older snapshots that still exist
 	struct snap keep[GDB_HISTORY_MAX];
 	pid_t self; // GO: the snapshot's own pid
+	uint64_t shown[GDB_HISTORY_STREAMS]; // GO: records the run has shown at most
 };
 
 struct res {
@@ -96,6 +97,7 @@ struct gdb_history {
 	bool found;
 	struct gdb_pos best;
 	int saved[3]; // GO: stdout and stderr while they are muted (-1: not muted)
+	struct gdb_history_streams streams; // the front end's, or none
 	bool begin;   // went live at the beginning of the history
 };
 
@@ -173,6 +175,12 @@ struct gdb_history *gdb_history_new(uint64_t every_cycles)
 	h->chan = h->newchan = -1;
 	the = h;
 	return h;
+}
+
+void gdb_history_streams(struct gdb_history *h, const struct gdb_history_streams *s)
+{
+	if (h && s)
+		h->streams = *s;
 }
 
 // Ends every snapshot this process knows.
@@ -382,7 +390,11 @@ static int worker_start(struct gdb_history *h, struct kernel *k)
 			    lseek(h->out[i].fd, h->out[i].off, SEEK_SET) < 0)
 				continue; // not a seekable file after all: it keeps its bytes
 		}
-		int null = open("/dev/null", O_WRONLY);
+		// Streams the front end counts show from the furthest record shown on;
+		// without them, a terminal or pipe hears nothing during the replay.
+		if (h->streams.hide)
+			h->streams.hide(h->streams.ctx, c->shown);
+		int null = h->streams.hide ? -1 : open("/dev/null", O_WRONLY);
 		for (int fd = 1; fd <= 2 && null >= 0; fd++) {
 			struct stat sb;
 			if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
@@ -584,6 +596,17 @@ int gdb_history_reverse(struct gdb_history *h, struct kernel *k, const struct gd
 	c.gvm = stub->gvm;
 	c.cvm = stub->cvm;
 	c.noack = stub->noack;
+	// The furthest this run has shown: here, or before it went back (this process's
+	// own command, when a go worker made it the live run).
+	memcpy(c.shown, h->cmd.shown, sizeof c.shown);
+	if (h->streams.marks) {
+		fflush(stdout);
+		fflush(stderr);
+		uint64_t now[GDB_HISTORY_STREAMS] = { 0 };
+		h->streams.marks(h->streams.ctx, now);
+		for (int s = 0; s < GDB_HISTORY_STREAMS; s++)
+			c.shown[s] = now[s] > c.shown[s] ? now[s] : c.shown[s];
+	}
 	int64_t i = (int64_t)h->n - 1;
 	while (i >= 0 && pos_cmp(h->snap[i].pos, x) >= 0)
 		i--;

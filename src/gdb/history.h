@@ -39,10 +39,25 @@ struct gdb_pos {
 
 struct gdb_history;
 
+// The run's output streams that cannot be rewound (a terminal, a pipe: the front end
+// knows which), as counts of records written: marks reads them, hide makes the next
+// replay count the records up to those marks without showing them again.
+#define GDB_HISTORY_STREAMS 8
+struct gdb_history_streams {
+	void (*marks)(void *ctx, uint64_t m[GDB_HISTORY_STREAMS]);
+	void (*hide)(void *ctx, const uint64_t m[GDB_HISTORY_STREAMS]);
+	void *ctx;
+};
+
 // Reverse execution for this process's run (every snapshot at least every_cycles of
 // simulated time apart). Returns NULL when out of memory.
 // It lives to the process's end (gdb_history_finish).
 struct gdb_history *gdb_history_new(uint64_t every_cycles);
+
+// Output streams a go worker replays without showing again what the run showed
+// already (otherwise stdout and stderr, when not regular files, are muted during a
+// replay and what lies between its target and the furthest point reached shows twice).
+void gdb_history_streams(struct gdb_history *h, const struct gdb_history_streams *s);
 
 // At every stop, before gdb hears of it. Returns
 //   0  this is the live run (a snapshot may have been taken): go on as usual

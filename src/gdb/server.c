@@ -365,6 +365,12 @@ void gdb_server_reverse(struct gdb_server *s, uint64_t every_cycles)
 	s->st.reverse_ok = s->h != NULL;
 }
 
+void gdb_server_streams(struct gdb_server *s, const struct gdb_history_streams *streams)
+{
+	if (s && s->h)
+		gdb_history_streams(s->h, streams);
+}
+
 void gdb_server_finish(int rc)
 {
 	gdb_history_finish(NULL, rc);

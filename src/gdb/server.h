@@ -36,6 +36,10 @@ bool gdb_server_killed(const struct gdb_server *s);
 // no live network): the front end decides.
 void gdb_server_reverse(struct gdb_server *s, uint64_t every_cycles);
 #define GDB_HISTORY_EVERY_NS 1000000ull // 1 ms of simulated time between snapshots
+// The run's output streams, counted so that going back and forward again shows each
+// record once on a terminal or pipe (history.h). After gdb_server_reverse.
+struct gdb_history_streams;
+void gdb_server_streams(struct gdb_server *s, const struct gdb_history_streams *streams);
 // At the very end of the process, after every output is in place: a run that reverse
 // execution handed to another process tells the process the user started its status.
 void gdb_server_finish(int rc);

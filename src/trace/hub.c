@@ -22,6 +22,7 @@ struct hub_buf {
 struct hub_stream {
 	FILE *f;
 	uint64_t limit, written, dropped;
+	uint64_t seen, hide; // records that reached the stream; the first `hide` not shown
 	bool full, failed;
 };
 
@@ -68,12 +69,15 @@ int hub_stream(struct hub *h, FILE *f, uint64_t limit)
 static void out(struct hub *h, int s, const char *bytes, size_t len)
 {
 	struct hub_stream *st = &h->s[s];
+	st->seen++;
 	if (st->written >= st->limit) {
 		st->full = true;
 		st->dropped++;
 		return;
 	}
 	st->written++;
+	if (st->seen <= st->hide)
+		return; // counted as written: a replay shows only what is new
 	if (fwrite(bytes, 1, len, st->f) != len)
 		st->failed = true;
 }
@@ -181,4 +185,25 @@ uint64_t hub_dropped(const struct hub *h, int s)
 bool hub_failed(const struct hub *h, int s)
 {
 	return s >= 0 && s < h->ns && h->s[s].failed;
+}
+
+uint64_t hub_seen(const struct hub *h, int s)
+{
+	return s >= 0 && s < h->ns ? h->s[s].seen : 0;
+}
+
+void hub_hide(struct hub *h, int s, uint64_t upto)
+{
+	if (s >= 0 && s < h->ns)
+		h->s[s].hide = upto;
+}
+
+FILE *hub_file(const struct hub *h, int s)
+{
+	return s >= 0 && s < h->ns ? h->s[s].f : NULL;
+}
+
+int hub_streams(const struct hub *h)
+{
+	return h->ns;
 }

@@ -49,4 +49,15 @@ uint64_t hub_dropped(const struct hub *h, int s);
 // Whether writing a stream's FILE failed (checked with ferror after each flush).
 bool hub_failed(const struct hub *h, int s);
 
+// Replays (gdb's reverse execution, gdb/history.h) produce a stream's records again
+// from an earlier point. hub_seen is how many records reached stream s (in the merged
+// order, so the same in every replay of a run); after hub_hide(h, s, n) the records up
+// to the n-th are counted as before but not written, so a terminal or pipe that cannot
+// be rewound shows each record once.
+uint64_t hub_seen(const struct hub *h, int s);
+void hub_hide(struct hub *h, int s, uint64_t upto);
+// The number of streams, and stream s's FILE.
+int hub_streams(const struct hub *h);
+FILE *hub_file(const struct hub *h, int s);
+
 #endif

@@ -527,6 +527,28 @@ def reverse(tmp):
           dout == out0, (rc, dout[-600:], out0[-600:]))
 
 
+def reverse_pipe(tmp):
+    """Console lines into a pipe (not a file gdb's history can rewind): going back and
+    forward again shows each line once (2026-12-07, the lead: lines between the stop
+    gone back to and the furthest point reached came out twice)."""
+    elf = build(tmp, "loop", LOOP)
+    _, out0, _ = plain(elf)
+    sock = os.path.join(tmp, "reverse-pipe.sock")
+    p, addr = start(elf, "unix:" + sock, "--gdb-wait")
+    if not addr:
+        check("reverse (pipe): denali listens", False)
+        return
+    out = gdb(elf, addr, "break body", "continue", "continue", "continue", "continue",
+              "reverse-continue", "reverse-continue", "continue", "reverse-continue",
+              "delete", "continue")
+    rc, dout, derr = finish(p)
+    print(out[-800:])
+    check("reverse (pipe): went back and forth",
+          len(re.findall(r"Breakpoint 1, body", out)) == 8 and "exited normally" in out, out)
+    check("reverse (pipe): every console line once, as without gdb",
+          rc == 0 and dout == out0, (rc, dout[-700:], out0[-700:], derr[-300:]))
+
+
 def reverse_many(tmp):
     """Two VMs, a snapshot at nearly every stop (more than the history keeps: thinned)."""
     elf = build(tmp, "loop2", LOOP)
@@ -605,6 +627,7 @@ def main():
             fault(tmp)
             attach(tmp)
             reverse(tmp)
+            reverse_pipe(tmp)
             reverse_many(tmp)
             reverse_machines(tmp)
     return skips.exit_status(failures)
