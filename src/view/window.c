@@ -236,6 +236,8 @@ static bool events(struct view *v)
 				w->pace_ms = host_ms();
 				w->pace_sim = v->m[0].k->now;
 			}
+			// Last, for a test reading window_stats from another thread.
+			__atomic_fetch_add(&w->st.keys, 1, __ATOMIC_RELEASE);
 		} else if (e.type == SDL_TEXTINPUT && !strcmp(e.text.text, "?")) {
 			w->help = !w->help;
 		}
@@ -308,6 +310,7 @@ static void serve(struct view *v, uint64_t now)
 	if (w->step_until && now >= w->step_until) {
 		w->step_until = 0;
 		w->paused = true;
+		w->st.interval_stops++;
 		serve_paused(v, "one interval on");
 	}
 	pace(v, now);
@@ -360,7 +363,13 @@ const struct canvas *window_canvas(const struct view *v)
 
 struct window_stats window_stats(const struct view *v)
 {
-	return v->win ? v->win->st : (struct window_stats){ 0 };
+	if (!v->win)
+		return (struct window_stats){ 0 };
+	uint64_t keys = __atomic_load_n(&v->win->st.keys, __ATOMIC_ACQUIRE);
+	struct window_stats st = v->win->st;
+	st.keys = keys;
+	st.pace = v->win->pace;
+	return st;
 }
 
 void window_close(struct view *v)

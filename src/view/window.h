@@ -27,6 +27,9 @@ struct window_stats {
 	uint64_t frames;        // pictures drawn
 	uint64_t pauses;        // stops served paused (space)
 	uint64_t quantum_stops; // stops after one quantum (n)
+	uint64_t interval_stops; // stops after one sample interval (i)
+	uint64_t keys;          // key presses handled
+	double pace;            // the pacing now (simulated s per host s; 0: unpaced)
 };
 struct window_stats window_stats(const struct view *v);
 // After the run: the last picture stays until the user closes the window (or at once

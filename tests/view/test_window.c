@@ -2,8 +2,9 @@
 // The view's real window (src/view/window.c) under Xvfb: runs a machine of the "states"
 // guest (tests/view/viewimg.py: VM id % 5 terminates, halts, idles with a timeout,
 // spins, is killed) with the window open, and injects, through SDL's event queue, a
-// click on VM 7, `?`, space (pause), then, once paused, `n` (one quantum) and, once
-// stopped after it, space again (resume). Checks: the run's digest is the one without the window; the
+// click on VM 7, `?`, space (pause), then, once paused, `n` (one quantum), once
+// stopped after it `i` (one sample interval), then the pacing keys `-`, `+`, `0`, and
+// space again (resume). Checks: the run's digest is the one without the window; the
 // window paused and stopped after one quantum through the control interface; the last
 // frame shows the states' colours at the end (terminated, killed, stopped), the
 // inspector (VM 7's class in its header, white frame) and the key help.
@@ -65,9 +66,13 @@ static void key(SDL_Keycode sym)
 
 // The later keys, from SDL's timer thread (SDL_PushEvent may be called from any
 // thread) as the window reaches each state, never by host time: once paused, `n`;
-// once stopped after the quantum, space. After 120 s of waiting, q (the test fails).
+// once stopped after the quantum, `i`; once stopped after the interval, `-` (pacing
+// on: half the speed measured), `+` (twice that), `0` (unpaced), each once the one
+// before was handled; then space. After 120 s of waiting, q (the test fails).
 static struct view *g_view;
 static int g_sent;
+static uint64_t g_keys;
+static double g_pace[3];
 static Uint32 steer(Uint32 interval, void *param)
 {
 	struct window_stats st = window_stats(g_view);
@@ -76,12 +81,22 @@ static Uint32 steer(Uint32 interval, void *param)
 		key(SDLK_n);
 		g_sent = 1;
 	} else if (g_sent == 1 && st.quantum_stops >= 1) {
-		key(SDLK_SPACE);
+		key(SDLK_i);
 		g_sent = 2;
+	} else if (g_sent == 2 && st.interval_stops >= 1) {
+		g_keys = st.keys;
+		key(SDLK_MINUS);
+		g_sent = 3;
+	} else if (g_sent >= 3 && g_sent <= 5 && st.keys > g_keys) {
+		g_pace[g_sent - 3] = st.pace;
+		g_keys = st.keys;
+		key(g_sent == 3 ? SDLK_PLUS : g_sent == 4 ? SDLK_0
+							  : SDLK_SPACE);
+		g_sent++;
 	} else if (++ticks == 6000) {
 		key(SDLK_q);
 	}
-	return g_sent == 2 ? 0 : interval;
+	return g_sent == 6 ? 0 : interval;
 }
 
 static uint32_t pixel(const struct canvas *c, int x, int y)
@@ -154,6 +169,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.pauses, (unsigned long long)st.quantum_stops);
 	check("paused (space) through the control interface", st.pauses == 1);
 	check("stopped after one quantum (n)", st.quantum_stops == 1);
+	check("stopped after one interval (i)", st.interval_stops == 1);
+	printf("pacing after -, +, 0: %g, %g, %g\n", g_pace[0], g_pace[1], g_pace[2]);
+	check("- paces the run, + doubles the pace, 0 unpaces it",
+	      g_sent == 6 && g_pace[0] > 0 && g_pace[1] == 2 * g_pace[0] && g_pace[2] == 0 &&
+		      st.pace == 0);
 	const struct canvas *c = window_canvas(v);
 	int grid_w = v->panel_x;
 	// VMs 0..49 by id % 5: the grid shows every class of the guest.
