@@ -74,7 +74,8 @@ static void whook(void *ctx, struct world *w);
 
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
-		     const char *const *image, uint32_t n, struct kernel *k, struct world *w)
+		     const char *const *image, const struct devset_config *const *dev,
+		     int capture_id, uint32_t n, struct kernel *k, struct world *w)
 {
 	memset(c, 0, sizeof *c);
 	c->ck = ck;
@@ -97,6 +98,8 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		sha256(bytes, len, c->image_sha[m]);
 		free(bytes);
 	}
+	if (ckptfiles_begin(&c->files, n, dev, rf, capture_id) != 0)
+		return 2;
 	const struct kernel_config *kc = k ? &k->cfg : &w->kc;
 	uint64_t at = kernel_ns_to_cycles(kc, ck->at_ns[0]);
 	if (k) {
@@ -142,8 +145,13 @@ static int write_one(struct checkpoint_run *c, uint32_t i)
 	}
 	if (rc != 0)
 		snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+	struct kernel *ks[WORLD_MAX_MACHINES];
+	for (uint32_t m = 0; m < c->n; m++)
+		ks[m] = c->k ? c->k : c->w->m[m].k;
 	for (uint32_t m = 0; m < c->n && rc == 0; m++)
-		rc = kernel_ckpt_write(c->k ? c->k : c->w->m[m].k, &w, err, sizeof err);
+		rc = kernel_ckpt_write(ks[m], &w, err, sizeof err);
+	if (rc == 0)
+		rc = ckptfiles_write(&c->files, ks, &w, err, sizeof err);
 	if (rc == 0 && c->w) {
 		struct pack wp;
 		pack_init(&wp);
@@ -237,6 +245,7 @@ int checkpoint_end(struct checkpoint_run *c, const struct kernel *k, bool quiet)
 
 void checkpoint_run_free(struct checkpoint_run *c)
 {
+	ckptfiles_free(&c->files);
 	for (uint32_t m = 0; m < WORLD_MAX_MACHINES; m++) {
 		free(c->image_abs[m]);
 		c->image_abs[m] = NULL;

@@ -5,6 +5,7 @@
 //   ARGS/0  the run's flags, NUL-separated (without its checkpoint flags)
 //   IMAG/m  machine m's image: its absolute path, NUL, and the SHA-256 of its bytes
 //   WRLD/0  with several machines (--client): the link between them (world_ckpt_save)
+//   INPT/m, POUT/m  the devices' input files and the capture so far (ckptfiles.h)
 // `denali resume FILE` rebuilds the run from ARGS (with the flags it may change: see
 // resume.c), checks the image against IMAG, loads the machine and runs on.
 #ifndef DENALI_CLI_CHECKPOINT_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ckptfiles.h"
 #include "ckptopts.h"
 #include "runfiles.h"
 #include "vmm/ckpt.h"
@@ -42,6 +44,7 @@ struct checkpoint_run {
 	struct world *w;          // several machines: their world
 	char *image_abs[WORLD_MAX_MACHINES];  // each machine's image, absolute
 	uint8_t image_sha[WORLD_MAX_MACHINES][SHA256_BYTES];
+	struct ckptfiles files;   // the devices' files (INPT, POUT)
 	uint32_t next;            // the next checkpoint to write
 	bool failed;              // one could not be written (already said, one line)
 	uint64_t at_cycles[CKPTOPTS_MAX];
@@ -50,11 +53,13 @@ struct checkpoint_run {
 };
 
 // Installs the hook for the checkpoints ck asks for: on k (one machine, w NULL), or on
-// w (n machines, k NULL), whose images are image[0..n). Returns 0, or 2 after one line
-// (an image cannot be read).
+// w (n machines, k NULL), whose images are image[0..n) and devices dev[0..n) (NULL:
+// none); capture_id is the --pcap-out output's runfiles id, or -1. Returns 0, or 2
+// after one line (an image or input cannot be read).
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
-		     const char *const *image, uint32_t n, struct kernel *k, struct world *w);
+		     const char *const *image, const struct devset_config *const *dev,
+		     int capture_id, uint32_t n, struct kernel *k, struct world *w);
 // After the run: 0 when every checkpoint was written, else 2 after one line (one could
 // not be written, or the run ended before its time). Prints one line per checkpoint
 // unless quiet.

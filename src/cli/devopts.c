@@ -235,8 +235,12 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 		// val as given, for messages: parse_disk cuts it at the colons.
 		char *shown = d->disk_val[c->ndisks];
 		snprintf(shown, sizeof d->disk_val[0], "%s", val);
-		// val points into argv[*i], which is writable: the path stays there.
-		if (parse_disk(argv[*i] + (val - argv[*i]), s, &vms_set, why, sizeof why))
+		// A copy is cut at the colons (argv stays as given); the path stays there.
+		char *buf = d->disk_buf[c->ndisks];
+		if (strlen(val) >= sizeof d->disk_buf[0])
+			return args_bad(flag, shown, "too long");
+		memcpy(buf, val, strlen(val) + 1);
+		if (parse_disk(buf, s, &vms_set, why, sizeof why))
 			return args_bad(flag, shown, why);
 		if (!s->readonly && s->first_vm != s->last_vm)
 			return args_bad(flag, shown, "a read-write disk belongs to one VM: give "

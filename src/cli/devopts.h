@@ -39,6 +39,9 @@ struct devopts {
 	const char *replay_flag, *replay_val; // the last --pcap-start/speed/loops/rewrite
 	const char *pcap_vm_val, *console_vm_val;
 	char disk_val[DEVSET_MAX_DISKS][256];
+	// Each --disk value, cut at its colons: the path stays here (argv is left as given:
+	// checkpoints and experiment.cfg write the flags again).
+	char disk_buf[DEVSET_MAX_DISKS][4096];
 	struct args_seen seen;     // flags given once (args_once)
 };
 

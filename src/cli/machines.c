@@ -181,6 +181,9 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	struct observe *obs = NULL;
 	struct gdb_server *gdb = NULL;
 	struct checkpoint_run cr = { 0 };
+	// Each machine's devices (for the checkpoints' record of their files).
+	struct devset_config dcfg[WORLD_MAX_MACHINES];
+	const struct devset_config *dev[WORLD_MAX_MACHINES] = { NULL };
 	if (!files_ok) // a file is wrong on this rank (it said why)
 		goto ready;
 	// Every image and kernel first, before any device is attached.
@@ -221,8 +224,14 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 		if (world_runs_here(&w, m)) {
 			struct devopts d;
 			machine_devopts(o, m, &w, &d);
+			// A resumed run's device files are checked, its capture goes on.
+			if (res && ckptfiles_resume(&res->r, res->path, m, &d.c,
+						    d.c.pcap_out ? pcap_tmp : NULL) != 0)
+				goto ready;
 			if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
 				goto ready;
+			dcfg[m] = d.c;
+			dev[m] = &dcfg[m];
 			attached[nattached++] = m;
 		}
 		if (world_add(&w, k[m], err, sizeof err) != 0) {
@@ -285,7 +294,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 									      : GDB_HISTORY_EVERY_NS));
 	struct gdb_history_streams hs = { observe_stream_marks, observe_stream_hide, obs };
 	gdb_server_streams(gdb, &hs);
-	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, n, NULL, &w) != 0)
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, dev, out->pcap_out,
+			     n, NULL, &w) != 0)
 		goto ready;
 	rc = 0;
 ready:

@@ -6,7 +6,8 @@
 //   the end and the outputs: --max-time, --results, --quiet, --console, --trace...,
 //     --timeline..., --stats-every, --console-dir, --no-progress, --progress-every,
 //     --checkpoint-at, --checkpoint, --checkpoint-every, --gdb, --gdb-wait,
-//     --gdb-history-every
+//     --gdb-history-every, --pcap-out (the capture to T1 copied there, then continued:
+//     ckptfiles.h)
 //   the model from here on: --quantum, --intr, --ctx-base, --ctx-page,
 //     --ctx-free-pages, --ctx-cap-same, --ctx-cap-other, --intr-cost, --loss (the
 //     loss generator goes on from its saved state)
@@ -66,6 +67,7 @@ static const struct {
 	{ "--ctx-cap-other", true },
 	{ "--intr-cost", true },
 	{ "--loss", true },
+	{ "--pcap-out", true },
 };
 #define NFORK (sizeof fork_flags / sizeof fork_flags[0])
 
@@ -89,7 +91,7 @@ static void usage(FILE *f)
 		   "  the end and outputs: --max-time --results --quiet --console --trace...\n"
 		   "    --timeline... --stats-every --console-dir --no-progress\n"
 		   "    --progress-every --checkpoint-at --checkpoint --checkpoint-every\n"
-		   "    --gdb --gdb-wait\n"
+		   "    --gdb --gdb-wait --pcap-out (the capture goes on: docs/debugging.md)\n"
 		   "  the model from here on: --quantum --intr --ctx-base --ctx-page\n"
 		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost --loss\n"
 		   "Other flags are part of the saved state and are refused.\n"

@@ -85,8 +85,10 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		free_images(img, gimg, ngimg);
 		return 2;
 	}
-	if (devopts_attach(k, &dev, out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out)
-						       : NULL) != 0) {
+	const char *pcap_tmp = out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out) : NULL;
+	// A resumed run's device files are checked, and its capture goes on (ckptfiles.h).
+	if ((res && ckptfiles_resume(&res->r, res->path, 0, &dev.c, pcap_tmp) != 0) ||
+	    devopts_attach(k, &dev, pcap_tmp) != 0) {
 		kernel_free(k);
 		free_images(img, gimg, ngimg);
 		return 2;
@@ -136,7 +138,9 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	// A run with --checkpoint-at saves its state on the way; that changes nothing.
 	struct checkpoint_run cr;
 	const char *image0 = o->image;
-	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, &image0, 1, k, NULL) != 0) {
+	const struct devset_config *dev0 = &dev.c;
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, &image0, &dev0,
+			     out->pcap_out, 1, k, NULL) != 0) {
 		checkpoint_run_free(&cr);
 		observe_abort(obs);
 		observe_free(obs);

@@ -248,9 +248,10 @@ int devset_new(struct devset **out, const struct devset_config *c,
 				 (long long)c->pcap_vm, c->nvms);
 			goto fail;
 		}
-		if (pcap_out_open_as(&d->out, c->pcap_out,
-				     c->pcap_out_name ? c->pcap_out_name : c->pcap_out, err,
-				     errlen) != 0)
+		const char *name = c->pcap_out_name ? c->pcap_out_name : c->pcap_out;
+		if (c->pcap_out_append ? pcap_out_open_append(&d->out, c->pcap_out, name,
+							      c->pcap_out_frames, err, errlen)
+				       : pcap_out_open_as(&d->out, c->pcap_out, name, err, errlen))
 			goto fail;
 		switch_set_monitor(d->sw, monitor, d);
 	}
@@ -546,27 +547,61 @@ void devset_stats(const struct devset *d, struct devset_stats *st)
 
 int devset_ckpt_save(const struct devset *d, struct devstate_w *w, char *err, size_t errlen)
 {
-	const char *what = d->in	       ? "--pcap-in"
-			   : d->out	       ? "--pcap-out"
-			   : d->live	       ? "--tap"
-			   : d->cfg.ndisks     ? "--disk"
-			   : d->cfg.console_in || d->cfg.console_text ? "--console-in"
-						      : NULL;
-	if (what) {
-		snprintf(err, errlen, "checkpoint: not with %s yet (the NIC and the switch are "
-			 "saved; this device is not)", what);
+	if (d->live) {
+		snprintf(err, errlen, "checkpoint: not with --tap (a TAP device is the outside "
+			 "world: its traffic cannot be replayed)");
 		return -1;
 	}
 	devstate_u32(w, d->cfg.nvms);
 	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
 		devstate_u8(w, d->vms[i].ended);
 		nic_ckpt_save(&d->vms[i].nic, w);
+		devstate_u8(w, d->vms[i].dv != NULL);
+		if (d->vms[i].dv)
+			disk_vm_ckpt_save(d->vms[i].dv, w);
 	}
 	switch_ckpt_save(d->sw, w);
 	linkq_ckpt_save(&d->inbox, w);
 	devstate_u64(w, d->replay_frames);
 	devstate_u64(w, d->uplink_in);
 	devstate_u64(w, d->uplink_drop);
+	// Trace replay: where it is in the file, and the frame already read.
+	devstate_u8(w, d->in != NULL);
+	if (d->in) {
+		struct pcap_in_pos pos;
+		pcap_in_pos(d->in, &pos);
+		const uint64_t v[] = { pos.ts_first, pos.ts_last, pos.last_t, pos.loop_base,
+				       pos.loop_records, pos.st.records, pos.st.frames,
+				       pos.st.bytes, pos.st.drop_truncated, pos.st.drop_runt,
+				       pos.st.drop_oversize, pos.st.ts_backwards };
+		devstate_u32(w, pos.loop);
+		devstate_u8(w, pos.have_first);
+		devstate_u32(w, pos.st.loops_done);
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+			devstate_u64(w, v[i]);
+		devstate_u8(w, d->have_next);
+		if (d->have_next) {
+			devstate_u64(w, d->next->t_ns);
+			devstate_u32(w, d->next->vm);
+			devstate_u32(w, d->next->len);
+			devstate_raw(w, d->next->data, d->next->len);
+		}
+	}
+	// Capture: its frames (the file's bytes are the front end's: devset_capture_sync).
+	devstate_u8(w, d->out != NULL);
+	if (d->out)
+		devstate_u64(w, pcap_out_frames(d->out));
+	// Console input: every VM's read position.
+	devstate_u32(w, d->con.len);
+	for (uint32_t i = 0; d->con.len && i < d->cfg.nvms; i++) {
+		devstate_u32(w, d->con.pos[i]);
+		devstate_u8(w, d->con.signalled[i]);
+	}
+	// Disks: queues, heads and a read-write disk's contents.
+	devstate_u32(w, d->cfg.ndisks);
+	for (uint32_t i = 0; i < d->cfg.ndisks; i++)
+		if (disk_ckpt_save(d->disks[i], w, err, errlen) != 0)
+			return -1;
 	if (w->oom) {
 		snprintf(err, errlen, "checkpoint: out of memory");
 		return -1;
@@ -574,15 +609,49 @@ int devset_ckpt_save(const struct devset *d, struct devstate_w *w, char *err, si
 	return 0;
 }
 
+static int load_replay(struct devset *d, struct devstate_r *r)
+{
+	struct pcap_in_pos pos = { 0 };
+	pos.loop = devstate_get_u32(r);
+	pos.have_first = devstate_get_u8(r) != 0;
+	pos.st.loops_done = devstate_get_u32(r);
+	uint64_t *v[] = { &pos.ts_first, &pos.ts_last, &pos.last_t, &pos.loop_base,
+			  &pos.loop_records, &pos.st.records, &pos.st.frames,
+			  &pos.st.bytes, &pos.st.drop_truncated, &pos.st.drop_runt,
+			  &pos.st.drop_oversize, &pos.st.ts_backwards };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		*v[i] = devstate_get_u64(r);
+	bool have_next = devstate_get_u8(r) != 0;
+	if (r->bad || pcap_in_seek(d->in, &pos, d->in_err, sizeof d->in_err) != 0)
+		return -1;
+	d->in_err[0] = 0;
+	d->have_next = have_next;
+	if (have_next) {
+		d->next->t_ns = devstate_get_u64(r);
+		d->next->vm = devstate_get_u32(r);
+		d->next->len = devstate_get_u32(r);
+		const uint8_t *p = d->next->len <= NIC_FRAME_MAX ? devstate_get_raw(r, d->next->len)
+								 : NULL;
+		if (!p || d->next->vm >= d->cfg.nvms)
+			return -1;
+		memcpy(d->next->data, p, d->next->len);
+	}
+	return 0;
+}
+
 int devset_ckpt_load(struct devset *d, struct devstate_r *r)
 {
-	if (d->in || d->out || d->live || d->cfg.ndisks || d->con.len)
+	if (d->live)
 		return -1;
 	if (devstate_get_u32(r) != d->cfg.nvms || r->bad)
 		return -1;
 	for (uint32_t i = 0; i < d->cfg.nvms; i++) {
 		d->vms[i].ended = devstate_get_u8(r) != 0;
 		if (nic_ckpt_load(&d->vms[i].nic, r) != 0)
+			return -1;
+		bool dv = devstate_get_u8(r) != 0;
+		if (dv != (d->vms[i].dv != NULL) ||
+		    (dv && disk_vm_ckpt_load(d->vms[i].dv, r) != 0))
 			return -1;
 	}
 	if (switch_ckpt_load(d->sw, r) != 0 ||
@@ -591,5 +660,32 @@ int devset_ckpt_load(struct devset *d, struct devstate_r *r)
 	d->replay_frames = devstate_get_u64(r);
 	d->uplink_in = devstate_get_u64(r);
 	d->uplink_drop = devstate_get_u64(r);
+	if ((devstate_get_u8(r) != 0) != (d->in != NULL) || r->bad ||
+	    (d->in && load_replay(d, r) != 0))
+		return -1;
+	if ((devstate_get_u8(r) != 0) != (d->out != NULL) || r->bad)
+		return -1;
+	if (d->out && devstate_get_u64(r) != pcap_out_frames(d->out))
+		return -1; // the front end opened the capture to go on after these frames
+	if (devstate_get_u32(r) != d->con.len || r->bad)
+		return -1;
+	for (uint32_t i = 0; d->con.len && i < d->cfg.nvms; i++) {
+		d->con.pos[i] = devstate_get_u32(r);
+		d->con.signalled[i] = devstate_get_u8(r) != 0;
+		if (d->con.pos[i] > d->con.len)
+			return -1;
+	}
+	if (devstate_get_u32(r) != d->cfg.ndisks || r->bad)
+		return -1;
+	for (uint32_t i = 0; i < d->cfg.ndisks; i++)
+		if (disk_ckpt_load(d->disks[i], r) != 0)
+			return -1;
 	return r->bad || r->off != r->len ? -1 : 0;
+}
+
+bool devset_capture_sync(const struct devset *d, uint64_t *bytes, uint64_t *frames)
+{
+	if (!d->out)
+		return false;
+	return pcap_out_sync(d->out, bytes, frames) == 0;
 }

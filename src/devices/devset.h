@@ -99,6 +99,10 @@ struct devset_config {
 	// temporary file renamed into place later.
 	const char *pcap_out, *pcap_out_name;
 	int64_t pcap_vm;
+	// Resuming a capture (checkpoints): pcap_out already holds pcap_out_frames frames
+	// (the front end checked it): append to it instead of starting a new file.
+	bool pcap_out_append;
+	uint64_t pcap_out_frames;
 	struct devset_disk_spec disks[DEVSET_MAX_DISKS];
 	uint32_t ndisks;
 	struct disk_model disk_model;
@@ -183,11 +187,18 @@ void devset_host_mem(const struct devset *d, struct devset_mem *m);
 // Per-VM NIC counters (NULL for a bad id).
 const struct nic_stats *devset_nic_stats(const struct devset *d, uint32_t vm_id);
 
-// Checkpoints (src/vmm/devhost.c): the NICs, the switch and the frames from other
-// machines; a set with trace replay or capture, disks, console input or a TAP is
-// refused (err: one line) until those are saved too. Load (into a set made by
-// devset_new with the same config) returns 0, or -1 when the bytes are bad.
+// Checkpoints (src/vmm/devhost.c): the NICs, the switch, the frames from other
+// machines, the trace replay's position and the frame it read next, the capture's frame
+// count, every VM's console-input position, and the disks (disk_ckpt_save: queues and
+// a read-write disk's contents); a set with a TAP is refused (err: one line: live
+// traffic cannot be replayed). Load (into a set made by devset_new with the same config,
+// the trace file checked by the front end) returns 0, or -1 when the bytes are bad or
+// do not fit the trace.
 int devset_ckpt_save(const struct devset *d, struct devstate_w *w, char *err, size_t errlen);
 int devset_ckpt_load(struct devset *d, struct devstate_r *r);
+// The capture's bytes so far, flushed to its file (*bytes: the file's length, *frames:
+// the frames in it), for a checkpoint's record of it. False without a capture, or
+// when the flush failed.
+bool devset_capture_sync(const struct devset *d, uint64_t *bytes, uint64_t *frames);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/devstate.h"
 #include "devices/disk.h"
 
 struct disk_req {
@@ -106,6 +107,9 @@ int disk_close(struct disk *d, char *err, size_t errlen)
 	for (uint32_t i = 0; i < d->q_len; i++)
 		free(d->q[(d->q_head + i) % d->q_cap].data);
 	free(d->q);
+	for (uint64_t b = 0; d->ov && b < d->nblocks; b++)
+		free(d->ov[b]);
+	free(d->ov);
 	if (!d->readonly && fsync(d->fd) != 0) {
 		snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
 		rc = -1;
@@ -200,12 +204,28 @@ void disk_run(struct disk *d, uint64_t t_ns, disk_complete_fn done, void *ctx)
 				       .addr = r.addr, .t_ns = r.done_ns };
 		off_t off = (off_t)(r.block * DISK_BLOCK);
 		ssize_t n;
-		if (r.is_read) {
+		if (r.is_read && d->ov) { // loaded contents (disk_ckpt_load)
+			if (d->ov[r.block])
+				memcpy(buf, d->ov[r.block], DISK_BLOCK);
+			else
+				memset(buf, 0, DISK_BLOCK);
+			n = DISK_BLOCK;
+			x.data = buf;
+			d->st.reads++;
+		} else if (r.is_read) {
 			n = pread(d->fd, buf, DISK_BLOCK, off);
 			x.data = buf;
 			d->st.reads++;
 		} else {
-			n = pwrite(d->fd, r.data, DISK_BLOCK, off);
+			if (d->ov) { // the contents in memory first: the file only follows
+				if (!d->ov[r.block]) {
+					d->ov[r.block] = r.data;
+					r.data = NULL;
+				} else {
+					memcpy(d->ov[r.block], r.data, DISK_BLOCK);
+				}
+			}
+			n = pwrite(d->fd, d->ov ? d->ov[r.block] : r.data, DISK_BLOCK, off);
 			d->st.writes++;
 		}
 		free(r.data);
@@ -346,4 +366,168 @@ bool disk_vm_complete(struct disk_vm *v, uint32_t id, uint32_t status)
 	v->done_status[slot] = status;
 	v->done_len++;
 	return v->done_len == 1;
+}
+
+// --- checkpoints ------------------------------------------------------------------
+
+#define NO_BLOCK UINT64_MAX // ends the list of saved blocks
+
+static bool all_zero(const uint8_t *p)
+{
+	for (uint32_t i = 0; i < DISK_BLOCK; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int disk_ckpt_save(const struct disk *d, struct devstate_w *w, char *err, size_t errlen)
+{
+	devstate_u64(w, d->nblocks);
+	devstate_u8(w, d->readonly);
+	devstate_u32(w, d->attached);
+	devstate_u32(w, d->owner);
+	devstate_u64(w, d->free_ns);
+	devstate_u64(w, d->head_track);
+	devstate_u64(w, d->st.reads);
+	devstate_u64(w, d->st.writes);
+	devstate_u64(w, d->st.errors_io);
+	devstate_u64(w, d->st.busy_ns);
+	devstate_u64(w, d->st.seeks);
+	devstate_u32(w, d->q_len);
+	for (uint32_t i = 0; i < d->q_len; i++) {
+		const struct disk_req *r = &d->q[(d->q_head + i) % d->q_cap];
+		devstate_u64(w, r->done_ns);
+		devstate_u64(w, r->block);
+		devstate_u32(w, r->vm_id);
+		devstate_u32(w, r->id);
+		devstate_u32(w, r->addr);
+		devstate_u8(w, r->is_read);
+		if (!r->is_read)
+			devstate_raw(w, r->data, DISK_BLOCK);
+	}
+	if (d->readonly)
+		return 0; // the file itself (checked by its SHA-256 at resume, checkpoint.c)
+	uint8_t buf[DISK_BLOCK];
+	for (uint64_t b = 0; b < d->nblocks; b++) {
+		const uint8_t *p = buf;
+		if (d->ov) {
+			if (!(p = d->ov[b]))
+				continue;
+		} else if (pread(d->fd, buf, DISK_BLOCK, (off_t)(b * DISK_BLOCK)) != DISK_BLOCK) {
+			snprintf(err, errlen, "%s: cannot read block %llu for the checkpoint",
+				 d->path, (unsigned long long)b);
+			return -1;
+		}
+		if (all_zero(p))
+			continue;
+		devstate_u64(w, b);
+		devstate_raw(w, p, DISK_BLOCK);
+	}
+	devstate_u64(w, NO_BLOCK);
+	return 0;
+}
+
+int disk_ckpt_load(struct disk *d, struct devstate_r *r)
+{
+	if (devstate_get_u64(r) != d->nblocks || devstate_get_u8(r) != d->readonly || d->q_len ||
+	    d->ov)
+		return -1;
+	d->attached = devstate_get_u32(r);
+	d->owner = devstate_get_u32(r);
+	d->free_ns = devstate_get_u64(r);
+	d->head_track = devstate_get_u64(r);
+	d->st.reads = devstate_get_u64(r);
+	d->st.writes = devstate_get_u64(r);
+	d->st.errors_io = devstate_get_u64(r);
+	d->st.busy_ns = devstate_get_u64(r);
+	d->st.seeks = devstate_get_u64(r);
+	uint32_t n = devstate_get_u32(r);
+	uint64_t tracks = (d->nblocks + d->m.blocks_per_track - 1) / d->m.blocks_per_track;
+	if (r->bad || n > r->len || d->head_track >= tracks)
+		return -1;
+	uint64_t last = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct disk_req q = { 0 };
+		q.done_ns = devstate_get_u64(r);
+		q.block = devstate_get_u64(r);
+		q.vm_id = devstate_get_u32(r);
+		q.id = devstate_get_u32(r);
+		q.addr = devstate_get_u32(r);
+		q.is_read = devstate_get_u8(r) != 0;
+		const uint8_t *data = q.is_read ? NULL : devstate_get_raw(r, DISK_BLOCK);
+		if (r->bad || q.block >= d->nblocks || q.done_ns < last || q.done_ns > d->free_ns ||
+		    (!q.is_read && d->readonly))
+			return -1;
+		last = q.done_ns;
+		if (data && !(q.data = malloc(DISK_BLOCK)))
+			return -1;
+		if (data)
+			memcpy(q.data, data, DISK_BLOCK);
+		// enqueue() would compute the time again: put it in as saved.
+		if (d->q_len == d->q_cap) {
+			uint32_t ncap = d->q_cap ? d->q_cap * 2 : 16;
+			struct disk_req *nq = realloc(d->q, sizeof(*nq) * ncap);
+			if (!nq) {
+				free(q.data);
+				return -1;
+			}
+			d->q = nq;
+			d->q_cap = ncap;
+		}
+		d->q[d->q_len++] = q; // q_head is 0: nothing was queued before
+	}
+	if (d->readonly)
+		return 0;
+	if (!(d->ov = calloc(d->nblocks, sizeof(*d->ov))))
+		return -1;
+	uint64_t prev = 0;
+	bool first = true;
+	for (;;) {
+		uint64_t b = devstate_get_u64(r);
+		if (r->bad)
+			return -1;
+		if (b == NO_BLOCK)
+			break;
+		if (b >= d->nblocks || (!first && b <= prev))
+			return -1;
+		const uint8_t *p = devstate_get_raw(r, DISK_BLOCK);
+		if (!p || !(d->ov[b] = malloc(DISK_BLOCK)))
+			return -1;
+		memcpy(d->ov[b], p, DISK_BLOCK);
+		prev = b;
+		first = false;
+	}
+	return 0;
+}
+
+void disk_vm_ckpt_save(const struct disk_vm *v, struct devstate_w *w)
+{
+	devstate_u32(w, v->n);
+	devstate_u32(w, v->next_id);
+	devstate_u32(w, v->outstanding);
+	devstate_u32(w, v->done_head);
+	devstate_u32(w, v->done_len);
+	for (uint32_t i = 0; i < DISK_OUTSTANDING; i++) {
+		devstate_u32(w, v->done_id[i]);
+		devstate_u32(w, v->done_status[i]);
+	}
+}
+
+int disk_vm_ckpt_load(struct disk_vm *v, struct devstate_r *r)
+{
+	uint32_t n = devstate_get_u32(r);
+	v->next_id = devstate_get_u32(r);
+	v->outstanding = devstate_get_u32(r);
+	v->done_head = devstate_get_u32(r);
+	v->done_len = devstate_get_u32(r);
+	for (uint32_t i = 0; i < DISK_OUTSTANDING; i++) {
+		v->done_id[i] = devstate_get_u32(r);
+		v->done_status[i] = devstate_get_u32(r);
+	}
+	if (r->bad || (n != v->n && n != 0) || v->next_id == 0 || v->next_id > UINT32_MAX / 2 ||
+	    v->outstanding > DISK_OUTSTANDING || v->done_head >= DISK_OUTSTANDING ||
+	    v->done_len > v->outstanding)
+		return -1;
+	v->n = n; // 0: detached (the VM ended); the disks' attach counts are loaded with them
+	return 0;
 }

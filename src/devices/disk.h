@@ -90,6 +90,8 @@ struct disk {
 	struct disk_req *q;          // FIFO ring of queued requests
 	uint32_t q_head, q_len, q_cap;
 	struct disk_stats st;
+	uint8_t **ov;                // loaded from a checkpoint (disk_ckpt_load): the
+				     // contents, block by block (NULL: zeros); else NULL
 };
 
 // Opens (creating when missing and size_bytes > 0) the disk image at path.
@@ -141,5 +143,20 @@ uint32_t disk_pio_info(const struct disk_vm *v, uint32_t disk, uint32_t *ro);
 // copying a read's data out with io). Returns true when the VM had no uncollected
 // completion before (raise DENALI_IRQ_DISK).
 bool disk_vm_complete(struct disk_vm *v, uint32_t id, uint32_t status);
+
+// Checkpoints (devset_ckpt_*, docs/debugging.md): the queue, the head, the counters and,
+// for a read-write disk, its contents (every block that is not all zeros: from the
+// file, or from the loaded contents). Save returns 0, or -1 with one line (the file
+// could not be read). Load into a disk opened with the same path, size and mode:
+// from then on the disk's contents are the loaded ones, kept in memory and read from
+// there; writes go both there and to the file (a resumed run writes its image as a
+// run does; what it reads never depends on the file). Returns 0, or -1 (bad bytes).
+struct devstate_w;
+struct devstate_r;
+int disk_ckpt_save(const struct disk *d, struct devstate_w *w, char *err, size_t errlen);
+int disk_ckpt_load(struct disk *d, struct devstate_r *r);
+// The per-VM side: ids, completions not yet collected, and whether disks are attached.
+void disk_vm_ckpt_save(const struct disk_vm *v, struct devstate_w *w);
+int disk_vm_ckpt_load(struct disk_vm *v, struct devstate_r *r);
 
 #endif

@@ -437,3 +437,46 @@ int pcap_in_next(struct pcap_in *p, struct pcap_in_frame *f, char *err, size_t e
 		return 1;
 	}
 }
+
+// --- checkpoints ------------------------------------------------------------------
+
+void pcap_in_pos(const struct pcap_in *p, struct pcap_in_pos *pos)
+{
+	*pos = (struct pcap_in_pos){ .loop = p->loop, .have_first = p->have_first,
+				     .ts_first = p->ts_first, .ts_last = p->ts_last,
+				     .last_t = p->last_t, .loop_base = p->loop_base,
+				     .loop_records = p->loop_records, .st = p->st };
+}
+
+int pcap_in_seek(struct pcap_in *p, const struct pcap_in_pos *pos, char *err, size_t errlen)
+{
+	if (p->from_fp || pos->loop >= p->cfg.loops || pos->have_first != (pos->loop_records > 0) ||
+	    pos->st.records < pos->loop_records) {
+		snprintf(err, errlen, "%s: the saved replay position does not fit this trace",
+			 p->name);
+		return -1;
+	}
+	pcap_close(p->pc);
+	p->pc = open_path(p->name, err, errlen);
+	if (!p->pc)
+		return -1;
+	for (uint64_t i = 0; i < pos->loop_records; i++) {
+		struct pcap_pkthdr *h;
+		const u_char *b;
+		if (pcap_next_ex(p->pc, &h, &b) != 1) {
+			snprintf(err, errlen, "%s: the trace has fewer records than the saved "
+				 "replay position (%llu)", p->name,
+				 (unsigned long long)pos->loop_records);
+			return -1;
+		}
+	}
+	p->loop = pos->loop;
+	p->have_first = pos->have_first;
+	p->ts_first = pos->ts_first;
+	p->ts_last = pos->ts_last;
+	p->last_t = pos->last_t;
+	p->loop_base = pos->loop_base;
+	p->loop_records = pos->loop_records;
+	p->st = pos->st;
+	return 0;
+}

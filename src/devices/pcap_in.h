@@ -70,4 +70,18 @@ const struct pcap_in_stats *pcap_in_stats(const struct pcap_in *p);
 int pcap_in_linktype(const struct pcap_in *p);
 void pcap_in_close(struct pcap_in *p);
 
+// Checkpoints (devset_ckpt_*): where the replay is, as plain numbers: the pass over the
+// file, the records read in it, and the timing state and counters.
+struct pcap_in_pos {
+	uint32_t loop;
+	bool have_first;
+	uint64_t ts_first, ts_last, last_t, loop_base, loop_records;
+	struct pcap_in_stats st;
+};
+void pcap_in_pos(const struct pcap_in *p, struct pcap_in_pos *pos);
+// Moves a replay opened by pcap_in_open (with the same config) to pos: opens the file
+// again and reads past pos->loop_records records of pass pos->loop. Returns 0, or -1
+// with one line naming the file (pos does not fit it, or the file is damaged).
+int pcap_in_seek(struct pcap_in *p, const struct pcap_in_pos *pos, char *err, size_t errlen);
+
 #endif

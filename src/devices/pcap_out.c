@@ -22,8 +22,8 @@ int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t err
 	return pcap_out_open_as(out, path, path, err, errlen);
 }
 
-int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, char *err,
-		     size_t errlen)
+static int open_dump(struct pcap_out **out, const char *path, const char *name,
+		     bool append, uint64_t frames, char *err, size_t errlen)
 {
 	struct pcap_out *p = calloc(1, sizeof(*p));
 	if (!p || !(p->name = strdup(name))) {
@@ -37,7 +37,8 @@ int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, 
 		snprintf(err, errlen, "%s: cannot create a pcap handle", name);
 		goto fail;
 	}
-	p->d = pcap_dump_open(p->dead, path);
+	p->d = append ? pcap_dump_open_append(p->dead, path) : pcap_dump_open(p->dead, path);
+	p->frames = frames;
 	if (!p->d) {
 		const char *pe = pcap_geterr(p->dead);
 		// libpcap names the file itself in some messages ("x: No such file").
@@ -55,6 +56,18 @@ fail:
 	free(p->name);
 	free(p);
 	return -1;
+}
+
+int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, char *err,
+		     size_t errlen)
+{
+	return open_dump(out, path, name, false, 0, err, errlen);
+}
+
+int pcap_out_open_append(struct pcap_out **out, const char *path, const char *name,
+			 uint64_t frames, char *err, size_t errlen)
+{
+	return open_dump(out, path, name, true, frames, err, errlen);
 }
 
 int pcap_out_write(struct pcap_out *p, uint64_t t_ns, const uint8_t *frame, uint32_t len)
@@ -75,6 +88,16 @@ int pcap_out_write(struct pcap_out *p, uint64_t t_ns, const uint8_t *frame, uint
 }
 
 uint64_t pcap_out_frames(const struct pcap_out *p) { return p->frames; }
+
+int pcap_out_sync(struct pcap_out *p, uint64_t *bytes, uint64_t *frames)
+{
+	if (pcap_dump_flush(p->d) != 0 || ferror(pcap_dump_file(p->d)))
+		p->failed = true;
+	int64_t at = pcap_dump_ftell64(p->d);
+	*bytes = at < 0 ? 0 : (uint64_t)at;
+	*frames = p->frames;
+	return p->failed || at < 0 ? -1 : 0;
+}
 
 int pcap_out_close(struct pcap_out *p, char *err, size_t errlen)
 {

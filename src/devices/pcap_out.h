@@ -16,10 +16,17 @@ int pcap_out_open(struct pcap_out **out, const char *path, char *err, size_t err
 // a temporary file renamed into place when the run ends (src/cli/runfiles.h).
 int pcap_out_open_as(struct pcap_out **out, const char *path, const char *name, char *err,
 		     size_t errlen);
+// Goes on with the capture file at path, which holds `frames` frames already (a resumed
+// run: the front end has checked its bytes): frames are appended after them.
+int pcap_out_open_append(struct pcap_out **out, const char *path, const char *name,
+			 uint64_t frames, char *err, size_t errlen);
 // Appends one frame seen at t_ns. Returns 0, or -1 when the write failed (counted;
 // pcap_out_close reports it).
 int pcap_out_write(struct pcap_out *p, uint64_t t_ns, const uint8_t *frame, uint32_t len);
 uint64_t pcap_out_frames(const struct pcap_out *p);
+// Flushes: *bytes is then the file's length, *frames its frames. Returns 0, or -1 when
+// a write failed.
+int pcap_out_sync(struct pcap_out *p, uint64_t *bytes, uint64_t *frames);
 // Flushes and closes. Returns 0, or -1 with a message when any write failed.
 int pcap_out_close(struct pcap_out *p, char *err, size_t errlen);
 

@@ -243,6 +243,11 @@ uint64_t devhost_rx_queued(const struct kernel *k, uint32_t vm_id)
 	return n ? n->rx_queued : 0;
 }
 
+bool devhost_capture_sync(const struct kernel *k, uint64_t *bytes, uint64_t *frames)
+{
+	return k->dev && !k->dev->imported && devset_capture_sync(k->dev->set, bytes, frames);
+}
+
 bool devhost_stats(const struct kernel *k, struct devset_stats *st)
 {
 	if (!k->dev) {

@@ -85,5 +85,8 @@ int devhost_import_stats(struct kernel *k, const struct devset_stats *st);
 // returns 0, or -1 when the bytes are bad.
 int devhost_ckpt_save(const struct kernel *k, struct pack *b, char *err, size_t errlen);
 int devhost_ckpt_load(struct kernel *k, struct unpack *u);
+// The capture file's length and frames, flushed (devset_capture_sync): false without a
+// capture on this machine, or when the flush failed.
+bool devhost_capture_sync(const struct kernel *k, uint64_t *bytes, uint64_t *frames);
 
 #endif

@@ -171,10 +171,6 @@ def main():
          "--checkpoint", os.path.join(tmp, "x")], "%t", tmp)
     bad("times without files",
         ["run", "--image", COMPUTE, "--checkpoint-at", "1ms"], "1 times and 0 files", tmp)
-    bad("with a capture",
-        ["run", "--image", COMPUTE, "--nic", "simple", "--pcap-out", os.path.join(tmp, "x.pcap"),
-         "--max-time", "2ms", "--checkpoint-at", "1ms", "--checkpoint",
-         os.path.join(tmp, "n.ckpt")], "not with --pcap-out yet", tmp)
     # The image changed since: refused (the saved path and the absolute one differ).
     img2 = os.path.join(tmp, "compute-copy.elf")
     shutil.copy(COMPUTE, img2)
