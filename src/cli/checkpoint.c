@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "build_id.h"
@@ -56,21 +58,46 @@ static int read_all(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-static bool is_ckpt_flag(const char *a)
+// Flags a checkpoint's ARGS leave out (with their values): the checkpoints' own, and
+// gdb's (a resumed run starts no gdb server unless given --gdb again). 1: a flag with
+// a value, 2: one without, 0: another.
+static int left_out(const char *a)
 {
 	static const char *const names[] = { "--checkpoint-at", "--checkpoint",
-					     "--checkpoint-every" };
-	for (size_t i = 0; i < 3; i++) {
+					     "--checkpoint-every", "--gdb",
+					     "--gdb-history-every", "--gdb-machine", "--gdb-wait" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		size_t l = strlen(names[i]);
 		if (!strncmp(a, names[i], l) && (a[l] == 0 || a[l] == '='))
-			return true;
+			return strcmp(names[i], "--gdb-wait") ? 1 : 2;
 	}
-	return false;
+	return 0;
 }
 
 static void hook(void *ctx, struct kernel *k);
 
 static void whook(void *ctx, struct world *w);
+
+// Hashes the images and the devices' inputs (once). Returns 0, or 2 after one line.
+static int hash_inputs(struct checkpoint_run *c)
+{
+	if (c->hashed)
+		return 0;
+	for (uint32_t m = 0; m < c->n; m++) {
+		uint8_t *bytes;
+		size_t len;
+		c->image_abs[m] = realpath(c->image[m], NULL);
+		if (!c->image_abs[m] || read_all(c->image[m], &bytes, &len) != 0)
+			return args_error("%s %s: cannot read it for the checkpoint",
+					  m ? "--client" : "--image", c->image[m]);
+		sha256(bytes, len, c->image_sha[m]);
+		free(bytes);
+	}
+	if (ckptfiles_begin(&c->files, c->n, c->dev, c->rf, c->capture_id) != 0)
+		return 2;
+	c->hashed = true;
+	return 0;
+}
 
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
@@ -79,8 +106,6 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 {
 	memset(c, 0, sizeof *c);
 	c->ck = ck;
-	if (!ck->nat)
-		return 0;
 	c->rf = rf;
 	c->ids = ids;
 	c->argc = argc;
@@ -88,17 +113,14 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 	c->n = n;
 	c->k = k;
 	c->w = w;
+	c->capture_id = capture_id;
 	for (uint32_t m = 0; m < n; m++) {
-		uint8_t *bytes;
-		size_t len;
-		c->image_abs[m] = realpath(image[m], NULL);
-		if (!c->image_abs[m] || read_all(image[m], &bytes, &len) != 0)
-			return args_error("%s %s: cannot read it for the checkpoint",
-					  m ? "--client" : "--image", image[m]);
-		sha256(bytes, len, c->image_sha[m]);
-		free(bytes);
+		c->image[m] = image[m];
+		c->dev[m] = dev[m];
 	}
-	if (ckptfiles_begin(&c->files, n, dev, rf, capture_id) != 0)
+	if (!ck->nat)
+		return 0;
+	if (hash_inputs(c) != 0)
 		return 2;
 	const struct kernel_config *kc = k ? &k->cfg : &w->kc;
 	uint64_t at = kernel_ns_to_cycles(kc, ck->at_ns[0]);
@@ -114,18 +136,20 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 	return 0;
 }
 
-// The checkpoint file: the run's flags, the images, the machines (and the link).
-static int write_one(struct checkpoint_run *c, uint32_t i)
+// The checkpoint file's bytes (*bytes, *len: the caller frees them): the run's flags,
+// the images, the machines (and the link), the devices' files. Returns 0, or -1 with
+// one line in err.
+static int build(struct checkpoint_run *c, uint8_t **bytes, size_t *len, char *err,
+		 size_t errlen)
 {
-	char err[512];
-	double t0 = report_host_seconds();
 	struct ckpt_writer w;
 	ckpt_write_begin(&w, checkpoint_build_id());
 	struct pack a;
 	pack_init(&a);
 	for (int j = 1; j < c->argc; j++) {
-		if (is_ckpt_flag(c->argv[j])) {
-			if (!strchr(c->argv[j], '=') && j + 1 < c->argc)
+		int lo = left_out(c->argv[j]);
+		if (lo) {
+			if (lo == 1 && !strchr(c->argv[j], '=') && j + 1 < c->argc)
 				j++; // and its value
 			continue;
 		}
@@ -144,35 +168,48 @@ static int write_one(struct checkpoint_run *c, uint32_t i)
 		pack_free(&im);
 	}
 	if (rc != 0)
-		snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+		snprintf(err, errlen, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
 	struct kernel *ks[WORLD_MAX_MACHINES];
 	for (uint32_t m = 0; m < c->n; m++)
 		ks[m] = c->k ? c->k : c->w->m[m].k;
 	for (uint32_t m = 0; m < c->n && rc == 0; m++)
-		rc = kernel_ckpt_write(ks[m], &w, err, sizeof err);
+		rc = kernel_ckpt_write(ks[m], &w, err, errlen);
 	if (rc == 0)
-		rc = ckptfiles_write(&c->files, ks, &w, err, sizeof err);
+		rc = ckptfiles_write(&c->files, ks, &w, err, errlen);
 	if (rc == 0 && c->w) {
 		struct pack wp;
 		pack_init(&wp);
 		world_ckpt_save(c->w, &wp);
 		if (wp.oom || ckpt_write_section(&w, CHECKPOINT_WORLD, 0, wp.p, wp.len) != 0) {
-			snprintf(err, sizeof err, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
+			snprintf(err, errlen, "%s", w.err[0] ? w.err : "checkpoint: out of memory");
 			rc = -1;
 		}
 		pack_free(&wp);
 	}
 	pack_free(&a);
-	uint8_t *bytes = NULL;
-	size_t len = 0;
 	if (rc != 0) {
 		ckpt_write_abort(&w);
-	} else if (ckpt_write_end(&w, &bytes, &len) != 0) {
-		snprintf(err, sizeof err, "%s", w.err);
+	} else if (ckpt_write_end(&w, bytes, len) != 0) {
+		snprintf(err, errlen, "%s", w.err);
 		rc = -1;
 	}
+	return rc;
+}
+
+static uint64_t clock_of(const struct checkpoint_run *c)
+{
+	return (c->k ? c->k : c->w->m[0].k)->now;
+}
+
+// Checkpoint i of --checkpoint-at, into its output file (runfiles.h).
+static int write_one(struct checkpoint_run *c, uint32_t i)
+{
+	char err[512];
+	double t0 = report_host_seconds();
+	uint8_t *bytes = NULL;
+	size_t len = 0;
 	const char *shown = runfiles_shown(c->rf, c->ids[i]);
-	if (rc != 0)
+	if (build(c, &bytes, &len, err, sizeof err) != 0)
 		return args_error("--checkpoint %s: %s", shown, err), -1;
 	FILE *f = runfiles_fopen(c->rf, c->ids[i]);
 	if (!f) {
@@ -186,8 +223,7 @@ static int write_one(struct checkpoint_run *c, uint32_t i)
 		args_error("--checkpoint %s: cannot write it", shown);
 		return -1;
 	}
-	const struct kernel *k0 = c->k ? c->k : c->w->m[0].k;
-	c->at_cycles[i] = k0->now;
+	c->at_cycles[i] = clock_of(c);
 	c->bytes[i] = len;
 	c->host_s[i] = report_host_seconds() - t0;
 	return 0;
@@ -205,6 +241,8 @@ static uint64_t due(struct checkpoint_run *c, const struct kernel_config *kc, ui
 	return c->next < ck->nat ? kernel_ns_to_cycles(kc, ck->at_ns[c->next]) : UINT64_MAX;
 }
 
+static void requests(struct checkpoint_run *c);
+
 static void whook(void *ctx, struct world *w)
 {
 	uint64_t now = UINT64_MAX;
@@ -212,16 +250,132 @@ static void whook(void *ctx, struct world *w)
 		if (w->m[m].k->now < now)
 			now = w->m[m].k->now;
 	w->ckpt.at = due(ctx, &w->kc, now);
+	requests(ctx);
 }
 
 static void hook(void *ctx, struct kernel *k)
 {
 	k->ckpt.at = due(ctx, &k->cfg, k->now);
+	requests(ctx);
+}
+
+// --- gdb's monitor checkpoint --------------------------------------------------------
+
+// Writes bytes to path whole: a temporary file beside it, renamed onto it. Returns 0,
+// or -1 (nothing is left behind).
+static int write_whole(const char *path, const uint8_t *bytes, size_t len)
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return -1;
+	const char *slash = strrchr(path, '/');
+	int dl = slash ? (int)(slash - path + 1) : 0;
+	snprintf(tmp, n, "%.*s.%s.denali-%ld.tmp", dl, path, path + dl, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	bool ok = f && fwrite(bytes, 1, len, f) == len;
+	ok = f && fclose(f) == 0 && ok;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+// The checkpoints gdb asked for, at the first point between two dispatches since.
+static void requests(struct checkpoint_run *c)
+{
+	for (uint32_t i = 0; i < c->nreq; i++) {
+		struct checkpoint_req *q = &c->req[i];
+		char err[512];
+		uint8_t *bytes = NULL;
+		size_t len = 0;
+		double t0 = report_host_seconds();
+		if (build(c, &bytes, &len, err, sizeof err) != 0) {
+			snprintf(q->msg, sizeof q->msg, "%s", err);
+		} else if (write_whole(q->path, bytes, len) != 0) {
+			snprintf(q->msg, sizeof q->msg, "cannot write it");
+		} else {
+			char t[48];
+			snprintf(q->msg, sizeof q->msg, "at %s: %zu bytes, written in %.3f s (host)",
+				 args_fmt_ns(kernel_cycles_to_ns(c->k ? &c->k->cfg : &c->w->kc,
+								 clock_of(c)), t, sizeof t),
+				 len, report_host_seconds() - t0);
+			q->written = true;
+		}
+		free(bytes);
+		c->done[c->ndone++] = *q;
+	}
+	c->nreq = 0;
+}
+
+int checkpoint_request(void *ctx, const char *path, char *msg, size_t len)
+{
+	struct checkpoint_run *c = ctx;
+	if (c->nreq + c->ndone >= CHECKPOINT_REQ_MAX) {
+		snprintf(msg, len, "monitor checkpoint: at most %u in one run", CHECKPOINT_REQ_MAX);
+		return -1;
+	}
+	// The place must take a file now (it is written at the next point between two
+	// dispatches, when gdb lets the run go on).
+	size_t pl = strlen(path);
+	char *dir = strdup(path);
+	if (!dir || pl >= sizeof c->req[0].path) {
+		free(dir);
+		snprintf(msg, len, "monitor checkpoint %s: %s", path, dir ? "too long" : "out of memory");
+		return -1;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = 0;
+	struct stat st;
+	bool ok = access(slash ? dir : ".", W_OK) == 0 &&
+		  (stat(path, &st) != 0 || S_ISREG(st.st_mode));
+	free(dir);
+	if (!ok) {
+		snprintf(msg, len, "monitor checkpoint %s: cannot write a file there", path);
+		return -1;
+	}
+	if (hash_inputs(c) != 0) {
+		snprintf(msg, len, "monitor checkpoint %s: an input cannot be read (see denali's "
+			 "stderr)", path);
+		return -1;
+	}
+	struct checkpoint_req *q = &c->req[c->nreq++];
+	memset(q, 0, sizeof *q);
+	memcpy(q->path, path, pl + 1);
+	if (c->k) {
+		if (!c->k->ckpt.fn) {
+			c->k->ckpt.fn = hook;
+			c->k->ckpt.ctx = c;
+		}
+		c->k->ckpt.at = 0; // the next point between two dispatches
+	} else {
+		if (!c->w->ckpt.fn) {
+			c->w->ckpt.fn = whook;
+			c->w->ckpt.ctx = c;
+		}
+		c->w->ckpt.at = 0;
+	}
+	snprintf(msg, len, "checkpoint %s: taken at the next point between two dispatches "
+		 "(when this VM's slice ends), once the run goes on; `denali resume %s` "
+		 "continues from there", path, path);
+	return 0;
 }
 
 int checkpoint_end(struct checkpoint_run *c, const struct kernel *k, bool quiet)
 {
 	const struct ckptopts *ck = c->ck;
+	for (uint32_t i = 0; i < c->ndone && ck; i++) {
+		if (c->done[i].written && !quiet)
+			printf("  checkpoint          %s %s (monitor checkpoint)\n", c->done[i].path,
+			       c->done[i].msg);
+		else if (!c->done[i].written)
+			args_error("monitor checkpoint %s: %s", c->done[i].path, c->done[i].msg);
+	}
+	for (uint32_t i = 0; i < c->nreq && ck; i++)
+		args_error("monitor checkpoint %s: the run ended before it was taken",
+			   c->req[i].path);
 	if (!ck || !ck->nat)
 		return 0;
 	if (c->failed)

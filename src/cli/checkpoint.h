@@ -31,6 +31,16 @@ struct json_object;
 // The build identity checkpoints carry (build_id.h: version and a hash of the sources).
 const char *checkpoint_build_id(void);
 
+#define CHECKPOINT_REQ_MAX 16u
+
+// A checkpoint gdb asked for (monitor checkpoint FILE): written at the next point
+// between two dispatches; msg says how it went.
+struct checkpoint_req {
+	char path[1024];
+	char msg[512];
+	bool written;
+};
+
 // Writing during a run: install with checkpoint_begin (after kernel_new), check with
 // checkpoint_end after the run.
 struct checkpoint_run {
@@ -42,11 +52,18 @@ struct checkpoint_run {
 	uint32_t n;               // machines
 	struct kernel *k;         // one machine: its kernel; else NULL and
 	struct world *w;          // several machines: their world
+	const char *image[WORLD_MAX_MACHINES]; // each machine's image, as given,
+	const struct devset_config *dev[WORLD_MAX_MACHINES]; // its devices (or NULL)
+	int capture_id;           // the --pcap-out output, or -1
+	bool hashed;              // image_abs, image_sha and files are made (hash_inputs)
 	char *image_abs[WORLD_MAX_MACHINES];  // each machine's image, absolute
 	uint8_t image_sha[WORLD_MAX_MACHINES][SHA256_BYTES];
 	struct ckptfiles files;   // the devices' files (INPT, POUT)
 	uint32_t next;            // the next checkpoint to write
 	bool failed;              // one could not be written (already said, one line)
+	struct checkpoint_req req[CHECKPOINT_REQ_MAX]; // asked for, not yet written
+	struct checkpoint_req done[CHECKPOINT_REQ_MAX]; // written (or failed)
+	uint32_t nreq, ndone;
 	uint64_t at_cycles[CKPTOPTS_MAX];
 	uint64_t bytes[CKPTOPTS_MAX];
 	double host_s[CKPTOPTS_MAX];
@@ -60,6 +77,11 @@ int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
 		     const char *const *image, const struct devset_config *const *dev,
 		     int capture_id, uint32_t n, struct kernel *k, struct world *w);
+// gdb's `monitor checkpoint FILE` (gdb_ckpt_fn; ctx: the checkpoint_run of a run
+// begun with checkpoint_begin): the checkpoint is taken at the next point between two
+// dispatches, written then (whole: a temporary file renamed), and reported by
+// checkpoint_end. Returns 0, or -1 (msg says why: the place takes no file, too many).
+int checkpoint_request(void *ctx, const char *path, char *msg, size_t len);
 // After the run: 0 when every checkpoint was written, else 2 after one line (one could
 // not be written, or the run ended before its time). Prints one line per checkpoint
 // unless quiet.

@@ -297,6 +297,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, dev, out->pcap_out,
 			     n, NULL, &w) != 0)
 		goto ready;
+	gdb_server_on_checkpoint(gdb, checkpoint_request, &cr); // monitor checkpoint FILE
 	rc = 0;
 ready:
 	if (!ranks_ready(rk, &w, rc == 0)) {

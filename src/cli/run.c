@@ -150,6 +150,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 		free_images(img, gimg, ngimg);
 		return 2;
 	}
+	gdb_server_on_checkpoint(gdb, checkpoint_request, &cr); // monitor checkpoint FILE
 	double t0 = report_host_seconds();
 	kernel_run(k);
 	double host_s = report_host_seconds() - t0;

@@ -371,6 +371,14 @@ void gdb_server_streams(struct gdb_server *s, const struct gdb_history_streams *
 		gdb_history_streams(s->h, streams);
 }
 
+void gdb_server_on_checkpoint(struct gdb_server *s, gdb_ckpt_fn fn, void *ctx)
+{
+	if (!s)
+		return;
+	s->st.ckpt = fn;
+	s->st.ckpt_ctx = ctx;
+}
+
 void gdb_server_finish(int rc)
 {
 	gdb_history_finish(NULL, rc);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "gdb/stub.h"
+
 struct kernel;
 struct gdb_server;
 
@@ -40,6 +42,8 @@ void gdb_server_reverse(struct gdb_server *s, uint64_t every_cycles);
 // record once on a terminal or pipe (history.h). After gdb_server_reverse.
 struct gdb_history_streams;
 void gdb_server_streams(struct gdb_server *s, const struct gdb_history_streams *streams);
+// Offers `monitor checkpoint FILE` (stub.h: fn asks the front end for it).
+void gdb_server_on_checkpoint(struct gdb_server *s, gdb_ckpt_fn fn, void *ctx);
 // At the very end of the process, after every output is in place: a run that reverse
 // execution handed to another process tells the process the user started its status.
 void gdb_server_finish(int rc);

@@ -263,12 +263,27 @@ static size_t monitor(struct gdb_stub *s, const char *cmd, char *out)
 			SAY("  vm %u: %s\n", i, ctl_vm_state_name(ctl_vm_state(k, i)));
 		if (nvms(s) > 64)
 			SAY("  (%u more)\n", nvms(s) - 64);
+	} else if (!strncmp(cmd, "checkpoint", 10) && (cmd[10] == '\0' || cmd[10] == ' ')) {
+		const char *a = cmd + 10;
+		while (*a == ' ')
+			a++;
+		char msg[800];
+		if (!s->ckpt)
+			SAY("monitor checkpoint: not offered by this run\n");
+		else if (!*a)
+			SAY("monitor checkpoint: give a file name (monitor checkpoint FILE)\n");
+		else {
+			s->ckpt(s->ckpt_ctx, a, msg, sizeof msg);
+			SAY("%s\n", msg);
+		}
 	} else if (!strcmp(cmd, "help") || !*cmd) {
 		SAY("denali monitor commands:\n"
 		    "  monitor time        the simulated time (frozen while gdb holds the run)\n"
 		    "  monitor vregs [N]   VM N's virtual registers and pending interrupts\n"
 		    "                      (default: the current thread's VM)\n"
 		    "  monitor runq        the VM in the CPU, the run queue, every VM's state\n"
+		    "  monitor checkpoint FILE  a checkpoint of the run into FILE, taken at the\n"
+		    "                      next point between two dispatches (denali resume FILE)\n"
 		    "  monitor help        this list\n"
 		    "Threads are VMs: thread N is VM N-1 (docs/debugging.md).\n");
 	} else {

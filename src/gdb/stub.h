@@ -16,6 +16,11 @@
 
 struct kernel;
 
+// `monitor checkpoint FILE` (the front end's: the gdb layer writes no files): asks for a
+// checkpoint of the run into path; writes one line for gdb into msg (saying when it is
+// written, or why not). Returns 0, or -1 when refused.
+typedef int (*gdb_ckpt_fn)(void *ctx, const char *path, char *msg, size_t len);
+
 // Room for any reply: hex of RSP_MAX_PACKET / 2 bytes of memory, and a little more.
 #define GDB_REPLY_MAX 4200
 
@@ -45,6 +50,8 @@ struct gdb_stub {
 	uint32_t rev_vm;       // ... the VM to step back
 	bool rev_begin;        // the next stop reply says the history begins there
 	bool thread_events;    // QThreadEvents:1: a VM's end is reported (w)
+	gdb_ckpt_fn ckpt;      // monitor checkpoint (NULL: not offered)
+	void *ckpt_ctx;
 };
 
 void gdb_stub_init(struct gdb_stub *s, struct kernel *k);

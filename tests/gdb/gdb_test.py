@@ -11,6 +11,8 @@
 #             threads with their states, `thread 2`/`thread 3`, bt, print a local and a
 #             global, watch a global, stepi, finish, continue to the exit; the digest
 #             is the digest of the same run without gdb (debugging never changes it)
+#   checkpoint  monitor checkpoint FILE at a breakpoint; continue to the end: the digest
+#             of the run without gdb, and `denali resume FILE` gives it too
 #   fault     a NULL dereference: gdb stops with SIGSEGV on the faulting source line
 #   machines  --gdb-machine 1 with --client: the client's VMs are the threads, a
 #             breakpoint in its code, the digest of the run without gdb
@@ -442,6 +444,36 @@ def session(tmp):
           rc == 0 and digest_of(dout) == d0 and d0, (rc, digest_of(dout), d0, derr[-800:]))
 
 
+def checkpoint(tmp):
+    """monitor checkpoint FILE at a breakpoint: the run goes on to the end with the digest
+    of the run without gdb, and `denali resume FILE` gives that digest too."""
+    work = build(tmp, "ckwork", WORK)
+    _, out0, _ = plain(work, "--vms", "3")
+    d0 = digest_of(out0)
+    ck = os.path.join(tmp, "stop.ckpt")
+    p, addr = start(work, "unix:" + os.path.join(tmp, "ck.sock"), "--gdb-wait", "--vms", "3")
+    if not addr:
+        check("checkpoint: denali listens", False)
+        return
+    out = gdb(work, addr, "break square", "continue", "continue",
+              "monitor checkpoint " + ck, "monitor checkpoint " + os.path.join(tmp, "no", "x"),
+              "delete", "continue")
+    rc, dout, derr = finish(p)
+    check("checkpoint: monitor checkpoint says when it is taken",
+          "checkpoint " + ck + ": taken at the next point between two dispatches" in out, out)
+    check("checkpoint: a place that takes no file is refused",
+          "cannot write a file there" in out, out)
+    check("checkpoint: the run reports it",
+          re.search(r"checkpoint\s+" + re.escape(ck) + r" at [\d.]+ \w+: \d+ bytes", dout),
+          dout + derr)
+    check("checkpoint: the run's digest is the one without gdb",
+          rc == 0 and digest_of(dout) == d0 and d0, (rc, digest_of(dout), d0, derr[-800:]))
+    r = subprocess.run([DENALI, "resume", ck, "--quiet"], capture_output=True, text=True,
+                       timeout=HANG)
+    check("checkpoint: denali resume FILE gives the digest of the run without gdb",
+          r.returncode == 0 and digest_of(r.stdout) == d0, r.stdout + r.stderr)
+
+
 def fault(tmp):
     elf = build(tmp, "fault", FAULT)
     sock = os.path.join(tmp, "fault.sock")
@@ -624,6 +656,7 @@ def main():
         machines(tmp)
         if skips.need("gdb", "the gdb sessions (session, fault, attach)"):
             session(tmp)
+            checkpoint(tmp)
             fault(tmp)
             attach(tmp)
             reverse(tmp)
