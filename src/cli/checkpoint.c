@@ -299,7 +299,8 @@ static void requests(struct checkpoint_run *c)
 			char t[48];
 			snprintf(q->msg, sizeof q->msg, "at %s: %zu bytes, written in %.3f s (host)",
 				 args_fmt_ns(kernel_cycles_to_ns(c->k ? &c->k->cfg : &c->w->kc,
-								 clock_of(c)), t, sizeof t),
+								 clock_of(c)),
+					     t, sizeof t),
 				 len, report_host_seconds() - t0);
 			q->written = true;
 		}
@@ -338,7 +339,8 @@ int checkpoint_request(void *ctx, const char *path, char *msg, size_t len)
 	}
 	if (hash_inputs(c) != 0) {
 		snprintf(msg, len, "monitor checkpoint %s: an input cannot be read (see denali's "
-			 "stderr)", path);
+				   "stderr)",
+			 path);
 		return -1;
 	}
 	struct checkpoint_req *q = &c->req[c->nreq++];
@@ -358,8 +360,9 @@ int checkpoint_request(void *ctx, const char *path, char *msg, size_t len)
 		c->w->ckpt.at = 0;
 	}
 	snprintf(msg, len, "checkpoint %s: taken at the next point between two dispatches "
-		 "(when this VM's slice ends), once the run goes on; `denali resume %s` "
-		 "continues from there", path, path);
+			   "(when this VM's slice ends), once the run goes on; `denali resume %s` "
+			   "continues from there",
+		 path, path);
 	return 0;
 }
 
