@@ -12,7 +12,8 @@
 //     --ctx-free-pages, --ctx-cap-same, --ctx-cap-other, --intr-cost, --loss (the
 //     loss generator goes on from its saved state)
 // Everything else (--vms, --mem, --image, --sched, --chaos, devices...) is the state
-// itself and is refused with one line. The image must be the file the run used
+// itself and is refused with one line. `denali resume --fork-flags` lists the flags
+// accepted (for scripts/sweep --warmup-checkpoint). The image must be the file the run used
 // (checked by its SHA-256): the path as saved, else its absolute path.
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,13 @@ int cli_resume(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--fork-flags")) {
+		// For scripts (scripts/sweep --warmup-checkpoint): one flag a line, and
+		// whether it takes a value.
+		for (size_t i = 0; i < NFORK; i++)
+			printf("%s %s\n", fork_flags[i].name, fork_flags[i].valued ? "value" : "flag");
 		return 0;
 	}
 	if (argc < 2 || argv[1][0] == '-') {
