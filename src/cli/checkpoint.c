@@ -93,7 +93,7 @@ static int hash_inputs(struct checkpoint_run *c)
 		sha256(bytes, len, c->image_sha[m]);
 		free(bytes);
 	}
-	if (ckptfiles_begin(&c->files, c->n, c->dev, c->rf, c->capture_id) != 0)
+	if (ckptfiles_begin(&c->files, c->n, c->dev, c->mo, c->rf, c->capture_id) != 0)
 		return 2;
 	c->hashed = true;
 	return 0;
@@ -102,9 +102,11 @@ static int hash_inputs(struct checkpoint_run *c)
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
 		     const char *const *image, const struct devset_config *const *dev,
-		     int capture_id, uint32_t n, struct kernel *k, struct world *w)
+		     const struct machopts *mo, int capture_id, uint32_t n, struct kernel *k,
+		     struct world *w)
 {
 	memset(c, 0, sizeof *c);
+	c->mo = mo;
 	c->ck = ck;
 	c->rf = rf;
 	c->ids = ids;

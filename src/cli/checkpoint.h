@@ -54,6 +54,7 @@ struct checkpoint_run {
 	struct world *w;          // several machines: their world
 	const char *image[WORLD_MAX_MACHINES]; // each machine's image, as given,
 	const struct devset_config *dev[WORLD_MAX_MACHINES]; // its devices (or NULL)
+	const struct machopts *mo; // the VM groups
 	int capture_id;           // the --pcap-out output, or -1
 	bool hashed;              // image_abs, image_sha and files are made (hash_inputs)
 	char *image_abs[WORLD_MAX_MACHINES];  // each machine's image, absolute
@@ -70,13 +71,14 @@ struct checkpoint_run {
 };
 
 // Installs the hook for the checkpoints ck asks for: on k (one machine, w NULL), or on
-// w (n machines, k NULL), whose images are image[0..n) and devices dev[0..n) (NULL:
-// none); capture_id is the --pcap-out output's runfiles id, or -1. Returns 0, or 2
+// w (n machines, k NULL), whose images are image[0..n), devices dev[0..n) (NULL:
+// none) and VM groups mo's; capture_id is the --pcap-out output's runfiles id, or -1. Returns 0, or 2
 // after one line (an image or input cannot be read).
 int checkpoint_begin(struct checkpoint_run *c, const struct ckptopts *ck,
 		     const struct runfiles *rf, const int *ids, int argc, char **argv,
 		     const char *const *image, const struct devset_config *const *dev,
-		     int capture_id, uint32_t n, struct kernel *k, struct world *w);
+		     const struct machopts *mo, int capture_id, uint32_t n, struct kernel *k,
+		     struct world *w);
 // gdb's `monitor checkpoint FILE` (gdb_ckpt_fn; ctx: the checkpoint_run of a run
 // begun with checkpoint_begin): the checkpoint is taken at the next point between two
 // dispatches, written then (whole: a temporary file renamed), and reported by

@@ -11,7 +11,7 @@
 #include "vmm/devhost.h"
 #include "vmm/sha256.h"
 
-#define MAX_INPUTS (2 + DEVSET_MAX_DISKS)
+#define MAX_INPUTS (2 + DEVSET_MAX_DISKS + MACHOPTS_MAX_GROUPS)
 
 // The SHA-256 of the first `limit` bytes of path (UINT64_MAX: all of it). Returns 0, or
 // -1 when it cannot be read or is shorter than limit.
@@ -39,9 +39,10 @@ static int hash_file(const char *path, uint64_t limit, uint8_t sum[SHA256_BYTES]
 	return bad ? -1 : 0;
 }
 
-// The inputs of dc, in order: the trace, the console input file, read-only disks.
-static uint32_t inputs(const struct devset_config *dc, const char *flag[MAX_INPUTS],
-		       const char *path[MAX_INPUTS])
+// Machine m's inputs, in order: the trace, the console input file, read-only disks
+// (dc), its VM groups' images (mo).
+static uint32_t inputs(const struct devset_config *dc, const struct machopts *mo, uint32_t m,
+		       const char *flag[MAX_INPUTS], const char *path[MAX_INPUTS])
 {
 	uint32_t n = 0;
 	if (dc && dc->pcap_in) {
@@ -57,11 +58,16 @@ static uint32_t inputs(const struct devset_config *dc, const char *flag[MAX_INPU
 			flag[n] = "--disk";
 			path[n++] = dc->disks[i].path;
 		}
+	for (uint32_t g = 0; mo && g < mo->ngroups; g++)
+		if (mo->groups[g].machine == m) {
+			flag[n] = "--group";
+			path[n++] = mo->groups[g].image;
+		}
 	return n;
 }
 
 int ckptfiles_begin(struct ckptfiles *f, uint32_t n, const struct devset_config *const *dev,
-		    const struct runfiles *rf, int capture_id)
+		    const struct machopts *mo, const struct runfiles *rf, int capture_id)
 {
 	memset(f, 0, sizeof *f);
 	f->n = n;
@@ -72,7 +78,7 @@ int ckptfiles_begin(struct ckptfiles *f, uint32_t n, const struct devset_config 
 		struct pack *b = &f->inputs[m];
 		pack_init(b);
 		const char *flag[MAX_INPUTS], *path[MAX_INPUTS];
-		uint32_t k = inputs(dev[m], flag, path);
+		uint32_t k = inputs(dev[m], mo, m, flag, path);
 		pack_u32(b, k);
 		for (uint32_t i = 0; i < k; i++) {
 			uint8_t sum[SHA256_BYTES];
@@ -147,11 +153,11 @@ static const char *get_str(struct unpack *u)
 }
 
 static int check_inputs(const struct ckpt_reader *r, const char *path, uint32_t m,
-			const struct devset_config *dc)
+			const struct devset_config *dc, const struct machopts *mo)
 {
 	char err[512], name[24];
 	const char *flag[MAX_INPUTS], *file[MAX_INPUTS];
-	uint32_t n = inputs(dc, flag, file);
+	uint32_t n = inputs(dc, mo, m, flag, file);
 	const struct ckpt_section *s = ckpt_find(r, CHECKPOINT_INPUTS, m);
 	if (!s)
 		return args_error_cmd("denali resume", "%s: no section %s (not a checkpoint of "
@@ -270,9 +276,10 @@ static int resume_capture(const struct ckpt_reader *r, const char *path, uint32_
 }
 
 int ckptfiles_resume(const struct ckpt_reader *r, const char *path, uint32_t m,
-		     struct devset_config *dc, const char *capture_tmp)
+		     struct devset_config *dc, const struct machopts *mo,
+		     const char *capture_tmp)
 {
-	if (check_inputs(r, path, m, dc) != 0)
+	if (check_inputs(r, path, m, dc, mo) != 0)
 		return 2;
 	return resume_capture(r, path, m, dc, capture_tmp);
 }

@@ -102,7 +102,7 @@ void ckptopts_usage(FILE *f)
 {
 	fprintf(f,
 		"\n"
-		"Checkpoints (docs/debugging.md; not with --group, --tap, --profile, mpirun):\n"
+		"Checkpoints (docs/debugging.md; not with --tap or under mpirun):\n"
 		"  --checkpoint-at T   save the whole simulation at simulated time T (the\n"
 		"                   first point between two dispatches at or after T) into\n"
 		"                   the matching --checkpoint FILE (repeatable, in order)\n"

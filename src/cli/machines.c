@@ -225,7 +225,7 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 			struct devopts d;
 			machine_devopts(o, m, &w, &d);
 			// A resumed run's device files are checked, its capture goes on.
-			if (res && ckptfiles_resume(&res->r, res->path, m, &d.c,
+			if (res && ckptfiles_resume(&res->r, res->path, m, &d.c, mo,
 						    d.c.pcap_out ? pcap_tmp : NULL) != 0)
 				goto ready;
 			if (devopts_attach(k[m], &d, d.c.pcap_out ? pcap_tmp : NULL) != 0)
@@ -294,8 +294,8 @@ int machines_run(const struct run_opts *o, const struct runfiles *rf,
 									      : GDB_HISTORY_EVERY_NS));
 	struct gdb_history_streams hs = { observe_stream_marks, observe_stream_hide, obs };
 	gdb_server_streams(gdb, &hs);
-	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, dev, out->pcap_out,
-			     n, NULL, &w) != 0)
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, image, dev, mo,
+			     out->pcap_out, n, NULL, &w) != 0)
 		goto ready;
 	gdb_server_on_checkpoint(gdb, checkpoint_request, &cr); // monitor checkpoint FILE
 	rc = 0;

@@ -443,11 +443,6 @@ int opts_check(const struct run_opts *o)
 		return 2;
 	if (obsopts_check(&o->obs, o->results != NULL) != 0)
 		return 2;
-	if (o->ck.nat && o->profile)
-		return args_error("--checkpoint: not with --profile");
-	if (o->ck.nat && o->mach.ngroups)
-		return args_error("--checkpoint: not with --group yet (a checkpoint records one "
-				  "image)");
 	return machopts_check(&o->mach, &o->dev);
 }
 

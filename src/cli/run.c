@@ -87,7 +87,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	}
 	const char *pcap_tmp = out->pcap_out >= 0 ? runfiles_tmp(rf, out->pcap_out) : NULL;
 	// A resumed run's device files are checked, and its capture goes on (ckptfiles.h).
-	if ((res && ckptfiles_resume(&res->r, res->path, 0, &dev.c, pcap_tmp) != 0) ||
+	if ((res && ckptfiles_resume(&res->r, res->path, 0, &dev.c, &o->mach, pcap_tmp) != 0) ||
 	    devopts_attach(k, &dev, pcap_tmp) != 0) {
 		kernel_free(k);
 		free_images(img, gimg, ngimg);
@@ -139,7 +139,7 @@ static int run_one(const struct run_opts *o, const struct runfiles *rf,
 	struct checkpoint_run cr;
 	const char *image0 = o->image;
 	const struct devset_config *dev0 = &dev.c;
-	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, &image0, &dev0,
+	if (checkpoint_begin(&cr, &o->ck, rf, out->ckpt, argc, argv, &image0, &dev0, &o->mach,
 			     out->pcap_out, 1, k, NULL) != 0) {
 		checkpoint_run_free(&cr);
 		observe_abort(obs);

@@ -288,10 +288,6 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 		snprintf(err, errlen, "checkpoint: machine %u is not at a clean point", m);
 		return -1;
 	}
-	if (k->prof_next) {
-		snprintf(err, errlen, "checkpoint: machine %u: not with --profile", m);
-		return -1;
-	}
 	struct pack b;
 	pack_init(&b);
 	pack_config(&b, &k->cfg);
@@ -328,6 +324,12 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 	}
 	sched_ckpt_save(&k->sched, &b);
 	results_ckpt_save(&k->results, &b);
+	pack_u8(&b, k->prof_next != NULL); // --profile: the samples and each VM's next one
+	if (k->prof_next) {
+		profile_ckpt_save(&k->prof, &b);
+		for (uint32_t i = 0; i < k->cfg.nvms; i++)
+			pack_u64(&b, k->prof_next[i]);
+	}
 	if (devhost_ckpt_save(k, &b, err, errlen) != 0) {
 		pack_free(&b);
 		return -1;
@@ -524,6 +526,11 @@ static int check_invariants(struct loader *l)
 	}
 	if (k->last_vm >= 0 && !k->vms[k->last_vm].has_mem)
 		return bad(l, "bad last VM");
+	for (uint32_t i = 0; k->prof_next && i < k->cfg.nvms; i++) {
+		uint64_t c = k->vms[i].cpu.cycles, next = k->prof_next[i];
+		if (next <= c || next - c > k->prof.interval)
+			return bad(l, "bad profile sample point");
+	}
 	return 0;
 }
 
@@ -568,6 +575,15 @@ static int load_state(struct loader *l)
 		return bad(l, "bad run queue");
 	if (results_ckpt_load(&k->results, u) != 0)
 		return bad(l, "bad results");
+	bool prof = unpack_u8(u) != 0;
+	if (prof != (k->prof_next != NULL))
+		return bad(l, "saved with another --profile than this run has");
+	if (prof) {
+		if (profile_ckpt_load(&k->prof, u) != 0)
+			return bad(l, "bad profile");
+		for (uint32_t i = 0; i < k->cfg.nvms; i++)
+			k->prof_next[i] = unpack_u64(u);
+	}
 	if (devhost_ckpt_load(k, u) != 0)
 		return bad(l, "bad device state");
 	for (uint32_t i = 0; i < k->cfg.nvms; i++)

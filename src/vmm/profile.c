@@ -86,3 +86,45 @@ struct profile_slot *profile_sorted(const struct profile *p, uint32_t *n)
 	qsort(out, *n, sizeof *out, by_count);
 	return out;
 }
+
+void profile_ckpt_save(const struct profile *p, struct pack *b)
+{
+	pack_u64(b, p->interval);
+	pack_u64(b, p->samples);
+	pack_u64(b, p->dropped);
+	pack_u32(b, p->used);
+	for (uint32_t i = 0; i < p->cap; i++)
+		if (p->slot[i].eip) {
+			pack_u32(b, p->slot[i].eip);
+			pack_u64(b, p->slot[i].count);
+		}
+}
+
+int profile_ckpt_load(struct profile *p, struct unpack *u)
+{
+	uint64_t interval = unpack_u64(u), samples = unpack_u64(u), dropped = unpack_u64(u);
+	uint32_t used = unpack_u32(u);
+	if (u->bad || interval != p->interval || p->used || !p->slot || used > u->len / 12)
+		return -1;
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < used; i++) {
+		uint32_t eip = unpack_u32(u);
+		uint64_t count = unpack_u64(u);
+		if (u->bad || !eip || !count || count > samples - sum)
+			return -1;
+		if ((p->used + 1) * 2 > p->cap && grow(p) != 0)
+			return -1;
+		struct profile_slot *s = &p->slot[find(p->slot, p->cap, eip)];
+		if (s->eip)
+			return -1; // twice
+		s->eip = eip;
+		s->count = count;
+		p->used++;
+		sum += count;
+	}
+	if (sum != samples)
+		return -1;
+	p->samples = samples;
+	p->dropped = dropped;
+	return 0;
+}

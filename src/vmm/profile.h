@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "vmm/pack.h"
+
 struct profile_slot {
 	uint32_t eip;   // 0: empty (EIP 0 is never executable: page 0 is unmapped)
 	uint64_t count;
@@ -32,5 +34,10 @@ void profile_add(struct profile *p, uint32_t eip);
 // The slots in use, sorted by count (descending), then EIP; *n gets their number.
 // Returns a malloc'd array (NULL when empty or out of memory).
 struct profile_slot *profile_sorted(const struct profile *p, uint32_t *n);
+
+// Checkpoints (kernel_ckpt.c): the counts so far. Load into a profile just made by
+// profile_init with the same interval: 0, or -1 when the bytes are bad.
+void profile_ckpt_save(const struct profile *p, struct pack *b);
+int profile_ckpt_load(struct profile *p, struct unpack *u);
 
 #endif

@@ -5,7 +5,7 @@
 # to T2 prints the same digest and summary and writes the same summary.json (but for
 # the host-time lines and the fields naming the checkpoint) as one run to T2, at several
 # T1, on compute (many VMs: the summary table), ticker (timer interrupts) and threadtest
-# (libos threads, --chaos), nettest (TCP and UDP between VMs through the NICs and the
+# (libos threads, --chaos), --profile (the same profile file), VM groups (ticker, compute and threadtest VMs), nettest (TCP and UDP between VMs through the NICs and the
 # switch, with 5% seeded loss), and a small web experiment (8 httpd VMs on the server,
 # a client machine of 2 httpgen VMs over the link); --checkpoint-every names its files by time; a fork (resume
 # with another --quantum) records its parent's SHA-256; and every bad file or flag is
@@ -104,6 +104,28 @@ def main():
                        "--client-vms", "2", "--client-mem", "16M", "--client-args", gen,
                        "--loss", "1%"], "2s", ["10ms", "40ms", "75ms"])
 
+    # VM groups (--group): a machine of ticker, compute and threadtest VMs, each group
+    # with its own image and memory size.
+    comp = os.path.join(tmp, "group-compute.elf")
+    shutil.copy(COMPUTE, comp)
+    same_continuation(tmp, "groups", TICKER,
+                      ["--vms", "2", "--group", comp, "--group-vms", "2", "--group-mem", "8M",
+                       "--group", THREADS, "--group-vms", "1"], "40ms", ["1ms", "10ms", "25ms"])
+
+    # --profile: the samples so far are saved; the resumed run's profile file is the
+    # uninterrupted run's.
+    prof = ["run", "--image", COMPUTE, "--vms", "3", "--max-time", "40ms", "--quiet"]
+    full = os.path.join(tmp, "full.prof")
+    rc, out, err = run(*prof, "--profile", full)
+    for t1 in ("1ms", "25ms"):
+        pf, pk = os.path.join(tmp, f"p{t1}.prof"), os.path.join(tmp, f"p{t1}.ckpt")
+        rc1, out1, err1 = run(*prof, "--profile", pf, "--checkpoint-at", t1, "--checkpoint", pk)
+        os.unlink(pf)
+        rc2, out2, err2 = run("resume", pk)
+        check(f"profile: resumed at {t1}: the same profile and digest",
+              rc2 == rc and out2 == out and os.path.exists(pf) and
+              open(pf, "rb").read() == open(full, "rb").read(), f"{out2} {err1} {err2}")
+
     # --checkpoint-every: one file per interval, named by its time in ns; each resumes.
     pat = os.path.join(tmp, "every-%t.ckpt")
     rc, out, err = run("run", "--image", COMPUTE, "--vms", "4", "--max-time", "30ms",
@@ -180,6 +202,11 @@ def main():
     with open(img2, "ab") as f:
         f.write(b"\0")
     bad("image changed", ["resume", ck2], "is not the file the run used", tmp)
+    # ... a VM group's image ...
+    with open(comp, "ab") as f:
+        f.write(b"\0")
+    bad("group image changed", ["resume", os.path.join(tmp, "groups-10ms.ckpt")],
+        f"--group {comp} is not the file the run used", tmp)
     # ... and a client machine's image.
     gen2 = os.path.join(tmp, "httpgen-copy.elf")
     shutil.copy(HTTPGEN, gen2)
