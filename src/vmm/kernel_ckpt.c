@@ -475,7 +475,13 @@ static int load_vm(struct loader *l, struct vm *vm)
 	uint64_t total = unpack_u64(u);
 	uint32_t cl;
 	const uint8_t *con = unpack_bytes(u, k->cfg.console_cap, &cl);
-	if (!con || s->policy >= INTR_KINDS || timer_restore(k->timer, vm->id, gen, armed, deadline) != 0 ||
+	// intr.c's invariants: lines shown are pending; pending lines were raised (counted)
+	// no later than now. (2026-12-07, fuzz-ckpt with devices: a pending line with a
+	// first raise after the clock hit intr_deliver's assertion.)
+	bool intr_ok = (s->shown & ~s->pending) == 0 &&
+		       (!s->pending || (s->count > 0 && s->first_cycles <= k->now));
+	if (!con || !intr_ok || s->policy >= INTR_KINDS ||
+	    timer_restore(k->timer, vm->id, gen, armed, deadline) != 0 ||
 	    total < cl || (cl && console_out_restore(k->con, vm->id, con, cl, total) != 0))
 		return bad(l, "bad interrupt, timer or console state");
 	bool alive = vm->state == VM_RUNNABLE || vm->state == VM_IDLE;
