@@ -19,13 +19,20 @@
 #define SIGN(sz) ((sz) == 4 ? 0x80000000u : (sz) == 2 ? 0x8000u : 0x80u)
 #define SL(sz) ((sz) == 4 ? 2 : (sz) == 2 ? 1 : 0)
 
+// Byte registers: AL..BL are byte 0 and AH..BH byte 1 of EAX..EBX, addressed as bytes
+// of c->r (a little-endian host), so an 8-bit access is one byte load or store.
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "exec.c: byte registers assume a little-endian host"
+#endif
+static inline unsigned reg8_off(unsigned n) { return (n & 3) * 4 + (n >> 2); }
+
 static inline uint32_t getr(const struct cpu *c, unsigned sz, unsigned n)
 {
 	if (sz == 4)
 		return c->r[n];
 	if (sz == 2)
 		return c->r[n] & 0xffff;
-	return (c->r[n & 3] >> ((n & 4) << 1)) & 0xff;
+	return ((const uint8_t *)c->r)[reg8_off(n)];
 }
 
 static inline void setr(struct cpu *c, unsigned sz, unsigned n, uint32_t v)
@@ -35,8 +42,7 @@ static inline void setr(struct cpu *c, unsigned sz, unsigned n, uint32_t v)
 	} else if (sz == 2) {
 		c->r[n] = (c->r[n] & 0xffff0000u) | (v & 0xffff);
 	} else {
-		unsigned sh = (n & 4) << 1;
-		c->r[n & 3] = (c->r[n & 3] & ~(0xffu << sh)) | ((v & 0xff) << sh);
+		((uint8_t *)c->r)[reg8_off(n)] = (uint8_t)v;
 	}
 }
 
@@ -140,12 +146,46 @@ static inline void set_arith(struct cpu *c, uint32_t val)
 	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | (val & CPU_ARITH_FLAGS);
 }
 
-// Before INC/DEC: make CF authoritative in eflags (they preserve it).
-static inline void keep_cf(struct cpu *c)
+// CF of the lazy operation, out of line: the rare kinds (shifts, MUL, 8/16-bit ADD/SUB).
+static __attribute__((noinline)) uint32_t get_cf_slow(const struct cpu *c) { return get_cf(c); }
+
+// Before INC/DEC: make CF authoritative in eflags (they preserve it). Inline for the
+// kinds that precede INC/DEC in loops (ADD/SUB/CMP of any size, logic ops, MUL, INC/DEC).
+static inline __attribute__((always_inline)) void keep_cf(struct cpu *c)
 {
-	int kind = c->lazy.op >> 2;
-	if (kind != LF_NONE && kind != LF_INC && kind != LF_DEC)
-		c->eflags = (c->eflags & ~CPU_CF) | get_cf(c);
+	uint8_t op = c->lazy.op;
+	int kind = op >> 2;
+	uint32_t cf, m = 0xffffffffu >> (32 - (8u << (op & 3)));
+	if (kind == LF_NONE || kind == LF_INC || kind == LF_DEC)
+		return;
+	if (kind == LF_LOGIC)
+		cf = 0;
+	else if (kind == LF_SUB)
+		cf = (c->lazy.a & m) < (c->lazy.b & m);
+	else if (kind == LF_ADD)
+		cf = (c->lazy.res & m) < (c->lazy.a & m);
+	else if (kind == LF_MUL) // a: the product did not fit (flags.c)
+		cf = c->lazy.a != 0;
+	else
+		cf = get_cf_slow(c);
+	c->eflags = (c->eflags & ~CPU_CF) | cf;
+}
+
+// flags_materialize with the common 32-bit kinds inline (before ROL/ROR, which keep
+// SF ZF AF PF). The same bits as flags_eval (flags.c).
+static inline void materialize(struct cpu *c)
+{
+	uint8_t op = c->lazy.op;
+	if (op == 0)
+		return;
+	if (op == LF(LF_LOGIC, 2)) {
+		uint32_t r = c->lazy.res;
+		uint32_t f = flags_parity[r & 0xff] | (r == 0 ? CPU_ZF : 0) | ((r >> 24) & CPU_SF);
+		c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
+		c->lazy.op = 0;
+		return;
+	}
+	flags_materialize(c);
 }
 
 // The eight ALU operations plus TEST. Returns the result, sets flags.
@@ -840,6 +880,23 @@ dispatch:
 				r = a << cnt;
 				lazy(c, LF(LF_SHL, 2), r, a, cnt);
 			}
+			c->r[d->reg] = r;
+			NEXT;
+		}
+		if (likely(d->sub < 2 && d->size == 4 && cnt)) {
+			// 32-bit ROL/ROR inline (hashing): CF and OF as shift() sets them.
+			uint32_t a = c->r[d->reg], r, cf, of;
+			if (d->sub == 0) {
+				r = (a << cnt) | (a >> (32 - cnt));
+				cf = r & 1;
+				of = (r >> 31) ^ cf;
+			} else {
+				r = (a >> cnt) | (a << (32 - cnt));
+				cf = r >> 31;
+				of = cf ^ ((r >> 30) & 1);
+			}
+			materialize(c);
+			c->eflags = (c->eflags & ~(CPU_CF | CPU_OF)) | cf | (of ? CPU_OF : 0);
 			c->r[d->reg] = r;
 			NEXT;
 		}
