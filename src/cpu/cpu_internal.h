@@ -29,6 +29,9 @@
 //  off    offset of the instruction's first byte within its code page (0..4095)
 //  pre    cycles of the instructions before this one in the block
 //  cost   this instruction's cycles from the cost table (static part)
+//  hop    the handler run for it (exec_select, when the block is built): op itself, or
+//         a specialised handler (enum xop) for that op with these operands, possibly
+//         fused with the next entry of the block
 //  disp, imm, imm2   displacement and immediates (imm2: ENTER's nesting level; BT:
 //         1 when the bit offset is the immediate)
 //
@@ -75,6 +78,7 @@ struct dinsn {
 	uint16_t off;
 	uint16_t pre;
 	uint16_t cost;
+	uint16_t hop; // the handler that runs it: op, or a specialised one (enum xop)
 	uint32_t disp;
 	uint32_t imm;
 	uint32_t imm2;
@@ -219,6 +223,27 @@ enum op {
 #undef X
 	OP_COUNT
 };
+
+// Specialised handlers (exec.c), numbered after the ops: a Jcc per condition code, and
+// a 32-bit CMP or TEST of registers (or a register and an immediate) fused with the Jcc
+// that follows it in the block. exec_select picks them when a block is built; what an
+// instruction does is still given by its op and operands alone.
+#define CPU_CCS(X, P)                                                                  \
+	X(P, 0) X(P, 1) X(P, 2) X(P, 3) X(P, 4) X(P, 5) X(P, 6) X(P, 7) X(P, 8) X(P, 9)   \
+	X(P, 10) X(P, 11) X(P, 12) X(P, 13) X(P, 14) X(P, 15)
+#define CPU_XOP_CC(P, CC) XOP_##P##_##CC,
+enum xop {
+	XOP_FIRST = OP_COUNT - 1,
+	CPU_CCS(CPU_XOP_CC, JCC) // Jcc by condition code
+	CPU_CCS(CPU_XOP_CC, CMPRR) // CMP r32, r32 + Jcc
+	CPU_CCS(CPU_XOP_CC, CMPRI) // CMP r32, imm + Jcc
+	CPU_CCS(CPU_XOP_CC, TESTRR) // TEST r32, r32 + Jcc
+	XOP_END
+};
+#undef CPU_XOP_CC
+
+// The handler for d (entry i of a block of n entries, synthetic end included).
+uint16_t exec_select(const struct dinsn *d, int i, int n);
 
 // The ALU families of CPU_OPS, in its order: ADD..CMP numbered as x86 does (bits 3-5 of
 // opcodes 00-3D, the reg field of 80-83), then TEST. Each family has three sizes (8, 16,

@@ -412,8 +412,10 @@ struct dpage *dcache_code_page(struct cpu_exec *x, uint32_t eip, struct ctlb_ent
 
 static void finish_block(struct cpu_exec *x, struct dinsn *d, int total)
 {
-	for (int i = 0; i < total; i++)
-		d[i].h = x->labels ? x->labels[d[i].op] : NULL;
+	for (int i = 0; i < total; i++) {
+		d[i].hop = exec_select(d, i, total);
+		d[i].h = x->labels ? x->labels[d[i].hop] : NULL;
+	}
 }
 
 // Decodes the block at offset off of a code page. Returns DBLOCK_CROSS when the first

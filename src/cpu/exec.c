@@ -7,7 +7,8 @@
 // The budget, ATTN_STEP and ATTN_SMC are checked only at block ends (end_block).
 //
 // Dispatch: computed goto (DISPATCH jumps to d->h) under GCC/Clang; the switch build
-// (-Ddispatch=switch, used by the sanitizer tests) dispatches on d->op.
+// (-Ddispatch=switch, used by the sanitizer tests) dispatches on d->hop, so both run
+// the same specialised and fused handlers (exec_select).
 // Every handler either falls to NEXT (the next instruction of the block), or ends
 // the block by setting eip and jumping to end_block, or leaves through a label at the
 // end of the function (fault, leave).
@@ -376,6 +377,43 @@ static inline int cond(const struct cpu *c, int cc)
 	return flags_cond(c, cc);
 }
 
+// The condition cc after a 32-bit CMP of a and b (lazy already holds it): the compare
+// itself for the conditions on CF ZF SF OF, flags.c for O NO P NP.
+static inline int cond_sub32(const struct cpu *c, uint32_t a, uint32_t b, int cc)
+{
+	switch (cc) {
+	case 2: return a < b;
+	case 3: return a >= b;
+	case 4: return a == b;
+	case 5: return a != b;
+	case 6: return a <= b;
+	case 7: return a > b;
+	case 8: return (int32_t)(a - b) < 0;
+	case 9: return (int32_t)(a - b) >= 0;
+	case 12: return (int32_t)a < (int32_t)b;
+	case 13: return (int32_t)a >= (int32_t)b;
+	case 14: return (int32_t)a <= (int32_t)b;
+	case 15: return (int32_t)a > (int32_t)b;
+	default: return flags_cond(c, cc);
+	}
+}
+
+// The condition cc after a 32-bit logic op with result r (CF = OF = 0).
+static inline int cond_logic32(const struct cpu *c, uint32_t r, int cc)
+{
+	switch (cc) {
+	case 0: case 2: return 0;                       // O B
+	case 1: case 3: return 1;                       // NO AE
+	case 4: case 6: return r == 0;                  // E BE
+	case 5: case 7: return r != 0;                  // NE A
+	case 8: case 12: return (int32_t)r < 0;         // S L
+	case 9: case 13: return (int32_t)r >= 0;        // NS GE
+	case 14: return (int32_t)r <= 0;                // LE
+	case 15: return (int32_t)r > 0;                 // G
+	default: return flags_cond(c, cc);              // P NP
+	}
+}
+
 // Register-form helpers for BT/BSF etc. live inline in the handlers below.
 
 // Fast path of REP MOVS (movs) and REP STOS (!movs) with DF=0: performs as many
@@ -728,7 +766,11 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 #define X(n, cost, mem, end, lock) &&L_##n,
 		CPU_OPS(X)
 #undef X
+#define X(P, CC) &&L_##P##_##CC,
+		CPU_CCS(X, JCC) CPU_CCS(X, CMPRR) CPU_CCS(X, CMPRI) CPU_CCS(X, TESTRR)
+#undef X
 	};
+	_Static_assert(sizeof labels / sizeof labels[0] == XOP_END, "one label per handler");
 	x->labels = labels;
 #else
 	x->labels = NULL;
@@ -785,7 +827,7 @@ run_block:
 	d = blk->insn;
 #ifdef CPU_DISPATCH_SWITCH
 dispatch:
-	switch (d->op) {
+	switch (d->hop) {
 #else
 	goto *d->h;
 	{
@@ -1032,6 +1074,42 @@ dispatch:
 		}
 		goto end_block;
 	}
+	// Jcc by condition code, and CMP/TEST fused with the Jcc after it (exec_select):
+	// the flags as CMP/TEST leave them, then the Jcc (d moves to it).
+#define JCC_TAKE(COND)                                                                  \
+	do {                                                                            \
+		eip = NEXT_EIP;                                                         \
+		if (COND) {                                                             \
+			eip += d->imm;                                                  \
+			budget -= COST_TAKEN_BRANCH;                                    \
+		}                                                                       \
+		goto end_block;                                                         \
+	} while (0)
+#define X(P, CC) CASE(JCC_##CC) { JCC_TAKE(cond(c, CC)); }
+	CPU_CCS(X, JCC)
+#undef X
+#define X(P, CC)                                                                        \
+	CASE(CMPRR_##CC) {                                                              \
+		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm];                           \
+		lazy(c, LF(LF_SUB, 2), a_ - b_, a_, b_);                                \
+		d++;                                                                    \
+		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
+	}                                                                               \
+	CASE(CMPRI_##CC) {                                                              \
+		uint32_t a_ = c->r[d->reg], b_ = d->imm;                                \
+		lazy(c, LF(LF_SUB, 2), a_ - b_, a_, b_);                                \
+		d++;                                                                    \
+		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
+	}                                                                               \
+	CASE(TESTRR_##CC) {                                                             \
+		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm], r_ = a_ & b_;             \
+		lazy(c, LF(LF_LOGIC, 2), r_, a_, b_);                                   \
+		d++;                                                                    \
+		JCC_TAKE(cond_logic32(c, r_, CC));                                      \
+	}
+	CPU_CCS(X, _)
+#undef X
+#undef JCC_TAKE
 	CASE(JMP_R) { eip = c->r[d->reg]; budget -= COST_TAKEN_BRANCH; goto end_block; }
 	CASE(JMP_M) {
 		uint32_t t;
@@ -1728,6 +1806,25 @@ int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 		return 1; // run() executes it alone (a scratch block) and ends the block
 	*last_ends = (blk->insn[blk->n - 1].flags & DI_TERM) != 0;
 	return blk->n;
+}
+
+uint16_t exec_select(const struct dinsn *d, int i, int n)
+{
+	const struct dinsn *e = &d[i];
+	const struct dinsn *next = i + 1 < n ? &d[i + 1] : NULL;
+	bool jcc_next = next && next->op == OP_JCC;
+	switch (e->op) {
+	case OP_JCC:
+		return (uint16_t)(XOP_JCC_0 + e->sub);
+	case OP_CMPD_RR:
+		return jcc_next ? (uint16_t)(XOP_CMPRR_0 + next->sub) : e->op;
+	case OP_CMPD_RI:
+		return jcc_next ? (uint16_t)(XOP_CMPRI_0 + next->sub) : e->op;
+	case OP_TESTD_RR:
+		return jcc_next ? (uint16_t)(XOP_TESTRR_0 + next->sub) : e->op;
+	default:
+		return e->op;
+	}
 }
 
 void cpu_pio_complete(struct cpu *c, uint32_t value)

@@ -28,7 +28,7 @@ static void smc_exit(struct cpu_exec *x, struct dinsn *d)
 		struct dinsn *n = d + 1;
 		x->patched = n;
 		x->patched_orig = *n;
-		n->op = OP_SMC_EXIT;
+		n->op = n->hop = OP_SMC_EXIT;
 		n->h = x->labels ? x->labels[OP_SMC_EXIT] : NULL;
 	}
 }
