@@ -642,13 +642,15 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 #define NEXT_EIP (page_base + d->off + d->len)
 #define THIS_EIP (page_base + d->off)
 
-// Memory access macros: they touch the loop's locals (x, d) and jump to `fault`.
+// Memory access macros: they touch the loop's locals (x, d) and jump to `fault`. The
+// fast path is the tag compare alone (the TLB entry's base plus the address is never
+// tested against NULL).
 #define LOAD(sz, a, var)                                                        \
 	do {                                                                    \
 		uint32_t m_addr = (a);                                              \
-		uint8_t *m_ptr = tlb_r(x, m_addr, (sz));                               \
-		if (likely(m_ptr != NULL)) {                                       \
-			(var) = ld(m_ptr, (sz));                                   \
+		const struct tlb_ent *m_e = &x->tlb[(m_addr >> 12) & (TLB_N - 1)];  \
+		if (likely(m_e->rtag == (m_addr & (CPU_PAGE_MASK | ((sz) - 1))))) { \
+			(var) = ld((uint8_t *)(m_e->base + m_addr), (sz));          \
 		} else {                                                        \
 			uint64_t m_val;                                            \
 			if (tlb_slow_read(x, d, m_addr, (sz), CPU_ACC_READ, &m_val))   \
@@ -659,9 +661,9 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 #define STORE(sz, a, val)                                                       \
 	do {                                                                    \
 		uint32_t m_addr = (a);                                              \
-		uint8_t *m_ptr = tlb_w(x, m_addr, (sz));                               \
-		if (likely(m_ptr != NULL)) {                                       \
-			st(m_ptr, (sz), (val));                                    \
+		const struct tlb_ent *m_e = &x->tlb[(m_addr >> 12) & (TLB_N - 1)];  \
+		if (likely(m_e->wtag == (m_addr & (CPU_PAGE_MASK | ((sz) - 1))))) { \
+			st((uint8_t *)(m_e->base + m_addr), (sz), (val));           \
 		} else if (tlb_slow_write(x, d, m_addr, (sz), (val))) {             \
 			goto fault;                                             \
 		}                                                               \
@@ -670,8 +672,10 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 // changes, so the RMW_END store cannot fault.
 #define RMW_BEGIN(sz, a, var)                                                   \
 	uint32_t rmw_a = (a);                                                   \
-	uint8_t *rmw_p = tlb_w(x, rmw_a, (sz));                                 \
-	if (likely(rmw_p != NULL)) {                                            \
+	const struct tlb_ent *rmw_e = &x->tlb[(rmw_a >> 12) & (TLB_N - 1)];     \
+	uint8_t *rmw_p = NULL;                                                  \
+	if (likely(rmw_e->wtag == (rmw_a & (CPU_PAGE_MASK | ((sz) - 1))))) {    \
+		rmw_p = (uint8_t *)(rmw_e->base + rmw_a);                       \
 		(var) = ld(rmw_p, (sz));                                        \
 	} else {                                                                \
 		uint64_t m_val;                                                    \
