@@ -301,6 +301,12 @@ struct tlb_ent {
 struct dblock {
 	uint16_t n;    // instructions (not counting a trailing OP_BLOCK_END)
 	uint16_t cost; // static cycles of all n
+	// The blocks that follow in the same dpage, found at the first pass (exec.c,
+	// end_chain): next[0] after falling through (a Jcc not taken, OP_BLOCK_END),
+	// next[1] at the target of a direct jump, call or taken Jcc/LOOP. NULL until then,
+	// and always in the scratch block. Blocks of a dpage die together (a reset or a
+	// drop), so a link never outlives its target.
+	struct dblock *next[2];
 	struct dinsn insn[];
 };
 

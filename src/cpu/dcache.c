@@ -331,6 +331,10 @@ void dcache_reset(struct cpu_exec *x, struct dpage *dp)
 	// The running block may live in this arena: reuse it only at the next build,
 	// which happens at a block lookup, when no block is in use.
 	dp->rewind = true;
+	// The running block may link to the page's old blocks: end it through the full
+	// lookup (ATTN_SMC), as for a remapped page.
+	if (x->running)
+		x->attn |= ATTN_SMC;
 	x->st.code_resets++;
 }
 
@@ -468,6 +472,7 @@ struct dblock *dcache_build(struct cpu_exec *x, struct dpage *dp, unsigned off)
 	}
 	b->n = (uint16_t)n;
 	b->cost = (uint16_t)cost;
+	b->next[0] = b->next[1] = NULL;
 	memcpy(b->insn, tmp, (size_t)total * sizeof tmp[0]);
 	finish_block(x, b->insn, total);
 	mark_code(dp, off, pos - off);
@@ -521,6 +526,7 @@ struct dblock *dcache_scratch(struct cpu_exec *x, uint32_t eip, bool step)
 	e->base = e->index = NOREG;
 	x->scratch->n = 1;
 	x->scratch->cost = d->cost;
+	x->scratch->next[0] = x->scratch->next[1] = NULL; // never linked (exec.c)
 	finish_block(x, x->scratch->insn, 2);
 	return x->scratch;
 }

@@ -792,7 +792,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 	uint32_t eip = c->eip;
 	uint32_t page_base = 0, cur_page = TLB_INVALID;
 	struct dpage *cur_dp = NULL;
-	struct dblock *blk;
+	struct dblock *blk, **link;
 	struct dinsn *d;
 	enum cpu_exit why;
 	enum str_end str; // how a string instruction ended (string_run)
@@ -1074,7 +1074,12 @@ dispatch:
 	}
 
 	// --- Control transfers: each ends the block. ---
-	CASE(JMP) { eip = NEXT_EIP + d->imm; budget -= COST_TAKEN_BRANCH; goto end_block; }
+	CASE(JMP) {
+		eip = NEXT_EIP + d->imm;
+		budget -= COST_TAKEN_BRANCH;
+		link = &blk->next[1];
+		goto end_chain;
+	}
 	CASE(JCC) {
 		eip = NEXT_EIP;
 		if (cond(c, d->sub)) {
@@ -1088,11 +1093,13 @@ dispatch:
 #define JCC_TAKE(COND)                                                                  \
 	do {                                                                            \
 		eip = NEXT_EIP;                                                         \
+		link = &blk->next[0];                                                   \
 		if (COND) {                                                             \
 			eip += d->imm;                                                  \
 			budget -= COST_TAKEN_BRANCH;                                    \
+			link = &blk->next[1];                                           \
 		}                                                                       \
-		goto end_block;                                                         \
+		goto end_chain;                                                         \
 	} while (0)
 #define X(P, CC) CASE(JCC_##CC) { JCC_TAKE(cond(c, CC)); }
 	CPU_CCS(X, JCC)
@@ -1132,7 +1139,8 @@ dispatch:
 		STORE(4, sp, NEXT_EIP);
 		c->r[CPU_ESP] = sp;
 		eip = NEXT_EIP + d->imm;
-		goto end_block;
+		link = &blk->next[1];
+		goto end_chain;
 	}
 	CASE(CALL_R) {
 		uint32_t t = c->r[d->reg], sp = c->r[CPU_ESP] - 4;
@@ -1171,11 +1179,13 @@ dispatch:
 			else if (d->sub == 1)
 				take = take && cond(c, 4);
 		}
+		link = &blk->next[0];
 		if (take) {
 			eip += d->imm;
 			budget -= COST_TAKEN_BRANCH;
+			link = &blk->next[1];
 		}
-		goto end_block;
+		goto end_chain;
 	}
 
 	// --- Stack ---
@@ -1669,7 +1679,11 @@ dispatch:
 	CASE(GP) { RAISE(CPU_VEC_GP); }
 
 	// --- Synthetic entries ---
-	CASE(BLOCK_END) { eip = page_base + d->off; goto end_block; }
+	CASE(BLOCK_END) {
+		eip = page_base + d->off;
+		link = &blk->next[0];
+		goto end_chain;
+	}
 	CASE(SMC_EXIT) {
 		// A write in the previous instruction hit decoded code. Restore this
 		// entry (it may belong to a shared, still valid block) and look up anew.
@@ -1688,6 +1702,25 @@ dispatch:
 	CASE(STEP_END) { eip = page_base + d->off; why = CPU_EXIT_STEP; goto leave; }
 	}
 
+end_chain:
+	// A block ends in a direct transfer (or falls through): `link` is where blk keeps
+	// the block at eip once it has been found in the same dpage.
+	if (likely(budget > 0 && !x->attn)) {
+		struct dblock *nb = *link;
+		if (likely(nb != NULL)) {
+			blk = nb;
+			goto run_block;
+		}
+		if (likely((eip & CPU_PAGE_MASK) == cur_page)) {
+			nb = cur_dp->blk[eip & ~CPU_PAGE_MASK];
+			if (likely(nb > DBLOCK_CROSS)) {
+				*link = nb;
+				blk = nb;
+				goto run_block;
+			}
+		}
+		goto lookup;
+	}
 end_block:
 	if (unlikely(budget <= 0 || x->attn)) {
 		if (x->attn & ATTN_STEP) {
