@@ -224,9 +224,10 @@ enum op {
 	OP_COUNT
 };
 
-// Specialised handlers (exec.c), numbered after the ops: a Jcc per condition code, and
-// a 32-bit CMP or TEST of registers (or a register and an immediate) fused with the Jcc
-// that follows it in the block. exec_select picks them when a block is built; what an
+// Specialised handlers (exec.c), numbered after the ops: a Jcc per condition code, a
+// 32-bit CMP or TEST of registers (or a register and an immediate) fused with the Jcc
+// that follows it in the block, and 32-bit ALU ops and shifts whose flags nothing can
+// see (exec_select). exec_select picks them when a block is built; what an
 // instruction does is still given by its op and operands alone.
 #define CPU_CCS(X, P)                                                                  \
 	X(P, 0) X(P, 1) X(P, 2) X(P, 3) X(P, 4) X(P, 5) X(P, 6) X(P, 7) X(P, 8) X(P, 9)   \
@@ -238,6 +239,9 @@ enum xop {
 	CPU_CCS(CPU_XOP_CC, CMPRR) // CMP r32, r32 + Jcc
 	CPU_CCS(CPU_XOP_CC, CMPRI) // CMP r32, imm + Jcc
 	CPU_CCS(CPU_XOP_CC, TESTRR) // TEST r32, r32 + Jcc
+	// 32-bit ops whose flags are dead (exec_select): the result without the lazy flags
+	XOP_NF_ADDRR, XOP_NF_ADDRI, XOP_NF_ORRR, XOP_NF_ORRI, XOP_NF_ANDRR, XOP_NF_ANDRI,
+	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHIFT,
 	XOP_END
 };
 #undef CPU_XOP_CC

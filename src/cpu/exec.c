@@ -778,6 +778,9 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 #define X(P, CC) &&L_##P##_##CC,
 		CPU_CCS(X, JCC) CPU_CCS(X, CMPRR) CPU_CCS(X, CMPRI) CPU_CCS(X, TESTRR)
 #undef X
+		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
+		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
+		&&L_NF_SHIFT,
 	};
 	_Static_assert(sizeof labels / sizeof labels[0] == XOP_END, "one label per handler");
 	x->labels = labels;
@@ -1126,6 +1129,32 @@ dispatch:
 	CPU_CCS(X, _)
 #undef X
 #undef JCC_TAKE
+	// 32-bit ALU ops and shifts by an immediate whose flags are dead (exec_select):
+	// a later instruction of the block replaces the whole lazy record first.
+#define NF_ALU(NAME, EXPR)                                                              \
+	CASE(NF_##NAME##RR) {                                                           \
+		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm];                           \
+		c->r[d->reg] = EXPR;                                                    \
+		NEXT;                                                                   \
+	}                                                                               \
+	CASE(NF_##NAME##RI) {                                                           \
+		uint32_t a_ = c->r[d->reg], b_ = d->imm;                                \
+		c->r[d->reg] = EXPR;                                                    \
+		NEXT;                                                                   \
+	}
+	NF_ALU(ADD, a_ + b_)
+	NF_ALU(OR, a_ | b_)
+	NF_ALU(AND, a_ & b_)
+	NF_ALU(SUB, a_ - b_)
+	NF_ALU(XOR, a_ ^ b_)
+#undef NF_ALU
+	CASE(NF_SHIFT) { // SHL SHR SAR (sub 4..7) by d->imm, 1..31
+		uint32_t a = c->r[d->reg];
+		unsigned cnt = d->imm & 31;
+		c->r[d->reg] = d->sub == 5 ? a >> cnt
+			       : d->sub == 7 ? (uint32_t)((int32_t)a >> cnt) : a << cnt;
+		NEXT;
+	}
 	CASE(JMP_R) { eip = c->r[d->reg]; budget -= COST_TAKEN_BRANCH; goto end_block; }
 	CASE(JMP_M) {
 		uint32_t t;
@@ -1850,6 +1879,53 @@ int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 	return blk->n;
 }
 
+// How an entry treats the flags, for flags_dead: FL_LIVE ends the search (it reads a
+// flag, may fault or exit, or ends the block), FL_NONE neither reads nor writes them
+// and cannot fault, FL_ALL replaces the whole lazy record (op, res, a, b) without
+// reading a flag and without writing eflags, and cannot fault.
+enum fl_use { FL_LIVE, FL_NONE, FL_ALL };
+
+static enum fl_use fl_use(const struct dinsn *d)
+{
+	int op = d->op;
+	if (op_is_alu(op)) {
+		enum op_form f = op_form(op);
+		enum alu_op a = op_alu(op);
+		if ((f == FORM_RR || f == FORM_RI) && a != ALU_ADC && a != ALU_SBB)
+			return FL_ALL;
+		return FL_LIVE;
+	}
+	if (op_is_mov(op))
+		return op_form(op) == FORM_RR || op_form(op) == FORM_RI ? FL_NONE : FL_LIVE;
+	switch (op) {
+	case OP_LEA: case OP_LEAW: case OP_MOVX_R: case OP_BSWAP: case OP_XCHG_R:
+	case OP_CBW: case OP_CWD: case OP_NOP:
+		return FL_NONE;
+	case OP_UNARY_R: // NOT: none; NEG: all; INC DEC keep CF (a read)
+		return d->sub == 2 ? FL_NONE : d->sub == 3 ? FL_ALL : FL_LIVE;
+	case OP_SHIFT_R: // SHL SHR SAL SAR by a non-zero immediate: lazy, all flags
+		return d->sub >= 4 && !(d->flags & DI_CL) && (d->imm & 31) ? FL_ALL : FL_LIVE;
+	case OP_IMUL2_R:
+		return FL_ALL;
+	default:
+		return FL_LIVE;
+	}
+}
+
+// Whether the flags entry i of a block writes are dead: a later entry replaces the
+// whole lazy record before anything could read a flag or see the state (a fault, an
+// exit, the end of the block). Skipping the write then leaves the same registers,
+// eflags and lazy record at every point where the run can stop.
+static bool flags_dead(const struct dinsn *d, int i, int n)
+{
+	for (int j = i + 1; j < n; j++) {
+		enum fl_use u = fl_use(&d[j]);
+		if (u != FL_NONE)
+			return u == FL_ALL;
+	}
+	return false;
+}
+
 uint16_t exec_select(const struct dinsn *d, int i, int n)
 {
 	const struct dinsn *e = &d[i];
@@ -1865,8 +1941,22 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 	case OP_TESTD_RR:
 		return jcc_next ? (uint16_t)(XOP_TESTRR_0 + next->sub) : e->op;
 	default:
-		return e->op;
+		break;
 	}
+	// 32-bit register ALU ops and shifts by an immediate, when their flags are dead.
+	static const uint16_t nf[][2] = {
+		[ALU_ADD] = { XOP_NF_ADDRR, XOP_NF_ADDRI }, [ALU_OR] = { XOP_NF_ORRR, XOP_NF_ORRI },
+		[ALU_AND] = { XOP_NF_ANDRR, XOP_NF_ANDRI }, [ALU_SUB] = { XOP_NF_SUBRR, XOP_NF_SUBRI },
+		[ALU_XOR] = { XOP_NF_XORRR, XOP_NF_XORRI },
+	};
+	if (op_is_alu(e->op) && op_alu(e->op) <= ALU_XOR &&
+	    e->op >= alu_opcode(op_alu(e->op), 2, FORM_RR) &&
+	    (op_form(e->op) == FORM_RR || op_form(e->op) == FORM_RI) &&
+	    nf[op_alu(e->op)][0] && flags_dead(d, i, n))
+		return nf[op_alu(e->op)][op_form(e->op) == FORM_RI];
+	if (e->op == OP_SHIFT_R && e->size == 4 && fl_use(e) == FL_ALL && flags_dead(d, i, n))
+		return XOP_NF_SHIFT;
+	return e->op;
 }
 
 void cpu_pio_complete(struct cpu *c, uint32_t value)

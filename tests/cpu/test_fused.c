@@ -6,7 +6,8 @@
 // branch goes where the flags say (the flags as cpu_get_eflags computes them, read
 // with the SDM's table of conditions, not with the interpreter's own), and cpu_run
 // (fused, one block) and cpu_step (one instruction at a time, nothing fused) end with
-// the same registers, flags, cycles and instruction count.
+// the same registers, flags, cycles and instruction count. Random blocks check the same
+// for the ops whose flags are dead (test_random_blocks).
 // Guest memory: 4 flat pages from 0x10000; code at CODE, stack at the top.
 #include <setjmp.h>
 #include <stdarg.h>
@@ -211,10 +212,185 @@ static void test_all_conditions(void **state)
 	free(e.mem);
 }
 
+// Random blocks of register instructions (ALU ops of three sizes, ADC SBB, shifts and
+// rotates by 0..31 and by CL, MOV LEA NOT NEG INC DEC IMUL, SETcc CMOVcc, CLC STC CMC
+// LAHF SAHF, PUSH/POP, a Jcc to the next instruction), seeded, ending in HLT: cpu_run
+// (fused handlers, ops whose flags are dead left without them) and cpu_step end with
+// the same registers and the same raw eflags and lazy-flag record (checkpoints save
+// them as they are), cycles and instruction count.
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static unsigned rreg(uint32_t *s)
+{
+	unsigned r = rnd(s) % 7; // not ESP
+	return r >= CPU_ESP ? r + 1 : r;
+}
+
+static unsigned shift_op(uint32_t *s)
+{
+	unsigned r = rnd(s) % 7;
+	return r == 6 ? 7 : r;
+}
+
+static size_t emit_random(uint8_t *p, uint32_t *s)
+{
+	static const uint8_t alu[] = { 0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x39, 0x85 };
+	unsigned a = rreg(s), b = rreg(s), k = rnd(s) % 24;
+	uint8_t rr = (uint8_t)(0xc0 | b << 3 | a);
+	size_t n = 0;
+	switch (k) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		p[n++] = alu[rnd(s) % 9];
+		p[n++] = rr;
+		break;
+	case 4:
+		p[n++] = (uint8_t)(alu[rnd(s) % 8] - 1);
+		p[n++] = rr;
+		break; // 8-bit
+	case 5:
+		p[n++] = 0x66;
+		p[n++] = alu[rnd(s) % 9];
+		p[n++] = rr;
+		break;  // 16-bit
+	case 6:
+	case 7: // ALU r32, imm8 / imm32
+		p[n++] = 0x83;
+		p[n++] = (uint8_t)(0xc0 | (rnd(s) % 8) << 3 | a);
+		p[n++] = (uint8_t)rnd(s);
+		break;
+	case 8: {
+		uint32_t imm = rnd(s);
+		p[n++] = 0x81;
+		p[n++] = (uint8_t)(0xc0 | (rnd(s) % 8) << 3 | a);
+		memcpy(p + n, &imm, 4);
+		n += 4;
+		break;
+	}
+	case 9:
+	case 10: // shifts and rotates by an immediate (0..31), by 1, by CL (no /6: #UD)
+		p[n++] = 0xc1;
+		p[n++] = (uint8_t)(0xc0 | shift_op(s) << 3 | a);
+		p[n++] = (uint8_t)(rnd(s) % 32);
+		break;
+	case 11:
+		p[n++] = (rnd(s) & 1) ? 0xd1 : 0xd3;
+		p[n++] = (uint8_t)(0xc0 | shift_op(s) << 3 | a);
+		break;
+	case 12:
+		p[n++] = 0x89;
+		p[n++] = rr;
+		break;
+	case 13:
+		p[n++] = (uint8_t)(0xb8 + a);
+		for (int i = 0; i < 4; i++)
+			p[n++] = (uint8_t)rnd(s);
+		break;
+	case 14: // lea a, [b + disp8] (b != ESP: no SIB)
+		p[n++] = 0x8d;
+		p[n++] = (uint8_t)(0x40 | a << 3 | b);
+		p[n++] = (uint8_t)rnd(s);
+		break;
+	case 15:
+		p[n++] = 0xf7;
+		p[n++] = (uint8_t)(0xd0 | (rnd(s) % 2) << 3 | a);
+		break; // NOT NEG
+	case 16: p[n++] = (uint8_t)((rnd(s) & 1 ? 0x40 : 0x48) + a); break;               // INC DEC
+	case 17:
+		p[n++] = 0x0f;
+		p[n++] = 0xaf;
+		p[n++] = rr;
+		break;   // IMUL
+	case 18:
+		p[n++] = 0x0f;
+		p[n++] = (uint8_t)(0x90 + rnd(s) % 16);
+		p[n++] = (uint8_t)(0xc0 | a);
+		break;
+	case 19:
+		p[n++] = 0x0f;
+		p[n++] = (uint8_t)(0x40 + rnd(s) % 16);
+		p[n++] = rr;
+		break;
+	case 20: {
+		static const uint8_t f[] = { 0xf8, 0xf9, 0xf5, 0x9f, 0x9e };
+		p[n++] = f[rnd(s) % 5];
+		break;
+	}
+	case 21:
+		p[n++] = (uint8_t)(0x50 + a);
+		p[n++] = (uint8_t)(0x58 + b);
+		break;   // PUSH POP
+	case 22:
+		p[n++] = (uint8_t)(0x70 + rnd(s) % 16);
+		p[n++] = 0;
+		break;        // Jcc +0
+	default: p[n++] = 0x90; break;
+	}
+	return n;
+}
+
+static void test_random_blocks(void **state)
+{
+	(void)state;
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map, &e };
+	uint32_t seed = 0x5eed1601u;
+	for (int prog = 0; prog < 3000; prog++) {
+		uint8_t *p = e.mem + (CODE - BASE);
+		size_t n = 0;
+		int len = 1 + (int)(rnd(&seed) % 40);
+		for (int i = 0; i < len; i++)
+			n += emit_random(p + n, &seed);
+		p[n++] = 0xf4;
+		uint32_t init[8];
+		for (int i = 0; i < 8; i++)
+			init[i] = (rnd(&seed) & 1) ? rnd(&seed) : rnd(&seed) % 4;
+		struct cpu_exec *xr = cpu_exec_new(NULL), *xs = cpu_exec_new(NULL);
+		cpu_reset(&e.c, CODE, BASE + 3 * CPU_PAGE_SIZE);
+		memcpy(e.c.r, init, sizeof init);
+		e.c.r[CPU_ESP] = BASE + 3 * CPU_PAGE_SIZE;
+		enum cpu_exit rwhy = cpu_run(xr, &e.c, &e.m, 100000);
+		if (rwhy != CPU_EXIT_HLT)
+			fail_msg("program %d: exit %d, vector %d at %#x (byte %02x)", prog, (int)rwhy,
+				 e.c.fault.vector, e.c.eip, p[e.c.eip - CODE]);
+		struct cpu run = e.c;
+		cpu_reset(&e.c, CODE, BASE + 3 * CPU_PAGE_SIZE);
+		memcpy(e.c.r, init, sizeof init);
+		e.c.r[CPU_ESP] = BASE + 3 * CPU_PAGE_SIZE;
+		enum cpu_exit why = CPU_EXIT_STEP;
+		for (int i = 0; i < 200 && why == CPU_EXIT_STEP; i++)
+			why = cpu_step(xs, &e.c, &e.m);
+		assert_int_equal(why, CPU_EXIT_HLT);
+		cpu_exec_free(xr);
+		cpu_exec_free(xs);
+		if (memcmp(run.r, e.c.r, sizeof run.r) || run.eip != e.c.eip ||
+		    run.eflags != e.c.eflags || run.lazy.op != e.c.lazy.op ||
+		    run.lazy.res != e.c.lazy.res || run.lazy.a != e.c.lazy.a ||
+		    run.lazy.b != e.c.lazy.b || run.cycles != e.c.cycles ||
+		    run.retired != e.c.retired)
+			fail_msg("program %d (%d instructions): run eflags %#x lazy %u/%#x/%#x/%#x, "
+				 "step eflags %#x lazy %u/%#x/%#x/%#x",
+				 prog, len, run.eflags, run.lazy.op, run.lazy.res, run.lazy.a,
+				 run.lazy.b, e.c.eflags, e.c.lazy.op, e.c.lazy.res, e.c.lazy.a,
+				 e.c.lazy.b);
+	}
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_conditions),
+		cmocka_unit_test(test_random_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
