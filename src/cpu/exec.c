@@ -632,9 +632,11 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 
 #ifdef CPU_DISPATCH_SWITCH
 #define CASE(name) case OP_##name:
+#define XCASE(name) case XOP_##name:
 #define DISPATCH goto dispatch
 #else
 #define CASE(name) L_##name:
+#define XCASE(name) L_##name:
 #define DISPATCH goto *d->h
 #endif
 #define NEXT do { d++; DISPATCH; } while (0)
@@ -1104,23 +1106,23 @@ dispatch:
 		}                                                                       \
 		goto end_chain;                                                         \
 	} while (0)
-#define X(P, CC) CASE(JCC_##CC) { JCC_TAKE(cond(c, CC)); }
+#define X(P, CC) XCASE(JCC_##CC) { JCC_TAKE(cond(c, CC)); }
 	CPU_CCS(X, JCC)
 #undef X
 #define X(P, CC)                                                                        \
-	CASE(CMPRR_##CC) {                                                              \
+	XCASE(CMPRR_##CC) {                                                              \
 		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm];                           \
 		lazy(c, LF(LF_SUB, 2), a_ - b_, a_, b_);                                \
 		d++;                                                                    \
 		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
 	}                                                                               \
-	CASE(CMPRI_##CC) {                                                              \
+	XCASE(CMPRI_##CC) {                                                              \
 		uint32_t a_ = c->r[d->reg], b_ = d->imm;                                \
 		lazy(c, LF(LF_SUB, 2), a_ - b_, a_, b_);                                \
 		d++;                                                                    \
 		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
 	}                                                                               \
-	CASE(TESTRR_##CC) {                                                             \
+	XCASE(TESTRR_##CC) {                                                             \
 		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm], r_ = a_ & b_;             \
 		lazy(c, LF(LF_LOGIC, 2), r_, a_, b_);                                   \
 		d++;                                                                    \
@@ -1132,12 +1134,12 @@ dispatch:
 	// 32-bit ALU ops and shifts by an immediate whose flags are dead (exec_select):
 	// a later instruction of the block replaces the whole lazy record first.
 #define NF_ALU(NAME, EXPR)                                                              \
-	CASE(NF_##NAME##RR) {                                                           \
+	XCASE(NF_##NAME##RR) {                                                           \
 		uint32_t a_ = c->r[d->reg], b_ = c->r[d->rm];                           \
 		c->r[d->reg] = EXPR;                                                    \
 		NEXT;                                                                   \
 	}                                                                               \
-	CASE(NF_##NAME##RI) {                                                           \
+	XCASE(NF_##NAME##RI) {                                                           \
 		uint32_t a_ = c->r[d->reg], b_ = d->imm;                                \
 		c->r[d->reg] = EXPR;                                                    \
 		NEXT;                                                                   \
@@ -1148,7 +1150,7 @@ dispatch:
 	NF_ALU(SUB, a_ - b_)
 	NF_ALU(XOR, a_ ^ b_)
 #undef NF_ALU
-	CASE(NF_SHIFT) { // SHL SHR SAR (sub 4..7) by d->imm, 1..31
+	XCASE(NF_SHIFT) { // SHL SHR SAR (sub 4..7) by d->imm, 1..31
 		uint32_t a = c->r[d->reg];
 		unsigned cnt = d->imm & 31;
 		c->r[d->reg] = d->sub == 5 ? a >> cnt
