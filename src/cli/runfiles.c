@@ -382,8 +382,16 @@ int runfiles_prepare(struct runfiles *rf)
 		struct runfiles_entry *e = &rf->e[i];
 		if (e->kind != RUNFILES_OUTPUT)
 			continue;
-		if (e->make_dir && mkdir(e->dir, 0777) == 0)
-			e->made_dir = true;
+		if (e->make_dir) {
+			// A signal delivered as mkdir returns must see made_dir set
+			// (2026-12-07: cli_files' SIGHUP case left --results behind under
+			// load once).
+			sigset_t old;
+			block(true, &old);
+			if (mkdir(e->dir, 0777) == 0)
+				e->made_dir = true;
+			block(false, &old);
+		}
 		char *tmp = tmp_name(e);
 		if (!tmp) {
 			fail(e->flag, e->shown, "out of memory%s", "");
