@@ -48,6 +48,14 @@ def parser(description):
                     "(repeatable, the rows are merged: e.g. docs/figures/fig8.csv and "
                     "fig9.csv); builds and runs nothing (scripts/check-docs uses it to "
                     "compare docs/experiments.md's tables with the committed CSVs)")
+    ap.add_argument("--seeds", type=int, default=None, metavar="N",
+                    help="replications of every point, seed=1..N (default 5, --smoke 2; "
+                    "1: single runs); figN.csv then holds each metric's mean, sd and 95%% "
+                    "confidence interval (NAME_mean, NAME_sd, NAME_ci95) and "
+                    "figN-runs.csv every run with its digest")
+    ap.add_argument("--warmup", metavar="T", help="the web figures' warm-up: throughput "
+                    "counts the replies completed from T after the load starts to its "
+                    "end (default: the script's, 0.1s or 0.2s)")
     return ap
 
 
@@ -160,7 +168,13 @@ def read_csv(path):
 
 
 def copy_csv(work, dest):
+    """results.csv to dest (figN.csv), and with replications replications.csv beside
+    it (figN-runs.csv: every run, its digests)."""
     shutil.copyfile(os.path.join(work, "results.csv"), dest)
+    reps = os.path.join(work, "replications.csv")
+    runs = dest[:-4] + "-runs.csv"
+    if os.path.exists(reps):
+        shutil.copyfile(reps, runs)
 
 
 def fnum(v):
@@ -200,17 +214,53 @@ def pm(r, name, spec=".0f", scale=1.0):
                 else "")
 
 
-def seeds_arg(ap, default=5):
-    ap.add_argument("--seeds", type=int, default=None, metavar="N",
-                    help=f"replications of every point, seed=1..N (default {default}; "
-                    "--smoke 2); the CSV then holds each metric's mean, sd and 95%% "
-                    "confidence interval, and figN-runs.csv every run")
+def mean(r, name, spec=".0f", scale=1.0):
+    """A table cell: a metric's mean (or single value) alone; '-' when empty."""
+    v = val(r, name)
+    return "-" if v is None else format(v * scale, spec)
 
 
-def seeds(a, default=5):
-    if a.seeds is not None:
-        return a.seeds
-    return 2 if a.smoke else default
+def seeds(a, spec, default=5):
+    """spec with the replications asked for (--seeds, default 5, --smoke 2): "seeds"
+    and seed={seed} for the load generators (the command's SEED placeholder)."""
+    n = a.seeds if a.seeds is not None else (2 if a.smoke else default)
+    if n < 1:
+        sys.exit("figure: --seeds must be at least 1")
+    sub = "1" if n == 1 else "{seed}"
+    spec["command"] = spec["command"].replace("SEED", sub)
+    spec["vars"] = {k: v.replace("SEED", sub) for k, v in spec.get("vars", {}).items()}
+    if n > 1:
+        spec["seeds"] = n
+    return spec
+
+
+def warmup(a, default):
+    """--warmup, or the script's default (10ms with --smoke's short runs)."""
+    return a.warmup or ("10ms" if a.smoke else default)
+
+
+# The web figures' metrics (docs/experiments.md "Metrics of the web figures"): the
+# spec's vars need duration (load time), delay (ms before the load starts) and warmup.
+# The command needs --stats-every (window() reads the time series).
+STATS_EVERY = "10ms"
+WINDOW = "delay / 1e3 + sec(warmup), delay / 1e3 + sec(duration)"
+WEB_METRICS = {
+    "replies_per_s": f"window('http.latency_ns', {WINDOW})",
+    "replies_per_s_all": "result('http.replies') / sec(duration)",
+    "offered": "result('http.requests') + result('http.overload')",
+    "completed_frac": "result('http.replies') / (result('http.requests') + "
+                      "result('http.overload'))",
+    "timeouts": "result('http.timeouts')",
+    "errors": "result('http.errors')",
+    "lat_mean_ms": "result('http.latency_ns', 'mean') / 1e6",
+    "lat_p99_ms": "result('http.latency_ns', 'p99') / 1e6",
+    "lat_all_mean_ms": "censored('http.latency_ns', 'mean', result('http.timeouts'), "
+                       "sec(timeout) * 1e9) / 1e6",
+    "lat_all_p50_ms": "censored('http.latency_ns', 'p50', result('http.timeouts'), "
+                      "sec(timeout) * 1e9) / 1e6",
+    "lat_all_p99_ms": "censored('http.latency_ns', 'p99', result('http.timeouts'), "
+                      "sec(timeout) * 1e9) / 1e6",
+}
 
 
 # ---- figures (matplotlib) -----------------------------------------------------------
