@@ -61,6 +61,12 @@ static void usage(FILE *f)
 		"  --ctx-free-pages N  pages a slice touches for free, 0..1000000 (default 4)\n"
 		"  --ctx-cap-same T    refill cap, same VM again (default 2.5us)\n"
 		"  --ctx-cap-other T   refill cap, another VM (default 7.6us)\n"
+		"  --ctx-vm-footprint SIZE  kernel data per VM a switch touches, 0..1M; it\n"
+		"                   costs more as more VMs share the caches (default 0: off;\n"
+		"                   1K is calibrated to the paper, docs/timing.md)\n"
+		"  --ctx-l1 SIZE, --ctx-l2 SIZE  cache sizes for it, 64..1G (default 8K, 256K)\n"
+		"  --ctx-l1-miss T, --ctx-l2-miss T  its cost per 64-byte line found in L2 or\n"
+		"                   in memory, 0..1s (default 10ns, 30ns)\n"
 		"  --intr-cost T    cost of one interrupt or exception upcall, 0..1s\n"
 		"                   (default 1000 cycles, 588ns)\n"
 		"  --chaos SEED     perturb quanta, interrupt delivery and timer deadlines,\n"
@@ -172,6 +178,20 @@ static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o
 		ks->ctx_free_pages = (uint32_t)v;
 		return 0;
 	}
+	// The kernel's per-VM data in the caches (ctxcache.h): sizes.
+	if (!strcmp(flag, "--ctx-vm-footprint") || !strcmp(flag, "--ctx-l1") ||
+	    !strcmp(flag, "--ctx-l2")) {
+		bool fp = !strcmp(flag, "--ctx-vm-footprint");
+		if (args_size(val, 1, fp ? 0 : 64, fp ? 1u << 20 : 1u << 30, &v, why, whylen) != 0)
+			return -1;
+		if (fp)
+			ks->ctx_cache.vm_bytes = (uint32_t)v;
+		else if (!strcmp(flag, "--ctx-l1"))
+			ks->ctx_cache.l1_bytes = (uint32_t)v;
+		else
+			ks->ctx_cache.l2_bytes = (uint32_t)v;
+		return 0;
+	}
 	// The rest are times, 0 .. 1 s.
 	if (args_time(val, 0, 1000000000, &v, why, whylen) != 0)
 		return -1;
@@ -186,6 +206,10 @@ static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o
 		ks->ctx_cap_other_cycles = cyc;
 	else if (!strcmp(flag, "--intr-cost"))
 		ks->intr_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-l1-miss"))
+		ks->ctx_cache.l1_miss_cycles = cyc;
+	else if (!strcmp(flag, "--ctx-l2-miss"))
+		ks->ctx_cache.l2_miss_cycles = cyc;
 	return 0;
 }
 
@@ -204,6 +228,7 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 	cfg->ctx_free_pages = ks->ctx_free_pages;
 	cfg->ctx_cap_same_cycles = ks->ctx_cap_same_cycles;
 	cfg->ctx_cap_other_cycles = ks->ctx_cap_other_cycles;
+	cfg->ctx_cache = ks->ctx_cache;
 	cfg->intr_cycles = ks->intr_cycles;
 	cfg->chaos = ks->chaos;
 	cfg->chaos_seed = ks->chaos_seed;
@@ -278,6 +303,8 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 						      "--intr", "--intr-group", "--sched", "--tickets",
 						      "--ctx-base", "--ctx-page", "--ctx-free-pages",
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost",
+						      "--ctx-vm-footprint", "--ctx-l1", "--ctx-l2",
+						      "--ctx-l1-miss", "--ctx-l2-miss",
 						      "--chaos", "--gdb", "--gdb-machine",
 						      "--gdb-history-every" };
 		const char *flag = NULL, *val = NULL;
@@ -427,6 +454,9 @@ int opts_check(const struct run_opts *o)
 		if (check_group("--intr-group", o->intr_group_val[g], ks->intr_groups[g].last,
 				(uint32_t)nvms))
 			return 2;
+	if (ks->ctx_cache.l2_bytes < ks->ctx_cache.l1_bytes)
+		return args_error("--ctx-l2 %u B is smaller than --ctx-l1 %u B (L2 holds what "
+				  "L1 holds)", ks->ctx_cache.l2_bytes, ks->ctx_cache.l1_bytes);
 	if (o->gdb_wait && !o->gdb)
 		return args_error("--gdb-wait needs --gdb PORT|unix:PATH");
 	if (o->gdb_history_val && !o->gdb)

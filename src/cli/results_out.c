@@ -204,6 +204,13 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(j, "ctx_cap_same_cycles", json_object_new_int64((int64_t)k->cfg.ctx_cap_same_cycles));
 		json_object_object_add(j, "ctx_cap_other_cycles", json_object_new_int64((int64_t)k->cfg.ctx_cap_other_cycles));
 		json_object_object_add(j, "intr_cycles", json_object_new_int64((int64_t)k->cfg.intr_cycles));
+		// The kernel's per-VM data in the caches (ctxcache.h; footprint 0: off).
+		const struct ctxcache_config *cc = &k->cfg.ctx_cache;
+		json_object_object_add(j, "ctx_vm_footprint_bytes", json_object_new_int64(cc->vm_bytes));
+		json_object_object_add(j, "ctx_l1_bytes", json_object_new_int64(cc->l1_bytes));
+		json_object_object_add(j, "ctx_l2_bytes", json_object_new_int64(cc->l2_bytes));
+		json_object_object_add(j, "ctx_l1_miss_cycles", json_object_new_int64((int64_t)cc->l1_miss_cycles));
+		json_object_object_add(j, "ctx_l2_miss_cycles", json_object_new_int64((int64_t)cc->l2_miss_cycles));
 		json_object *tg = json_object_new_array();
 		for (uint32_t g = 0; g < k->cfg.n_ticket_groups; g++) {
 			const struct kernel_ticket_group *t = &k->cfg.ticket_groups[g];
@@ -218,6 +225,7 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 			!o->dev.any ? "none" : o->dev.c.nic_chatty ? "chatty" : "simple"));
 		json_object_object_add(j, "ctx_switch_cycles_total", json_object_new_int64((int64_t)s->ctx_switch_cycles));
 		json_object_object_add(j, "ctx_refill_cycles_total", json_object_new_int64((int64_t)s->ctx_refill_cycles));
+		json_object_object_add(j, "ctx_kdata_cycles_total", json_object_new_int64((int64_t)s->ctx_kdata_cycles));
 		json_object *ji = json_object_new_object();
 		json_object_object_add(ji, "raised", json_object_new_int64((int64_t)s->irqs_raised));
 		json_object_object_add(ji, "delivered", json_object_new_int64((int64_t)s->irqs_delivered));

@@ -67,6 +67,11 @@ static const struct {
 	{ "--ctx-cap-same", true },
 	{ "--ctx-cap-other", true },
 	{ "--intr-cost", true },
+	{ "--ctx-vm-footprint", true },
+	{ "--ctx-l1", true },
+	{ "--ctx-l2", true },
+	{ "--ctx-l1-miss", true },
+	{ "--ctx-l2-miss", true },
 	{ "--loss", true },
 	{ "--pcap-out", true },
 };
@@ -94,7 +99,8 @@ static void usage(FILE *f)
 		   "    --progress-every --checkpoint-at --checkpoint --checkpoint-every\n"
 		   "    --gdb --gdb-wait --pcap-out (the capture goes on: docs/debugging.md)\n"
 		   "  the model from here on: --quantum --intr --ctx-base --ctx-page\n"
-		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost --loss\n"
+		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost\n"
+		   "    --ctx-vm-footprint --ctx-l1 --ctx-l2 --ctx-l1-miss --ctx-l2-miss --loss\n"
 		   "Other flags are part of the saved state and are refused.\n"
 		   "Exit status as denali run; 2 for a damaged, truncated or foreign file.\n");
 }

@@ -61,6 +61,7 @@ void kernel_config_default(struct kernel_config *cfg)
 		.sched = SCHED_RR,
 	};
 	physmem_config_default(&cfg->pm);
+	ctxcache_config_default(&cfg->ctx_cache, cfg->cpu_khz);
 }
 
 uint64_t kernel_cycles_to_ns(const struct kernel_config *cfg, uint64_t cycles)
@@ -228,7 +229,7 @@ int kernel_new(struct kernel **out, const struct kernel_config *cfg,
 	}
 	int sr = sched_init(&k->sched, (enum sched_kind)cfg->sched, cfg->nvms, tickets);
 	free(tickets);
-	if (sr != 0)
+	if (sr != 0 || ctxcache_init(&k->cc, &cfg->ctx_cache, cfg->nvms) != 0)
 		goto oom;
 	for (uint32_t i = 0; i < cfg->nvms; i++) {
 		vm_init(&k->vms[i], i);
@@ -266,6 +267,7 @@ void kernel_free(struct kernel *k)
 	free(k->vms);
 	free(k->iv);
 	sched_free(&k->sched);
+	ctxcache_free(&k->cc);
 	timer_free(k->timer);
 	console_out_free(k->con);
 	evq_free(&k->evq);
@@ -852,10 +854,15 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 	struct kernel_dispatch *d = &k->disp;
 	d->same = k->last_vm == (int64_t)vm->id;
 	d->switched = k->stats.dispatches > 0;
+	// The kernel's data for this VM (ctxcache.h; 0 when the model is off). The first
+	// dispatch is no switch, but it brings the VM's data into the caches all the same.
+	uint64_t kdata = ctxcache_switch(&k->cc, vm->id);
+	uint64_t cost = k->cfg.ctx_switch_cycles + (d->switched ? kdata : 0);
 	if (d->switched) {
-		k->now += k->cfg.ctx_switch_cycles;
+		k->now += cost;
 		k->stats.ctx_switches++;
-		k->stats.ctx_switch_cycles += k->cfg.ctx_switch_cycles;
+		k->stats.ctx_switch_cycles += cost;
+		k->stats.ctx_kdata_cycles += kdata;
 		k->stats.switch_cause[k->last_why]++;
 		k->stats.switch_same += d->same;
 		k->stats.switch_to_woken += woken;
@@ -885,7 +892,7 @@ static void dispatch_begin(struct kernel *k, struct vm *vm)
 	k->stats.dispatches++;
 	if (obs_on(&k->obs, OBS_CAT_SCHED)) {
 		struct obs_event ev = { .time = k->now, .vm = vm->id, .kind = OBS_DISPATCH };
-		ev.u.dispatch.switch_cycles = d->switched ? k->cfg.ctx_switch_cycles : 0;
+		ev.u.dispatch.switch_cycles = d->switched ? cost : 0;
 		ev.u.dispatch.same = d->same;
 		obs_emit(&k->obs, &ev);
 	}

@@ -22,6 +22,9 @@
 // on a VM change, so a miss is a page touched for the first time in the slice, or a
 // page evicted from the 256-entry TLB: a fair proxy for cache footprint). Defaults give
 // the paper's 1.4 us best case, 3.9 us worst case with one VM, 9 us with two or more.
+// Optionally (ctx_cache.vm_bytes > 0; off by default) a third term for the kernel's own
+// per-VM data, which costs more as more VMs share the caches (ctxcache.h: the paper's
+// best case rising in small steps past L1 and L2), charged with the base cost.
 //
 // Parameters (kernel_config, defaults from kernel_config_default):
 //   cpu_khz            1,700,000   the paper's 1.7 GHz server
@@ -47,6 +50,7 @@
 
 #include "devices/console_out.h"
 #include "vmm/chaos.h"
+#include "vmm/ctxcache.h"
 #include "vmm/evq.h"
 #include "vmm/hist.h"
 #include "vmm/intr.h"
@@ -86,6 +90,7 @@ struct kernel_config {
 	uint32_t ctx_free_pages;
 	uint64_t ctx_cap_same_cycles;
 	uint64_t ctx_cap_other_cycles;
+	struct ctxcache_config ctx_cache; // the kernel's per-VM data (ctxcache.h); off: 0 bytes
 	uint64_t intr_cycles;
 	// Interrupt policy for every VM, and overrides for VM id ranges (later groups win).
 	struct intr_policy intr;
@@ -163,6 +168,7 @@ struct kernel_stats {
 	uint64_t dispatches;
 	uint64_t ctx_switch_cycles; // all context-switch cost charged, base + refill
 	uint64_t ctx_refill_cycles; // the refill part
+	uint64_t ctx_kdata_cycles;  // the kernel-data part (ctx_cache; 0 when off)
 	// Interrupts (intr_raise) and exceptions.
 	uint64_t irqs_raised;       // raises, including ones for lines already pending
 	uint64_t irqs_delivered;    // raises that reached a handler
@@ -206,6 +212,7 @@ struct kernel {
 	struct vm *vms;        // cfg.nvms, indexed by id
 	uint64_t now;          // simulated time, cycles
 	struct sched sched;    // the runnable VMs (sched.h)
+	struct ctxcache cc;    // the kernel's per-VM data in the caches (ctxcache.h)
 	struct intr_vm *iv;    // per VM: interrupts, timer, exception state (intr.h)
 	int64_t running;       // the VM in the CPU now, or -1
 	bool preempt;          // end the running VM's slice at the next boundary (sync)

@@ -362,6 +362,19 @@ int kernel_ckpt_write(struct kernel *k, struct ckpt_writer *w, char *err, size_t
 		   ckpt_write_section(w, KERNEL_CKPT_PAGES, m, pages.p, pages.len) != 0) {
 		snprintf(err, errlen, "%s", w->err);
 		rc = -1;
+	} else if (ctxcache_on(&k->cc)) {
+		struct pack cb;
+		pack_init(&cb);
+		pack_u64(&cb, k->stats.ctx_kdata_cycles);
+		ctxcache_ckpt_save(&k->cc, &cb);
+		if (cb.oom) {
+			snprintf(err, errlen, "checkpoint: machine %u: out of memory", m);
+			rc = -1;
+		} else if (ckpt_write_section(w, KERNEL_CKPT_CTXCACHE, m, cb.p, cb.len) != 0) {
+			snprintf(err, errlen, "%s", w->err);
+			rc = -1;
+		}
+		pack_free(&cb);
 	}
 	mem_ckpt_save_free(&ms);
 	pack_free(&pages);
@@ -657,5 +670,21 @@ int kernel_ckpt_read(struct kernel *k, const struct ckpt_reader *r, char *err, s
 	mem_ckpt_load_free(&l.ml);
 	free(state);
 	free(pages);
+	const struct ckpt_section *cs = ckpt_find(r, KERNEL_CKPT_CTXCACHE, m);
+	if (rc == 0 && cs && ctxcache_on(&k->cc)) {
+		uint8_t *cc = NULL;
+		size_t nc;
+		if (ckpt_read_section(r, cs, &cc, &nc, err, errlen) != 0)
+			return -1;
+		struct unpack u;
+		unpack_init(&u, cc, nc);
+		k->stats.ctx_kdata_cycles = unpack_u64(&u);
+		if (ctxcache_ckpt_load(&k->cc, &u) != 0 || !unpack_done(&u)) {
+			snprintf(err, errlen, "%s: machine %u: bad kernel-data cache state",
+				 r->name, m);
+			rc = -1;
+		}
+		free(cc);
+	}
 	return rc;
 }

@@ -26,6 +26,10 @@
 
 #define KERNEL_CKPT_TAG CKPT_TAG('K', 'E', 'R', 'N')  // id: the machine number
 #define KERNEL_CKPT_PAGES CKPT_TAG('P', 'A', 'G', 'E') // its distinct page contents
+// The kernel's per-VM data in the caches (ctxcache.h), only when that model is on: a
+// checkpoint without it resumes with every VM's data cold, and one with it into a run
+// with the model off ignores it (both forks).
+#define KERNEL_CKPT_CTXCACHE CKPT_TAG('C', 'T', 'X', 'C')
 
 // Adds machine k's sections to w. Returns 0, or -1 with one line in err (a machine not
 // at a clean point, or with state checkpoints do not cover yet: trace replay or

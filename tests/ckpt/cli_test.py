@@ -90,6 +90,9 @@ def bad(name, args, needle, tmp, cwd=None):
 def main():
     tmp = tempfile.mkdtemp(prefix="denali-ckpt-test-")
     same_continuation(tmp, "compute", COMPUTE, ["--vms", "6"], "60ms", ["1ms", "17ms", "40ms"])
+    # The kernel's per-VM data in the caches (ctxcache.h): its LRU order is saved.
+    same_continuation(tmp, "ctxcache", COMPUTE, ["--vms", "12", "--ctx-vm-footprint", "1K"],
+                      "30ms", ["3ms", "17ms"])
     same_continuation(tmp, "ticker", TICKER, ["--vms", "3", "--intr", "sync"], "30ms",
                       ["3ms", "7ms"])
     same_continuation(tmp, "threads", THREADS, ["--vms", "2", "--chaos", "5"], "40ms",
