@@ -28,6 +28,9 @@ void devopts_usage(FILE *f)
 		"  --nic chatty|simple  NIC cost: chatty charges 12 PIOs per send and 10 per\n"
 		"                   receive (the pcnet32 ablation); simple 1 (default)\n"
 		"  --nic-rxq N      receive-queue frames per VM, 1..65536 (default 256)\n"
+		"  --nic-irq edge|frame  raise the receive interrupt when a frame reaches an\n"
+		"                   empty queue (edge, default) or for every frame (frame: an\n"
+		"                   interrupt per packet, as the paper's synchronous baseline)\n"
 		"  --no-ipv4        give the VMs no IPv4 address (ipv4 vreg 0)\n"
 		"  --arp-flood      flood ARP requests to every VM like a plain switch\n"
 		"                   (default: a request for a VM's address goes to it only)\n"
@@ -131,7 +134,7 @@ static int parse_disk(char *val, struct devset_disk_spec *s, bool *vms_set, char
 
 int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 {
-	static const char *const valued[] = { "--nic", "--nic-rxq", "--pcap-in",
+	static const char *const valued[] = { "--nic", "--nic-rxq", "--nic-irq", "--pcap-in",
 					      "--pcap-start", "--pcap-speed", "--pcap-loops",
 					      "--pcap-rewrite", "--pcap-out", "--pcap-vm",
 					      "--disk", "--console-in", "--console-input",
@@ -168,6 +171,13 @@ int devopts_parse(int argc, char **argv, int *i, struct devopts *d)
 			c->nic_chatty = false;
 		else
 			return args_bad(flag, val, "unknown NIC model (chatty or simple)");
+	} else if (!strcmp(flag, "--nic-irq")) {
+		if (!strcmp(val, "frame"))
+			c->nic_irq_frame = true;
+		else if (!strcmp(val, "edge"))
+			c->nic_irq_frame = false;
+		else
+			return args_bad(flag, val, "expected edge or frame");
 	} else if (!strcmp(flag, "--nic-rxq")) {
 		if (args_count(val, 1, 65536, &v, why, sizeof why))
 			return args_bad(flag, val, why);

@@ -56,6 +56,7 @@ static void machine_devopts(const struct run_opts *o, uint32_t m, struct world *
 	} else {
 		devopts_init(d);
 		d->c.nic_chatty = o->dev.c.nic_chatty;
+		d->c.nic_irq_frame = o->dev.c.nic_irq_frame;
 		d->c.nic_rxq = o->dev.c.nic_rxq;
 		d->c.ipv4 = o->dev.c.ipv4;
 		d->c.sw.arp_steer = o->dev.c.sw.arp_steer;

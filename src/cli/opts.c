@@ -69,6 +69,10 @@ static void usage(FILE *f)
 		"                   in memory, 0..1s (default 10ns, 30ns)\n"
 		"  --intr-cost T    cost of one interrupt or exception upcall, 0..1s\n"
 		"                   (default 1000 cycles, 588ns)\n"
+		"  --irq-work T     kernel work per device interrupt raised (physical\n"
+		"                   interrupt, driver, demultiplexing), 0..1s (default 0)\n"
+		"  --idle-boost on|off  a VM woken from idle runs ahead of the others (on,\n"
+		"                   the paper's boost, default) or joins the queue's tail\n"
 		"  --chaos SEED     perturb quanta, interrupt delivery and timer deadlines,\n"
 		"                   reproducibly from SEED, 0..2^64-1 (docs/isa.md 12)\n"
 		"  --gdb PORT|unix:PATH  serve the GDB remote protocol on 127.0.0.1:PORT\n"
@@ -172,6 +176,14 @@ static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o
 		ks->chaos_seed = v;
 		return 0;
 	}
+	if (!strcmp(flag, "--idle-boost")) {
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			snprintf(why, whylen, "expected on or off");
+			return -1;
+		}
+		ks->no_idle_boost = !strcmp(val, "off");
+		return 0;
+	}
 	if (!strcmp(flag, "--ctx-free-pages")) {
 		if (args_count(val, 0, 1000000, &v, why, whylen) != 0)
 			return -1;
@@ -206,6 +218,8 @@ static int parse_sched_opt(const char *flag, const char *val, struct run_opts *o
 		ks->ctx_cap_other_cycles = cyc;
 	else if (!strcmp(flag, "--intr-cost"))
 		ks->intr_cycles = cyc;
+	else if (!strcmp(flag, "--irq-work"))
+		ks->irq_work_cycles = cyc;
 	else if (!strcmp(flag, "--ctx-l1-miss"))
 		ks->ctx_cache.l1_miss_cycles = cyc;
 	else if (!strcmp(flag, "--ctx-l2-miss"))
@@ -229,6 +243,8 @@ static void apply_sched_opts(const struct run_opts *o, struct kernel_config *cfg
 	cfg->ctx_cap_same_cycles = ks->ctx_cap_same_cycles;
 	cfg->ctx_cap_other_cycles = ks->ctx_cap_other_cycles;
 	cfg->ctx_cache = ks->ctx_cache;
+	cfg->irq_work_cycles = ks->irq_work_cycles;
+	cfg->no_idle_boost = ks->no_idle_boost;
 	cfg->intr_cycles = ks->intr_cycles;
 	cfg->chaos = ks->chaos;
 	cfg->chaos_seed = ks->chaos_seed;
@@ -305,6 +321,7 @@ static int parse_from(int argc, char **argv, const char *const *where, struct ru
 						      "--ctx-cap-same", "--ctx-cap-other", "--intr-cost",
 						      "--ctx-vm-footprint", "--ctx-l1", "--ctx-l2",
 						      "--ctx-l1-miss", "--ctx-l2-miss",
+						      "--irq-work", "--idle-boost",
 						      "--chaos", "--gdb", "--gdb-machine",
 						      "--gdb-history-every" };
 		const char *flag = NULL, *val = NULL;

@@ -211,6 +211,11 @@ json_object *results_out_machine(const struct kernel *k, const char *image,
 		json_object_object_add(j, "ctx_l2_bytes", json_object_new_int64(cc->l2_bytes));
 		json_object_object_add(j, "ctx_l1_miss_cycles", json_object_new_int64((int64_t)cc->l1_miss_cycles));
 		json_object_object_add(j, "ctx_l2_miss_cycles", json_object_new_int64((int64_t)cc->l2_miss_cycles));
+		// The batching study's mechanisms (kernel.h; off by default).
+		json_object_object_add(j, "irq_work_cycles", json_object_new_int64((int64_t)k->cfg.irq_work_cycles));
+		json_object_object_add(j, "idle_boost", json_object_new_boolean(!k->cfg.no_idle_boost));
+		json_object_object_add(j, "nic_irq", json_object_new_string(
+			o->dev.c.nic_irq_frame ? "frame" : "edge"));
 		json_object *tg = json_object_new_array();
 		for (uint32_t g = 0; g < k->cfg.n_ticket_groups; g++) {
 			const struct kernel_ticket_group *t = &k->cfg.ticket_groups[g];

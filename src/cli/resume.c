@@ -72,6 +72,8 @@ static const struct {
 	{ "--ctx-l2", true },
 	{ "--ctx-l1-miss", true },
 	{ "--ctx-l2-miss", true },
+	{ "--irq-work", true },
+	{ "--idle-boost", true },
 	{ "--loss", true },
 	{ "--pcap-out", true },
 };
@@ -100,7 +102,8 @@ static void usage(FILE *f)
 		   "    --gdb --gdb-wait --pcap-out (the capture goes on: docs/debugging.md)\n"
 		   "  the model from here on: --quantum --intr --ctx-base --ctx-page\n"
 		   "    --ctx-free-pages --ctx-cap-same --ctx-cap-other --intr-cost\n"
-		   "    --ctx-vm-footprint --ctx-l1 --ctx-l2 --ctx-l1-miss --ctx-l2-miss --loss\n"
+		   "    --ctx-vm-footprint --ctx-l1 --ctx-l2 --ctx-l1-miss --ctx-l2-miss\n"
+		   "    --irq-work --idle-boost --loss\n"
 		   "Other flags are part of the saved state and are refused.\n"
 		   "Exit status as denali run; 2 for a damaged, truncated or foreign file.\n");
 }

@@ -87,7 +87,7 @@ static bool nic_deliver(void *ctx, const uint8_t *f, uint32_t len, uint64_t t)
 {
 	struct dvm *v = ctx;
 	int r = nic_rx_push(&v->nic, f, len);
-	if (r == 1)
+	if (r == 1 || (r == 0 && v->d->cfg.nic_irq_frame))
 		v->d->h.raise_irq(v->d->h.ctx, v->id, DENALI_IRQ_NIC_RX);
 	return r >= 0;
 }

@@ -85,6 +85,9 @@ struct devset_disk_spec {
 struct devset_config {
 	uint32_t nvms;
 	bool nic_chatty;
+	// Raise the receive interrupt for every frame queued (a physical interrupt per
+	// packet), not only when the queue was empty (the default). Off by default.
+	bool nic_irq_frame;
 	uint32_t nic_rxq;          // frames per receive queue, 0 = NIC_RXQ_DEFAULT
 	bool ipv4;                 // give VMs IPv4 addresses (nic_ipv4_for)
 	struct switch_config sw;

@@ -253,6 +253,13 @@ void intr_raise_now(struct kernel *k, uint32_t vm_id, unsigned line)
 	struct intr_vm *s = &k->iv[vm_id];
 	const struct intr_ops *op = intr_ops(s->policy);
 	k->stats.irqs_raised++;
+	// The physical interrupt behind it (kernel.h irq_work_cycles): kernel time, taken
+	// from the running VM's quantum as the upcall and PIO costs are.
+	if (k->cfg.irq_work_cycles) {
+		k->now += k->cfg.irq_work_cycles;
+		if (k->running >= 0)
+			k->slice_left -= (int64_t)k->cfg.irq_work_cycles;
+	}
 	if (!s->pending)
 		s->first_cycles = k->now;
 	s->pending |= 1u << line;

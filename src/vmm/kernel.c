@@ -515,7 +515,8 @@ void kernel_wake_vm(struct kernel *k, struct vm *vm, bool by_irq)
 	struct intr_vm *s = &k->iv[vm->id];
 	vm->state = VM_RUNNABLE;
 	vm->wake_gen++; // its timeout event, if any, is stale now
-	enum sched_where w = k->now > s->idle_since ? SCHED_BOOST : SCHED_TAIL;
+	enum sched_where w = k->now > s->idle_since && !k->cfg.no_idle_boost ? SCHED_BOOST
+									     : SCHED_TAIL;
 	if (by_irq && intr_ops(s->policy)->preempt)
 		w = SCHED_URGENT;
 	s->woke_by_irq = by_irq;

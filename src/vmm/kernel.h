@@ -35,6 +35,12 @@
 //   ctx_cap_same_cycles    4,250   2.5 us: refill cap when the same VM runs again
 //   ctx_cap_other_cycles  12,920   7.6 us: refill cap when another VM ran before
 //   intr_cycles            1,000   one interrupt or exception upcall (frame push)
+//   irq_work_cycles            0   kernel work per device interrupt raised (the physical
+//                                  interrupt, driver and demultiplexing behind it),
+//                                  charged when it is raised, under every policy
+//   no_idle_boost          false   true: a VM woken from idle (by a timeout or a
+//                                  batched interrupt) joins the tail of the run queue
+//                                  instead of getting the paper's priority boost
 //   intr                 batched   interrupt policy (intr.h); intr_groups override it
 //   sched                     rr   scheduler policy (sched.h)
 //   pio_cycles             2,000   one PIO trap into the kernel and back
@@ -92,6 +98,8 @@ struct kernel_config {
 	uint64_t ctx_cap_other_cycles;
 	struct ctxcache_config ctx_cache; // the kernel's per-VM data (ctxcache.h); off: 0 bytes
 	uint64_t intr_cycles;
+	uint64_t irq_work_cycles;   // per device interrupt raised (above); 0: none
+	bool no_idle_boost;         // woken VMs join the tail (above)
 	// Interrupt policy for every VM, and overrides for VM id ranges (later groups win).
 	struct intr_policy intr;
 	struct kernel_intr_group {

@@ -124,6 +124,30 @@ static void test_timer_batched(void **state)
 	vmrun_free(&r);
 }
 
+// Kernel work per device interrupt (kernel.h irq_work_cycles, --irq-work): each of
+// the five timer raises costs 10 us of kernel time before the VM can run, so each wake
+// comes exactly 10 us later than without it, and nothing else changes.
+static void test_irq_work(void **state)
+{
+	uint32_t late[2][5];
+	for (int on = 0; on < 2; on++) {
+		struct kernel_config c = vmrun_config(1);
+		c.irq_work_cycles = on ? 17000 : 0; // 10 us
+		struct vmrun r;
+		RUN(&r, timer, &c);
+		assert_int_equal(r.k->vms[0].state, VM_TERMINATED);
+		assert_int_equal(r.k->stats.irqs_raised, 5);
+		assert_int_equal(vmrun_res(&r, 0, 0), 5);
+		for (uint32_t n = 0; n < 5; n++)
+			late[on][n] = vmrun_res(&r, 0, 3 + n) - vmrun_res(&r, 0, 10 + n);
+		vmrun_free(&r);
+	}
+	for (uint32_t n = 0; n < 5; n++)
+		if (late[1][n] - late[0][n] + 1 > 2 + 10000 || late[1][n] - late[0][n] + 1 < 10000)
+			fail_msg("wake %u: %u ns late with the work, %u without", n, late[1][n],
+				 late[0][n]);
+}
+
 // isa.md 8.4: without a handler, int_pending shows the line; clearing acknowledges it;
 // a cancelled timer never fires.
 static void test_poll_ack_and_cancel(void **state)
@@ -431,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_exception_frames),
 		cmocka_unit_test(test_double_fault),
 		cmocka_unit_test(test_timer_batched),
+		cmocka_unit_test(test_irq_work),
 		cmocka_unit_test(test_poll_ack_and_cancel),
 		cmocka_unit_test(test_batched_mask),
 		cmocka_unit_test(test_policy_batched_burst),

@@ -111,6 +111,23 @@ static void test_priority_boost(void **state)
 	}
 }
 
+// Without the boost (--idle-boost off, kernel.h no_idle_boost) the idler joins the
+// tail behind the three spinners: it wakes a few quanta late, never within one.
+static void test_no_idle_boost(void **state)
+{
+	struct kernel_config c = vmrun_config(4);
+	c.max_time_cycles = 1700000 * 10;
+	c.no_idle_boost = true;
+	struct vmrun r;
+	vmrun(&r, boost_code, sizeof boost_code, 0, &c);
+	assert_int_equal(r.k->vms[3].state, VM_TERMINATED);
+	assert_int_equal(vmrun_res(&r, 3, 0), 50);
+	uint32_t worst = vmrun_res(&r, 3, 1);
+	if (worst < 20000 || worst > 4 * (10000 + 9000))
+		fail_msg("woke %u ns late", worst);
+	vmrun_free(&r);
+}
+
 // Stride with tickets 1:3 between two spinners gives about 1:3 of the CPU.
 static void test_stride_shares(void **state)
 {
@@ -231,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_stride_order),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_priority_boost),
+		cmocka_unit_test(test_no_idle_boost),
 		cmocka_unit_test(test_stride_shares),
 		cmocka_unit_test(test_ctx_switch_model),
 		cmocka_unit_test(test_ctx_vm_footprint),
