@@ -178,6 +178,37 @@ static void test_vm_to_vm(void **state)
 	host_free(h);
 }
 
+// --nic-irq (devset_config nic_irq_frame): three frames sent to VM 1 before it takes
+// any raise the receive interrupt once (the queue went from empty to non-empty) by
+// default, and three times, once per frame, with nic_irq_frame.
+static void test_nic_irq_frame(void **state)
+{
+	for (int per_frame = 0; per_frame < 2; per_frame++) {
+		struct host *h = host_new();
+		struct devset_config c;
+		devset_config_default(&c);
+		c.nvms = NVM;
+		c.nic_irq_frame = per_frame;
+		struct devset_host hi = iface(h);
+		struct devset *d;
+		char err[512];
+		assert_int_equal(devset_new(&d, &c, &hi, err, sizeof(err)), 0);
+		uint32_t ip;
+		uint8_t *f = h->mem[0]->b + 0x100;
+		devset_vregs(d, 1, f, &ip);
+		devset_vregs(d, 0, f + 6, &ip);
+		f[12] = 0x08;
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(pio(d, 0, NIC_PORT_SEND, 0, 0, 100, FAKE_BASE + 0x100, 0,
+					     1000 + 100 * (uint64_t)i, NULL), 0);
+		run_until(h, d, UINT64_MAX);
+		assert_int_equal(h->irq[1][DENALI_IRQ_NIC_RX], per_frame ? 3 : 1);
+		assert_int_equal(pio(d, 1, NIC_PORT_STATUS, 0, 0, 0, 0, 0, 90000, NULL), 3);
+		assert_int_equal(devset_free(d, err, sizeof(err)), 0);
+		host_free(h);
+	}
+}
+
 static void test_chatty(void **state)
 {
 	struct host *h = host_new();
@@ -499,6 +530,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vm_to_vm),
+		cmocka_unit_test(test_nic_irq_frame),
 		cmocka_unit_test(test_chatty),
 		cmocka_unit_test(test_udp_echo_replay_capture),
 		cmocka_unit_test(test_capture_one_vm),
