@@ -349,34 +349,6 @@ static uint32_t shxd(struct cpu *c, int op, unsigned sz, uint32_t dst, uint32_t 
 	return r;
 }
 
-// The condition of Jcc/SETcc/CMOVcc. Inline fast path after CMP of 32-bit values.
-static inline int cond(const struct cpu *c, int cc)
-{
-	if (c->lazy.op == LF(LF_SUB, 2)) {
-		uint32_t a = c->lazy.a, b = c->lazy.b;
-		switch (cc) {
-		case 2: return a < b;
-		case 3: return a >= b;
-		case 4: return a == b;
-		case 5: return a != b;
-		case 6: return a <= b;
-		case 7: return a > b;
-		case 12: return (int32_t)a < (int32_t)b;
-		case 13: return (int32_t)a >= (int32_t)b;
-		case 14: return (int32_t)a <= (int32_t)b;
-		case 15: return (int32_t)a > (int32_t)b;
-		default: break;
-		}
-	}
-	// ZF and SF come from the result for every lazy operation.
-	if (c->lazy.op != 0 && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
-		unsigned sh = 32u - (8u << (c->lazy.op & 3));
-		uint32_t r = c->lazy.res << sh;
-		return ((cc >> 1) == 2 ? r == 0 : (int32_t)r < 0) ^ (cc & 1);
-	}
-	return flags_cond(c, cc);
-}
-
 // The condition cc after a 32-bit CMP of a and b (lazy already holds it): the compare
 // itself for the conditions on CF ZF SF OF, flags.c for O NO P NP.
 static inline int cond_sub32(const struct cpu *c, uint32_t a, uint32_t b, int cc)
@@ -396,6 +368,20 @@ static inline int cond_sub32(const struct cpu *c, uint32_t a, uint32_t b, int cc
 	case 15: return (int32_t)a > (int32_t)b;
 	default: return flags_cond(c, cc);
 	}
+}
+
+// The condition of Jcc/SETcc/CMOVcc. Inline fast path after CMP of 32-bit values.
+static inline int cond(const struct cpu *c, int cc)
+{
+	if (c->lazy.op == LF(LF_SUB, 2))
+		return cond_sub32(c, c->lazy.a, c->lazy.b, cc);
+	// ZF and SF come from the result for every lazy operation.
+	if (c->lazy.op != 0 && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		unsigned sh = 32u - (8u << (c->lazy.op & 3));
+		uint32_t r = c->lazy.res << sh;
+		return ((cc >> 1) == 2 ? r == 0 : (int32_t)r < 0) ^ (cc & 1);
+	}
+	return flags_cond(c, cc);
 }
 
 // The condition cc after a 32-bit logic op with result r (CF = OF = 0).
