@@ -115,13 +115,66 @@ def run_sweep(a, spec, name):
         sys.stderr.write(f"{name}: then: scripts/sweep --collect {work} && "
                          f"scripts/figures/{name} --from {work}\n")
         sys.exit(r.returncode)
-    t0 = time.monotonic()
+    t0, load0 = time.monotonic(), os.getloadavg()[0]
     r = subprocess.run(cmd)
     host = time.monotonic() - t0
     if r.returncode != 0:
         sys.exit(f"{name}: the sweep failed (its points are in {work})")
     rows = read_csv(os.path.join(work, "results.csv"))
+    reps = os.path.join(work, "replications.csv")
+    runs = len(read_csv(reps)) if os.path.exists(reps) else len(rows)
+    cpu = points_cpu(work)
+    print(f"{name}: {runs} runs, {host:.0f} s of wall time"
+          f"{' (this invocation: --resume)' if a.resume else ''}, {cpu:.0f} s of CPU time "
+          f"(user + system, every point) at -j {a.jobs}", flush=True)
+    record_host_time(a, name, runs, host, cpu, load0)
     return rows, work, host
+
+
+def points_cpu(work):
+    """The CPU time (user + system) of every point of a sweep, from the host.json
+    scripts/sweep leaves in each point's directory (a resumed sweep's earlier points
+    included)."""
+    total = 0.0
+    for d in sorted(os.listdir(work)):
+        try:
+            with open(os.path.join(work, d, "host.json")) as f:
+                total += json.load(f)["cpu_s"]
+        except (OSError, ValueError, KeyError, NotADirectoryError):
+            pass
+    return total
+
+
+def variant(a):
+    """The figure's variant in file names and records: "", "open" (Figure 5's open
+    loop), "calibrated" (a model option), joined with "+"."""
+    return "+".join(v for v in ("open" if getattr(a, "open", False) else "",
+                                getattr(a, "model", "") or "") if v and v != "current")
+
+
+HOST_TIME_HEAD = ["script", "variant", "scale", "runs", "jobs", "wall_s", "cpu_s",
+                  "cpus", "load_1min_at_start"]
+
+
+def record_host_time(a, name, runs, wall, cpu, load0):
+    """One row per (script, variant, scale) in OUT/host-time.csv (replaced when the
+    figure is made again): what the sweep cost on this host. Never read by a figure;
+    host time depends on the host and its load (docs/experiments.md "Host time per
+    figure")."""
+    path = os.path.join(out_dir(a), "host-time.csv")
+    rows = read_csv(path) if os.path.exists(path) else []
+    key = (name, variant(a), "full" if a.full else "quick")
+    rows = [r for r in rows if (r["script"], r["variant"], r["scale"]) != key]
+    rows.append(dict(zip(HOST_TIME_HEAD, [*key, runs, a.jobs, f"{wall:.1f}", f"{cpu:.1f}",
+                                          os.cpu_count() or 1, f"{load0:.2f}"])))
+    rows.sort(key=lambda r: (r["scale"] != "quick", r["script"], r["variant"]))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        w = csv.DictWriter(f, HOST_TIME_HEAD, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
 
 
 def from_csvs(a, name):
@@ -157,6 +210,10 @@ def finish(a, work):
 
 
 def out_dir(a):
+    """--out-dir, or docs/figures (docs/figures/full with --full: the paper-scale
+    figures sit beside the quick ones), or with --smoke a temporary directory."""
+    if not a.out_dir and a.full and not a.smoke:
+        a.out_dir = os.path.join(FIGDIR, "full")
     d = a.out_dir or (tempfile.mkdtemp(prefix="fig-smoke-") if a.smoke else FIGDIR)
     os.makedirs(d, exist_ok=True)
     return d

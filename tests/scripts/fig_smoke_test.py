@@ -56,6 +56,15 @@ def main():
             if x.read() != y.read():
                 print(f"FAIL: {f} drawn again from the same CSV differs")
                 return 1
+    # The sweep's host time, from every point's CPU time (scripts/figures/all
+    # --host-time prints the committed sets' tables from these files).
+    import csv
+    with open(os.path.join(out, "host-time.csv")) as f:
+        rows = list(csv.DictReader(f))
+    if [(r["script"], r["scale"], r["runs"]) for r in rows] != [("fig12-game", "quick", "4")] \
+            or not float(rows[0]["cpu_s"]) > 0:
+        print(f"FAIL: host-time.csv: {rows}")
+        return 1
     shutil.rmtree(again, ignore_errors=True)
     print("ok: fig12-game --smoke: CSV, PNG and SVG; the same bytes drawn again")
     return 0

@@ -65,6 +65,16 @@ ref = csv_of(os.path.join(TMP, "j2"))
 check(ref == csv_of(os.path.join(TMP, "j1")), "-j 2 and -j 1 give different results.csv")
 rows = list(csv.DictReader(ref.splitlines()))
 check([r["point"] for r in rows] == ["0", "1", "2", "3"], "rows are not in point order")
+# What each point cost the host: point-NNN/host.json (never a column of results.csv).
+for i in range(4):
+    try:
+        with open(os.path.join(TMP, "j2", f"point-{i:03d}", "host.json")) as f:
+            h = json.load(f)
+        check(h["cpu_s"] > 0 and h["wall_s"] > 0 and h["max_rss_kib"] > 0,
+              f"point {i}: host.json {h}")
+    except (OSError, ValueError, KeyError) as e:
+        check(False, f"point {i}: host.json: {e}")
+check("cpu_s" not in ref and "wall_s" not in ref, "host time leaked into results.csv")
 check([(r["vms"], r["intr"]) for r in rows] ==
       [("1", "batched"), ("1", "sync"), ("3", "batched"), ("3", "sync")],
       "the grid is not the product with the first parameter slowest")

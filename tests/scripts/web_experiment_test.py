@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # scripts/web-experiment --experiment FILE (docs/experiments.md "Web server at scale"):
 # experiments/fig8.cfg with 100 server VMs and 0.1 s of load through the script gives
-# the digest `denali run` gives for the same file and flags (the script prints machine
-# 0's, the first digest line of a several-machine report), reports the file's load
-# (100 replies, 1000 replies/s over its duration=0.1s), and a missing file fails.
+# the run's digest `denali run` gives for the same file and flags (its last digest line;
+# the report lists each machine's too), reports the file's load (100 replies, 1000
+# replies/s over its duration=0.1s, and in the measurement window from the --warmup to
+# the end of the load, every request completed), and a missing file fails.
 #   web_experiment_test.py ROOT BUILD_DIR
 import os
 import re
@@ -32,12 +33,22 @@ check(p.returncode == 0, f"exit {p.returncode}: {p.stderr[-500:]}")
 check("experiments/fig8.cfg: 100 VMs on machine 0, 4 httpgen VMs, 0.1s of load" in p.stdout,
       p.stdout)
 check("replies 100," in p.stdout and "throughput 1000 replies/s" in p.stdout, p.stdout)
+check("in the window 0.1s to 0.1s" not in p.stdout, p.stdout)
+p2 = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
+                     "--experiment", "experiments/fig8.cfg", "--warmup", "20ms"] +
+                    [f"--denali-arg={f}" for f in flags],
+                    capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+m = re.search(r"in the window 20ms to 0.1s into the load: (\d+) replies/s; completed "
+              r"100.0% of 100 requests", p2.stdout)
+check(m is not None and 900 <= int(m.group(1)) <= 1100, p2.stdout)
 got = re.findall(r"digest ([0-9a-f]{16})", p.stdout)
+machines = re.findall(r"machines 0 ([0-9a-f]{16}), 1 ([0-9a-f]{16})\)", p.stdout)
 q = subprocess.run([os.path.join(BUILD, "src", "cli", "denali"), "run",
                     "experiments/fig8.cfg"] + flags,
                    capture_output=True, text=True, cwd=ROOT, timeout=300)
 want = re.findall(r"digest\s+([0-9a-f]{16})", q.stdout)
-check(got and want and got[-1] == want[0], f"digest {got} vs denali run's {want}")
+check(len(got) == 1 and want and got[0] == want[-1], f"digest {got} vs denali run's {want}")
+check(machines and list(machines[0]) == want[:2], f"machine digests {machines} vs {want}")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                     "--experiment", "no-such.cfg"], capture_output=True, text=True,
                    cwd=ROOT, env=env, timeout=60)
