@@ -419,6 +419,8 @@ uint32_t devset_pio(struct devset *d, uint32_t vm_id, uint16_t port, uint32_t re
 	case NIC_PORT_RECV:
 		devset_run(d, now_ns);
 		regs[DEVSET_EAX] = nic_recv(&v->nic, &v->io, regs[DEVSET_EDI], regs[DEVSET_ECX]);
+		if (regs[DEVSET_EAX] == 0)
+			return 1; // nothing received: a status read, chatty or not (nic.h)
 		break;
 	case NIC_PORT_STATUS:
 		devset_run(d, now_ns);

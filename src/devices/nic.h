@@ -123,6 +123,9 @@ static inline uint32_t nic_status(const struct nic *n) { return n->count; }
 uint64_t nic_host_bytes(const struct nic *n);
 
 // The PIO-equivalents an operation on `port` costs: 1, or 12/10 for send/recv when chatty.
+// A NIC_RECV that finds the queue empty costs 1 whatever the model (devset.c): the
+// pcnet32 driver's 10 PIOs are per packet received (paper 4.2.3), and its empty
+// receive ring is a memory read, not 10 more PIOs.
 uint32_t nic_pio_cost(const struct nic *n, uint16_t port);
 
 // Checkpoints (devset.c): the receive queue's frames and the counters, and back into a

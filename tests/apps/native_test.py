@@ -359,9 +359,10 @@ def bad_args():
              ("httpgen", "alpha=abc"), ("httpgen", "mode=half"), ("httpgen", "duration=5"),
              ("httpgen", "base=1.2.3"), ("httpgen", "path=nope"), ("gamesrv", "tick=0s"),
              ("gameclient", "rate=0"), ("tcpbench", "mode=both"), ("tcpbench", "bytes=1Q"),
-             ("tcpbench", "noequals")]
+             ("tcpbench", "noequals"), ("udpcost", "mode=both"), ("udpcost", "size=0"),
+             ("udpcost", "mode=recv count=5 warmup=6"), ("udpcost", "interval=1s5")]
     for app, arg in cases:
-        rc, out, err = run([prog(app), arg], timeout=WAIT)
+        rc, out, err = run([prog(app)] + arg.split(), timeout=WAIT)
         check(f"{app} {arg}: exit 2 and one error line", rc == 2 and out == "" and
               err.startswith(f"{app}: bad argument"), (rc, out, err))
 
