@@ -231,6 +231,24 @@ def tcpbench_checks():
     rout = p.communicate(timeout=WAIT)[0]
     check("tcpbench: a wrong byte is found at its offset", p.returncode == 1 and
           "byte 4000 differs" in rout, rout)
+    # verify=0: the sender repeats one chunk, the receiver only counts (a verifying
+    # receiver would reject that stream); socket buffers from sndbuf=/rcvbuf=
+    p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=4M", "verify=0",
+                     "rcvbuf=256K"])
+    rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
+                        "bytes=4M", "verify=0", "sndbuf=256K"])
+    rout = p.communicate(timeout=WAIT)[0]
+    check("tcpbench verify=0 with 256 KiB buffers: 4 MiB counted",
+          rc == 0 and p.returncode == 0 and "received 4194304 bytes, 0 errors" in rout,
+          out + err + rout)
+    p, port = start([prog("tcpbench"), "mode=recv", "port=0", "bytes=1M"])
+    rc, out, err = run([prog("tcpbench"), "mode=send", "dst=127.0.0.1", f"port={port}",
+                        "bytes=1M", "verify=0", "chunk=1000"])
+    rout = p.communicate(timeout=WAIT)[0]
+    # the repeat starts at byte 1000; a byte may match the pattern by chance (1001 here)
+    m = re.search(r"byte (\d+) differs", rout)
+    check("tcpbench: a verifying receiver rejects a verify=0 stream where it repeats",
+          p.returncode == 1 and m is not None and 1000 <= int(m.group(1)) < 1004, rout)
 
 
 # The game runs on the host's clock: the server for 3 s, the clients for 2 s, scaled up
@@ -359,7 +377,8 @@ def bad_args():
              ("httpgen", "alpha=abc"), ("httpgen", "mode=half"), ("httpgen", "duration=5"),
              ("httpgen", "base=1.2.3"), ("httpgen", "path=nope"), ("gamesrv", "tick=0s"),
              ("gameclient", "rate=0"), ("tcpbench", "mode=both"), ("tcpbench", "bytes=1Q"),
-             ("tcpbench", "noequals"), ("udpcost", "mode=both"), ("udpcost", "size=0"),
+             ("tcpbench", "noequals"), ("tcpbench", "verify=2"), ("tcpbench", "sndbuf=2G"),
+             ("udpcost", "mode=both"), ("udpcost", "size=0"),
              ("udpcost", "mode=recv count=5 warmup=6"), ("udpcost", "interval=1s5")]
     for app, arg in cases:
         rc, out, err = run([prog(app)] + arg.split(), timeout=WAIT)

@@ -10,7 +10,8 @@
 #  game: 2 gamesrv VMs, 8 gameclient VMs (4 per server, 2 s): latency samples around
 #        half a tick, snapshots flowing both ways, no bad datagrams;
 #  tcp:  tcpbench 1 MiB over a link losing 2% of frames (two loss seeds): every byte
-#        intact, retransmissions visible in the capture, no tshark expert Error;
+#        intact, retransmissions visible in the capture, no tshark expert Error; 4 MiB
+#        with verify=0 and 64 KiB buffers on a clean link: no TCP analysis flags;
 #  hostile: 4 httpd VMs serve verified requests while 3,000 hostile frames (garbage,
 #        broken IPv4/TCP/UDP/ICMP/ARP headers and checksums, fragments, stray and
 #        forged TCP segments, a few half-open SYNs, HTTP garbage) are replayed at them
@@ -189,6 +190,18 @@ def tcp(tmp):
             check(f"tcp loss seed {seed}: retransmissions in the capture", n > 0, n)
             probs = expert_problems(cap, allow_warnings=True)
             check(f"tcp loss seed {seed}: tshark expert: no Error", probs == "", probs)
+    # verify=0 (the paper's benchmark: nothing checked) with 64 KiB socket buffers
+    args = ["--image", image("tcpbench"), "--args", "mode=recv bytes=4M verify=0 rcvbuf=64K",
+            "--client", image("tcpbench"), "--client-args",
+            "mode=send dst=10.0.0.1 bytes=4M verify=0 sndbuf=64K", "--max-time", "60s"]
+    p, js, cap, d = run(tmp, "tcpfast", args)
+    res = results(js)
+    check("tcp verify=0: 4 MiB counted on both ends", "received 4194304 bytes, 0 errors"
+          in p.stdout and "sent 4194304 bytes, 0 errors" in p.stdout and
+          total(res, "tcp.errors") == 0, p.stdout[-3000:] + p.stderr)
+    if skips.need("tshark", "tshark's checks of the captures"):
+        n = count(cap, "tcp.analysis.flags && !tcp.analysis.window_update")
+        check("tcp verify=0: no TCP analysis flags on a lossless link", n == 0, n)
 
 
 def csum(data):
