@@ -233,6 +233,12 @@ enum op {
 	X(P, 0) X(P, 1) X(P, 2) X(P, 3) X(P, 4) X(P, 5) X(P, 6) X(P, 7) X(P, 8) X(P, 9)   \
 	X(P, 10) X(P, 11) X(P, 12) X(P, 13) X(P, 14) X(P, 15)
 #define CPU_XOP_CC(P, CC) XOP_##P##_##CC,
+// The ops with address-specialised handlers (MOVZXB: MOVZX r32, byte [m]).
+#define CPU_EA_OPS(X)                                                                  \
+	X(MOVD_RM) X(MOVD_MR) X(MOVD_MI) X(MOVB_RM) X(MOVB_MR) X(MOVZXB) X(LEA)         \
+	X(ADDD_RM) X(ORD_RM) X(ANDD_RM) X(SUBD_RM) X(XORD_RM) X(CMPD_RM) X(CMPD_MR)     \
+	X(CMPD_MI)
+#define CPU_XOP_EA(N) XOP_##N##_B, XOP_##N##_X,
 enum xop {
 	XOP_FIRST = OP_COUNT - 1,
 	CPU_CCS(CPU_XOP_CC, JCC) // Jcc by condition code
@@ -242,8 +248,12 @@ enum xop {
 	// 32-bit ops whose flags are dead (exec_select): the result without the lazy flags
 	XOP_NF_ADDRR, XOP_NF_ADDRI, XOP_NF_ORRR, XOP_NF_ORRI, XOP_NF_ANDRR, XOP_NF_ANDRI,
 	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHIFT,
+	// Memory forms without the 67 prefix, their effective address specialised:
+	// _B base + displacement (no index), _X base + index << scale + displacement
+	CPU_EA_OPS(CPU_XOP_EA)
 	XOP_END
 };
+#undef CPU_XOP_EA
 #undef CPU_XOP_CC
 
 // The handler for d (entry i of a block of n entries, synthetic end included).

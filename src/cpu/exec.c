@@ -769,6 +769,9 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
 		&&L_NF_SHIFT,
+#define X(N) &&L_##N##_B, &&L_##N##_X,
+		CPU_EA_OPS(X)
+#undef X
 	};
 	_Static_assert(sizeof labels / sizeof labels[0] == XOP_END, "one label per handler");
 	x->labels = labels;
@@ -1143,6 +1146,41 @@ dispatch:
 			       : d->sub == 7 ? (uint32_t)((int32_t)a >> cnt) : a << cnt;
 		NEXT;
 	}
+	// Memory forms without the 67 prefix, by addressing form (exec_select): the
+	// address without the index (_B) or without the 16-bit wrap (_X).
+#define EA_B (d->disp + c->r[d->base])
+#define EA_X (d->disp + c->r[d->base] + (c->r[d->index] << d->scale))
+#define EA_FORMS(NAME, BODY) XCASE(NAME##_B) BODY(EA_B) XCASE(NAME##_X) BODY(EA_X)
+#define MOVD_RM_BODY(EA) { uint32_t v_; LOAD(4, EA, v_); c->r[d->reg] = v_; NEXT; }
+#define MOVD_MR_BODY(EA) { STORE(4, EA, c->r[d->reg]); NEXT; }
+#define MOVD_MI_BODY(EA) { STORE(4, EA, d->imm); NEXT; }
+#define MOVB_RM_BODY(EA) { uint32_t v_; LOAD(1, EA, v_); setr(c, 1, d->reg, v_); NEXT; }
+#define MOVB_MR_BODY(EA) { STORE(1, EA, getr(c, 1, d->reg)); NEXT; }
+#define MOVZXB_BODY(EA) { uint32_t v_; LOAD(1, EA, v_); c->r[d->reg] = v_; NEXT; }
+#define LEA_BODY(EA) { c->r[d->reg] = EA; NEXT; }
+#define ALU_RM_BODY(OPN, EA)                                                            \
+	{                                                                               \
+		uint32_t b_;                                                            \
+		LOAD(4, EA, b_);                                                        \
+		uint32_t r_ = alu(c, OPN, 4, c->r[d->reg], b_);                         \
+		if (alu_writes(OPN))                                                    \
+			c->r[d->reg] = r_;                                              \
+		NEXT;                                                                   \
+	}
+#define ADDD_RM_BODY(EA) ALU_RM_BODY(ALU_ADD, EA)
+#define ORD_RM_BODY(EA) ALU_RM_BODY(ALU_OR, EA)
+#define ANDD_RM_BODY(EA) ALU_RM_BODY(ALU_AND, EA)
+#define SUBD_RM_BODY(EA) ALU_RM_BODY(ALU_SUB, EA)
+#define XORD_RM_BODY(EA) ALU_RM_BODY(ALU_XOR, EA)
+#define CMPD_RM_BODY(EA) ALU_RM_BODY(ALU_CMP, EA)
+#define CMPD_MR_BODY(EA) { uint32_t a_; LOAD(4, EA, a_); alu(c, ALU_CMP, 4, a_, c->r[d->reg]); NEXT; }
+#define CMPD_MI_BODY(EA) { uint32_t a_; LOAD(4, EA, a_); alu(c, ALU_CMP, 4, a_, d->imm); NEXT; }
+#define X(N) EA_FORMS(N, N##_BODY)
+	CPU_EA_OPS(X)
+#undef X
+#undef EA_B
+#undef EA_X
+#undef EA_FORMS
 	CASE(JMP_R) { eip = c->r[d->reg]; budget -= COST_TAKEN_BRANCH; goto end_block; }
 	CASE(JMP_M) {
 		uint32_t t;
@@ -1944,6 +1982,24 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 		return nf[op_alu(e->op)][op_form(e->op) == FORM_RI];
 	if (e->op == OP_SHIFT_R && e->size == 4 && fl_use(e) == FL_ALL && flags_dead(d, i, n))
 		return XOP_NF_SHIFT;
+	if ((e->flags & (DI_MEM | DI_A16)) == DI_MEM) {
+		bool b = e->index == NOREG;
+		switch (e->op) {
+#define X(N)                                                                            \
+	case OP_##N:                                                                    \
+		return b ? XOP_##N##_B : XOP_##N##_X;
+			X(MOVD_RM) X(MOVD_MR) X(MOVD_MI) X(MOVB_RM) X(MOVB_MR) X(LEA)
+			X(ADDD_RM) X(ORD_RM) X(ANDD_RM) X(SUBD_RM) X(XORD_RM) X(CMPD_RM)
+			X(CMPD_MR) X(CMPD_MI)
+#undef X
+		case OP_MOVX_M: // MOVZX r32, byte [m]
+			if (e->imm == 1 && e->sub == 0 && e->size == 4)
+				return b ? XOP_MOVZXB_B : XOP_MOVZXB_X;
+			break;
+		default:
+			break;
+		}
+	}
 	return e->op;
 }
 
