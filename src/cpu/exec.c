@@ -746,6 +746,8 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 	CASE(MOV##S##_MR) { STORE(SZ, ea_of(c, d), getr(c, SZ, d->reg)); NEXT; } \
 	CASE(MOV##S##_MI) { STORE(SZ, ea_of(c, d), d->imm); NEXT; }
 
+static void nf_recover(struct cpu *c, const struct dinsn *first, int k);
+
 // What run() does: execute blocks (cpu_run), one instruction (cpu_step), or only set
 // x->labels and return (cpu_block_info needs them before it builds a block).
 enum run_mode { RUN_BLOCKS = 0, RUN_STEP, RUN_LABELS };
@@ -1744,6 +1746,7 @@ dispatch:
 		// entry (it may belong to a shared, still valid block) and look up anew.
 		*d = x->patched_orig;
 		x->patched = NULL;
+		nf_recover(c, blk->insn, d->idx);
 		eip = page_base + d->off;
 		budget += blk->cost - d->pre;
 		retired -= blk->n - d->idx;
@@ -1813,6 +1816,7 @@ rep_preempt:
 
 fault:
 	// d faulted: it and the rest of its block did not execute.
+	nf_recover(c, blk->insn, d->idx);
 	eip = THIS_EIP;
 	c->fault.eip = eip;
 	budget += blk->cost - d->pre;
@@ -1906,10 +1910,13 @@ int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 }
 
 // How an entry treats the flags, for flags_dead: FL_LIVE ends the search (it reads a
-// flag, may fault or exit, or ends the block), FL_NONE neither reads nor writes them
-// and cannot fault, FL_ALL replaces the whole lazy record (op, res, a, b) without
-// reading a flag and without writing eflags, and cannot fault.
-enum fl_use { FL_LIVE, FL_NONE, FL_ALL };
+// flag, may exit or stop in a way nf_recover does not undo, or ends the block), FL_NONE
+// neither reads nor writes them and cannot fault, FL_ALL replaces the whole lazy record
+// (op, res, a, b) without reading a flag and without writing eflags, and cannot fault.
+// FL_MEM and FL_ALL_MEM are FL_NONE and FL_ALL for a memory access that may fault
+// (before it changes anything) or, after a store into the running block, end the block
+// (OP_SMC_EXIT, after it changed everything).
+enum fl_use { FL_LIVE, FL_NONE, FL_ALL, FL_MEM, FL_ALL_MEM };
 
 static enum fl_use fl_use(const struct dinsn *d)
 {
@@ -1917,39 +1924,121 @@ static enum fl_use fl_use(const struct dinsn *d)
 	if (op_is_alu(op)) {
 		enum op_form f = op_form(op);
 		enum alu_op a = op_alu(op);
-		if ((f == FORM_RR || f == FORM_RI) && a != ALU_ADC && a != ALU_SBB)
-			return FL_ALL;
-		return FL_LIVE;
+		if (a == ALU_ADC || a == ALU_SBB)
+			return FL_LIVE;
+		return f == FORM_RR || f == FORM_RI ? FL_ALL : FL_ALL_MEM;
 	}
 	if (op_is_mov(op))
-		return op_form(op) == FORM_RR || op_form(op) == FORM_RI ? FL_NONE : FL_LIVE;
+		return op_form(op) == FORM_RR || op_form(op) == FORM_RI ? FL_NONE : FL_MEM;
 	switch (op) {
 	case OP_LEA: case OP_LEAW: case OP_MOVX_R: case OP_BSWAP: case OP_XCHG_R:
 	case OP_CBW: case OP_CWD: case OP_NOP:
 		return FL_NONE;
+	case OP_MOVX_M: case OP_PUSH_R: case OP_PUSH_I: case OP_PUSH_M: case OP_POP_R:
+		return FL_MEM;
 	case OP_UNARY_R: // NOT: none; NEG: all; INC DEC keep CF (a read)
 		return d->sub == 2 ? FL_NONE : d->sub == 3 ? FL_ALL : FL_LIVE;
 	case OP_SHIFT_R: // SHL SHR SAL SAR by a non-zero immediate: lazy, all flags
 		return d->sub >= 4 && !(d->flags & DI_CL) && (d->imm & 31) ? FL_ALL : FL_LIVE;
 	case OP_IMUL2_R:
 		return FL_ALL;
+	case OP_IMUL2_M:
+		return FL_ALL_MEM;
 	default:
 		return FL_LIVE;
 	}
 }
 
+// The registers (bit n: c->r[n]) an entry of class FL_NONE or FL_MEM may write.
+static unsigned regs_written(const struct dinsn *d)
+{
+	unsigned sz = d->size, reg = 1u << (sz == 1 ? d->reg & 3 : d->reg);
+	unsigned rm = 1u << (sz == 1 ? d->rm & 3 : d->rm), sp = 1u << CPU_ESP;
+	int op = d->op;
+	if (op_is_mov(op))
+		return op_form(op) == FORM_MR || op_form(op) == FORM_MI ? 0 : reg;
+	switch (op) {
+	case OP_MOVX_R: case OP_MOVX_M: case OP_LEA: case OP_LEAW: case OP_BSWAP:
+		return 1u << d->reg;
+	case OP_XCHG_R: return reg | rm;
+	case OP_CBW: return 1u << CPU_EAX;
+	case OP_CWD: return 1u << CPU_EDX;
+	case OP_NOP: return 0;
+	case OP_UNARY_R: return reg; // NOT
+	case OP_PUSH_R: case OP_PUSH_I: case OP_PUSH_M: return sp;
+	case OP_POP_R: return sp | 1u << d->reg;
+	default: return 0xffu;
+	}
+}
+
+// Whether nf_recover can rebuild the lazy record a dead-flag handler for d skipped
+// from the registers it leaves: ADD SUB XOR of two different registers or with an
+// immediate (the first operand is the result minus, plus or xor the second), AND OR
+// of a register with itself (both operands are the result).
+static bool nf_recoverable(const struct dinsn *d, unsigned *uses)
+{
+	int op = d->op;
+	if (!op_is_alu(op) || op < alu_opcode(op_alu(op), 2, FORM_RR) ||
+	    op > alu_opcode(op_alu(op), 2, FORM_RI))
+		return false;
+	enum alu_op a = op_alu(op);
+	bool rr = op_form(op) == FORM_RR;
+	*uses = 1u << d->reg | (rr ? 1u << d->rm : 0);
+	if (a == ALU_ADD || a == ALU_SUB || a == ALU_XOR)
+		return !rr || d->rm != d->reg;
+	return (a == ALU_AND || a == ALU_OR) && rr && d->rm == d->reg;
+}
+
 // Whether the flags entry i of a block writes are dead: a later entry replaces the
-// whole lazy record before anything could read a flag or see the state (a fault, an
-// exit, the end of the block). Skipping the write then leaves the same registers,
-// eflags and lazy record at every point where the run can stop.
+// whole lazy record before anything could read a flag or see the state (an exit, the
+// end of the block). A memory access on the way may fault or end the block (FL_MEM,
+// FL_ALL_MEM): then the skipped record is rebuilt (nf_recover), which needs the
+// registers it is rebuilt from unchanged up to there. Skipping the write then leaves
+// the same registers, eflags and lazy record at every point where the run can stop.
 static bool flags_dead(const struct dinsn *d, int i, int n)
 {
+	unsigned uses = 0, written = 0;
+	bool rec = nf_recoverable(&d[i], &uses);
 	for (int j = i + 1; j < n; j++) {
 		enum fl_use u = fl_use(&d[j]);
-		if (u != FL_NONE)
-			return u == FL_ALL;
+		if (u == FL_ALL)
+			return true;
+		if (u == FL_NONE) {
+			written |= regs_written(&d[j]);
+			continue;
+		}
+		if (u == FL_MEM)
+			written |= regs_written(&d[j]);
+		if (u == FL_LIVE || !rec || (written & uses))
+			return false;
+		if (u == FL_ALL_MEM)
+			return true;
 	}
 	return false;
+}
+
+// After entry k of a block stopped the run (a fault, or OP_SMC_EXIT after a store into
+// the block): the lazy record of the last flag setter before it, when its handler
+// skipped it (flags_dead allowed that only where this rebuilds it exactly).
+static void nf_recover(struct cpu *c, const struct dinsn *first, int k)
+{
+	for (int j = k - 1; j >= 0; j--) {
+		const struct dinsn *e = &first[j];
+		if (e->hop >= XOP_NF_ADDRR && e->hop <= XOP_NF_XORRI) {
+			uint32_t res = c->r[e->reg];
+			uint32_t b = op_form(e->op) == FORM_RR ? c->r[e->rm] : e->imm;
+			switch (op_alu(e->op)) {
+			case ALU_ADD: lazy(c, LF(LF_ADD, 2), res, res - b, b); break;
+			case ALU_SUB: lazy(c, LF(LF_SUB, 2), res, res + b, b); break;
+			case ALU_XOR: lazy(c, LF(LF_LOGIC, 2), res, res ^ b, b); break;
+			default: lazy(c, LF(LF_LOGIC, 2), res, res, res); break; // AND OR r, r
+			}
+			return;
+		}
+		enum fl_use u = fl_use(e);
+		if (u != FL_NONE && u != FL_MEM)
+			return; // it wrote its flags
+	}
 }
 
 uint16_t exec_select(const struct dinsn *d, int i, int n)
