@@ -157,9 +157,11 @@ static inline __attribute__((always_inline)) void keep_cf(struct cpu *c)
 	uint8_t op = c->lazy.op;
 	int kind = op >> 2;
 	uint32_t cf, m = 0xffffffffu >> (32 - (8u << (op & 3)));
-	if (kind == LF_NONE || kind == LF_INC || kind == LF_DEC)
+	if (likely(op == LF(LF_SUB, 2))) // CMP before the loop's branch, the usual case
+		cf = c->lazy.a < c->lazy.b;
+	else if (kind == LF_NONE || kind == LF_INC || kind == LF_DEC)
 		return;
-	if (kind == LF_LOGIC)
+	else if (kind == LF_LOGIC)
 		cf = 0;
 	else if (kind == LF_SUB)
 		cf = (c->lazy.a & m) < (c->lazy.b & m);
@@ -173,20 +175,30 @@ static inline __attribute__((always_inline)) void keep_cf(struct cpu *c)
 }
 
 // flags_materialize with the common 32-bit kinds inline (before ROL/ROR, which keep
-// SF ZF AF PF). The same bits as flags_eval (flags.c).
+// SF ZF AF PF): logic ops, ADD, SUB/CMP and MUL, whose records the SHA-2 and
+// MurmurHash rounds leave before a rotate (bench/cpu hash). The same bits as
+// flags_eval (flags.c).
 static inline void materialize(struct cpu *c)
 {
 	uint8_t op = c->lazy.op;
+	uint32_t r = c->lazy.res, a = c->lazy.a, b = c->lazy.b, f;
 	if (op == 0)
 		return;
+	f = flags_parity[r & 0xff] | (r == 0 ? CPU_ZF : 0) | ((r >> 24) & CPU_SF);
 	if (op == LF(LF_LOGIC, 2)) {
-		uint32_t r = c->lazy.res;
-		uint32_t f = flags_parity[r & 0xff] | (r == 0 ? CPU_ZF : 0) | ((r >> 24) & CPU_SF);
-		c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
-		c->lazy.op = 0;
+		// CF = OF = AF = 0
+	} else if (op == LF(LF_ADD, 2)) {
+		f |= (r < a) | ((((a ^ r) & (b ^ r)) >> 20) & CPU_OF) | ((a ^ b ^ r) & CPU_AF);
+	} else if (op == LF(LF_SUB, 2)) {
+		f |= (a < b) | ((((a ^ b) & (a ^ r)) >> 20) & CPU_OF) | ((a ^ b ^ r) & CPU_AF);
+	} else if (op == LF(LF_MUL, 2)) {
+		f |= a ? CPU_CF | CPU_OF : 0;
+	} else {
+		flags_materialize(c);
 		return;
 	}
-	flags_materialize(c);
+	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
+	c->lazy.op = 0;
 }
 
 // The eight ALU operations plus TEST. Returns the result, sets flags.
