@@ -154,23 +154,28 @@ static __attribute__((noinline)) uint32_t get_cf_slow(const struct cpu *c) { ret
 // kinds that precede INC/DEC in loops (ADD/SUB/CMP of any size, logic ops, MUL, INC/DEC).
 static inline __attribute__((always_inline)) void keep_cf(struct cpu *c)
 {
-	uint8_t op = c->lazy.op;
-	int kind = op >> 2;
-	uint32_t cf, m = 0xffffffffu >> (32 - (8u << (op & 3)));
-	if (likely(op == LF(LF_SUB, 2))) // CMP before the loop's branch, the usual case
-		cf = c->lazy.a < c->lazy.b;
-	else if (kind == LF_NONE || kind == LF_INC || kind == LF_DEC)
+	const struct cpu_lazy *l = &c->lazy;
+	uint32_t cf;
+	if (likely(l->op == LF(LF_SUB, 2))) { // CMP before the loop's branch
+		c->eflags = (c->eflags & ~CPU_CF) | (l->a < l->b);
 		return;
-	else if (kind == LF_LOGIC)
-		cf = 0;
-	else if (kind == LF_SUB)
-		cf = (c->lazy.a & m) < (c->lazy.b & m);
-	else if (kind == LF_ADD)
-		cf = (c->lazy.res & m) < (c->lazy.a & m);
-	else if (kind == LF_MUL) // a: the product did not fit (flags.c)
-		cf = c->lazy.a != 0;
-	else
-		cf = get_cf_slow(c);
+	}
+	switch (l->op) { // one jump on the whole op: kind and size
+	case 0:
+	case LF(LF_INC, 0): case LF(LF_INC, 1): case LF(LF_INC, 2):
+	case LF(LF_DEC, 0): case LF(LF_DEC, 1): case LF(LF_DEC, 2):
+		return; // CF is in eflags already
+	case LF(LF_SUB, 1): cf = (l->a & 0xffff) < (l->b & 0xffff); break;
+	case LF(LF_SUB, 0): cf = (l->a & 0xff) < (l->b & 0xff); break;
+	case LF(LF_ADD, 2): cf = l->res < l->a; break;
+	case LF(LF_ADD, 1): cf = (l->res & 0xffff) < (l->a & 0xffff); break;
+	case LF(LF_ADD, 0): cf = (l->res & 0xff) < (l->a & 0xff); break;
+	case LF(LF_LOGIC, 0): case LF(LF_LOGIC, 1): case LF(LF_LOGIC, 2): cf = 0; break;
+	case LF(LF_MUL, 0): case LF(LF_MUL, 1): case LF(LF_MUL, 2): // a: it did not fit
+		cf = l->a != 0;
+		break;
+	default: cf = get_cf_slow(c); break;
+	}
 	c->eflags = (c->eflags & ~CPU_CF) | cf;
 }
 
@@ -392,6 +397,12 @@ static inline int cond(const struct cpu *c, int cc)
 		unsigned sh = 32u - (8u << (c->lazy.op & 3));
 		uint32_t r = c->lazy.res << sh;
 		return ((cc >> 1) == 2 ? r == 0 : (int32_t)r < 0) ^ (cc & 1);
+	}
+	if ((c->lazy.op >> 2) == LF_SUB) {
+		// 8- and 16-bit CMP (a byte code's opcode, a string's character): the
+		// operands moved to the top of 32 bits compare as the narrow ones do.
+		unsigned sh = 32u - (8u << (c->lazy.op & 3));
+		return cond_sub32(c, c->lazy.a << sh, c->lazy.b << sh, cc);
 	}
 	return flags_cond(c, cc);
 }

@@ -12,7 +12,7 @@
 // instruction at a time, nothing skipped): both must end, at HLT or at the fault, with
 // the same registers, raw eflags and lazy record, EIP, fault, cycles, instruction count
 // and memory. A directed case checks a fault right after a skipped flag write, and
-// another the flags ROL/ROR keep from the 32-bit operations materialised inline.
+// another the flags ROL/ROR and INC keep from the records they fold inline.
 // Guest memory: 4 flat pages from 0x10000; code at CODE, data at DATA (EBP), stack at
 // the top; 0x5000 is unmapped.
 #include <setjmp.h>
@@ -349,47 +349,53 @@ static void test_directed(void **state)
 	free(e.mem);
 }
 
-// ROL and ROR keep SF ZF AF PF: after ADD, SUB, CMP, IMUL, AND and XOR of 32 bits
-// (whose records the rotate folds inline), the flags PUSHFD saves after the rotate
-// agree on those four with the flags it saves right after the same operation (read
-// through flags.c), on edge values; CF and OF are the rotate's own.
-static void test_rotate_keeps_flags(void **state)
+// ROL and ROR keep SF ZF AF PF, INC keeps CF: after ADD, SUB, CMP, IMUL, AND, XOR of
+// 32 bits and CMP of 8 and 16 (whose records they fold inline), the flags PUSHFD saves
+// after the rotate or INC agree on those with the flags it saves right after the same
+// operation (read through flags.c), on edge values; CF and OF are the rotate's own.
+static void test_ops_keep_flags(void **state)
 {
 	(void)state;
-	static const uint32_t vals[] = { 0, 1, 0xf, 0x10, 0x7f, 0x80, 0x7fffffff, 0x80000000,
-					 0xfffffff0u, 0xffffffffu, 0x12345678u };
-	static const uint8_t ops[][3] = {
-		{ 0x01, 0xd8, 0 },
-		{ 0x29, 0xd8, 0 },
-		{ 0x39, 0xd8, 0 },
-		{ 0x0f, 0xaf, 0xc3 },
-		{ 0x21, 0xd8, 0 },
-		{ 0x31, 0xd8, 0 },
+	static const uint32_t vals[] = { 0, 1, 0xf, 0x10, 0x7f, 0x80, 0xff, 0x7fff, 0x8000,
+					 0x7fffffff, 0x80000000, 0xfffffff0u, 0xffffffffu,
+					 0x12345678u };
+	static const uint8_t ops[][4] = {
+		{ 2, 0x01, 0xd8 },
+		{ 2, 0x29, 0xd8 },
+		{ 2, 0x39, 0xd8 },
+		{ 3, 0x0f, 0xaf, 0xc3 },
+		{ 2, 0x21, 0xd8 },
+		{ 2, 0x31, 0xd8 },
+		{ 2, 0x38, 0xd8 },
+		{ 3, 0x66, 0x39, 0xd8 },
 	};
-	const uint32_t keep = CPU_SF | CPU_ZF | CPU_AF | CPU_PF;
 	struct env e = { 0 };
 	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
 	e.m = (struct cpu_mem){ map, &e };
 	for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
-		size_t ol = ops[o][2] ? 3 : 2;
-		for (int ror = 0; ror < 2; ror++) {
+		size_t ol = ops[o][0];
+		for (int k = 0; k < 3; k++) { // ROL ROR INC
 			for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 				for (size_t j = 0; j < sizeof vals / sizeof vals[0]; j++) {
 					uint8_t *p = e.mem + (CODE - BASE);
 					size_t n = 0;
 					p[n++] = 0x89;
-					p[n++] = 0xc2;           // mov edx, eax
-					memcpy(p + n, ops[o], ol);
-					n += ol;    // op eax, ebx
-					p[n++] = 0x9c;                          // pushfd
+					p[n++] = 0xc2;             // mov edx, eax
+					memcpy(p + n, ops[o] + 1, ol);
+					n += ol;  // op eax, ebx
+					p[n++] = 0x9c;                            // pushfd
 					p[n++] = 0x89;
-					p[n++] = 0xd0;           // mov eax, edx
-					memcpy(p + n, ops[o], ol);
-					n += ol;    // op eax, ebx
-					p[n++] = 0xc1;                          // rol/ror ecx, 7
-					p[n++] = ror ? 0xc9 : 0xc1;
-					p[n++] = 7;
-					p[n++] = 0x9c;                          // pushfd
+					p[n++] = 0xd0;             // mov eax, edx
+					memcpy(p + n, ops[o] + 1, ol);
+					n += ol;  // op eax, ebx
+					if (k < 2) {                              // rol/ror ecx, 7
+						p[n++] = 0xc1;
+						p[n++] = k ? 0xc9 : 0xc1;
+						p[n++] = 7;
+					} else {
+						p[n++] = 0x41;                    // inc ecx
+					}
+					p[n++] = 0x9c;                            // pushfd
 					p[n++] = 0xf4;
 					uint32_t init[8] = { vals[i], 0x80000001u, 0, vals[j], 0, 0, 0, 0 };
 					struct cpu_exec *x = cpu_exec_new(NULL);
@@ -399,14 +405,18 @@ static void test_rotate_keeps_flags(void **state)
 					uint32_t sp = e.c.r[CPU_ESP], after, before;
 					memcpy(&after, e.mem + (sp - BASE), 4);
 					memcpy(&before, e.mem + (sp + 4 - BASE), 4);
-					uint32_t r = ror ? 0x80000001u >> 7 | 0x80000001u << 25
-							 : 0x80000001u << 7 | 0x80000001u >> 25;
-					uint32_t cf = ror ? r >> 31 : r & 1;
-					uint32_t of = ror ? (r >> 31) ^ ((r >> 30) & 1) : (r >> 31) ^ cf;
-					if ((after & keep) != (before & keep) ||
-					    (after & CPU_CF) != cf || !!(after & CPU_OF) != of)
-						fail_msg("op %zu ror %d a %#x b %#x: before %#x after %#x",
-							 o, ror, vals[i], vals[j], before, after);
+					uint32_t r = k ? 0x80000001u >> 7 | 0x80000001u << 25
+						       : 0x80000001u << 7 | 0x80000001u >> 25;
+					uint32_t cf = k ? r >> 31 : r & 1;
+					uint32_t of = k ? (r >> 31) ^ ((r >> 30) & 1) : (r >> 31) ^ cf;
+					bool bad = k < 2 ? ((after ^ before) &
+							    (CPU_SF | CPU_ZF | CPU_AF | CPU_PF)) ||
+								   (after & CPU_CF) != cf ||
+								   !!(after & CPU_OF) != of
+							 : ((after ^ before) & CPU_CF) != 0;
+					if (bad)
+						fail_msg("op %zu keeper %d a %#x b %#x: before %#x after %#x",
+							 o, k, vals[i], vals[j], before, after);
 				}
 			}
 		}
@@ -417,7 +427,7 @@ static void test_rotate_keeps_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rotate_keeps_flags),
+		cmocka_unit_test(test_ops_keep_flags),
 		cmocka_unit_test(test_directed),
 		cmocka_unit_test(test_random_mem_blocks),
 	};
