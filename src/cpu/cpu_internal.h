@@ -247,7 +247,12 @@ enum xop {
 	CPU_CCS(CPU_XOP_CC, TESTRR) // TEST r32, r32 + Jcc
 	// 32-bit ops whose flags are dead (exec_select): the result without the lazy flags
 	XOP_NF_ADDRR, XOP_NF_ADDRI, XOP_NF_ORRR, XOP_NF_ORRI, XOP_NF_ANDRR, XOP_NF_ANDRI,
-	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHIFT,
+	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHL, XOP_NF_SHR,
+	XOP_NF_SAR,
+	// 32-bit register forms by sub-operation: shifts and rotates by an immediate
+	// (1..31), INC, DEC, MOVZX r32, r8
+	XOP_SHL32I, XOP_SHR32I, XOP_SAR32I, XOP_ROL32I, XOP_ROR32I, XOP_INC32, XOP_DEC32,
+	XOP_MOVZXB_R,
 	// Memory forms without the 67 prefix, their effective address specialised:
 	// _B base + displacement (no index), _X base + index << scale + displacement
 	CPU_EA_OPS(CPU_XOP_EA)

@@ -793,7 +793,8 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 #undef X
 		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
-		&&L_NF_SHIFT,
+		&&L_NF_SHL, &&L_NF_SHR, &&L_NF_SAR, &&L_SHL32I, &&L_SHR32I, &&L_SAR32I,
+		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R,
 #define X(N) &&L_##N##_B, &&L_##N##_X,
 		CPU_EA_OPS(X)
 #undef X
@@ -1164,13 +1165,54 @@ dispatch:
 	NF_ALU(SUB, a_ - b_)
 	NF_ALU(XOR, a_ ^ b_)
 #undef NF_ALU
-	XCASE(NF_SHIFT) { // SHL SHR SAR (sub 4..7) by d->imm, 1..31
-		uint32_t a = c->r[d->reg];
-		unsigned cnt = d->imm & 31;
-		c->r[d->reg] = d->sub == 5 ? a >> cnt
-			       : d->sub == 7 ? (uint32_t)((int32_t)a >> cnt) : a << cnt;
+	XCASE(NF_SHL) { c->r[d->reg] <<= d->imm & 31; NEXT; } // by d->imm, 1..31
+	XCASE(NF_SHR) { c->r[d->reg] >>= d->imm & 31; NEXT; }
+	XCASE(NF_SAR) { c->r[d->reg] = (uint32_t)((int32_t)c->r[d->reg] >> (d->imm & 31)); NEXT; }
+	// 32-bit register forms by sub-operation (exec_select): SHIFT_R by an immediate
+	// count 1..31, as its inline paths do them; UNARY_R's INC and DEC; MOVX_R's MOVZX
+	// r32, r8.
+#define SHIFT32I(NAME, KIND, EXPR)                                                      \
+	XCASE(NAME##32I) {                                                              \
+		uint32_t a = c->r[d->reg], cnt = d->imm & 31, r = EXPR;                 \
+		lazy(c, LF(KIND, 2), r, a, cnt);                                        \
+		c->r[d->reg] = r;                                                       \
+		NEXT;                                                                   \
+	}
+	SHIFT32I(SHL, LF_SHL, a << cnt)
+	SHIFT32I(SHR, LF_SHR, a >> cnt)
+	SHIFT32I(SAR, LF_SAR, (uint32_t)((int32_t)a >> cnt))
+#undef SHIFT32I
+	XCASE(ROL32I) {
+		uint32_t a = c->r[d->reg], cnt = d->imm & 31;
+		uint32_t r = (a << cnt) | (a >> (32 - cnt)), cf = r & 1, of = (r >> 31) ^ cf;
+		materialize(c);
+		c->eflags = (c->eflags & ~(CPU_CF | CPU_OF)) | cf | (of ? CPU_OF : 0);
+		c->r[d->reg] = r;
 		NEXT;
 	}
+	XCASE(ROR32I) {
+		uint32_t a = c->r[d->reg], cnt = d->imm & 31;
+		uint32_t r = (a >> cnt) | (a << (32 - cnt)), cf = r >> 31, of = cf ^ ((r >> 30) & 1);
+		materialize(c);
+		c->eflags = (c->eflags & ~(CPU_CF | CPU_OF)) | cf | (of ? CPU_OF : 0);
+		c->r[d->reg] = r;
+		NEXT;
+	}
+	XCASE(INC32) {
+		uint32_t a = c->r[d->reg];
+		keep_cf(c);
+		lazy(c, LF(LF_INC, 2), a + 1, a, 1);
+		c->r[d->reg] = a + 1;
+		NEXT;
+	}
+	XCASE(DEC32) {
+		uint32_t a = c->r[d->reg];
+		keep_cf(c);
+		lazy(c, LF(LF_DEC, 2), a - 1, a, 1);
+		c->r[d->reg] = a - 1;
+		NEXT;
+	}
+	XCASE(MOVZXB_R) { c->r[d->reg] = getr(c, 1, d->rm); NEXT; }
 	// Memory forms without the 67 prefix, by addressing form (exec_select): the
 	// address without the index (_B) or without the 16-bit wrap (_X).
 #define EA_B (d->disp + c->r[d->base])
@@ -2092,8 +2134,16 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 	    (op_form(e->op) == FORM_RR || op_form(e->op) == FORM_RI) &&
 	    nf[op_alu(e->op)][0] && flags_dead(d, i, n))
 		return nf[op_alu(e->op)][op_form(e->op) == FORM_RI];
-	if (e->op == OP_SHIFT_R && e->size == 4 && fl_use(e) == FL_ALL && flags_dead(d, i, n))
-		return XOP_NF_SHIFT;
+	if (e->op == OP_SHIFT_R && e->size == 4 && fl_use(e) == FL_ALL) // by 1..31
+		return flags_dead(d, i, n) ? (uint16_t)(XOP_NF_SHL + (e->sub == 5) + 2 * (e->sub == 7))
+					   : (uint16_t)(XOP_SHL32I + (e->sub == 5) + 2 * (e->sub == 7));
+	if (e->op == OP_SHIFT_R && e->size == 4 && e->sub < 2 && !(e->flags & DI_CL) &&
+	    (e->imm & 31))
+		return (uint16_t)(XOP_ROL32I + e->sub);
+	if (e->op == OP_UNARY_R && e->size == 4 && e->sub < 2)
+		return (uint16_t)(XOP_INC32 + e->sub);
+	if (e->op == OP_MOVX_R && e->imm == 1 && e->sub == 0 && e->size == 4)
+		return XOP_MOVZXB_R;
 	if ((e->flags & (DI_MEM | DI_A16)) == DI_MEM) {
 		bool b = e->index == NOREG;
 		switch (e->op) {

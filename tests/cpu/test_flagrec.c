@@ -12,7 +12,8 @@
 // instruction at a time, nothing skipped): both must end, at HLT or at the fault, with
 // the same registers, raw eflags and lazy record, EIP, fault, cycles, instruction count
 // and memory. A directed case checks a fault right after a skipped flag write, and
-// another the flags ROL/ROR and INC keep from the records they fold inline.
+// another the flags ROL/ROR and INC keep from the records they fold inline; the
+// specialised shift, rotate and MOVZX handlers are checked against the generic ones.
 // Guest memory: 4 flat pages from 0x10000; code at CODE, data at DATA (EBP), stack at
 // the top; 0x5000 is unmapped.
 #include <setjmp.h>
@@ -424,10 +425,89 @@ static void test_ops_keep_flags(void **state)
 	free(e.mem);
 }
 
+// The 32-bit shift and rotate handlers by an immediate (exec_select: with flags, and
+// without them when a later XOR replaces them) against the generic ones that shift by
+// CL: the same result and flags for every count 1..31 on edge values; MOVZX r32, r8
+// for the eight byte registers.
+static void test_specialised_forms(void **state)
+{
+	(void)state;
+	static const uint32_t vals[] = { 0, 1, 0x80000000u, 0x80000001u, 0x7fffffffu,
+					 0xffffffffu, 0x12345678u, 0xdeadbeefu };
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map, &e };
+	static const unsigned subs[] = { 0, 1, 4, 5, 7 }; // ROL ROR SHL SHR SAR
+	for (size_t k = 0; k < 5; k++) {
+		for (unsigned cnt = 1; cnt < 32; cnt++) {
+			for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++) {
+				uint32_t got[2][3];
+				for (int form = 0; form < 2; form++) {
+					for (int dead = 0; dead < 2; dead++) {
+						uint8_t *p = e.mem + (CODE - BASE);
+						size_t n = 0;
+						if (form) { // mov ecx, cnt; op eax, cl
+							p[n++] = 0xb9;
+							n += put32(p + n, cnt);
+							p[n++] = 0xd3;
+							p[n++] = (uint8_t)(0xc0 | subs[k] << 3);
+						} else { // op eax, cnt
+							p[n++] = 0xc1;
+							p[n++] = (uint8_t)(0xc0 | subs[k] << 3);
+							p[n++] = (uint8_t)cnt;
+						}
+						if (dead) { // xor ebx, edx: the shift's flags are dead
+							p[n++] = 0x31;
+							p[n++] = 0xd3;
+						}
+						p[n++] = 0x9c; // pushfd
+						p[n++] = 0xf4;
+						uint32_t init[8] = { vals[v], 0, 0, 5, 0, 0, 0, 0 };
+						struct cpu_exec *x = cpu_exec_new(NULL);
+						reset(&e, init);
+						assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+						cpu_exec_free(x);
+						uint32_t f;
+						memcpy(&f, e.mem + (e.c.r[CPU_ESP] - BASE), 4);
+						if (!dead) {
+							got[form][0] = e.c.r[CPU_EAX];
+							got[form][1] = f;
+						} else {
+							got[form][2] = e.c.r[CPU_EAX];
+						}
+					}
+				}
+				if (memcmp(got[0], got[1], sizeof got[0]))
+					fail_msg("sub %u count %u value %#x: imm eax %#x flags %#x (dead "
+						 "%#x), CL eax %#x flags %#x (dead %#x)",
+						 subs[k], cnt, vals[v], got[0][0], got[0][1], got[0][2],
+						 got[1][0], got[1][1], got[1][2]);
+			}
+		}
+	}
+	for (unsigned r8 = 0; r8 < 8; r8++) { // movzx esi, r8
+		uint8_t *p = e.mem + (CODE - BASE);
+		p[0] = 0x0f;
+		p[1] = 0xb6;
+		p[2] = (uint8_t)(0xc0 | CPU_ESI << 3 | r8);
+		p[3] = 0xf4;
+		uint32_t init[8] = { 0x11223344u, 0x55667788u, 0x99aabbccu, 0xddeeff01u, 0, 0, 0, 0 };
+		struct cpu_exec *x = cpu_exec_new(NULL);
+		reset(&e, init);
+		init[CPU_ESI] = 0xffffffffu;
+		e.c.r[CPU_ESI] = 0xffffffffu;
+		assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+		cpu_exec_free(x);
+		assert_int_equal(e.c.r[CPU_ESI], (init[r8 & 3] >> (8 * (r8 >> 2))) & 0xff);
+	}
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ops_keep_flags),
+		cmocka_unit_test(test_specialised_forms),
 		cmocka_unit_test(test_directed),
 		cmocka_unit_test(test_random_mem_blocks),
 	};
