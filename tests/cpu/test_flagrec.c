@@ -300,6 +300,7 @@ static void test_random_mem_blocks(void **state)
 			halts++;
 	}
 	// Both endings occur often (the generator is not degenerate).
+	print_message("%d programs faulted, %d halted\n", faults, halts);
 	assert_true(faults > 400);
 	assert_true(halts > 400);
 	free(e.mem);
