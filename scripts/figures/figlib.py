@@ -135,12 +135,17 @@ def points_cpu(work):
     """The CPU time (user + system) of every point of a sweep, from the host.json
     scripts/sweep leaves in each point's directory (a resumed sweep's earlier points
     included)."""
+    try:
+        with open(os.path.join(work, "sweep.json")) as f:
+            n = len(json.load(f)["points"])
+    except (OSError, ValueError, KeyError):
+        return 0.0
     total = 0.0
-    for d in sorted(os.listdir(work)):
+    for i in range(n):  # the sweep's points only (a directory may hold older ones)
         try:
-            with open(os.path.join(work, d, "host.json")) as f:
+            with open(os.path.join(work, f"point-{i:03d}", "host.json")) as f:
                 total += json.load(f)["cpu_s"]
-        except (OSError, ValueError, KeyError, NotADirectoryError):
+        except (OSError, ValueError, KeyError):
             pass
     return total
 
@@ -165,8 +170,12 @@ def record_host_time(a, name, runs, wall, cpu, load0):
     rows = read_csv(path) if os.path.exists(path) else []
     key = (name, variant(a), "full" if a.full else "quick")
     rows = [r for r in rows if (r["script"], r["variant"], r["scale"]) != key]
-    rows.append(dict(zip(HOST_TIME_HEAD, [*key, runs, a.jobs, f"{wall:.1f}", f"{cpu:.1f}",
-                                          os.cpu_count() or 1, f"{load0:.2f}"])))
+    # A resumed sweep's wall time and load are this invocation's, not the figure's:
+    # left empty (its CPU time counts every point, the earlier ones too).
+    rows.append(dict(zip(HOST_TIME_HEAD, [*key, runs, a.jobs,
+                                          "" if a.resume else f"{wall:.1f}", f"{cpu:.1f}",
+                                          os.cpu_count() or 1,
+                                          "" if a.resume else f"{load0:.2f}"])))
     rows.sort(key=lambda r: (r["scale"] != "quick", r["script"], r["variant"]))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + ".tmp"
