@@ -50,6 +50,11 @@ want = re.findall(r"digest\s+([0-9a-f]{16})", q.stdout)
 check(len(got) == 1 and want and got[0] == want[-1], f"digest {got} vs denali run's {want}")
 check(machines and list(machines[0]) == want[:2], f"machine digests {machines} vs {want}")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
+                    "--warmup", "soon"], capture_output=True, text=True, cwd=ROOT, env=env,
+                   timeout=60)
+check(p.returncode == 2 and "--warmup" in p.stderr and "Traceback" not in p.stderr,
+      f"a bad --warmup: {p.returncode} {p.stderr}")
+p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                     "--experiment", "no-such.cfg"], capture_output=True, text=True,
                    cwd=ROOT, env=env, timeout=60)
 check(p.returncode != 0 and "no-such.cfg: cannot open" in p.stdout + p.stderr,
