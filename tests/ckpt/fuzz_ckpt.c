@@ -13,14 +13,17 @@
 //   2, 3  the same for a machine with devices: NICs and the switch, a trace replayed
 //      (looped, rewritten) into them, a read-write disk on VM 0, a read-only disk on
 //      every VM, console input;
-//   4  a checkpoint file of two machines (the first with those devices) and the link.
+//   4  a checkpoint file of two machines (the first with those devices) and the link;
+//   5  the rest is the kernel-data cache section (CTXC) of a machine with that model
+//      on (--ctx-vm-footprint): it is wrapped, with that machine's real state and pages
+//      taken mid-run, into a valid file.
 // The machines are 6 VMs of synth_idle, 1 MiB each (two machines: 3 VMs each). Any
 // refusal is fine; a crash, a sanitizer report or a refusal that is not one line naming
 // the file is a bug. An accepted state is run for a while: what a checkpoint loads must
 // be safe to run. The files the devices read are made once in a temporary directory.
 // With CKPT_WRITE_SEEDS=DIR the first call also writes seeds for modes 2, 3 and 4 there
-// (checkpoints of those machines taken mid-run): how tests/ckpt/corpus/*-dev6 and
-// file-link2 were made.
+// (checkpoints of those machines taken mid-run): how tests/ckpt/corpus/*-dev6,
+// file-link2 and ctxc-idle6 were made.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct image *img;
 static char dir[64], trace[96], rw_disk[96], ro_disk[96];
 
+// Set while mode 5 builds and loads its machines: the kernel-data cache model on, at
+// 1 KiB per VM.
+static bool ctxc_on;
+
 static void machine(struct kernel_config *cfg, uint32_t nvms, uint32_t id)
 {
 	kernel_config_default(cfg);
@@ -47,6 +54,8 @@ static void machine(struct kernel_config *cfg, uint32_t nvms, uint32_t id)
 	cfg->mem_size = 1u << 20;
 	cfg->machine_id = id;
 	cfg->max_time_cycles = kernel_ns_to_cycles(cfg, 10000000u);
+	if (ctxc_on)
+		cfg->ctx_cache.vm_bytes = 1024;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -300,6 +309,10 @@ static void write_seed(const char *out, const char *name, uint8_t mode, const ui
 		abort();
 }
 
+static uint8_t *ctxc_state, *ctxc_pages, *ctxc_real;
+static size_t ctxc_nstate, ctxc_npages, ctxc_nreal;
+static void ctxc_base(void);
+
 static void write_seeds(const char *out)
 {
 	struct seed s = { 0 };
@@ -351,10 +364,62 @@ static void write_seeds(const char *out)
 		abort();
 	write_seed(out, "file-link2", 4, ws.bytes, ws.len, NULL, 0);
 	free(ws.bytes);
+
+	ctxc_base();
+	write_seed(out, "ctxc-idle6", 5, ctxc_real, ctxc_nreal, NULL, 0);
+}
+
+// Mode 5's base: a checkpoint of 6 idle VMs with the kernel-data cache model on,
+// taken at 3 ms; its state and page sections, and its own CTXC section (the seed).
+static void ctxc_base(void)
+{
+	struct seed s = { 0 };
+	ctxc_on = true;
+	struct kernel *k = new_kernel(6, 0, false, NULL);
+	k->ckpt.at = kernel_ns_to_cycles(&k->cfg, 3000000u);
+	k->ckpt.fn = save_k;
+	k->ckpt.ctx = &s;
+	kernel_run(k);
+	free_kernel(k);
+	ctxc_on = false;
+	struct ckpt_reader r;
+	char err[512];
+	if (!s.bytes || ckpt_read_open(&r, s.bytes, s.len, "m", NULL, err, sizeof err) != 0 ||
+	    ckpt_read_section(&r, ckpt_find(&r, KERNEL_CKPT_TAG, 0), &ctxc_state, &ctxc_nstate,
+			      err, sizeof err) != 0 ||
+	    ckpt_read_section(&r, ckpt_find(&r, KERNEL_CKPT_PAGES, 0), &ctxc_pages,
+			      &ctxc_npages, err, sizeof err) != 0 ||
+	    ckpt_read_section(&r, ckpt_find(&r, KERNEL_CKPT_CTXCACHE, 0), &ctxc_real,
+			      &ctxc_nreal, err, sizeof err) != 0)
+		abort();
+	ckpt_read_close(&r);
+	free(s.bytes);
+}
+
+static void load_ctxc(const uint8_t *sec, size_t n)
+{
+	if (!ctxc_state)
+		ctxc_base();
+	struct ckpt_writer w;
+	ckpt_write_begin(&w, "fuzz");
+	uint8_t *file;
+	size_t len;
+	if (ckpt_write_section(&w, KERNEL_CKPT_TAG, 0, ctxc_state, ctxc_nstate) != 0 ||
+	    ckpt_write_section(&w, KERNEL_CKPT_PAGES, 0, ctxc_pages, ctxc_npages) != 0 ||
+	    ckpt_write_section(&w, KERNEL_CKPT_CTXCACHE, 0, sec, n) != 0 ||
+	    ckpt_write_end(&w, &file, &len) != 0)
+		return;
+	ctxc_on = true;
+	load(file, len, false);
+	ctxc_on = false;
+	free(file);
 }
 
 static void cleanup(void)
 {
+	free(ctxc_state);
+	free(ctxc_pages);
+	free(ctxc_real);
 	unlink(trace);
 	unlink(rw_disk);
 	unlink(ro_disk);
@@ -382,6 +447,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (mode == 4) {
 		load_world(data + 1, size - 1);
+		return 0;
+	}
+	if (mode == 5) {
+		load_ctxc(data + 1, size - 1);
 		return 0;
 	}
 	if ((mode != 1 && mode != 3) || size < 5)
