@@ -18,6 +18,8 @@
 #             breakpoint in its code, the digest of the run without gdb
 #   attach    gdb attaches to a run that never ends (no --gdb-wait): info threads,
 #             monitor time/runq/vregs/help, kill
+#   stalled   the same while the stub gets no CPU for 3 s (SIGSTOP), as on a loaded
+#             host: gdb's wait for a reply is raised from its 2 s to the hang guard
 #   reverse   reverse execution on a loop: reverse-continue stops at the previous
 #             iteration's hit with the earlier values, reverse-stepi returns to the
 #             previous EIP, reverse-continue with no breakpoint reaches the beginning of
@@ -28,6 +30,7 @@
 # usage: gdb_test.py DENALI DENALI_CC
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -384,15 +387,23 @@ def machines(tmp):
           digest_of(out) == digest_of(out0), (end, rc, out, out0, err[-300:]))
 
 
-def gdb(elf, addr, *cmds):
+def gdb_args(elf, addr, *cmds):
     # gdb's defaults otherwise: each VM's memory (the same addresses in every VM) is
-    # read through the thread gdb selects (Hg).
+    # read through the thread gdb selects (Hg). gdb's wait for each reply is a hang
+    # guard too (remotetimeout): its default of 2 s is shorter than a loaded host may
+    # keep the stub off the CPU, and then gdb gives up on the connection or takes a
+    # late reply for the next packet's (see stalled()).
     args = ["gdb", "-batch", "-nx", "-ex", "set pagination off", "-ex",
-            "set confirm off", "-ex", "target remote " + (addr[5:] if addr.startswith("unix:")
-                                                        else addr)]
+            "set confirm off", "-ex", "set remotetimeout %d" % HANG,
+            "-ex", "target remote " + (addr[5:] if addr.startswith("unix:") else addr)]
     for cmd in cmds:
         args += ["-ex", cmd]
-    r = subprocess.run(args + [elf], capture_output=True, text=True, timeout=HANG)
+    return args + [elf]
+
+
+def gdb(elf, addr, *cmds):
+    r = subprocess.run(gdb_args(elf, addr, *cmds), capture_output=True, text=True,
+                       timeout=HANG)
     return r.stdout + r.stderr
 
 
@@ -511,6 +522,36 @@ def attach(tmp):
     check("attach: monitor help", "monitor vregs [N]" in out, out)
     check("attach: unknown monitor command", "unknown monitor command" in out, out)
     check("attach: kill ends the run", rc == 1 and "INTERRUPTED by gdb" in dout,
+          (rc, dout[-300:], derr[-300:]))
+
+
+def stalled(tmp):
+    """gdb attaches while the stub gets no CPU for 3 s, as on a loaded host: the session
+    works once the stub runs again (2026-12-07, the robust session: with gdb's default
+    remotetimeout of 2 s, attach failed with "No threads." and the run was left going
+    when the stub was stopped for 2.5 s at a time by tests/lib/stall_inject.py)."""
+    elf = build(tmp, "spin_stall", SPIN)
+    p, addr = start(elf, "0", "--vms", "2")
+    if not addr:
+        check("stalled: denali listens", False)
+        return
+    os.kill(p.pid, signal.SIGSTOP)
+    try:
+        g = subprocess.Popen(gdb_args(elf, addr, "info threads", "monitor time", "kill"),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(3)  # longer than gdb's default wait for a reply
+    finally:
+        os.kill(p.pid, signal.SIGCONT)
+    try:
+        out = g.communicate(timeout=HANG)[0]
+    except subprocess.TimeoutExpired:
+        g.kill()
+        out = g.communicate()[0] + "\n(hang guard: killed)"
+    rc, dout, derr = finish(p)
+    check("stalled: gdb attaches once the stub runs again",
+          re.search(r"Thread [12] \(vm [01], (running|runnable)\)", out) and
+          re.search(r"simulated time \d+ ns \(\d+ cycles", out), out)
+    check("stalled: kill ends the run", rc == 1 and "INTERRUPTED by gdb" in dout,
           (rc, dout[-300:], derr[-300:]))
 
 
@@ -659,6 +700,7 @@ def main():
             checkpoint(tmp)
             fault(tmp)
             attach(tmp)
+            stalled(tmp)
             reverse(tmp)
             reverse_pipe(tmp)
             reverse_many(tmp)
