@@ -695,7 +695,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         protocol(tmp)
         machines(tmp)
-        if skips.need("gdb", "the gdb sessions (session, fault, attach)"):
+        if skips.need("gdb", "the gdb sessions (session, checkpoint, fault, attach, stalled, reverse)"):
             session(tmp)
             checkpoint(tmp)
             fault(tmp)

@@ -55,11 +55,14 @@ def interop(denali, guest, native, check):
     # the guest sends, Linux receives
     n = subprocess.Popen([native, "mode=recv", "port=5002", "bytes=4M"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(0.3)
+    # It prints its port once it listens: a guest connecting before that is refused
+    # (a fixed sleep here was a race on a loaded host).
+    first = n.stdout.readline().decode(errors="replace")
+    check("Linux listens", "listening on port 5002" in first, first)
     g = subprocess.run([denali, "run", "--image", guest, "--tap", "tap0", "--args",
                         "mode=send dst=10.0.0.254 port=5002 bytes=4M", "--max-time", "30s"],
                        capture_output=True, timeout=60)
-    nout = n.communicate(timeout=60)[0].decode(errors="replace")
+    nout = first + n.communicate(timeout=60)[0].decode(errors="replace")
     check("guest -> Linux: 4 MB", g.returncode == 0 and n.returncode == 0 and
           "received 4194304 bytes, 0 errors" in nout,
           f"{g.stdout.decode(errors='replace')[-1500:]}\n{nout}")
