@@ -389,6 +389,15 @@ def bad_args():
 def main():
     bad_args()
     p, port = httpd_checks()
+    p.kill()
+    p.wait()
+    # httpgen's load goes to an httpd with a thread for every request it can have open
+    # (conns=256 >= 250 requests per check): with keepalive=1 each connection holds its
+    # thread until idle for 10 s, so on a host too slow to finish one request before the
+    # next starts, conns=8 made the ninth connection wait 10 s per round, up to past
+    # httpgen's timeout (2026-12-07, the robust session: "150 requests, 140 replies, 10
+    # timeouts" in the sanitizer build under scripts/test at load ~10).
+    p, port = start([prog("httpd"), "port=0", "conns=256"])
     try:
         httpgen_checks(port)
         check("httpd survived the load", p.poll() is None)
