@@ -73,9 +73,17 @@ static inline void st(uint8_t *p, unsigned sz, uint32_t v)
 	}
 }
 
+// The TLB entry of guest address a: &x->tlb[(a >> 12) % TLB_N], computed as a byte
+// offset (one shift and one mask: the compiler would shift the index back up by 4).
+_Static_assert(sizeof(struct tlb_ent) == 16 && TLB_N == 256, "tlb_ent: 16 bytes, 256 entries");
+static inline const struct tlb_ent *tlb_ent_of(const struct cpu_exec *x, uint32_t a)
+{
+	return (const struct tlb_ent *)((const char *)x->tlb + ((a >> 8) & ((TLB_N - 1) << 4)));
+}
+
 static inline uint8_t *tlb_r(struct cpu_exec *x, uint32_t a, unsigned sz)
 {
-	const struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	const struct tlb_ent *e = tlb_ent_of(x, a);
 	if (likely(e->rtag == (a & (CPU_PAGE_MASK | (sz - 1)))))
 		return (uint8_t *)(e->base + a);
 	return NULL;
@@ -83,7 +91,7 @@ static inline uint8_t *tlb_r(struct cpu_exec *x, uint32_t a, unsigned sz)
 
 static inline uint8_t *tlb_w(struct cpu_exec *x, uint32_t a, unsigned sz)
 {
-	const struct tlb_ent *e = &x->tlb[(a >> 12) & (TLB_N - 1)];
+	const struct tlb_ent *e = tlb_ent_of(x, a);
 	if (likely(e->wtag == (a & (CPU_PAGE_MASK | (sz - 1)))))
 		return (uint8_t *)(e->base + a);
 	return NULL;
@@ -659,7 +667,7 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 #define LOAD(sz, a, var)                                                        \
 	do {                                                                    \
 		uint32_t m_addr = (a);                                              \
-		const struct tlb_ent *m_e = &x->tlb[(m_addr >> 12) & (TLB_N - 1)];  \
+		const struct tlb_ent *m_e = tlb_ent_of(x, m_addr);                  \
 		if (likely(m_e->rtag == (m_addr & (CPU_PAGE_MASK | ((sz) - 1))))) { \
 			(var) = ld((uint8_t *)(m_e->base + m_addr), (sz));          \
 		} else {                                                        \
@@ -672,7 +680,7 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 #define STORE(sz, a, val)                                                       \
 	do {                                                                    \
 		uint32_t m_addr = (a);                                              \
-		const struct tlb_ent *m_e = &x->tlb[(m_addr >> 12) & (TLB_N - 1)];  \
+		const struct tlb_ent *m_e = tlb_ent_of(x, m_addr);                  \
 		if (likely(m_e->wtag == (m_addr & (CPU_PAGE_MASK | ((sz) - 1))))) { \
 			st((uint8_t *)(m_e->base + m_addr), (sz), (val));           \
 		} else if (tlb_slow_write(x, d, m_addr, (sz), (val))) {             \
@@ -683,7 +691,7 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 // changes, so the RMW_END store cannot fault.
 #define RMW_BEGIN(sz, a, var)                                                   \
 	uint32_t rmw_a = (a);                                                   \
-	const struct tlb_ent *rmw_e = &x->tlb[(rmw_a >> 12) & (TLB_N - 1)];     \
+	const struct tlb_ent *rmw_e = tlb_ent_of(x, rmw_a);                     \
 	uint8_t *rmw_p = NULL;                                                  \
 	if (likely(rmw_e->wtag == (rmw_a & (CPU_PAGE_MASK | ((sz) - 1))))) {    \
 		rmw_p = (uint8_t *)(rmw_e->base + rmw_a);                       \
