@@ -784,9 +784,11 @@ static void nf_recover(struct cpu *c, const struct dinsn *first, int k);
 enum run_mode { RUN_BLOCKS = 0, RUN_STEP, RUN_LABELS };
 
 // Without SLP vectorisation: GCC would pack the lazy-flag stores of each ALU handler
-// into SSE moves, three more host instructions per handler (issue 16).
+// into SSE moves, three more host instructions per handler; without cross-jumping,
+// which merges the tails of similar handlers (the Jcc ones) behind one more jump
+// (issue 16).
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-tree-slp-vectorize")))
+__attribute__((optimize("no-tree-slp-vectorize", "no-crossjumping")))
 #endif
 static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 			 enum run_mode mode)
@@ -1103,7 +1105,6 @@ dispatch:
 
 	// --- Control transfers: each ends the block. ---
 	CASE(JMP) {
-		eip = NEXT_EIP + d->imm;
 		budget -= COST_TAKEN_BRANCH;
 		link = &blk->next[1];
 		goto end_chain;
@@ -1117,13 +1118,12 @@ dispatch:
 		goto end_block;
 	}
 	// Jcc by condition code, and CMP/TEST fused with the Jcc after it (exec_select):
-	// the flags as CMP/TEST leave them, then the Jcc (d moves to it).
+	// the flags as CMP/TEST leave them, then the Jcc (d moves to it). end_chain
+	// computes EIP from d and link only when it needs it.
 #define JCC_TAKE(COND)                                                                  \
 	do {                                                                            \
-		eip = NEXT_EIP;                                                         \
 		link = &blk->next[0];                                                   \
 		if (COND) {                                                             \
-			eip += d->imm;                                                  \
 			budget -= COST_TAKEN_BRANCH;                                    \
 			link = &blk->next[1];                                           \
 		}                                                                       \
@@ -1268,7 +1268,6 @@ dispatch:
 		uint32_t sp = c->r[CPU_ESP] - 4;
 		STORE(4, sp, NEXT_EIP);
 		c->r[CPU_ESP] = sp;
-		eip = NEXT_EIP + d->imm;
 		link = &blk->next[1];
 		goto end_chain;
 	}
@@ -1297,7 +1296,6 @@ dispatch:
 	CASE(LOOP) { // LOOPNE LOOPE LOOP JECXZ; with the 67 prefix the counter is CX
 		bool take;
 		uint32_t m = (d->flags & DI_A16) ? 0xffffu : 0xffffffffu;
-		eip = NEXT_EIP;
 		if (d->sub == 3) {
 			take = (c->r[CPU_ECX] & m) == 0;
 		} else {
@@ -1311,7 +1309,6 @@ dispatch:
 		}
 		link = &blk->next[0];
 		if (take) {
-			eip += d->imm;
 			budget -= COST_TAKEN_BRANCH;
 			link = &blk->next[1];
 		}
@@ -1809,8 +1806,7 @@ dispatch:
 	CASE(GP) { RAISE(CPU_VEC_GP); }
 
 	// --- Synthetic entries ---
-	CASE(BLOCK_END) {
-		eip = page_base + d->off;
+	CASE(BLOCK_END) { // d->len is 0: end_chain's EIP is page_base + d->off
 		link = &blk->next[0];
 		goto end_chain;
 	}
@@ -1833,25 +1829,34 @@ dispatch:
 	CASE(STEP_END) { eip = page_base + d->off; why = CPU_EXIT_STEP; goto leave; }
 	}
 
-end_chain:
-	// A block ends in a direct transfer (or falls through): `link` is where blk keeps
-	// the block at eip once it has been found in the same dpage.
-	if (likely(budget > 0 && !x->attn)) {
-		struct dblock *nb = *link;
-		if (likely(nb != NULL)) {
+end_chain: {
+	// A block ends in a direct transfer (or falls through) at d: `link` is where blk
+	// keeps the block that follows once it has been found in the same dpage,
+	// blk->next[1] for the transfer's target (d->imm past d), blk->next[0] for the
+	// instruction after d. The next EIP is computed only when the link is not taken.
+	struct dblock *nb = *link;
+	if (unlikely(budget <= 0))
+		goto chain_slow;
+	if (unlikely(nb == NULL))
+		goto chain_slow;
+	if (unlikely(x->attn))
+		goto chain_slow;
+	blk = nb; // run_block, repeated here to spare a jump
+	budget -= blk->cost;
+	retired += blk->n;
+	d = blk->insn;
+	DISPATCH;
+chain_slow:
+	eip = NEXT_EIP + (link == &blk->next[1] ? d->imm : 0);
+	if (likely(budget > 0 && !x->attn) && likely((eip & CPU_PAGE_MASK) == cur_page)) {
+		nb = cur_dp->blk[eip & ~CPU_PAGE_MASK];
+		if (likely(nb > DBLOCK_CROSS)) {
+			*link = nb;
 			blk = nb;
 			goto run_block;
 		}
-		if (likely((eip & CPU_PAGE_MASK) == cur_page)) {
-			nb = cur_dp->blk[eip & ~CPU_PAGE_MASK];
-			if (likely(nb > DBLOCK_CROSS)) {
-				*link = nb;
-				blk = nb;
-				goto run_block;
-			}
-		}
-		goto lookup;
 	}
+}
 end_block:
 	if (unlikely(budget <= 0 || x->attn)) {
 		if (x->attn & ATTN_STEP) {
