@@ -127,12 +127,52 @@ static uint8_t *xlate_write(struct cpu_exec *x, uint32_t a, struct dpage **dp)
 	return p;
 }
 
+// Misaligned accesses. The fast path's tag includes the low address bits, so a
+// misaligned access always comes here, and the context-switch model counts it as a
+// TLB miss for each page it touches (xlate). When the TLB already translates those
+// pages, translating them again would call map() for the same answer and leave each
+// entry as it is (an entry always holds what xlate installs for its page: mem.c
+// flushes the TLB, or calls cpu_exec_page_freed or cpu_exec_page_moved, whenever a
+// translation changes), so the access counts the same misses and uses the entries.
+// Reads: every page readable through rtag. Writes: pages with fast writes (wtag),
+// never the running block's page (before_write).
+static inline bool tlb_has_read(const struct cpu_exec *x, uint32_t page)
+{
+	return x->tlb[(page >> 12) & (TLB_N - 1)].rtag == page;
+}
+
+static inline bool tlb_has_write(const struct cpu_exec *x, uint32_t page)
+{
+	return x->tlb[(page >> 12) & (TLB_N - 1)].wtag == page && page != x->code_page;
+}
+
+static inline uint8_t *tlb_host(const struct cpu_exec *x, uint32_t a)
+{
+	return (uint8_t *)(x->tlb[(a >> 12) & (TLB_N - 1)].base + a);
+}
+
 int tlb_slow_read(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned size,
 		  enum cpu_access acc, uint64_t *out)
 {
 	(void)d;
 	x->st.slow_accesses++;
 	uint32_t last = a + size - 1;
+	if (acc == CPU_ACC_READ && tlb_has_read(x, a & CPU_PAGE_MASK) &&
+	    tlb_has_read(x, last & CPU_PAGE_MASK)) {
+		uint8_t buf[8];
+		unsigned n1 = size;
+		if ((a ^ last) & CPU_PAGE_MASK) {
+			n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
+			memcpy(buf + n1, tlb_host(x, last & CPU_PAGE_MASK), size - n1);
+			x->st.tlb_misses++;
+		}
+		memcpy(buf, tlb_host(x, a), n1);
+		x->st.tlb_misses++;
+		uint64_t v = 0;
+		memcpy(&v, buf, size);
+		*out = v;
+		return 0;
+	}
 	if ((a ^ last) & CPU_PAGE_MASK) { // crosses a page: translate both first
 		uint8_t *p1 = xlate(x, a, acc);
 		if (!p1)
@@ -176,6 +216,17 @@ int tlb_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned siz
 	}
 	uint8_t buf[8];
 	memcpy(buf, &v, size);
+	if (tlb_has_write(x, a & CPU_PAGE_MASK) && tlb_has_write(x, last & CPU_PAGE_MASK)) {
+		unsigned n1 = size; // misaligned, translated: see tlb_has_read
+		if ((a ^ last) & CPU_PAGE_MASK) {
+			n1 = CPU_PAGE_SIZE - (a & ~CPU_PAGE_MASK);
+			memcpy(tlb_host(x, last & CPU_PAGE_MASK), buf + n1, size - n1);
+			x->st.tlb_misses++;
+		}
+		memcpy(tlb_host(x, a), buf, n1);
+		x->st.tlb_misses++;
+		return 0;
+	}
 	struct dpage *dp1, *dp2 = NULL;
 	uint8_t *p1 = xlate_write(x, a, &dp1), *p2 = NULL;
 	if (!p1)

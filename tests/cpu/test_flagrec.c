@@ -14,6 +14,8 @@
 // and memory. A directed case checks a fault right after a skipped flag write, and
 // another the flags ROL/ROR and INC keep from the records they fold inline; the
 // specialised shift, rotate and MOVZX handlers are checked against the generic ones.
+// Misaligned loads and stores on pages the TLB translates count the same TLB misses
+// without translating again (test_misaligned).
 // Guest memory: 4 flat pages from 0x10000; code at CODE, data at DATA (EBP), stack at
 // the top; 0x5000 is unmapped.
 #include <setjmp.h>
@@ -504,6 +506,124 @@ static void test_specialised_forms(void **state)
 	free(e.mem);
 }
 
+// Misaligned loads and stores (tlb.c): the fast path's tag includes the low address
+// bits, so they take the slow path, and the context-switch model counts each as a TLB
+// miss per page it touches. Those already translated are not translated again (no
+// map()), but count the same misses: aligned, misaligned within a page, crossing into
+// an untranslated page and then a translated one, stores likewise, and a misaligned
+// store into the running block's next instruction, which must still end the block.
+static unsigned map_calls;
+
+static int map_counted(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_info *pi)
+{
+	map_calls++;
+	return map(ctx, addr, acc, pi);
+}
+
+static void test_misaligned(void **state)
+{
+	(void)state;
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map_counted, &e };
+	uint8_t *data = e.mem + (DATA & CPU_PAGE_MASK) - BASE; // 0x11000, then 0x12000
+	for (unsigned i = 0; i < 2 * CPU_PAGE_SIZE; i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	uint32_t page = DATA & CPU_PAGE_MASK;
+	static const struct {
+		uint8_t op, modrm; // op reg, [disp32] (8b: load, 89: store)
+		uint32_t at;
+		unsigned misses; // tlb_misses after it
+	} steps[] = {
+		{ 0x8b, 0x05, 0, 1 },      // mov eax, [page]: translates it
+		{ 0x8b, 0x1d, 1, 2 },      // mov ebx, [page + 1]: misaligned, translated
+		{ 0x89, 0x1d, 5, 3 },      // mov [page + 5], ebx: misaligned store, translated
+		{ 0x8b, 0x0d, 0xffe, 5 },  // mov ecx, [page + 0xffe]: crosses into page + 0x1000
+		{ 0x8b, 0x15, 0xffd, 7 },  // mov edx, [page + 0xffd]: crosses, both translated
+		{ 0x89, 0x05, 0xfff, 9 },  // mov [page + 0xfff], eax: a crossing store
+		{ 0x89, 0x15, 0x1003, 10 }, // mov [page + 0x1003], edx
+	};
+	size_t ns = sizeof steps / sizeof steps[0];
+	uint8_t *p = e.mem + (CODE - BASE);
+	size_t n = 0;
+	for (size_t i = 0; i < ns; i++) {
+		p[n++] = steps[i].op;
+		p[n++] = steps[i].modrm;
+		n += put32(p + n, page + steps[i].at);
+	}
+	p[n++] = 0xf4;
+	uint8_t *ref = malloc(2 * CPU_PAGE_SIZE);
+	memcpy(ref, data, 2 * CPU_PAGE_SIZE);
+	uint32_t init[8] = { 0 };
+	init[CPU_EBP] = DATA;
+	for (size_t upto = 1; upto <= ns; upto++) {
+		// The first `upto` instructions, then HLT, one instruction at a time: the
+		// misses after each, and the registers and memory against a host model.
+		memcpy(data, ref, 2 * CPU_PAGE_SIZE);
+		uint8_t save = p[upto * 6];
+		p[upto * 6] = 0xf4;
+		struct cpu_exec *x = cpu_exec_new(NULL);
+		reset(&e, init);
+		assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+		// The code page is translated through the code TLB (its own miss count).
+		assert_int_equal(cpu_exec_stats(x)->tlb_misses, steps[upto - 1].misses);
+		cpu_exec_free(x);
+		p[upto * 6] = save;
+	}
+	uint8_t *want = malloc(2 * CPU_PAGE_SIZE);
+	memcpy(want, ref, 2 * CPU_PAGE_SIZE);
+	uint32_t r[8] = { 0 };
+	static const int reg_of[] = { CPU_EAX, CPU_EBX, CPU_EBX, CPU_ECX, CPU_EDX, CPU_EAX, CPU_EDX };
+	for (size_t i = 0; i < ns; i++) {
+		uint8_t *m = want + steps[i].at;
+		if (steps[i].op == 0x8b)
+			memcpy(&r[reg_of[i]], m, 4);
+		else
+			memcpy(m, &r[reg_of[i]], 4);
+	}
+	assert_int_equal(e.c.r[CPU_EAX], r[CPU_EAX]);
+	assert_int_equal(e.c.r[CPU_EBX], r[CPU_EBX]);
+	assert_int_equal(e.c.r[CPU_ECX], r[CPU_ECX]);
+	assert_int_equal(e.c.r[CPU_EDX], r[CPU_EDX]);
+	assert_memory_equal(data, want, 2 * CPU_PAGE_SIZE);
+	// The translations are reused: map() once for the code page, once for the first
+	// data page, twice for the first access that crosses into the second (which
+	// translates both pages), then never again (11 calls without the reuse).
+	memcpy(data, ref, 2 * CPU_PAGE_SIZE);
+	struct cpu_exec *x = cpu_exec_new(NULL);
+	reset(&e, init);
+	map_calls = 0;
+	assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+	assert_int_equal(map_calls, 4);
+	cpu_exec_free(x);
+	assert_int_equal(compare(&e, init, "misaligned", 0), CPU_EXIT_HLT);
+
+	// mov eax, [CODE] (translates the code page for data); mov [next + 1], eax with
+	// next's bytes changed (misaligned, into the running block): the block ends there.
+	n = 0;
+	p[n++] = 0x8b;
+	p[n++] = 0x05;
+	n += put32(p + n, CODE + 32);
+	p[n++] = 0xb8;
+	n += put32(p + n, 0x41414141u); // mov eax, 0x41414141
+	p[n++] = 0x89;
+	p[n++] = 0x05;
+	n += put32(p + n, (uint32_t)(CODE + n + 4 + 1)); // mov [next + 1], eax
+	p[n++] = 0x90;                 // nop, then 4 NOPs that become 4 INC ECX
+	n += put32(p + n, 0x90909090u);
+	p[n++] = 0xf4;
+	x = cpu_exec_new(NULL);
+	reset(&e, init);
+	assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+	assert_int_equal(e.c.r[CPU_ECX], 4);
+	assert_true(cpu_exec_stats(x)->smc_exits >= 1);
+	cpu_exec_free(x);
+	assert_int_equal(compare(&e, init, "misaligned smc", 0), CPU_EXIT_HLT);
+	free(ref);
+	free(want);
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_specialised_forms),
 		cmocka_unit_test(test_directed),
 		cmocka_unit_test(test_random_mem_blocks),
+		cmocka_unit_test(test_misaligned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
