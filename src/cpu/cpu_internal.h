@@ -248,7 +248,7 @@ enum xop {
 	// 32-bit ops whose flags are dead (exec_select): the result without the lazy flags
 	XOP_NF_ADDRR, XOP_NF_ADDRI, XOP_NF_ORRR, XOP_NF_ORRI, XOP_NF_ANDRR, XOP_NF_ANDRI,
 	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHL, XOP_NF_SHR,
-	XOP_NF_SAR,
+	XOP_NF_SAR, XOP_NF_INC, XOP_NF_DEC, // INC DEC r32: CF kept, no lazy record
 	// 32-bit register forms by sub-operation: shifts and rotates by an immediate
 	// (1..31), INC, DEC, MOVZX r32, r8
 	XOP_SHL32I, XOP_SHR32I, XOP_SAR32I, XOP_ROL32I, XOP_ROR32I, XOP_INC32, XOP_DEC32,

@@ -803,7 +803,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 #undef X
 		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
-		&&L_NF_SHL, &&L_NF_SHR, &&L_NF_SAR, &&L_SHL32I, &&L_SHR32I, &&L_SAR32I,
+		&&L_NF_SHL, &&L_NF_SHR, &&L_NF_SAR, &&L_NF_INC, &&L_NF_DEC, &&L_SHL32I, &&L_SHR32I, &&L_SAR32I,
 		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R,
 #define X(N) &&L_##N##_B, &&L_##N##_X,
 		CPU_EA_OPS(X)
@@ -1176,6 +1176,9 @@ dispatch:
 	XCASE(NF_SHL) { c->r[d->reg] <<= d->imm & 31; NEXT; } // by d->imm, 1..31
 	XCASE(NF_SHR) { c->r[d->reg] >>= d->imm & 31; NEXT; }
 	XCASE(NF_SAR) { c->r[d->reg] = (uint32_t)((int32_t)c->r[d->reg] >> (d->imm & 31)); NEXT; }
+	// INC and DEC without their lazy record; CF as they keep it (raw eflags are state).
+	XCASE(NF_INC) { keep_cf(c); c->r[d->reg]++; NEXT; }
+	XCASE(NF_DEC) { keep_cf(c); c->r[d->reg]--; NEXT; }
 	// 32-bit register forms by sub-operation (exec_select): SHIFT_R by an immediate
 	// count 1..31, as its inline paths do them; UNARY_R's INC and DEC; MOVX_R's MOVZX
 	// r32, r8.
@@ -2042,7 +2045,7 @@ static unsigned regs_written(const struct dinsn *d)
 	case OP_CBW: return 1u << CPU_EAX;
 	case OP_CWD: return 1u << CPU_EDX;
 	case OP_NOP: return 0;
-	case OP_UNARY_R: return reg; // NOT
+	case OP_UNARY_R: return reg; // NOT, INC, DEC
 	case OP_PUSH_R: case OP_PUSH_I: case OP_PUSH_M: return sp;
 	case OP_POP_R: return sp | 1u << d->reg;
 	default: return 0xffu;
@@ -2052,10 +2055,15 @@ static unsigned regs_written(const struct dinsn *d)
 // Whether nf_recover can rebuild the lazy record a dead-flag handler for d skipped
 // from the registers it leaves: ADD SUB XOR of two different registers or with an
 // immediate (the first operand is the result minus, plus or xor the second), AND OR
-// of a register with itself (both operands are the result).
+// of a register with itself (both operands are the result), INC DEC of 32 bits (the
+// operand is the result minus or plus 1; their handler keeps CF in eflags).
 static bool nf_recoverable(const struct dinsn *d, unsigned *uses)
 {
 	int op = d->op;
+	if (op == OP_UNARY_R && d->size == 4 && d->sub < 2) {
+		*uses = 1u << d->reg;
+		return true;
+	}
 	if (!op_is_alu(op) || op < alu_opcode(op_alu(op), 2, FORM_RR) ||
 	    op > alu_opcode(op_alu(op), 2, FORM_RI))
 		return false;
@@ -2102,6 +2110,14 @@ static void nf_recover(struct cpu *c, const struct dinsn *first, int k)
 {
 	for (int j = k - 1; j >= 0; j--) {
 		const struct dinsn *e = &first[j];
+		if (e->hop == XOP_NF_INC || e->hop == XOP_NF_DEC) { // CF is in eflags
+			uint32_t r = c->r[e->reg];
+			if (e->hop == XOP_NF_INC)
+				lazy(c, LF(LF_INC, 2), r, r - 1, 1);
+			else
+				lazy(c, LF(LF_DEC, 2), r, r + 1, 1);
+			return;
+		}
 		if (e->hop >= XOP_NF_ADDRR && e->hop <= XOP_NF_XORRI) {
 			uint32_t res = c->r[e->reg];
 			uint32_t b = op_form(e->op) == FORM_RR ? c->r[e->rm] : e->imm;
@@ -2154,7 +2170,7 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 	    (e->imm & 31))
 		return (uint16_t)(XOP_ROL32I + e->sub);
 	if (e->op == OP_UNARY_R && e->size == 4 && e->sub < 2)
-		return (uint16_t)(XOP_INC32 + e->sub);
+		return (uint16_t)(flags_dead(d, i, n) ? XOP_NF_INC + e->sub : XOP_INC32 + e->sub);
 	if (e->op == OP_MOVX_R && e->imm == 1 && e->sub == 0 && e->size == 4)
 		return XOP_MOVZXB_R;
 	if ((e->flags & (DI_MEM | DI_A16)) == DI_MEM) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Dead flags across memory accesses and their recovery (exec.c, flags_dead and
 // nf_recover; issue 16), and the address-specialised memory handlers. A 32-bit ADD SUB
-// XOR (or AND OR of a register with itself) whose flags a later instruction of the
-// block replaces runs without writing them even when loads and stores lie between;
+// XOR (or AND OR of a register with itself, or INC DEC, which still keep CF) whose
+// flags a later instruction of the block replaces runs without writing them even when
+// loads and stores lie between;
 // when one of those faults, or a store rewrites the rest of the block (OP_SMC_EXIT),
 // the skipped lazy record is rebuilt from the registers. Seeded random blocks of
 // register and memory instructions (loads, stores, load-and-operate, read-modify-write,
@@ -350,6 +351,29 @@ static void test_directed(void **state)
 	p[n++] = 0xd8;                  // cmp eax, ebx
 	p[n++] = 0xf4;
 	assert_int_equal(compare(&e, init, "directed smc", 0), CPU_EXIT_HLT);
+
+	// cmp eax, ebx (CF = 1); inc ecx, whose record the last cmp replaces (it keeps CF
+	// without writing its lazy record); a load that faults: at the fault the record is
+	// INC's and CF the CMP's.
+	n = 0;
+	p[n++] = 0x39;
+	p[n++] = 0xd8; // cmp eax, ebx
+	p[n++] = 0x41; // inc ecx
+	p[n++] = 0x8b;
+	p[n++] = 0x15; // mov edx, [UNMAPPED]
+	n += put32(p + n, UNMAPPED);
+	p[n++] = 0x39;
+	p[n++] = 0xd8; // cmp eax, ebx
+	p[n++] = 0xf4;
+	uint32_t init2[8] = { 1, 5, 0, 2, 0, DATA, 0, 0 };
+	assert_int_equal(compare(&e, init2, "directed inc fault", 0), CPU_EXIT_FAULT);
+	x = cpu_exec_new(NULL);
+	reset(&e, init2);
+	assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_FAULT);
+	assert_int_equal(e.c.eip, CODE + 3);
+	assert_int_equal(e.c.r[CPU_ECX], 6);
+	assert_int_equal(cpu_get_eflags(&e.c) & (CPU_CF | CPU_ZF), CPU_CF);
+	cpu_exec_free(x);
 	free(e.mem);
 }
 
