@@ -245,6 +245,13 @@ enum xop {
 	CPU_CCS(CPU_XOP_CC, CMPRR) // CMP r32, r32 + Jcc
 	CPU_CCS(CPU_XOP_CC, CMPRI) // CMP r32, imm + Jcc
 	CPU_CCS(CPU_XOP_CC, TESTRR) // TEST r32, r32 + Jcc
+	// More compares fused with the Jcc after them, the memory forms without the 67
+	// prefix: CMP r8, r8 / imm / m8, CMP m8, r8 / imm, TEST r8, r8, CMP r32, m32, CMP
+	// m32, r32 / imm, and INC and DEC of 32 bits
+	CPU_CCS(CPU_XOP_CC, CMPBRR) CPU_CCS(CPU_XOP_CC, CMPBRI) CPU_CCS(CPU_XOP_CC, CMPBRM)
+	CPU_CCS(CPU_XOP_CC, CMPBMR) CPU_CCS(CPU_XOP_CC, CMPBMI) CPU_CCS(CPU_XOP_CC, TESTBRR)
+	CPU_CCS(CPU_XOP_CC, CMPDRM) CPU_CCS(CPU_XOP_CC, CMPDMR) CPU_CCS(CPU_XOP_CC, CMPDMI)
+	CPU_CCS(CPU_XOP_CC, INCJ) CPU_CCS(CPU_XOP_CC, DECJ)
 	// 32-bit ops whose flags are dead (exec_select): the result without the lazy flags
 	XOP_NF_ADDRR, XOP_NF_ADDRI, XOP_NF_ORRR, XOP_NF_ORRI, XOP_NF_ANDRR, XOP_NF_ANDRI,
 	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHL, XOP_NF_SHR,

@@ -431,6 +431,24 @@ static inline int cond_logic32(const struct cpu *c, uint32_t r, int cc)
 	}
 }
 
+// The condition cc after a 32-bit INC or DEC with result r and overflow of (CF is in
+// eflags: they keep it).
+static inline int cond_incdec32(const struct cpu *c, uint32_t r, bool of, int cc)
+{
+	int cf = (c->eflags & CPU_CF) != 0, t;
+	switch (cc >> 1) {
+	case 0: t = of; break;                                   // O
+	case 1: t = cf; break;                                   // B
+	case 2: t = r == 0; break;                               // E
+	case 3: t = cf || r == 0; break;                         // BE
+	case 4: t = (int32_t)r < 0; break;                       // S
+	case 5: return flags_cond(c, cc);                        // P
+	case 6: t = ((int32_t)r < 0) != of; break;               // L
+	default: t = r == 0 || ((int32_t)r < 0) != of; break;    // LE
+	}
+	return t ^ (cc & 1);
+}
+
 // Register-form helpers for BT/BSF etc. live inline in the handlers below.
 
 // Fast path of REP MOVS (movs) and REP STOS (!movs) with DF=0: performs as many
@@ -800,6 +818,9 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 #undef X
 #define X(P, CC) &&L_##P##_##CC,
 		CPU_CCS(X, JCC) CPU_CCS(X, CMPRR) CPU_CCS(X, CMPRI) CPU_CCS(X, TESTRR)
+		CPU_CCS(X, CMPBRR) CPU_CCS(X, CMPBRI) CPU_CCS(X, CMPBRM) CPU_CCS(X, CMPBMR)
+		CPU_CCS(X, CMPBMI) CPU_CCS(X, TESTBRR) CPU_CCS(X, CMPDRM) CPU_CCS(X, CMPDMR)
+		CPU_CCS(X, CMPDMI) CPU_CCS(X, INCJ) CPU_CCS(X, DECJ)
 #undef X
 		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
@@ -1153,6 +1174,85 @@ dispatch:
 	}
 	CPU_CCS(X, _)
 #undef X
+	// The other fused compares: the operands (a memory one through the address with
+	// its index, which is 0 without one: c->r[NOREG]), the lazy record as CMP, TEST,
+	// INC or DEC leave it, then the Jcc on the operands (8 bits moved to the top of
+	// 32, as cond() does). A load that faults leaves d on the compare.
+#define R8(n) ((uint32_t)((const uint8_t *)c->r)[reg8_off(n)])
+#define FEA (d->disp + c->r[d->base] + (c->r[d->index] << d->scale))
+#define CMP8_JCC(CC)                                                                    \
+	do {                                                                            \
+		lazy(c, LF(LF_SUB, 0), (a_ - b_) & 0xff, a_, b_);                       \
+		d++;                                                                    \
+		JCC_TAKE(cond_sub32(c, a_ << 24, b_ << 24, CC));                        \
+	} while (0)
+#define CMP32_JCC(CC)                                                                   \
+	do {                                                                            \
+		lazy(c, LF(LF_SUB, 2), a_ - b_, a_, b_);                                \
+		d++;                                                                    \
+		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
+	} while (0)
+#define X(P, CC)                                                                        \
+	XCASE(CMPBRR_##CC) { uint32_t a_ = R8(d->reg), b_ = R8(d->rm); CMP8_JCC(CC); }  \
+	XCASE(CMPBRI_##CC) { uint32_t a_ = R8(d->reg), b_ = d->imm & 0xff; CMP8_JCC(CC); } \
+	XCASE(CMPBRM_##CC) {                                                             \
+		uint32_t a_ = R8(d->reg), b_;                                           \
+		LOAD(1, FEA, b_);                                                       \
+		CMP8_JCC(CC);                                                           \
+	}                                                                               \
+	XCASE(CMPBMR_##CC) {                                                             \
+		uint32_t a_, b_ = R8(d->reg);                                           \
+		LOAD(1, FEA, a_);                                                       \
+		CMP8_JCC(CC);                                                           \
+	}                                                                               \
+	XCASE(CMPBMI_##CC) {                                                             \
+		uint32_t a_, b_ = d->imm & 0xff;                                        \
+		LOAD(1, FEA, a_);                                                       \
+		CMP8_JCC(CC);                                                           \
+	}                                                                               \
+	XCASE(TESTBRR_##CC) {                                                            \
+		uint32_t a_ = R8(d->reg), b_ = R8(d->rm), r_ = a_ & b_;                 \
+		lazy(c, LF(LF_LOGIC, 0), r_, a_, b_);                                   \
+		d++;                                                                    \
+		JCC_TAKE(cond_logic32(c, r_ << 24, CC));                                \
+	}                                                                               \
+	XCASE(CMPDRM_##CC) {                                                             \
+		uint32_t a_ = c->r[d->reg], b_;                                         \
+		LOAD(4, FEA, b_);                                                       \
+		CMP32_JCC(CC);                                                          \
+	}                                                                               \
+	XCASE(CMPDMR_##CC) {                                                             \
+		uint32_t a_, b_ = c->r[d->reg];                                         \
+		LOAD(4, FEA, a_);                                                       \
+		CMP32_JCC(CC);                                                          \
+	}                                                                               \
+	XCASE(CMPDMI_##CC) {                                                             \
+		uint32_t a_, b_ = d->imm;                                               \
+		LOAD(4, FEA, a_);                                                       \
+		CMP32_JCC(CC);                                                          \
+	}                                                                               \
+	XCASE(INCJ_##CC) {                                                               \
+		uint32_t a_ = c->r[d->reg], r_ = a_ + 1;                                \
+		keep_cf(c);                                                             \
+		lazy(c, LF(LF_INC, 2), r_, a_, 1);                                      \
+		c->r[d->reg] = r_;                                                      \
+		d++;                                                                    \
+		JCC_TAKE(cond_incdec32(c, r_, r_ == 0x80000000u, CC));                  \
+	}                                                                               \
+	XCASE(DECJ_##CC) {                                                               \
+		uint32_t a_ = c->r[d->reg], r_ = a_ - 1;                                \
+		keep_cf(c);                                                             \
+		lazy(c, LF(LF_DEC, 2), r_, a_, 1);                                      \
+		c->r[d->reg] = r_;                                                      \
+		d++;                                                                    \
+		JCC_TAKE(cond_incdec32(c, r_, a_ == 0x80000000u, CC));                  \
+	}
+	CPU_CCS(X, _)
+#undef X
+#undef CMP8_JCC
+#undef CMP32_JCC
+#undef FEA
+#undef R8
 #undef JCC_TAKE
 	// 32-bit ALU ops and shifts by an immediate whose flags are dead (exec_select):
 	// a later instruction of the block replaces the whole lazy record first.
@@ -2151,6 +2251,28 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 		return jcc_next ? (uint16_t)(XOP_TESTRR_0 + next->sub) : e->op;
 	default:
 		break;
+	}
+	if (jcc_next) {
+		bool mem = (e->flags & (DI_MEM | DI_A16)) == DI_MEM;
+		int f = -1;
+		switch (e->op) {
+		case OP_CMPB_RR: f = XOP_CMPBRR_0; break;
+		case OP_CMPB_RI: f = XOP_CMPBRI_0; break;
+		case OP_CMPB_RM: f = mem ? XOP_CMPBRM_0 : -1; break;
+		case OP_CMPB_MR: f = mem ? XOP_CMPBMR_0 : -1; break;
+		case OP_CMPB_MI: f = mem ? XOP_CMPBMI_0 : -1; break;
+		case OP_TESTB_RR: f = XOP_TESTBRR_0; break;
+		case OP_CMPD_RM: f = mem ? XOP_CMPDRM_0 : -1; break;
+		case OP_CMPD_MR: f = mem ? XOP_CMPDMR_0 : -1; break;
+		case OP_CMPD_MI: f = mem ? XOP_CMPDMI_0 : -1; break;
+		case OP_UNARY_R:
+			if (e->size == 4 && e->sub < 2)
+				f = e->sub ? XOP_DECJ_0 : XOP_INCJ_0;
+			break;
+		default: break;
+		}
+		if (f >= 0)
+			return (uint16_t)(f + next->sub);
 	}
 	// 32-bit register ALU ops and shifts by an immediate, when their flags are dead.
 	static const uint16_t nf[][2] = {

@@ -214,6 +214,29 @@ static size_t emit_random(uint8_t *p, uint32_t at, uint32_t *s)
 		n += put32(p + n, (rnd(s) & 1) ? 0x41414141u : 0x90909090u); // INC ECX x4
 		n += put32(p + n, 0x90909090u);
 		break;
+	case 28: // an 8-bit compare with memory, or DEC, then a Jcc (fused)
+		switch (rnd(s) % 4) {
+		case 0:
+			p[n++] = 0x3a; // cmp r8, [ebp + d8]
+			p[n++] = (uint8_t)(0x45 | (rnd(s) % 8) << 3);
+			p[n++] = d8;
+			break;
+		case 1:
+			p[n++] = 0x38; // cmp [ebp + d8], r8
+			p[n++] = (uint8_t)(0x45 | (rnd(s) % 8) << 3);
+			p[n++] = d8;
+			break;
+		case 2:
+			p[n++] = 0x80; // cmp byte [ebp + d8], imm8
+			p[n++] = 0x7d;
+			p[n++] = d8;
+			p[n++] = (uint8_t)rnd(s);
+			break;
+		default: p[n++] = (uint8_t)(0x48 + a); break; // dec r
+		}
+		p[n++] = (uint8_t)(0x70 + rnd(s) % 16);
+		p[n++] = 0;
+		break;
 	default: p[n++] = 0x90; break;
 	}
 	return n;

@@ -2,7 +2,8 @@
 // The specialised and fused handlers (exec.c, exec_select; issue 16): a Jcc per
 // condition code and a 32-bit CMP or TEST fused with the Jcc after it. For every
 // condition code, after CMP r32,r32, CMP r32,imm, TEST r32,r32 (fused) and after ADD,
-// SUB, 8-bit CMP, INC, DEC, SHL, ROL and IMUL (the Jcc alone), on edge values: the
+// SUB, SHL, ROL and IMUL (the Jcc alone), after CMP and TEST of 8 bits, CMP with a memory
+// operand of 8 and 32 bits, INC and DEC (fused too), on edge values: the
 // branch goes where the flags say (the flags as cpu_get_eflags computes them, read
 // with the SDM's table of conditions, not with the interpreter's own), and cpu_run
 // (fused, one block) and cpu_step (one instruction at a time, nothing fused) end with
@@ -60,7 +61,9 @@ static int sdm_cond(uint32_t f, int cc)
 	return r ^ (cc & 1);
 }
 
-// The flag-setting instructions before the Jcc: op(EAX, EBX) or op(EAX, imm).
+// The flag-setting instructions before the Jcc: op(EAX, EBX) or op(EAX, imm); the
+// memory forms compare with a copy of EBX (or EAX, for the memory destination forms)
+// stored at MEMOP first.
 enum setter { S_CMPRR,
 	      S_CMPRI,
 	      S_TESTRR,
@@ -72,12 +75,61 @@ enum setter { S_CMPRR,
 	      S_SHL,
 	      S_ROL,
 	      S_IMUL,
+	      S_CMP8RI,
+	      S_TEST8,
+	      S_CMP8RM,
+	      S_CMP8MR,
+	      S_CMP8MI,
+	      S_CMPRM,
+	      S_CMPMR,
+	      S_CMPMI,
 	      S_COUNT };
+
+#define MEMOP 0x12000u
+
+// mov [MEMOP], r32 (reg 0: EAX, 3: EBX), then op with a [MEMOP] operand (disp32).
+static size_t emit_mem(uint8_t *p, unsigned reg, uint8_t op, uint8_t modrm_reg)
+{
+	size_t n = 0;
+	uint32_t a = MEMOP;
+	p[n++] = 0x89;
+	p[n++] = (uint8_t)(0x05 | reg << 3);
+	memcpy(p + n, &a, 4);
+	n += 4;
+	p[n++] = op;
+	p[n++] = (uint8_t)(0x05 | modrm_reg << 3);
+	memcpy(p + n, &a, 4);
+	return n + 4;
+}
 
 static size_t emit_setter(uint8_t *p, enum setter s, uint32_t imm)
 {
 	size_t n = 0;
 	switch (s) {
+	case S_CMP8RI: // cmp al, imm8
+		p[n++] = 0x80;
+		p[n++] = 0xf8;
+		p[n++] = (uint8_t)imm;
+		break;
+	case S_TEST8: // test al, bl
+		p[n++] = 0x84;
+		p[n++] = 0xd8;
+		break;
+	// cmp al, [m]; cmp [m], bl; cmp byte [m], imm8
+	case S_CMP8RM: return emit_mem(p, 3, 0x3a, 0);
+	case S_CMP8MR: return emit_mem(p, 0, 0x38, 3);
+	case S_CMP8MI:
+		n = emit_mem(p, 0, 0x80, 7);
+		p[n++] = (uint8_t)imm;
+		break;
+	// cmp eax, [m]; cmp [m], ebx; cmp dword [m], imm32
+	case S_CMPRM: return emit_mem(p, 3, 0x3b, 0);
+	case S_CMPMR: return emit_mem(p, 0, 0x39, 3);
+	case S_CMPMI:
+		n = emit_mem(p, 0, 0x81, 7);
+		memcpy(p + n, &imm, 4);
+		n += 4;
+		break;
 	case S_CMPRR:
 		p[n++] = 0x39;
 		p[n++] = 0xd8;
@@ -386,11 +438,113 @@ static void test_random_blocks(void **state)
 	free(e.mem);
 }
 
+// The fused pairs' edges: a store in the same block that rewrites the Jcc of a pair
+// after it (the pair must not run with the old condition), and a compare whose load
+// faults (EIP on the compare, nothing of the pair done). cpu_run against cpu_step,
+// raw state included.
+static void run_vs_step(struct env *e, uint32_t a, uint32_t b, const char *what)
+{
+	uint8_t save[64];
+	memcpy(save, e->mem + (CODE - BASE), sizeof save);
+	struct cpu_exec *xr = cpu_exec_new(NULL), *xs = cpu_exec_new(NULL);
+	start(e, a, b);
+	enum cpu_exit rwhy = cpu_run(xr, &e->c, &e->m, 1000);
+	struct cpu run = e->c;
+	memcpy(e->mem + (CODE - BASE), save, sizeof save);
+	start(e, a, b);
+	enum cpu_exit why = CPU_EXIT_STEP;
+	for (int i = 0; i < 20 && why == CPU_EXIT_STEP; i++)
+		why = cpu_step(xs, &e->c, &e->m);
+	cpu_exec_free(xr);
+	cpu_exec_free(xs);
+	if (rwhy != why || memcmp(run.r, e->c.r, sizeof run.r) || run.eip != e->c.eip ||
+	    run.eflags != e->c.eflags || run.lazy.op != e->c.lazy.op ||
+	    run.lazy.res != e->c.lazy.res || run.lazy.a != e->c.lazy.a ||
+	    run.lazy.b != e->c.lazy.b || run.cycles != e->c.cycles ||
+	    run.retired != e->c.retired ||
+	    (why == CPU_EXIT_FAULT && (run.fault.vector != e->c.fault.vector ||
+				       run.fault.addr != e->c.fault.addr ||
+				       run.fault.eip != e->c.fault.eip)))
+		fail_msg("%s: run exit %d eip %#x ecx %u lazy %u retired %llu; step exit %d eip "
+			 "%#x ecx %u lazy %u retired %llu",
+			 what, (int)rwhy, run.eip, run.r[CPU_ECX], run.lazy.op,
+			 (unsigned long long)run.retired, (int)why, e->c.eip, e->c.r[CPU_ECX],
+			 e->c.lazy.op, (unsigned long long)e->c.retired);
+}
+
+static void test_fused_edges(void **state)
+{
+	(void)state;
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map, &e };
+	for (enum setter s = S_CMPRR; s < S_COUNT; s++) {
+		if (s == S_SHL || s == S_ROL || s == S_IMUL || s == S_ADD || s == S_SUB)
+			continue; // not fused
+		// mov byte [J], 0x74 (JE); setter; J: jne +5; mov ecx, 1; hlt. EAX = EBX:
+		// the JE the store wrote is taken (ECX stays 0).
+		for (int k = 0; k < 2; k++) {
+			uint8_t *p = e.mem + (CODE - BASE);
+			size_t n = 0;
+			p[n++] = 0xc6;
+			p[n++] = 0x05;
+			size_t at = n;
+			n += 4;
+			p[n++] = 0x74;
+			uint32_t v = k ? 0x80000000u : 5; // EAX, EBX and any immediate
+			n += emit_setter(p + n, s, v);
+			uint32_t j = CODE + (uint32_t)n;
+			memcpy(p + at, &j, 4);
+			p[n++] = 0x75;
+			p[n++] = 5;
+			p[n++] = 0xb9;
+			p[n++] = 1;
+			p[n++] = 0;
+			p[n++] = 0;
+			p[n++] = 0;
+			p[n++] = 0xf4;
+			run_vs_step(&e, v, v, "smc");
+			if (s != S_INC && s != S_DEC && s != S_TESTRR && s != S_TEST8 &&
+			    e.c.r[CPU_ECX] != 0) // the compares: equal
+				fail_msg("setter %d: the rewritten JE was not taken", (int)s);
+		}
+	}
+	// A fused compare whose load faults: cmp byte [0x5000], 1 / cmp eax, [0x5000]; jne.
+	static const uint8_t faulting[][3] = {
+		{ 0x80, 0x3d, 1 },
+		{ 0x3b, 0x05, 0 },
+		{ 0x38, 0x1d, 0 },
+		{ 0x83, 0x3d, 1 },
+	};
+	for (size_t i = 0; i < sizeof faulting / sizeof faulting[0]; i++) {
+		uint8_t *p = e.mem + (CODE - BASE);
+		size_t n = 0;
+		p[n++] = 0x39;
+		p[n++] = 0xd8; // cmp eax, ebx: the record before
+		p[n++] = faulting[i][0];
+		p[n++] = faulting[i][1];
+		uint32_t a = 0x5000;
+		memcpy(p + n, &a, 4);
+		n += 4;
+		if (faulting[i][0] == 0x80 || faulting[i][0] == 0x83)
+			p[n++] = faulting[i][2];
+		p[n++] = 0x75;
+		p[n++] = 0;
+		p[n++] = 0xf4;
+		run_vs_step(&e, 7, 9, "fault");
+		assert_int_equal(e.c.fault.vector, CPU_VEC_PF);
+		assert_int_equal(e.c.eip, CODE + 2);
+		assert_int_equal(e.c.lazy.a, 7);
+	}
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_conditions),
 		cmocka_unit_test(test_random_blocks),
+		cmocka_unit_test(test_fused_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
