@@ -257,9 +257,10 @@ enum xop {
 	XOP_NF_SUBRR, XOP_NF_SUBRI, XOP_NF_XORRR, XOP_NF_XORRI, XOP_NF_SHL, XOP_NF_SHR,
 	XOP_NF_SAR, XOP_NF_INC, XOP_NF_DEC, // INC DEC r32: CF kept, no lazy record
 	// 32-bit register forms by sub-operation: shifts and rotates by an immediate
-	// (1..31), INC, DEC, MOVZX r32, r8
+	// (1..31), INC, DEC, MOVZX r32, r8; IMUL r32, r32 / r32 * imm / m32 (or m32 *
+	// imm, without the 67 prefix)
 	XOP_SHL32I, XOP_SHR32I, XOP_SAR32I, XOP_ROL32I, XOP_ROR32I, XOP_INC32, XOP_DEC32,
-	XOP_MOVZXB_R,
+	XOP_MOVZXB_R, XOP_IMUL32RR, XOP_IMUL32RI, XOP_IMUL32M,
 	// Memory forms without the 67 prefix, their effective address specialised:
 	// _B base + displacement (no index), _X base + index << scale + displacement
 	CPU_EA_OPS(CPU_XOP_EA)

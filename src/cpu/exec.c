@@ -825,7 +825,8 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 		&&L_NF_ADDRR, &&L_NF_ADDRI, &&L_NF_ORRR, &&L_NF_ORRI, &&L_NF_ANDRR,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
 		&&L_NF_SHL, &&L_NF_SHR, &&L_NF_SAR, &&L_NF_INC, &&L_NF_DEC, &&L_SHL32I, &&L_SHR32I, &&L_SAR32I,
-		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R,
+		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R, &&L_IMUL32RR,
+		&&L_IMUL32RI, &&L_IMUL32M,
 #define X(N) &&L_##N##_B, &&L_##N##_X,
 		CPU_EA_OPS(X)
 #undef X
@@ -1324,6 +1325,24 @@ dispatch:
 		NEXT;
 	}
 	XCASE(MOVZXB_R) { c->r[d->reg] = getr(c, 1, d->rm); NEXT; }
+	// IMUL2 of 32 bits (exec_select): the signed product, the lazy record as imul2
+	// leaves it (a: the product did not fit).
+#define IMUL32(A, B)                                                                    \
+	do {                                                                            \
+		int64_t p_ = (int64_t)(int32_t)(A) * (int32_t)(B);                      \
+		uint32_t lo_ = (uint32_t)p_;                                            \
+		c->r[d->reg] = lo_;                                                     \
+		lazy(c, LF(LF_MUL, 2), lo_, (int64_t)(int32_t)lo_ != p_, 0);            \
+		NEXT;                                                                   \
+	} while (0)
+	XCASE(IMUL32RR) { IMUL32(c->r[d->reg], c->r[d->rm]); }
+	XCASE(IMUL32RI) { IMUL32(d->imm, c->r[d->rm]); }
+	XCASE(IMUL32M) {
+		uint32_t b_;
+		LOAD(4, d->disp + c->r[d->base] + (c->r[d->index] << d->scale), b_);
+		IMUL32(d->sub ? d->imm : c->r[d->reg], b_);
+	}
+#undef IMUL32
 	// Memory forms without the 67 prefix, by addressing form (exec_select): the
 	// address without the index (_B) or without the 16-bit wrap (_X).
 #define EA_B (d->disp + c->r[d->base])
@@ -2295,6 +2314,10 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 		return (uint16_t)(flags_dead(d, i, n) ? XOP_NF_INC + e->sub : XOP_INC32 + e->sub);
 	if (e->op == OP_MOVX_R && e->imm == 1 && e->sub == 0 && e->size == 4)
 		return XOP_MOVZXB_R;
+	if (e->op == OP_IMUL2_R && e->size == 4)
+		return e->sub ? XOP_IMUL32RI : XOP_IMUL32RR;
+	if (e->op == OP_IMUL2_M && e->size == 4 && !(e->flags & DI_A16))
+		return XOP_IMUL32M;
 	if ((e->flags & (DI_MEM | DI_A16)) == DI_MEM) {
 		bool b = e->index == NOREG;
 		switch (e->op) {

@@ -477,8 +477,8 @@ static void test_ops_keep_flags(void **state)
 
 // The 32-bit shift and rotate handlers by an immediate (exec_select: with flags, and
 // without them when a later XOR replaces them) against the generic ones that shift by
-// CL: the same result and flags for every count 1..31 on edge values; MOVZX r32, r8
-// for the eight byte registers.
+// CL: the same result and flags for every count 1..31 on edge values; IMUL of 32 bits
+// in its four forms against the host; MOVZX r32, r8 for the eight byte registers.
 static void test_specialised_forms(void **state)
 {
 	(void)state;
@@ -532,6 +532,54 @@ static void test_specialised_forms(void **state)
 						 "%#x), CL eax %#x flags %#x (dead %#x)",
 						 subs[k], cnt, vals[v], got[0][0], got[0][1], got[0][2],
 						 got[1][0], got[1][1], got[1][2]);
+			}
+		}
+	}
+	// IMUL of 32 bits by register, immediate, memory and memory * immediate (their own
+	// handlers): the low half and CF = OF = the product did not fit, against the host.
+	for (int form = 0; form < 4; form++) {
+		for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+			for (size_t j = 0; j < sizeof vals / sizeof vals[0]; j++) {
+				uint8_t *p = e.mem + (CODE - BASE);
+				size_t n = 0;
+				uint32_t m = DATA;
+				memcpy(e.mem + (DATA - BASE), &vals[j], 4);
+				if (form == 0) { // imul eax, ebx
+					p[n++] = 0x0f;
+					p[n++] = 0xaf;
+					p[n++] = 0xc3;
+				} else if (form == 1) { // imul eax, ebx, imm32 (vals[i])
+					p[n++] = 0x69;
+					p[n++] = 0xc3;
+					n += put32(p + n, vals[i]);
+				} else if (form == 2) { // imul eax, [DATA]
+					p[n++] = 0x0f;
+					p[n++] = 0xaf;
+					p[n++] = 0x05;
+					n += put32(p + n, m);
+				} else { // imul eax, [DATA], imm32 (vals[i])
+					p[n++] = 0x69;
+					p[n++] = 0x05;
+					n += put32(p + n, m);
+					n += put32(p + n, vals[i]);
+				}
+				p[n++] = 0x9c; // pushfd
+				p[n++] = 0xf4;
+				// EAX is not an operand of the immediate forms
+				uint32_t init[8] = { form & 1 ? 0x5a5a5a5au : vals[i], 0, 0, vals[j],
+						     0, 0, 0, 0 };
+				struct cpu_exec *x = cpu_exec_new(NULL);
+				reset(&e, init);
+				assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+				cpu_exec_free(x);
+				uint32_t f;
+				memcpy(&f, e.mem + (e.c.r[CPU_ESP] - BASE), 4);
+				int64_t prod = (int64_t)(int32_t)vals[i] * (int32_t)vals[j];
+				uint32_t over = (int64_t)(int32_t)(uint32_t)prod != prod;
+				if (e.c.r[CPU_EAX] != (uint32_t)prod || !!(f & CPU_CF) != over ||
+				    !!(f & CPU_OF) != over)
+					fail_msg("imul form %d: %#x * %#x = %#x flags %#x", form,
+						 vals[i], vals[j], e.c.r[CPU_EAX], f);
 			}
 		}
 	}
