@@ -261,6 +261,9 @@ enum xop {
 	// imm, without the 67 prefix)
 	XOP_SHL32I, XOP_SHR32I, XOP_SAR32I, XOP_ROL32I, XOP_ROR32I, XOP_INC32, XOP_DEC32,
 	XOP_MOVZXB_R, XOP_IMUL32RR, XOP_IMUL32RI, XOP_IMUL32M,
+	// MOVSX and MOVZX into 32 bits from r8, r16, m8, m16 (memory without the 67
+	// prefix), but MOVZX r32, r8 above and MOVZX r32, m8 among the EA forms below
+	XOP_MOVSXB_R, XOP_MOVZXW_R, XOP_MOVSXW_R, XOP_MOVSXB_M, XOP_MOVZXW_M, XOP_MOVSXW_M,
 	// Memory forms without the 67 prefix, their effective address specialised:
 	// _B base + displacement (no index), _X base + index << scale + displacement
 	CPU_EA_OPS(CPU_XOP_EA)

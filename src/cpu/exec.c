@@ -826,7 +826,8 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 		&&L_NF_ANDRI, &&L_NF_SUBRR, &&L_NF_SUBRI, &&L_NF_XORRR, &&L_NF_XORRI,
 		&&L_NF_SHL, &&L_NF_SHR, &&L_NF_SAR, &&L_NF_INC, &&L_NF_DEC, &&L_SHL32I, &&L_SHR32I, &&L_SAR32I,
 		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R, &&L_IMUL32RR,
-		&&L_IMUL32RI, &&L_IMUL32M,
+		&&L_IMUL32RI, &&L_IMUL32M, &&L_MOVSXB_R, &&L_MOVZXW_R, &&L_MOVSXW_R,
+		&&L_MOVSXB_M, &&L_MOVZXW_M, &&L_MOVSXW_M,
 #define X(N) &&L_##N##_B, &&L_##N##_X,
 		CPU_EA_OPS(X)
 #undef X
@@ -1343,6 +1344,21 @@ dispatch:
 		IMUL32(d->sub ? d->imm : c->r[d->reg], b_);
 	}
 #undef IMUL32
+	// MOVX into 32 bits by source size and sign (exec_select).
+	XCASE(MOVSXB_R) { c->r[d->reg] = (uint32_t)(int32_t)(int8_t)getr(c, 1, d->rm); NEXT; }
+	XCASE(MOVZXW_R) { c->r[d->reg] = c->r[d->rm] & 0xffffu; NEXT; }
+	XCASE(MOVSXW_R) { c->r[d->reg] = (uint32_t)(int32_t)(int16_t)c->r[d->rm]; NEXT; }
+#define MOVX32_M(SZ, EXPR)                                                              \
+	do {                                                                            \
+		uint32_t v_;                                                            \
+		LOAD(SZ, d->disp + c->r[d->base] + (c->r[d->index] << d->scale), v_);   \
+		c->r[d->reg] = (EXPR);                                                  \
+		NEXT;                                                                   \
+	} while (0)
+	XCASE(MOVSXB_M) { MOVX32_M(1, (uint32_t)(int32_t)(int8_t)v_); }
+	XCASE(MOVZXW_M) { MOVX32_M(2, v_); }
+	XCASE(MOVSXW_M) { MOVX32_M(2, (uint32_t)(int32_t)(int16_t)v_); }
+#undef MOVX32_M
 	// Memory forms without the 67 prefix, by addressing form (exec_select): the
 	// address without the index (_B) or without the 16-bit wrap (_X).
 #define EA_B (d->disp + c->r[d->base])
@@ -2312,8 +2328,11 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 		return (uint16_t)(XOP_ROL32I + e->sub);
 	if (e->op == OP_UNARY_R && e->size == 4 && e->sub < 2)
 		return (uint16_t)(flags_dead(d, i, n) ? XOP_NF_INC + e->sub : XOP_INC32 + e->sub);
-	if (e->op == OP_MOVX_R && e->imm == 1 && e->sub == 0 && e->size == 4)
-		return XOP_MOVZXB_R;
+	if (e->op == OP_MOVX_R && e->size == 4) {
+		static const uint16_t movx_r[2][2] = { { XOP_MOVZXB_R, XOP_MOVSXB_R },
+						       { XOP_MOVZXW_R, XOP_MOVSXW_R } };
+		return movx_r[e->imm == 2][e->sub != 0];
+	}
 	if (e->op == OP_IMUL2_R && e->size == 4)
 		return e->sub ? XOP_IMUL32RI : XOP_IMUL32RR;
 	if (e->op == OP_IMUL2_M && e->size == 4 && !(e->flags & DI_A16))
@@ -2328,10 +2347,12 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 			X(ADDD_RM) X(ORD_RM) X(ANDD_RM) X(SUBD_RM) X(XORD_RM) X(CMPD_RM)
 			X(CMPD_MR) X(CMPD_MI)
 #undef X
-		case OP_MOVX_M: // MOVZX r32, byte [m]
-			if (e->imm == 1 && e->sub == 0 && e->size == 4)
+		case OP_MOVX_M: // MOVZX r32, byte [m] by address form; the rest by size
+			if (e->size != 4)
+				break;
+			if (e->imm == 1 && e->sub == 0)
 				return b ? XOP_MOVZXB_B : XOP_MOVZXB_X;
-			break;
+			return e->imm == 1 ? XOP_MOVSXB_M : e->sub ? XOP_MOVSXW_M : XOP_MOVZXW_M;
 		default:
 			break;
 		}

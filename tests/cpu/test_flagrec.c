@@ -478,7 +478,8 @@ static void test_ops_keep_flags(void **state)
 // The 32-bit shift and rotate handlers by an immediate (exec_select: with flags, and
 // without them when a later XOR replaces them) against the generic ones that shift by
 // CL: the same result and flags for every count 1..31 on edge values; IMUL of 32 bits
-// in its four forms against the host; MOVZX r32, r8 for the eight byte registers.
+// in its four forms, MOVSX and MOVZX into 32 bits from every source kind, against the
+// host; MOVZX r32, r8 for the eight byte registers.
 static void test_specialised_forms(void **state)
 {
 	(void)state;
@@ -581,6 +582,42 @@ static void test_specialised_forms(void **state)
 					fail_msg("imul form %d: %#x * %#x = %#x flags %#x", form,
 						 vals[i], vals[j], e.c.r[CPU_EAX], f);
 			}
+		}
+	}
+	// MOVSX and MOVZX into 32 bits from r8 (AL..BH), r16, m8 and m16, against the host.
+	static const uint32_t movx_src[] = { 0x11223344u, 0x55667788u, 0x99aabbccu, 0xddeeff01u,
+					     0x00007f80u, 0x0000807fu, 0xffff8000u, 0x7fffffffu };
+	for (int k = 0; k < 8; k++) { // bit 0: sign, bit 1: 16 bits, bit 2: memory
+		for (unsigned src = 0; src < 8; src++) {
+			uint8_t *p = e.mem + (CODE - BASE);
+			size_t n = 0;
+			p[n++] = 0x0f;
+			p[n++] = (uint8_t)((k & 1 ? 0xbe : 0xb6) + (k & 2 ? 1 : 0));
+			uint32_t m = DATA + src; // misaligned too
+			if (k & 4) {
+				p[n++] = (uint8_t)(0x05 | CPU_ESI << 3); // movx esi, [m]
+				n += put32(p + n, m);
+				memcpy(e.mem + (m - BASE), &movx_src[src], 4);
+			} else {
+				p[n++] = (uint8_t)(0xc0 | CPU_ESI << 3 | src); // movx esi, r8 / r16
+			}
+			p[n++] = 0xf4;
+			uint32_t init[8] = { movx_src[0], movx_src[1], movx_src[2], movx_src[3],
+					     movx_src[4], movx_src[5], 0xffffffffu, movx_src[7] };
+			struct cpu_exec *x = cpu_exec_new(NULL);
+			reset(&e, init);
+			assert_int_equal(cpu_run(x, &e.c, &e.m, 1000), CPU_EXIT_HLT);
+			cpu_exec_free(x);
+			uint32_t v = k & 4   ? movx_src[src]
+				     : k & 2 ? init[src]
+					     : init[src & 3] >> (8 * (src >> 2));
+			if (src == CPU_ESP && !(k & 4) && (k & 2))
+				continue; // SP: the reset stack pointer, not init[]
+			uint32_t want = k & 2 ? (k & 1 ? (uint32_t)(int32_t)(int16_t)v : v & 0xffff)
+					      : (k & 1 ? (uint32_t)(int32_t)(int8_t)v : v & 0xff);
+			if (e.c.r[CPU_ESI] != want)
+				fail_msg("movx kind %d source %u: esi %#x, want %#x", k, src,
+					 e.c.r[CPU_ESI], want);
 		}
 	}
 	for (unsigned r8 = 0; r8 < 8; r8++) { // movzx esi, r8
