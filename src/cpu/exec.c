@@ -679,6 +679,22 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 #define NEXT_EIP (page_base + d->off + d->len)
 #define THIS_EIP (page_base + d->off)
 
+// Attention (x->attn: a store into the running block, a mapping change, a single step)
+// is raised only inside the out-of-line calls run() makes: its memory slow paths, the
+// string instructions and the block lookup. After each of them ATTN_SYNC moves the
+// budget ATTN_BIAS down once, so that a block end sees it in the one test of the
+// budget; the slow path of a block end (end_block), the budget's readers (RDTSC, the
+// string instructions) and `leave` take the bias off again (BUDGET_TRUE).
+#define ATTN_BIAS ((int64_t)1 << 62)
+#define ATTN_SYNC()                                                                     \
+	do {                                                                            \
+		if (unlikely(x->attn) && !biased) {                                     \
+			budget -= ATTN_BIAS;                                            \
+			biased = true;                                                  \
+		}                                                                       \
+	} while (0)
+#define BUDGET_TRUE (budget + (biased ? ATTN_BIAS : 0))
+
 // Memory access macros: they touch the loop's locals (x, d) and jump to `fault`. The
 // fast path is the tag compare alone (the TLB entry's base plus the address is never
 // tested against NULL).
@@ -693,6 +709,7 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 			if (tlb_slow_read(x, d, m_addr, (sz), CPU_ACC_READ, &m_val))   \
 				goto fault;                                     \
 			(var) = (uint32_t)m_val;                                   \
+			ATTN_SYNC();                                            \
 		}                                                               \
 	} while (0)
 #define STORE(sz, a, val)                                                       \
@@ -703,6 +720,8 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 			st((uint8_t *)(m_e->base + m_addr), (sz), (val));           \
 		} else if (tlb_slow_write(x, d, m_addr, (sz), (val))) {             \
 			goto fault;                                             \
+		} else {                                                        \
+			ATTN_SYNC();                                            \
 		}                                                               \
 	} while (0)
 // Read-modify-write: RMW_BEGIN checks write access (and faults) before anything
@@ -719,13 +738,14 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 		if (tlb_slow_read(x, d, rmw_a, (sz), CPU_ACC_WRITE, &m_val))       \
 			goto fault;                                             \
 		(var) = (uint32_t)m_val;                                           \
+		ATTN_SYNC();                                                    \
 	}
 #define RMW_END(sz, val)                                                        \
 	do {                                                                    \
 		if (likely(rmw_p != NULL))                                      \
 			st(rmw_p, (sz), (val));                                 \
-		else                                                            \
-			(void)tlb_slow_write(x, d, rmw_a, (sz), (val));         \
+		else if (!tlb_slow_write(x, d, rmw_a, (sz), (val)))            \
+			ATTN_SYNC();                                            \
 	} while (0)
 #define RAISE(vec)                                                              \
 	do {                                                                    \
@@ -840,6 +860,9 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 	if (mode == RUN_LABELS)
 		return CPU_EXIT_BUDGET;
 	bool step = mode == RUN_STEP;
+	bool biased = false; // ATTN_SYNC
+	if (budget_in > ATTN_BIAS / 2)
+		budget_in = ATTN_BIAS / 2; // 2^61 cycles: more than any run, under the bias
 	int64_t budget = budget_in;
 	uint64_t retired = 0;
 	uint32_t eip = c->eip;
@@ -853,6 +876,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 	x->c = c;
 	x->running = true;
 	x->attn = step ? ATTN_STEP : 0;
+	ATTN_SYNC();
 	c->r[8] = 0;
 
 	if (step)
@@ -882,6 +906,7 @@ lookup: {
 	}
 	page_base = eip & CPU_PAGE_MASK;
 	x->code_page = page_base;
+	ATTN_SYNC(); // the lookup may have translated (map() may flush the TLB)
 }
 run_block:
 	budget -= blk->cost;
@@ -1561,9 +1586,11 @@ dispatch:
 			// seed 42, 2026-11-29).
 			uint64_t m_probe;
 			uint32_t fin = sp - d->imm;
-			if (!tlb_w(x, fin, 1) &&
-			    tlb_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
-				goto fault;
+			if (!tlb_w(x, fin, 1)) {
+				if (tlb_slow_read(x, d, fin, 1, CPU_ACC_WRITE, &m_probe))
+					goto fault;
+				ATTN_SYNC();
+			}
 		}
 		setr(c, sz, CPU_EBP, frame);
 		c->r[CPU_ESP] = sp - d->imm;
@@ -1743,6 +1770,7 @@ dispatch:
 			if (tlb_slow_read(x, d, a + 4, 4, CPU_ACC_WRITE, &slow_v_))
 				goto fault;
 			probe_hi = (uint32_t)slow_v_;
+			ATTN_SYNC();
 		}
 		hi = probe_hi;
 		if (lo == c->r[CPU_EAX] && hi == c->r[CPU_EDX]) {
@@ -1771,12 +1799,13 @@ dispatch:
 	// out of budget leaves with EIP still on it, and resumes where it stopped. ---
 #define STRING_CASE(NAME)                                                               \
 	CASE(NAME) {                                                                    \
-		int64_t b_ = budget;                                                    \
+		int64_t b_ = BUDGET_TRUE;                                               \
 		if (unlikely(d->flags & DI_A16))                                        \
 			str = string_a16(x, c, d, &b_);                                 \
 		else                                                                    \
 			str = string_##NAME(x, c, d, &b_);                              \
-		budget = b_;                                                            \
+		budget = b_ - (biased ? ATTN_BIAS : 0);                                 \
+		ATTN_SYNC();                                                            \
 		goto string_end;                                                        \
 	}
 	STRING_CASE(MOVS)
@@ -1878,7 +1907,7 @@ dispatch:
 	}
 	CASE(RDTSC) {
 		// Cycles so far: everything charged, minus the rest of this block.
-		uint64_t now = c->cycles + (uint64_t)(budget_in - budget) -
+		uint64_t now = c->cycles + (uint64_t)(budget_in - BUDGET_TRUE) -
 			       (uint64_t)(blk->cost - d->pre - d->cost);
 		c->r[CPU_EAX] = (uint32_t)now;
 		c->r[CPU_EDX] = (uint32_t)(now >> 32);
@@ -1962,6 +1991,10 @@ dispatch:
 			why = CPU_EXIT_STEP;
 			goto leave;
 		}
+		if (biased) {
+			budget += ATTN_BIAS;
+			biased = false;
+		}
 		goto lookup;
 	}
 	CASE(STEP_END) { eip = page_base + d->off; why = CPU_EXIT_STEP; goto leave; }
@@ -1976,9 +2009,7 @@ end_chain: {
 	if (unlikely(budget <= 0))
 		goto chain_slow;
 	if (unlikely(nb == NULL))
-		goto chain_slow;
-	if (unlikely(x->attn))
-		goto chain_slow;
+		goto chain_slow; // (attention moved the budget below 0: ATTN_SYNC)
 	blk = nb; // run_block, repeated here to spare a jump
 	budget -= blk->cost;
 	retired += blk->n;
@@ -1997,6 +2028,10 @@ chain_slow:
 }
 end_block:
 	if (unlikely(budget <= 0 || x->attn)) {
+		if (biased) {
+			budget += ATTN_BIAS;
+			biased = false;
+		}
 		if (x->attn & ATTN_STEP) {
 			why = CPU_EXIT_STEP;
 			goto leave;
@@ -2052,6 +2087,8 @@ fetch_fault:
 	goto leave;
 
 leave:
+	if (biased)
+		budget += ATTN_BIAS;
 	if (x->patched) {
 		*x->patched = x->patched_orig;
 		x->patched = NULL;

@@ -756,6 +756,60 @@ static void test_misaligned(void **state)
 	free(e.mem);
 }
 
+// Attention raised in the middle of a block (exec.c, ATTN_SYNC): a store that rewrites
+// an already decoded block the running one links to directly (a JMP) must end the
+// chain there, so that the new bytes run; RDTSC after such a store reads the true
+// cycle count. A loop of 6: A: mov eax, V; mov esi, S; cmp ebx, 1; cmove esi, eax;
+// mov [B + 1], esi (or add [B + 1], esi: read-modify-write); [rdtsc; mov edi, eax];
+// jmp B; B: mov ecx, 0x100; dec ebx; jnz A; hlt. The stores change B only in the last
+// round, when A links to B: ECX must be the new immediate.
+static void test_attention(void **state)
+{
+	(void)state;
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map, &e };
+	for (int k = 0; k < 3; k++) {
+		uint8_t *p = e.mem + (CODE - BASE);
+		size_t n = 0, at;
+		p[n++] = 0xb8; // mov eax, V
+		n += put32(p + n, k == 1 ? 1 : 0x46);
+		p[n++] = 0xbe; // mov esi, S
+		n += put32(p + n, k == 1 ? 0 : 0x100);
+		p[n++] = 0x83;
+		p[n++] = 0xfb;
+		p[n++] = 1; // cmp ebx, 1
+		p[n++] = 0x0f;
+		p[n++] = 0x44;
+		p[n++] = 0xf0; // cmove esi, eax
+		p[n++] = k == 1 ? 0x01 : 0x89;
+		p[n++] = 0x35; // add [B + 1], esi / mov [B + 1], esi
+		at = n;
+		n += 4;
+		if (k == 2) {
+			p[n++] = 0x0f;
+			p[n++] = 0x31; // rdtsc
+			p[n++] = 0x89;
+			p[n++] = 0xc7; // mov edi, eax
+		}
+		p[n++] = 0xeb;
+		p[n++] = 0; // jmp B (the next instruction, another block)
+		uint32_t b = CODE + (uint32_t)n;
+		put32(p + at, b + 1);
+		p[n++] = 0xb9; // B: mov ecx, 0x100
+		n += put32(p + n, 0x100);
+		p[n++] = 0x4b; // dec ebx
+		p[n++] = 0x75;
+		p[n] = (uint8_t)(0 - (n + 1)); // jnz A
+		n++;
+		p[n++] = 0xf4;
+		uint32_t init[8] = { 0, 0, 0, 6, 0, 0, 0, 0 };
+		assert_int_equal(compare(&e, init, "attention", k), CPU_EXIT_HLT);
+		assert_int_equal(e.c.r[CPU_ECX], k == 1 ? 0x101 : 0x46);
+	}
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_directed),
 		cmocka_unit_test(test_random_mem_blocks),
 		cmocka_unit_test(test_misaligned),
+		cmocka_unit_test(test_attention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
