@@ -6,23 +6,14 @@
 // MOVSX/MOVZX of 16-bit memory, byte compares and switch jump tables, where the
 // compute workloads (../compute) are mostly 32-bit. Each returns a 32-bit checksum of
 // one deterministic round; main.c compares it with expected.h. Like compute, they use
-// only their own PRNG, so native and guest builds compute the same values.
+// only compute's PRNG (prng_next), so native and guest builds compute the same values.
 // One file per workload: list.c matrix16.c fsm.c.
 #ifndef DENALI_GUEST_COREMIX_H
 #define DENALI_GUEST_COREMIX_H
 
 #include <stdint.h>
 
-// xorshift32, as compute.h's. state must be non-zero.
-static inline uint32_t cm_prng(uint32_t *state)
-{
-	uint32_t x = *state;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
-}
+#include "../compute/compute.h" // prng_next, the workloads' PRNG
 
 // CRC-16 (reflected polynomial 0xA001), one byte at a time, bit by bit.
 static inline uint16_t cm_crc8(uint8_t byte, uint16_t crc)

@@ -110,7 +110,7 @@ static int put_token(int n, uint32_t *state)
 	static const char *const kinds[] = { "5012", "1234", "-874", "+122", "35.54400",
 					     ".1234500", "-110.700", "+0.64400", "5.500e+3", "-.123e-2", "-87e+832",
 					     "+0.6e-12", "T0.3e-1F", "-T.T++Tq", "1T3.4e4z", "34.0e-T^" };
-	const char *t = kinds[cm_prng(state) & 15];
+	const char *t = kinds[prng_next(state) & 15];
 	while (*t && n < FSM_LEN - 1)
 		fsm_text[n++] = (uint8_t)*t++;
 	fsm_text[n++] = ',';
@@ -127,8 +127,8 @@ uint32_t wl_fsm(void)
 	fsm_text[n] = 0;
 	for (int round = 0; round < FSM_ROUNDS; round++) {
 		crc = scan_all(crc);
-		int stride = 3 + (int)(cm_prng(&state) % 17);
-		uint8_t mask = (uint8_t)(0x80 | (cm_prng(&state) & 0x7f)); // never makes a NUL
+		int stride = 3 + (int)(prng_next(&state) % 17);
+		uint8_t mask = (uint8_t)(0x80 | (prng_next(&state) & 0x7f)); // never makes a NUL
 		for (int i = round; i < n; i += stride)
 			fsm_text[i] ^= mask;
 		crc = scan_all(crc);

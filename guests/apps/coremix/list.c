@@ -107,14 +107,14 @@ uint32_t wl_list(void)
 	uint16_t crc = 0;
 	for (int i = 0; i < LIST_N; i++) {
 		list_pool[i].next = i + 1 < LIST_N ? &list_pool[i + 1] : NULL;
-		list_pool[i].data = (int16_t)(cm_prng(&state) & 0xffff);
+		list_pool[i].data = (int16_t)(prng_next(&state) & 0xffff);
 		list_pool[i].idx = (int16_t)i;
 	}
 	struct node *l = &list_pool[0];
 	for (int round = 0; round < LIST_ROUNDS; round++) {
 		int16_t found = 0, missed = 0;
 		for (int f = 0; f < LIST_FINDS; f++) {
-			uint32_t r = cm_prng(&state);
+			uint32_t r = prng_next(&state);
 			int16_t want = (r & 3) ? list_pool[(r >> 8) % LIST_N].data
 					       : (int16_t)(r >> 16);
 			struct node *n = list_find(l, want);

@@ -94,14 +94,14 @@ uint32_t wl_matrix16(void)
 	uint32_t state = 0x5eed0102u;
 	uint16_t crc = 0;
 	for (int i = 0; i < M_N; i++) {
-		vec_b[i] = (int16_t)(cm_prng(&state) & 0x0fff);
+		vec_b[i] = (int16_t)(prng_next(&state) & 0x0fff);
 		for (int j = 0; j < M_N; j++) {
-			mat_a[i][j] = (int16_t)((cm_prng(&state) & 0x1fff) - 0x1000);
-			mat_b[i][j] = (int16_t)(cm_prng(&state) & 0xffff);
+			mat_a[i][j] = (int16_t)((prng_next(&state) & 0x1fff) - 0x1000);
+			mat_b[i][j] = (int16_t)(prng_next(&state) & 0xffff);
 		}
 	}
 	for (int round = 0; round < M_ROUNDS; round++) {
-		int16_t v = (int16_t)(cm_prng(&state) & 0x3ff);
+		int16_t v = (int16_t)(prng_next(&state) & 0x3ff);
 		add_const(v);
 		crc = cm_crc16((uint16_t)mat_a[round][M_N - 1 - round], crc);
 		mul_const(v);
