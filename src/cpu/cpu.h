@@ -229,7 +229,8 @@ enum cpu_exit cpu_step_budget(struct cpu_exec *x, struct cpu *c, const struct cp
 // a PIO...) rather than the block's size or page end. 0 when the code cannot be fetched
 // (cpu_run would raise #PF). A tracer steps that many instructions with
 // cpu_step_budget and checks the budget only after the last, as cpu_run does; after an
-// instruction that wrote into decoded code (cpu_exec_stats smc_invalidations moved) the
+// instruction that wrote into the rest of its own block (cpu_exec_stats smc_exits moved:
+// a write into other decoded code, smc_invalidations alone, does not end the block) the
 // block ends there and, unless that instruction was the last and *last_ends, the next
 // block starts without a budget check (docs/design.md "Tracing instructions").
 int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,

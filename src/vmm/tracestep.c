@@ -43,7 +43,7 @@ enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_me
 		bool check = true; // the budget is checked after this block
 		for (int i = 0; i < n; i++) {
 			struct obs_event ev = { .kind = OBS_INSN, .vm = vm->id };
-			uint64_t c0 = c->cycles, smc0 = st->smc_invalidations;
+			uint64_t c0 = c->cycles, smc0 = st->smc_exits;
 			ev.time = t_start + (c0 - start);
 			k->obs.step_time = ev.time;
 			bool dbg = ctl_wants(k->dbg, vm->id);
@@ -85,8 +85,9 @@ enum cpu_exit tracestep_run(struct kernel *k, struct vm *vm, const struct cpu_me
 					  ev.u.insn.before);
 			if (e != CPU_EXIT_STEP)
 				goto out;
-			if (st->smc_invalidations != smc0) {
-				// A write into decoded code ends the block here (cpu.h).
+			if (st->smc_exits != smc0) {
+				// A write into the rest of the block ends it here (cpu.h); one
+				// into other decoded code (another block, another page) does not.
 				check = i == n - 1 && last_ends;
 				break;
 			}

@@ -21,6 +21,7 @@
 #include "exc.h"
 #include "hostile.h"
 #include "reploop.h"
+#include "smcfar.h"
 #include "smcloop.h"
 #include "synth.h"
 #include "timer.h"
@@ -138,8 +139,9 @@ static void test_hostile(void **state)
 			}
 }
 
-// Self-modifying code in a loop, preempted at every point of the loop in turn; long
-// REP string instructions, preempted inside.
+// Self-modifying code in a loop, preempted at every point of the loop in turn: stores
+// into the rest of the running block (smcloop) and into decoded code elsewhere, on this
+// page and the next (smcfar); long REP string instructions, preempted inside.
 static void test_smc_loop(void **state)
 {
 	static const uint64_t quanta[] = { 1700, 1703, 1711, 3407 };
@@ -149,6 +151,7 @@ static void test_smc_loop(void **state)
 			cfg.block_max_insns = b ? 4 : 0;
 			cfg.quantum_cycles = quanta[q];
 			compare(smcloop_code, sizeof smcloop_code, 0, NULL, &cfg, true);
+			compare(smcfar_code, sizeof smcfar_code, 0, NULL, &cfg, true);
 			compare(reploop_code, sizeof reploop_code, 0, NULL, &cfg, true);
 		}
 }
