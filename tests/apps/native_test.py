@@ -27,9 +27,7 @@ import struct
 import subprocess
 import sys
 import time
-
 BIN = sys.argv[1]
-WAIT = 60  # s: a reply, an exit or a datagram later than this is a hang
 failures = []
 
 
@@ -47,11 +45,14 @@ def prog(name):
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from docpat_oracle import document  # noqa: E402
 import skips  # noqa: E402  (a missing tool exits 77, not 0)
+from hangguard import hang, wait_line  # noqa: E402  (tests/lib/hangguard.py)
+
+WAIT = hang(60)  # s: a reply, an exit or a datagram later than this is a hang
 
 
 def start(args):
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = p.stdout.readline()
+    line = wait_line(p.stdout, lambda l: True, 60, f"first line (its port) from {args[0]}") or ""
     m = re.search(r"port (\d+)", line)
     if not m:
         p.kill()
@@ -178,7 +179,7 @@ def httpd_checks():
         raise
 
 
-def run(args, timeout=2 * WAIT):
+def run(args, timeout=hang(2) * WAIT):
     r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
 

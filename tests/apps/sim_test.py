@@ -29,6 +29,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, APPS = sys.argv[1:3]
 ONLY = sys.argv[3:]
@@ -49,7 +50,7 @@ def run(tmp, tag, args):
     res = os.path.join(tmp, "res-" + tag)
     cap = os.path.join(tmp, tag + ".pcap")
     p = subprocess.run([DENALI, "run", "--results", res, "--pcap-out", cap] + args,
-                       capture_output=True, text=True, timeout=600)
+                       capture_output=True, text=True, timeout=hang(600))
     js = {}
     try:
         with open(os.path.join(res, "summary.json")) as f:
@@ -76,7 +77,7 @@ def total(res, name, field="sum"):
 
 def tshark(*args):
     env = dict(os.environ, HOME=tempfile.gettempdir())
-    p = subprocess.run(["tshark"] + list(args), capture_output=True, text=True, timeout=300,
+    p = subprocess.run(["tshark"] + list(args), capture_output=True, text=True, timeout=hang(300),
                        env=env)
     return p.returncode, p.stdout, p.stderr
 

@@ -18,13 +18,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, COMPUTE, TICKER, THREADS, NETTEST, HTTPD, HTTPGEN = sys.argv[1:8]
 failures = []
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([DENALI, *args], capture_output=True, timeout=600, cwd=cwd)
+    p = subprocess.run([DENALI, *args], capture_output=True, timeout=hang(600), cwd=cwd)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

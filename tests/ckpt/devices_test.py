@@ -24,12 +24,14 @@ import tempfile
 DENALI, UDPECHO, THREADS, TRACES, ELFIMG_DIR = sys.argv[1:6]
 sys.path.insert(0, ELFIMG_DIR)
 import elfimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 failures = []
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([DENALI, *args], capture_output=True, timeout=600, cwd=cwd)
+    p = subprocess.run([DENALI, *args], capture_output=True, timeout=hang(600), cwd=cwd)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, SRV, CLIENT = sys.argv[1:4]
 failures = []
@@ -21,7 +23,7 @@ HOST = ("  host time", "host time", "  guest MIPS", "  checkpoint  ", "  resumed
 
 
 def run(*args):
-    p = subprocess.run([DENALI, *args], capture_output=True, timeout=600)
+    p = subprocess.run([DENALI, *args], capture_output=True, timeout=hang(600))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

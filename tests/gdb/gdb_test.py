@@ -40,9 +40,10 @@ import time
 DENALI, DENALI_CC = sys.argv[1:3]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402
+from hangguard import hang, wait_line  # noqa: E402  (tests/lib/hangguard.py)
 
 failures = []
-HANG = 120  # seconds: a hang guard, never a measurement
+HANG = hang(120)  # seconds: a hang guard (x the timeout multiplier), never a measurement
 
 
 def check(name, cond, detail=""):
@@ -160,7 +161,8 @@ def start(elf, gdbspec, *args):
     """Starts denali with --gdb; returns (process, address for a client)."""
     p = subprocess.Popen([DENALI, "run", "--image", elf, "--gdb", gdbspec, *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = p.stderr.readline()  # "denali run: gdb: listening on ADDR..." comes first
+    # "denali run: gdb: listening on ADDR..." comes first
+    line = wait_line(p.stderr, lambda l: True, 120, "denali's gdb listening line") or ""
     m = re.search(r"listening on (\S+?)(,|$)", line.strip())
     if not m:
         p.kill()
@@ -564,7 +566,7 @@ def reverse(tmp):
     with open(outf, "w") as so:
         p = subprocess.Popen([DENALI, "run", "--image", elf, "--gdb", "unix:" + sock,
                               "--gdb-wait"], stdout=so, stderr=subprocess.PIPE, text=True)
-    line = p.stderr.readline()
+    line = wait_line(p.stderr, lambda l: True, 120, "denali's gdb listening line") or ""
     if "listening" not in line:
         check("reverse: denali listens", False, line)
         p.kill()

@@ -13,13 +13,15 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI = sys.argv[1]
 failures = []
 
 
 def run(*args):
-    p = subprocess.run([DENALI, *args], capture_output=True, timeout=120)
+    p = subprocess.run([DENALI, *args], capture_output=True, timeout=hang(120))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

@@ -13,6 +13,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI = sys.argv[1]
 failures = []
@@ -27,7 +29,7 @@ ECHO = (b"\xbf\x00\x00\x03\x00" b"\xb9\x40\x00\x00\x00" b"\xba\x01\x01\x00\x00" 
 
 
 def run(*args):
-    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=120)
+    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=hang(120))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

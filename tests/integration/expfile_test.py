@@ -22,6 +22,8 @@ import re
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, ECHO, PING, FAULT, COMPUTE, HELLO, EXPDIR = sys.argv[1:8]
 failures = []
@@ -36,7 +38,7 @@ def check(name, cond, detail=""):
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=300, cwd=cwd)
+    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=hang(300), cwd=cwd)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

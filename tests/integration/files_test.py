@@ -24,12 +24,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI = os.path.abspath(sys.argv[1])
 failures = []
 
 
-def run(*args, timeout=60):
+def run(*args, timeout=hang(60)):
     p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=timeout)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
@@ -56,7 +58,7 @@ def refused(name, args, *needles, d, keep=()):
     before = listing(d)
     sums = {k: digest_of(k) for k in keep}
     try:
-        rc, out, err = run(*args, timeout=20)
+        rc, out, err = run(*args, timeout=hang(20))
     except subprocess.TimeoutExpired:
         check("refused: " + name, False, "blocked (a FIFO was opened?)")
         return
@@ -164,7 +166,7 @@ def main():
         refused(f"{flag} {val}", args + [flag, val], flag, val.split(":")[0], d=d)
     for cmd in (["disasm", "fifo"], ["cpu-test", "fifo"], ["disasm", "sub"]):
         try:
-            p = subprocess.run([DENALI, *cmd], capture_output=True, timeout=20)
+            p = subprocess.run([DENALI, *cmd], capture_output=True, timeout=hang(20))
             err = p.stderr.decode(errors="replace")
             check(f"denali {' '.join(cmd)} refused", p.returncode == 2 and
                   err.count("\n") == 1 and "not a regular file" in err, f"{p.returncode} {err!r}")
@@ -238,7 +240,7 @@ def main():
         time.sleep(0.05)
     p.send_signal(signal.SIGHUP)
     try:
-        p.communicate(timeout=60)
+        p.communicate(timeout=hang(60))
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()

@@ -6,8 +6,11 @@
 # compute*: one VM prints every line of the expected file in order and exits 0.
 # --many N: also runs the first hello image with N VMs twice and compares digests.
 # Exit 77 (meson: skipped) when no image was given.
+import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 failures = []
 # A guest that never ends must not hang the test: 2 s of simulated time is ~200 times
@@ -16,7 +19,7 @@ LIMIT = ["--max-time", "2s"]
 
 
 def run(*args):
-    p = subprocess.run(list(args), capture_output=True, timeout=1200)
+    p = subprocess.run(list(args), capture_output=True, timeout=hang(1200))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

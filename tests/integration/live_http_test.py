@@ -22,11 +22,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from netns import reexec_inside  # noqa: E402
+from hangguard import hang, wait_line  # noqa: E402  (tests/lib/hangguard.py)
 
 
 def outside(denali, image):
     reexec_inside("live http test", __file__, [denali, image, *sys.argv[3:]],
-                  tools=("ping", "curl"), timeout=240)
+                  tools=("ping", "curl"), timeout=hang(240))
 
 
 # The document pattern: tests/lib/docpat_oracle.py (written from docs/apps.md).
@@ -34,7 +35,7 @@ from docpat_oracle import document  # noqa: E402
 
 
 def sh(*cmd):
-    subprocess.run(cmd, check=True, timeout=30)
+    subprocess.run(cmd, check=True, timeout=hang(30))
 
 
 def interop(denali, guest, native, check):
@@ -45,11 +46,11 @@ def interop(denali, guest, native, check):
     n = None
     for _ in range(50):  # until the guest listens
         n = subprocess.run([native, "mode=send", "dst=10.0.0.1", "port=5001", "bytes=4M"],
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=hang(60))
         if n.returncode == 0:
             break
         time.sleep(0.1)
-    out = g.communicate(timeout=60)[0].decode(errors="replace")
+    out = g.communicate(timeout=hang(60))[0].decode(errors="replace")
     check("Linux -> guest: 4 MB", n.returncode == 0 and g.returncode == 0 and
           "received 4194304 bytes, 0 errors" in out, f"{n!r}\n{out[-1500:]}")
     # the guest sends, Linux receives
@@ -57,12 +58,13 @@ def interop(denali, guest, native, check):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # It prints its port once it listens: a guest connecting before that is refused
     # (a fixed sleep here was a race on a loaded host).
-    first = n.stdout.readline().decode(errors="replace")
+    first = (wait_line(n.stdout, lambda l: True, 60, "the native receiver's listening line")
+             or b"").decode(errors="replace")
     check("Linux listens", "listening on port 5002" in first, first)
     g = subprocess.run([denali, "run", "--image", guest, "--tap", "tap0", "--args",
                         "mode=send dst=10.0.0.254 port=5002 bytes=4M", "--max-time", "30s"],
-                       capture_output=True, timeout=60)
-    nout = first + n.communicate(timeout=60)[0].decode(errors="replace")
+                       capture_output=True, timeout=hang(60))
+    nout = first + n.communicate(timeout=hang(60))[0].decode(errors="replace")
     check("guest -> Linux: 4 MB", g.returncode == 0 and n.returncode == 0 and
           "received 4194304 bytes, 0 errors" in nout,
           f"{g.stdout.decode(errors='replace')[-1500:]}\n{nout}")
@@ -86,36 +88,36 @@ def inside(denali, image, extra):
     try:
         # Frames sent before denali opens the TAP are lost: wait for a first answer
         # (which needs the guest's ARP reply), then ping 3 times for the record.
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + hang(10)
         while time.monotonic() < deadline:
             if subprocess.run(["ping", "-c", "1", "-W", "1", "10.0.0.1"],
-                              capture_output=True, timeout=30).returncode == 0:
+                              capture_output=True, timeout=hang(30)).returncode == 0:
                 break
         p = subprocess.run(["ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.0.1"],
-                           capture_output=True, timeout=30)
+                           capture_output=True, timeout=hang(30))
         out = p.stdout.decode(errors="replace")
         check("ping: 3 replies", p is not None and p.returncode == 0 and
               "3 received" in out, out)
         neigh = subprocess.run(["ip", "neigh", "show", "10.0.0.1"], capture_output=True,
-                               timeout=10).stdout.decode()
+                               timeout=hang(10)).stdout.decode()
         check("host learned the guest's MAC by ARP", "02:44:4e:00:00:00" in neigh, neigh)
         for path, size in (("/small", 2258), ("/100k", 102400)):
             for ver in ("--http1.0", "--http1.1"):
                 c = subprocess.run(["curl", "-s", "-S", ver, "--max-time", "10",
                                     "http://10.0.0.1" + path], capture_output=True,
-                                   timeout=30)
+                                   timeout=hang(30))
                 want = document(path, size)
                 check(f"curl {ver} {path}: {size} bytes, byte-identical",
                       c.returncode == 0 and c.stdout == want,
                       f"rc {c.returncode}, {len(c.stdout)} bytes, "
                       f"{c.stderr.decode(errors='replace')}")
         c = subprocess.run(["curl", "-s", "--max-time", "5", "http://10.0.0.1:81/"],
-                           capture_output=True, timeout=30)
+                           capture_output=True, timeout=hang(30))
         check("closed port refused (RST)", c.returncode == 7, f"curl exit {c.returncode}")
     finally:
         # the run ends by itself at --max-time (paced to wall time: 8 s)
         try:
-            out, err = run.communicate(timeout=60)
+            out, err = run.communicate(timeout=hang(60))
         except subprocess.TimeoutExpired:
             run.kill()
             out, err = run.communicate()

@@ -25,6 +25,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, ECHO, PING = sys.argv[1:4]
 failures = []
@@ -39,7 +40,7 @@ def check(name, cond, detail=""):
 
 
 def run(*args):
-    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=300)
+    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=hang(300))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
@@ -185,7 +186,7 @@ def capture_runs(tmp):
         return
     p = subprocess.run(["tshark", "-r", cap0, "-z", "expert,warn", "-q", "-o",
                         "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=hang(120))
     bad = [ln for ln in p.stdout.splitlines() if "Malformed" in ln or "Bad checksum" in ln
            or "checksum" in ln.lower() and "bad" in ln.lower()]
     check("tshark: no malformed frames or bad checksums", p.returncode == 0 and not bad,

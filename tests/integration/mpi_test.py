@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import describe, hang, wait_line  # noqa: E402  (tests/lib/hangguard.py)
 
 MODE, DENALI, HTTPD, HTTPGEN, HELLO = sys.argv[1:6]
 failures = []
@@ -53,7 +55,7 @@ def web(nclients=4, vms=2, dur="30ms", extra=(), max_time="10s"):
     return args + ["--max-time", max_time] + list(extra)
 
 
-def run(args, env=None, timeout=600):
+def run(args, env=None, timeout=hang(600)):
     p = subprocess.run(args, capture_output=True, timeout=timeout, env=env)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
@@ -242,11 +244,19 @@ def observe(launch, env, tmp):
         p = subprocess.Popen(launch + ["-np", "2", DENALI] + web(
             nclients=2, dur="100s", max_time="100s", extra=["--progress-every", "1"]),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
-        started = False
-        for line in p.stderr:  # the first progress line: the rounds are going
-            if line.startswith(b"denali:"):
-                started = True
-                break
+        # The first progress line: the rounds are going. Bounded: ranks that never
+        # start (or hang before the first round) fail this check instead of hanging
+        # the test until meson's timeout.
+        first = wait_line(p.stderr, lambda l: l.startswith(b"denali:"), 120,
+                          f"first progress line under mpirun -np 2 (SIGINT to {target})")
+        if first is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            check(f"SIGINT to {target}: the run starts (a first progress line)", False,
+                  f"no 'denali:' progress line on stderr within {describe(120)}, or the "
+                  f"job ended first (exit {p.returncode})")
+            continue
+        started = True
         if target == "mpirun":
             p.send_signal(signal.SIGINT)
         else:
@@ -255,11 +265,11 @@ def observe(launch, env, tmp):
             for pid in ranks:
                 os.kill(int(pid), signal.SIGINT)
         try:
-            out, _ = p.communicate(timeout=120)
+            out, _ = p.communicate(timeout=hang(120))
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.communicate()
-            check(f"SIGINT to {target}: the job ends", False, "hung for 120 s")
+            check(f"SIGINT to {target}: the job ends", False, f"hung for {describe(120)}")
             continue
         out = out.decode(errors="replace")
         if target == "ranks":

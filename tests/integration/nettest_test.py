@@ -23,6 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, IMAGE = sys.argv[1:3]
 failures = []
@@ -36,7 +37,7 @@ def check(name, cond, detail=""):
 
 def run(*args):
     p = subprocess.run([DENALI, "run", "--image", IMAGE, "--max-time", "60s", *args],
-                       capture_output=True, timeout=300)
+                       capture_output=True, timeout=hang(300))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
@@ -102,7 +103,7 @@ try:
     check("ARP requests and replies", any(f[12:14] == b"\x08\x06" and f[21] == 2 for f in fs))
     if skips.need("tshark", "tshark's expert info on the capture"):
         p = subprocess.run(["tshark", "-r", pcap, "-q", "-z", "expert"], capture_output=True,
-                           timeout=120)
+                           timeout=hang(120))
         text = p.stdout.decode(errors="replace")
         check("tshark reads the capture", p.returncode == 0, p.stderr.decode(errors="replace"))
         check("tshark: no warnings or errors", not re.search(r"^(Errors|Warns) \(", text, re.M),

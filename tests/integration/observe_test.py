@@ -24,6 +24,7 @@ DENALI, DENALI_CC, TICKER_C = sys.argv[1:4]
 WEB = sys.argv[4:6]  # httpd and httpgen images (optional)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tracecheck  # noqa: E402
+from hangguard import hang, wait_line  # noqa: E402  (tests/lib/hangguard.py)
 failures = []
 
 
@@ -33,7 +34,7 @@ def check(name, cond, detail=""):
         failures.append(name)
 
 
-def denali(*args, timeout=300):
+def denali(*args, timeout=hang(300)):
     p = subprocess.run([DENALI, *args], capture_output=True, text=True, errors="replace",
                        timeout=timeout)
     return p.returncode, p.stdout, p.stderr
@@ -153,12 +154,13 @@ def test_stream(tmp, sig, code):
     p = subprocess.Popen([DENALI, "run", "--image", elf, "--results", res, "--timeline", tl,
                           "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, errors="replace")
-    first = p.stdout.readline()  # blocks until the guest's line is out: it streams
+    # the guest's line comes while it runs (it streams); bounded, not a blocking read
+    first = wait_line(p.stdout, lambda l: True, 300, "the guest's first console line") or ""
     check("stream %d: the console line while the VM runs" % sig,
           first == "[vm 0] start\n", first)
     p.send_signal(sig)
     try:
-        out, err = p.communicate(timeout=300)
+        out, err = p.communicate(timeout=hang(300))
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()

@@ -18,6 +18,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elfimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, CORPUS = sys.argv[1], sys.argv[2]
 JARGON = ("dump file", "savefile", "BT_", "INSANE", "_%")
@@ -51,7 +53,7 @@ def main():
             path = os.path.join(CORPUS, name)
             p = subprocess.run([DENALI, "run", "--image", hello, "--pcap-in", path,
                                 "--pcap-loops", loops, "--pcap-out", old, "--results", res],
-                               capture_output=True, timeout=60)
+                               capture_output=True, timeout=hang(60))
             err = p.stderr.decode(errors="replace")
             lines = err.strip("\n").split("\n")
             jargon = [j for j in JARGON if j in err]
@@ -68,7 +70,7 @@ def main():
         f.write(elfimg.program(b"\xeb\xfe"))
     p = subprocess.run([DENALI, "run", "--image", spin, "--max-time", "1ms", "--pcap-in",
                         os.path.join(CORPUS, "two-sections.pcapng")], capture_output=True,
-                       timeout=60)
+                       timeout=hang(60))
     out = p.stdout.decode()
     check("a two-section pcapng trace with one link type runs",
           p.returncode == 1 and "3 frames replayed" in out, f"rc={p.returncode} {out!r}")

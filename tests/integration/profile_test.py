@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, IMAGE, REPORT = sys.argv[1:4]
 failures = []
@@ -25,7 +27,7 @@ def check(name, cond, detail=""):
 
 def run(*args):
     p = subprocess.run([DENALI, "run", "--image", IMAGE, *args], capture_output=True,
-                       text=True, timeout=300)
+                       text=True, timeout=hang(300))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -50,7 +52,7 @@ with tempfile.TemporaryDirectory(prefix="profile-test-") as tmp:
     check("most samples first", [int(c) for c, _ in body] ==
           sorted((int(c) for c, _ in body), reverse=True))
     p = subprocess.run([sys.executable, REPORT, prof, IMAGE, "--top", "5"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=hang(60))
     funcs = re.findall(r"^\s*[\d.]+\s+\d+\s+(\w+)$", p.stdout, re.M)
     check("profile-report names compute's workloads", p.returncode == 0 and
           any(f.startswith("wl_") for f in funcs), p.stdout + p.stderr)

@@ -19,14 +19,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from netns import reexec_inside  # noqa: E402
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 
 def outside(denali, image):
-    reexec_inside("tap test", __file__, [denali, image], timeout=120)
+    reexec_inside("tap test", __file__, [denali, image], timeout=hang(120))
 
 
 def sh(*cmd):
-    subprocess.run(cmd, check=True, timeout=30)
+    subprocess.run(cmd, check=True, timeout=hang(30))
 
 
 def inside(denali, image):
@@ -39,7 +40,7 @@ def inside(denali, image):
 
     # A name too long for a network device: exit 2, one line, nothing on stdout.
     p = subprocess.run([denali, "run", "--image", image, "--tap", "x" * 20],
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=hang(60))
     err = p.stderr.decode(errors="replace")
     check("bad device name", p.returncode == 2 and not p.stdout
           and len(err.strip().split("\n")) == 1 and "--tap" in err, f"{p!r}")
@@ -64,8 +65,8 @@ def inside(denali, image):
     # 2.5 s, `python3 tests/lib/stall_inject.py 2.5 1 -- python3 tests/integration/
     # tap_test.py ...`, three echoes of "hello guest 0" failed the check).
     sent, got = [], []
-    hang = time.monotonic() + 60
-    while len(got) < 3 and run.poll() is None and time.monotonic() < hang:
+    give_up = time.monotonic() + hang(60)
+    while len(got) < 3 and run.poll() is None and time.monotonic() < give_up:
         msg = b"hello guest %d" % len(sent)
         sent.append(msg)
         s.sendto(msg, ("10.0.0.1", 7))
@@ -75,7 +76,7 @@ def inside(denali, image):
             continue
         got.append((data, addr))
     try:
-        out, err = run.communicate(timeout=30)
+        out, err = run.communicate(timeout=hang(30))
     except subprocess.TimeoutExpired:
         run.kill()
         out, err = run.communicate()

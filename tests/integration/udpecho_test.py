@@ -19,6 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402  (tests/lib/skips.py: a missing tool exits 77, not 0)
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, IMAGE, TRACES = sys.argv[1:4]
 TRACE = os.path.join(TRACES, "edns-opts.pcap")
@@ -35,7 +36,7 @@ def check(name, cond, detail=""):
 
 def run(*args):
     p = subprocess.run([DENALI, "run", "--image", IMAGE, *args], capture_output=True,
-                       timeout=300)
+                       timeout=hang(300))
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
@@ -195,7 +196,7 @@ def tshark_checks(out):
         return
     env = dict(os.environ, HOME=tempfile.gettempdir())
     p = subprocess.run(["tshark", "-r", out, "-q", "-z", "expert"], capture_output=True,
-                       timeout=120, env=env)
+                       timeout=hang(120), env=env)
     text = p.stdout.decode(errors="replace")
     check("tshark reads the capture", p.returncode == 0, p.stderr.decode(errors="replace"))
     check("tshark: no malformed packets or expert errors",
@@ -203,7 +204,7 @@ def tshark_checks(out):
     p = subprocess.run(["tshark", "-r", out, "-o", "ip.check_checksum:TRUE",
                         "-o", "udp.check_checksum:TRUE", "-Y", "ip.src == 10.0.0.0/24",
                         "-T", "fields", "-e", "dns.id", "-e", "ip.checksum.status",
-                        "-e", "udp.checksum.status"], capture_output=True, timeout=120,
+                        "-e", "udp.checksum.status"], capture_output=True, timeout=hang(120),
                        env=env)
     rows = [l.split("\t") for l in p.stdout.decode().splitlines()]
     check("tshark: 42 DNS answers from the VMs, IPv4 and UDP checksums good",

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+from hangguard import hang  # tests/lib/hangguard.py: scaled hang guards
+
 SKIP = 77
 
 
@@ -17,7 +19,7 @@ def skip(test, why):
     sys.exit(SKIP)
 
 
-def reexec_inside(test, script, args, tools=(), timeout=240):
+def reexec_inside(test, script, args, tools=(), timeout=hang(240)):
     """Checks that a TAP can be made in a private namespace, then runs
     `python3 script --inside ARGS...` there and exits with its status."""
     for tool in ("unshare", "ip") + tuple(tools):
@@ -27,7 +29,7 @@ def reexec_inside(test, script, args, tools=(), timeout=240):
         skip(test, "/dev/net/tun does not exist")
     flags = ["-n"] if os.geteuid() == 0 else ["-r", "-n"]
     probe = subprocess.run(["unshare", *flags, "ip", "tuntap", "add", "tap0", "mode", "tap"],
-                           capture_output=True, timeout=30)
+                           capture_output=True, timeout=hang(30))
     if probe.returncode != 0:
         skip(test, "cannot create a TAP device in a private network namespace: "
              + probe.stderr.decode(errors="replace").strip())

@@ -9,6 +9,8 @@
 import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 probe, sanitize = sys.argv[1], sys.argv[2]
 if "address" not in sanitize.split(","):
@@ -18,7 +20,7 @@ opts = os.environ.get("ASAN_OPTIONS", "")
 if "detect_leaks=0" in opts.replace(" ", ""):
     print(f"FAIL: ASAN_OPTIONS turns leak detection off: {opts}")
     sys.exit(1)
-p = subprocess.run([probe], capture_output=True, text=True, timeout=60)
+p = subprocess.run([probe], capture_output=True, text=True, timeout=hang(60))
 if p.returncode == 0:
     print("FAIL: a leaking program exited 0: LeakSanitizer is not running\n" + p.stderr)
     sys.exit(1)

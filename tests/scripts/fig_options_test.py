@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 ROOT, BUILD, SCRATCH = sys.argv[1:4]
 failures = []
@@ -31,7 +33,7 @@ def run(script, *args):
     p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "figures", script),
                         "--smoke", "--no-build", "--build", BUILD, "-j", "2", "--work", work,
                         "--out-dir", out, *args], capture_output=True, text=True,
-                       timeout=600)
+                       timeout=hang(600))
     check(f"{script} {' '.join(args)}: exit 0", p.returncode == 0,
           p.stdout[-1500:] + p.stderr[-1500:])
     summaries = []

@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 SWEEP, BUILD = sys.argv[1], os.path.abspath(sys.argv[2])
 DENALI = os.path.join(BUILD, "src", "cli", "denali")
@@ -42,18 +44,18 @@ def expand(cmd):
 
 
 def denali(*args):
-    p = subprocess.run([DENALI, *args], capture_output=True, text=True, timeout=600)
+    p = subprocess.run([DENALI, *args], capture_output=True, text=True, timeout=hang(600))
     return p.returncode, p.stdout, p.stderr
 
 
 def sh(cmd):
-    p = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=600)
+    p = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=hang(600))
     return p.returncode, p.stdout, p.stderr
 
 
 def sweep(*args):
     return subprocess.run([sys.executable, SWEEP, "--build", BUILD, "-q", *args],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=hang(900))
 
 
 def digest(out):

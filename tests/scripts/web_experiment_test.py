@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 ROOT, BUILD = sys.argv[1], os.path.abspath(sys.argv[2])
 failures = []
@@ -28,7 +30,7 @@ flags = ["--vms=100", "--client-args=servers=100 path=/small mode=open rate=250 
 p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                     "--experiment", "experiments/fig8.cfg"] +
                    [f"--denali-arg={f}" for f in flags],
-                   capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+                   capture_output=True, text=True, cwd=ROOT, env=env, timeout=hang(300))
 check(p.returncode == 0, f"exit {p.returncode}: {p.stderr[-500:]}")
 check("experiments/fig8.cfg: 100 VMs on machine 0, 4 httpgen VMs, 0.1s of load" in p.stdout,
       p.stdout)
@@ -37,7 +39,7 @@ check("in the window 0.1s to 0.1s" not in p.stdout, p.stdout)
 p2 = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                      "--experiment", "experiments/fig8.cfg", "--warmup", "20ms"] +
                     [f"--denali-arg={f}" for f in flags],
-                    capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+                    capture_output=True, text=True, cwd=ROOT, env=env, timeout=hang(300))
 m = re.search(r"in the window 20ms to 0.1s into the load: (\d+) replies/s; completed "
               r"100.0% of 100 requests", p2.stdout)
 check(m is not None and 900 <= int(m.group(1)) <= 1100, p2.stdout)
@@ -45,18 +47,18 @@ got = re.findall(r"digest ([0-9a-f]{16})", p.stdout)
 machines = re.findall(r"machines 0 ([0-9a-f]{16}), 1 ([0-9a-f]{16})\)", p.stdout)
 q = subprocess.run([os.path.join(BUILD, "src", "cli", "denali"), "run",
                     "experiments/fig8.cfg"] + flags,
-                   capture_output=True, text=True, cwd=ROOT, timeout=300)
+                   capture_output=True, text=True, cwd=ROOT, timeout=hang(300))
 want = re.findall(r"digest\s+([0-9a-f]{16})", q.stdout)
 check(len(got) == 1 and want and got[0] == want[-1], f"digest {got} vs denali run's {want}")
 check(machines and list(machines[0]) == want[:2], f"machine digests {machines} vs {want}")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                     "--warmup", "soon"], capture_output=True, text=True, cwd=ROOT, env=env,
-                   timeout=60)
+                   timeout=hang(60))
 check(p.returncode == 2 and "--warmup" in p.stderr and "Traceback" not in p.stderr,
       f"a bad --warmup: {p.returncode} {p.stderr}")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "web-experiment"),
                     "--experiment", "no-such.cfg"], capture_output=True, text=True,
-                   cwd=ROOT, env=env, timeout=60)
+                   cwd=ROOT, env=env, timeout=hang(60))
 check(p.returncode != 0 and "no-such.cfg: cannot open" in p.stdout + p.stderr,
       f"a missing file: {p.returncode} {p.stderr}")
 sys.exit(1 if failures else 0)

@@ -25,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pngread  # noqa: E402
 import viewimg  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 DENALI, BUILT = sys.argv[1], sys.argv[2] == "enabled"
 ECHO, PING = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
@@ -46,7 +48,7 @@ def check(name, cond, detail=""):
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=300, cwd=cwd)
+    p = subprocess.run([DENALI, "run", *args], capture_output=True, timeout=hang(300), cwd=cwd)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 

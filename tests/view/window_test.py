@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import skips  # noqa: E402
 import viewimg  # noqa: E402
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 
 def main():
@@ -23,7 +24,7 @@ def main():
         env = dict(os.environ)
         env.pop("SDL_VIDEODRIVER", None)
         p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", sys.argv[1], img],
-                           capture_output=True, text=True, timeout=240, env=env)
+                           capture_output=True, text=True, timeout=hang(240), env=env)
         print(p.stdout, end="")
         print(p.stderr, end="", file=sys.stderr)
         return p.returncode

@@ -4,8 +4,11 @@
 # gives exit status 2 and one stderr line naming the flag; good values run, and a run
 # that swaps gives the same digest twice and shows its swapping in the summary.
 # Usage: memflags_test.py DENALI HELLO.ELF
+import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 denali, hello = sys.argv[1], sys.argv[2]
 failures = 0
@@ -13,7 +16,7 @@ failures = 0
 
 def run(*args):
     p = subprocess.run([denali, "run", "--image", hello, *args], capture_output=True,
-                       text=True, timeout=120)
+                       text=True, timeout=hang(120))
     return p.returncode, p.stdout, p.stderr
 
 
