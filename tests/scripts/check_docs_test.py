@@ -8,13 +8,16 @@
 # " ..." matches by prefix, a line naming the host is compared with its numbers
 # masked, and a host column of a table is ignored; a shown line the output lacks
 # fails, and --update leaves an elided block for a human; a malformed marker exits 2;
-# --suite picks quick or slow examples.
+# --suite picks quick or slow examples; an example whose program is not installed
+# ("command not found") makes the run a skip (77) naming it, not a pass.
 # usage: check_docs_test.py path/to/scripts/check-docs
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 CHECK = sys.argv[1]
 failures = []
@@ -28,7 +31,7 @@ def check(name, cond, detail=""):
 
 def run(tmp, *args):
     p = subprocess.run([sys.executable, CHECK, "--build", tmp, *args], capture_output=True,
-                       text=True, timeout=120)
+                       text=True, timeout=hang(120))
     return p.returncode, p.stdout + p.stderr
 
 
@@ -134,6 +137,20 @@ def main():
         rc, out = run(tmp, "--update", md)
         check("--update replaces a block that elides nothing", rc == 0 and
               open(md).read() == DOC, out)
+
+        # A program that is not installed: a skip (77) naming it, even where the
+        # example shows no output (which any output would otherwise match); a stale
+        # example elsewhere still fails.
+        gone = "<!-- check-docs quick -->\n```console\n$ no-such-tool-xyz -r a.pcap\n```\n"
+        with open(md, "w") as f:
+            f.write(gone)
+        rc, out = run(tmp, md)
+        check("a missing program skips (77) naming it", rc == 77 and
+              "no-such-tool-xyz" in out.strip().splitlines()[-1], out)
+        with open(md, "w") as f:
+            f.write(gone + "\n" + lost)
+        rc, out = run(tmp, md)
+        check("a stale example fails even when another skips", rc == 1, out)
 
         # Bad markers.
         for name, text in (("unknown suite", "<!-- check-docs often -->\n```\n$ true\n```\n"),
