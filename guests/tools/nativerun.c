@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // nativerun: runs a denali guest image directly on the host CPU, as a 32-bit Linux
 // process, to check guests (and later the interpreter) against real hardware.
-//   nativerun [--vm-id N] [--mem-size BYTES] [--count 1] [--args STRING] image.elf
+//   nativerun [--vm-id N] [--mem-size BYTES] [--count 1 [--count-jobs J [--cut-at ADDR]]]
+//             [--args STRING] image.elf
 // It maps the virtual-register page at 0x1000 and guest memory 0x2000..mem_size at
 // their guest addresses (needs vm.mmap_min_addr <= 4096), copies the PT_LOAD segments
 // in, sets ESP = mem_size and the other registers to 0, and jumps to the entry point.
@@ -22,7 +23,23 @@
 // vregs page is written once. --count 1 single-steps the guest (EFLAGS.TF) and prints
 // "nativerun: N instructions" to stderr at terminate, a REP string instruction
 // counting once as in the interpreter; slow (a signal per instruction or REP
-// iteration), so it is for small guests only.
+// iteration, ~20-50 us each on a loaded host), so it is for small guests only.
+// --count-jobs J (with --count 1) counts the same run in J processes at once. The
+// emulated instructions (console writes, port accesses, idle, terminate: the events)
+// cut the run into segments (segment s: after event s through event s + 1; segment 0
+// starts at the entry point). J forked copies each run the whole program: at each
+// event a copy claims the next segment if no copy has (an atomic flag in shared
+// memory) and single-steps it, else runs it at full speed, so a free copy races ahead
+// to the first unclaimed segment. Each segment is counted by exactly one copy and the
+// copies' counts add up to the one N; the parent checks that every copy saw the same
+// events and exit status. Only the first copy writes the console. --cut-at ADDR[,ADDR...]
+// (up to 8) makes each execution of the instruction at ADDR an event too (an int3
+// there, taken out while that instruction runs), for a guest with few emulated
+// instructions: libctest writes its console once, at the end, but calls check() 189
+// times.
+// Without --count, a runaway guest is ended after 60 s times the test timeout
+// multiplier (DENALI_TIMEOUT_MULTIPLIER, else DENALI_SETUP_TIMEOUT_MULTIPLIER, as
+// tests/lib/hangguard.py; <= 0: never).
 // Built as a static -fno-pie -m32 program by guests/meson.build.
 #define _GNU_SOURCE
 #include <elf.h>
@@ -33,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -45,8 +63,29 @@
 // Where the guest starts; read by the final indirect jump.
 static uint32_t guest_entry;
 static uint32_t guest_mem_size; // for bounds checks in the fault report
-static uint64_t guest_steps;     // --count: instructions stepped so far
+static uint64_t guest_steps;     // --count: instructions counted so far
 static int count_steps;
+static int counting;             // --count: stepping now (EFLAGS.TF set)
+static uint32_t events;          // emulated instructions so far (the events, from 1)
+
+// --count-jobs: the segments' claims, and what each copy reports to the parent.
+#define MAX_JOBS 16
+#define MAX_CLAIMS (1u << 20) // segments past these are all counted by copy 0
+struct shared {
+	uint8_t claimed[MAX_CLAIMS];
+	struct {
+		uint64_t steps;
+		uint32_t events, done, segments;
+	} part[MAX_JOBS];
+};
+static struct shared *shm;
+static int part_no = -1;     // -1: the whole run in this process; else this copy
+static uint32_t segments;    // --count-jobs: segments this copy counted
+#define MAX_CUTS 8
+static uint32_t cut_at[MAX_CUTS]; // --cut-at: instructions whose executions are events too
+static uint8_t cut_byte[MAX_CUTS]; // the first byte of each, where its int3 is
+static int cuts;                  // how many
+static int cut_rearm = -1;        // stepping cut_at[cut_rearm], to put its int3 back after
 static uint8_t altstack[64 * 1024];
 
 static void die_input(const char *path, const char *what)
@@ -70,6 +109,8 @@ static int write_all(const uint8_t *p, uint32_t n)
 	return (int)done;
 }
 
+static int console_quiet; // a --count-jobs copy other than the first
+
 static void guest_fault(int sig, greg_t *g)
 {
 	const uint8_t *ip = (const uint8_t *)g[REG_EIP];
@@ -81,7 +122,8 @@ static void guest_fault(int sig, greg_t *g)
 		n += snprintf(msg + n, sizeof msg - (size_t)n, " bytes %02x %02x %02x", ip[0], ip[1],
 			ip[2]);
 	snprintf(msg + n, sizeof msg - (size_t)n, "\n");
-	write_all((const uint8_t *)msg, (uint32_t)strlen(msg));
+	if (!console_quiet) // --count-jobs: the first copy says it
+		write_all((const uint8_t *)msg, (uint32_t)strlen(msg));
 	_exit(3);
 }
 
@@ -102,7 +144,50 @@ static int rep_string_at(const uint8_t *ip)
 	return 0;
 }
 
-// Handles SIGILL (Denali instructions) and SIGSEGV (port I/O, real faults).
+// At terminate: report (the parent of --count-jobs reads shm) and exit with the status.
+static void finish(int status)
+{
+	// The process that counts from the entry point (the only one, or copy 0) also
+	// counted the loader's jump into the guest (the first trap after popfl sets TF).
+	uint64_t n = guest_steps - (count_steps && part_no <= 0 ? 1 : 0);
+	if (part_no >= 0) {
+		shm->part[part_no].steps = n;
+		shm->part[part_no].events = events;
+		shm->part[part_no].segments = segments;
+		shm->part[part_no].done = 1;
+	} else if (count_steps) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "nativerun: %llu instructions\n", (unsigned long long)n);
+		if (write(2, msg, strlen(msg)) < 0)
+			_exit(3);
+	}
+	_exit(status);
+}
+
+// Console output (not from the quiet --count-jobs copies, which still return the length
+// as if written, so that every copy runs the same instructions).
+static int console_out(const uint8_t *p, uint32_t n)
+{
+	return console_quiet ? (int)n : write_all(p, n);
+}
+
+// --count-jobs: an event ended a segment (the event's instruction counted in it, if this
+// copy counted it); the next one starts. Counts it if this copy claims it first; sets
+// TF for stepping (or for putting the --cut-at int3 back).
+static void next_segment(greg_t *g)
+{
+	int mine = events < MAX_CLAIMS ? __sync_bool_compare_and_swap(&shm->claimed[events], 0, 1)
+				       : part_no == 0;
+	counting = mine;
+	segments += (uint32_t)mine;
+	if (counting || cut_rearm >= 0)
+		g[REG_EFL] |= 0x100; // TF: trap after the next instruction
+	else
+		g[REG_EFL] &= ~(greg_t)0x100;
+}
+
+// Handles SIGILL (Denali instructions), SIGSEGV (port I/O, real faults) and SIGTRAP
+// (--count: one step).
 static void on_trap(int sig, siginfo_t *si, void *uc_void)
 {
 	(void)si;
@@ -110,62 +195,74 @@ static void on_trap(int sig, siginfo_t *si, void *uc_void)
 	greg_t *g = uc->uc_mcontext.gregs;
 	const uint8_t *ip = (const uint8_t *)g[REG_EIP];
 	uint16_t dx = (uint16_t)g[REG_EDX];
-	if (sig == SIGTRAP) { // --count: one step
+	if (sig == SIGTRAP) { // --count: one step (or --cut-at's int3)
+		uint32_t eip = (uint32_t)g[REG_EIP];
+		for (int k = 0; k < cuts && cut_rearm < 0; k++) {
+			if (eip != cut_at[k] + 1 || *(uint8_t *)(uintptr_t)cut_at[k] != 0xcc)
+				continue;
+			// An int3 of --cut-at (not a guest instruction): an event. Put the
+			// instruction back and step it; the trap after it re-arms the int3.
+			*(uint8_t *)(uintptr_t)cut_at[k] = cut_byte[k];
+			g[REG_EIP] = (greg_t)cut_at[k];
+			cut_rearm = k;
+			events++;
+			last_trap_eip = cut_at[k];
+			next_segment(g);
+			return;
+		}
 		// A REP string instruction traps after each iteration with EIP still at it;
 		// only the step that leaves it (its last iteration, or none) retires it, as
 		// the interpreter counts it: once.
-		uint32_t eip = (uint32_t)g[REG_EIP];
-		if (!(eip == last_trap_eip && rep_string_at(ip)))
+		if (counting && !(eip == last_trap_eip && rep_string_at(ip)))
 			guest_steps++;
 		last_trap_eip = eip;
+		if (cut_rearm >= 0 && eip != cut_at[cut_rearm]) { // it ran: re-arm
+			*(uint8_t *)(uintptr_t)cut_at[cut_rearm] = 0xcc;
+			cut_rearm = -1;
+			if (!counting)
+				g[REG_EFL] &= ~(greg_t)0x100;
+		}
 		return;
 	}
-	guest_steps++; // the instruction we emulate below
-	if (sig == SIGILL && ip[0] == 0x0f && ip[1] == 0x0c) {
-		if (ip[2] == DENALI_OP_TERMINATE) {
-			if (count_steps) {
-				char msg[64];
-				// guest_steps includes this terminate and the loader's jump
-				// into the guest (the first trap after popfl sets TF).
-				snprintf(msg, sizeof msg, "nativerun: %llu instructions\n",
-					(unsigned long long)guest_steps - 1);
-				if (write(2, msg, strlen(msg)) < 0)
-					_exit(3);
-			}
-			_exit((int)g[REG_EAX] & 0xff);
-		}
-		if (ip[2] == DENALI_OP_IDLE) {
-			g[REG_EIP] += 3;
-			return;
-		}
+	// An instruction we emulate: the next event.
+	if (sig == SIGILL && ip[0] == 0x0f && ip[1] == 0x0c && ip[2] == DENALI_OP_TERMINATE) {
+		events++;
+		if (counting)
+			guest_steps++;
+		finish((int)g[REG_EAX] & 0xff);
 	}
-	if (sig == SIGSEGV && ip[0] == 0xed && dx == DENALI_PORT_CONSOLE_WRITE) { // in eax, dx
-		g[REG_EAX] = (greg_t)write_all((const uint8_t *)g[REG_ESI], (uint32_t)g[REG_ECX]);
+	if (sig == SIGILL && ip[0] == 0x0f && ip[1] == 0x0c && ip[2] == DENALI_OP_IDLE) {
+		g[REG_EIP] += 3;
+	} else if (sig == SIGSEGV && ip[0] == 0xed && dx == DENALI_PORT_CONSOLE_WRITE) {
+		// in eax, dx
+		g[REG_EAX] = (greg_t)console_out((const uint8_t *)g[REG_ESI], (uint32_t)g[REG_ECX]);
 		g[REG_EIP] += 1;
-		return;
-	}
-	if (sig == SIGSEGV && ip[0] == 0xed) { // in eax, dx: any other port reads 0
+	} else if (sig == SIGSEGV && ip[0] == 0xed) { // in eax, dx: any other port reads 0
 		g[REG_EAX] = 0;
 		g[REG_EIP] += 1;
-		return;
-	}
-	if (sig == SIGSEGV && ip[0] == 0xef) { // out dx, eax: ignored
+	} else if (sig == SIGSEGV && ip[0] == 0xef) { // out dx, eax: ignored
 		g[REG_EIP] += 1;
-		return;
-	}
-	if (sig == SIGSEGV && ip[0] == 0xe6 && ip[1] == DENALI_PORT_DEBUGCON) { // out imm8, al
+	} else if (sig == SIGSEGV && ip[0] == 0xe6 && ip[1] == DENALI_PORT_DEBUGCON) {
+		// out imm8, al
 		uint8_t ch = (uint8_t)g[REG_EAX];
-		write_all(&ch, 1);
+		console_out(&ch, 1);
 		g[REG_EIP] += 2;
-		return;
-	}
-	if (sig == SIGSEGV && ip[0] == 0xee && dx == DENALI_PORT_DEBUGCON) { // out dx, al
+	} else if (sig == SIGSEGV && ip[0] == 0xee && dx == DENALI_PORT_DEBUGCON) { // out dx, al
 		uint8_t ch = (uint8_t)g[REG_EAX];
-		write_all(&ch, 1);
+		console_out(&ch, 1);
 		g[REG_EIP] += 1;
-		return;
+	} else {
+		guest_fault(sig, g);
 	}
-	guest_fault(sig, g);
+	events++;
+	if (counting)
+		guest_steps++; // the instruction we emulated: the end of a segment
+	// The next trap comes after the instruction we resume at, or after the first
+	// iteration of a REP string instruction there, which is not a retirement.
+	last_trap_eip = (uint32_t)g[REG_EIP];
+	// --count-jobs: segment `events` starts here; step it if this copy claims it first.
+	if (part_no >= 0)
+		next_segment(g);
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -222,10 +319,113 @@ static void load_elf(const char *path, uint32_t mem_size)
 	free(img);
 }
 
+// The runaway-guest alarm: 60 s times the test timeout multiplier (0: none).
+static unsigned runaway_alarm_s(void)
+{
+	const char *vars[] = { "DENALI_TIMEOUT_MULTIPLIER", "DENALI_SETUP_TIMEOUT_MULTIPLIER" };
+	for (int k = 0; k < 2; k++) {
+		const char *e = getenv(vars[k]);
+		if (e == NULL || *e == '\0')
+			continue;
+		char *end;
+		double m = strtod(e, &end);
+		if (*end != '\0')
+			die_input(vars[k], "not a number");
+		return m <= 0 ? 0 : m > 10000 ? 600000 : (unsigned)(60 * m + 0.5);
+	}
+	return 60;
+}
+
+// Jumps into the guest at its entry point with the boot state: registers 0, EFLAGS
+// 0x202 (0x302 with TF: a trap after each instruction), ESP = mem_size. popal/popfl
+// load them from the top 36 bytes of guest memory, which we clear again except the
+// EFLAGS word (mem_size - 4, the first stack slot the guest will overwrite).
+static void __attribute__((noreturn)) enter_guest(uint32_t mem_size, int tf)
+{
+	uint32_t *top = (uint32_t *)(uintptr_t)(mem_size - 36);
+	memset(top, 0, 36);
+	top[8] = tf ? 0x302 : 0x202;
+	__asm__ volatile(
+		"movl %0, %%esp\n\t"
+		"popal\n\t"
+		"popfl\n\t"
+		"jmp *%1" // absolute address: nativerun is built -fno-pie
+		: : "r"(top), "m"(guest_entry) : "memory");
+	__builtin_unreachable();
+}
+
+// Waits for child `pid`; its exit status, or -1 when a signal ended it.
+static int wait_child(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// --count-jobs J: forks the J counting copies, waits for them and exits with their
+// status, printing the sum of their counts when every copy reached terminate alike.
+static void __attribute__((noreturn)) count_in_parts(uint32_t mem_size, int jobs)
+{
+	shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED) {
+		perror("nativerun: --count-jobs");
+		exit(2);
+	}
+	shm->claimed[0] = 1; // segment 0, from the entry point: copy 0's
+	fflush(NULL);
+	pid_t pids[MAX_JOBS];
+	for (int k = 0; k < jobs; k++) {
+		pids[k] = fork();
+		if (pids[k] < 0) {
+			perror("nativerun: fork");
+			exit(2);
+		}
+		if (pids[k] == 0) {
+			for (int c = 0; c < cuts; c++) {
+				cut_byte[c] = *(uint8_t *)(uintptr_t)cut_at[c];
+				*(uint8_t *)(uintptr_t)cut_at[c] = 0xcc; // int3
+			}
+			part_no = k;
+			console_quiet = k != 0;
+			counting = k == 0;
+			segments = k == 0;
+			enter_guest(mem_size, counting);
+		}
+	}
+	int status = -1, same = 1;
+	uint64_t total = 0;
+	for (int k = 0; k < jobs; k++) {
+		int st = wait_child(pids[k]);
+		if (k == 0)
+			status = st;
+		same = same && st == status && shm->part[k].done &&
+		       shm->part[k].events == shm->part[0].events;
+		total += shm->part[k].steps;
+	}
+	if (status < 0)
+		exit(3);
+	if (!same) { // a copy faulted (copy 0 said where) or, impossibly, ran differently
+		if (shm->part[0].done)
+			fprintf(stderr, "nativerun: the %d counting copies did not all end alike\n",
+				jobs);
+		exit(shm->part[0].done ? 3 : status);
+	}
+	fprintf(stderr, "nativerun: %llu instructions (%d copies, %u events; segments and "
+		"instructions each:", (unsigned long long)total, jobs, shm->part[0].events);
+	for (int k = 0; k < jobs; k++)
+		fprintf(stderr, " %u %llu", shm->part[k].segments,
+			(unsigned long long)shm->part[k].steps);
+	fprintf(stderr, ")\n");
+	exit(status);
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t vm_id = 0, mem_size = DENALI_MEM_DEFAULT;
 	const char *cmdline = NULL;
+	int jobs = 1;
 	int i = 1;
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		if (strcmp(argv[i], "--args") == 0) {
@@ -234,12 +434,30 @@ int main(int argc, char **argv)
 			cmdline = argv[i + 1];
 			continue;
 		}
+		if (strcmp(argv[i], "--cut-at") == 0) { // ADDR[,ADDR...]
+			const char *a = argv[i + 1];
+			for (;;) {
+				char *end;
+				unsigned long v = strtoul(a, &end, 0);
+				if (end == a || (*end != ',' && *end != '\0') || cuts == MAX_CUTS ||
+				    v < DENALI_LOAD_MIN || v >= 0xfffffffful)
+					die_input(argv[i], "ADDR[,ADDR...] expected (up to 8, in guest "
+							   "memory)");
+				cut_at[cuts++] = (uint32_t)v;
+				if (*end == '\0')
+					break;
+				a = end + 1;
+			}
+			continue;
+		}
 		char *end;
 		unsigned long v = strtoul(argv[i + 1], &end, 0);
 		if (*argv[i + 1] == '\0' || *end != '\0')
 			die_input(argv[i], "integer expected");
 		if (strcmp(argv[i], "--count") == 0)
 			count_steps = v != 0;
+		else if (strcmp(argv[i], "--count-jobs") == 0 && v >= 1 && v <= MAX_JOBS)
+			jobs = (int)v;
 		else if (strcmp(argv[i], "--vm-id") == 0)
 			vm_id = (uint32_t)v;
 		else if (strcmp(argv[i], "--mem-size") == 0 && v >= DENALI_MEM_MIN &&
@@ -247,11 +465,11 @@ int main(int argc, char **argv)
 			mem_size = (uint32_t)v;
 		else
 			die_input(argv[i], "unknown option or bad value (--vm-id N, --mem-size BYTES: "
-				"64 KiB..256 MiB, page multiple, --count 0|1)");
+				"64 KiB..256 MiB, page multiple, --count 0|1, --count-jobs 1..16, --cut-at ADDR)");
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: nativerun [--vm-id N] [--mem-size BYTES] [--count 1] "
-			"[--args STRING] image.elf\n");
+		fprintf(stderr, "usage: nativerun [--vm-id N] [--mem-size BYTES] [--count 1 "
+			"[--count-jobs J [--cut-at ADDR]]] [--args STRING] image.elf\n");
 		return 2;
 	}
 	void *vr = mmap((void *)DENALI_VREGS_ADDR, 4096, PROT_READ | PROT_WRITE,
@@ -277,6 +495,10 @@ int main(int argc, char **argv)
 			v->cmdline_len + 1);
 	}
 	load_elf(argv[i], mem_size);
+	for (int k = 0; k < cuts; k++)
+		if (cut_at[k] >= mem_size - 1 || jobs < 2 || !count_steps)
+			die_input("--cut-at", "outside guest memory, or without --count 1 "
+					      "--count-jobs J > 1");
 
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
 	struct sigaction sa;
@@ -289,21 +511,14 @@ int main(int argc, char **argv)
 		perror("nativerun: signals");
 		return 2;
 	}
-	if (!count_steps)
-		alarm(60); // a runaway guest ends the process instead of hanging a test
+	if (count_steps && jobs > 1)
+		count_in_parts(mem_size, jobs);
+	if (!count_steps) {
+		unsigned a = runaway_alarm_s();
+		if (a)
+			alarm(a); // a runaway guest ends the process instead of hanging a test
+	}
 	fflush(stdout);
-
-	// Boot state: registers 0, EFLAGS 0x202, ESP = mem_size. popal/popfl load them
-	// from the top 36 bytes of guest memory, which we clear again except the EFLAGS
-	// word (mem_size - 4, the first stack slot the guest will overwrite).
-	uint32_t *top = (uint32_t *)(uintptr_t)(mem_size - 36);
-	memset(top, 0, 36);
-	top[8] = count_steps ? 0x302 : 0x202; // 0x100: TF, trap after each instruction
-	__asm__ volatile(
-		"movl %0, %%esp\n\t"
-		"popal\n\t"
-		"popfl\n\t"
-		"jmp *%1" // absolute address: nativerun is built -fno-pie
-		: : "r"(top), "m"(guest_entry) : "memory");
-	__builtin_unreachable();
+	counting = count_steps;
+	enter_guest(mem_size, count_steps);
 }
