@@ -7,9 +7,12 @@
 # servers really do share pages. tests/vmm/test_share.c checks the same on a
 # hand-written guest together with per-VM cycles and TLB misses.
 #   share_invisible_test.py VM_SCALE N DURATION_S
+import os
 import re
 import subprocess
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from hangguard import hang  # noqa: E402  (tests/lib/hangguard.py: scaled hang guards)
 
 LOAD = re.compile(r"(\d+) requests, (\d+) replies, (\d+) errors, (\d+) timeouts; .*"
                   r"digest ([0-9a-f]{16})")
@@ -18,7 +21,7 @@ SHARED = re.compile(r"\((\d+) shared pages, (\d+) references\)")
 
 def run(exe, n, duration, *extra):
     cmd = [exe, "--httpd", "--duration", duration, *extra, n]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=hang(600))
     out = p.stdout + p.stderr
     load, shared = LOAD.search(out), SHARED.search(out)
     if p.returncode != 0 or not load or not shared:
