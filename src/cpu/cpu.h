@@ -232,7 +232,10 @@ enum cpu_exit cpu_step_budget(struct cpu_exec *x, struct cpu *c, const struct cp
 // instruction that wrote into the rest of its own block (cpu_exec_stats smc_exits moved:
 // a write into other decoded code, smc_invalidations alone, does not end the block) the
 // block ends there and, unless that instruction was the last and *last_ends, the next
-// block starts without a budget check (docs/design.md "Tracing instructions").
+// block starts without a budget check (docs/design.md "Instructions are traced by a
+// slow path"). cpu_step_budget knows the block cpu_block_info reported last, so its
+// instructions see "the rest of the block" as cpu_run does; cpu_run and cpu_step
+// forget it.
 int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 		   bool *last_ends);
 

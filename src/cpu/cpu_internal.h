@@ -383,6 +383,13 @@ struct cpu_exec {
 	bool running;
 	struct dinsn *patched; // the entry overwritten with OP_SMC_EXIT, if any
 	struct dinsn patched_orig;
+	// The block cpu_block_info last reported, which a tracer then runs one instruction
+	// at a time with cpu_step_budget: its guest page and byte offsets [lo, hi). A store
+	// by one of those instructions into the rest of it ends it as in cpu_run
+	// (after_in_block). cpu_run and cpu_step forget it.
+	bool sblk_valid;
+	uint32_t sblk_page;
+	uint16_t sblk_lo, sblk_hi;
 	// The decode cache: dpages by host page address.
 	struct dpage **hash;
 	size_t hash_size, count;

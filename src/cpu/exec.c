@@ -2117,12 +2117,14 @@ enum cpu_exit cpu_run(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *m
 		      int64_t budget_cycles)
 {
 	switch_to(x, c, mem);
+	x->sblk_valid = false;
 	return run(x, c, budget_cycles, RUN_BLOCKS);
 }
 
 enum cpu_exit cpu_step(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem)
 {
 	switch_to(x, c, mem);
+	x->sblk_valid = false;
 	return run(x, c, INT64_MAX / 4, RUN_STEP);
 }
 
@@ -2141,6 +2143,7 @@ int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 		(void)run(x, c, 0, RUN_LABELS); // blocks built here must get the handlers
 	x->c = c;
 	*last_ends = true;
+	x->sblk_valid = false;
 	uint32_t eip = c->eip;
 	// The lookup of run(): code TLB, the page's decoded blocks, building one.
 	struct ctlb_ent *ce = &x->ctlb[(eip >> 12) & (CTLB_N - 1)];
@@ -2158,7 +2161,12 @@ int cpu_block_info(struct cpu_exec *x, struct cpu *c, const struct cpu_mem *mem,
 	}
 	if (blk == DBLOCK_CROSS)
 		return 1; // run() executes it alone (a scratch block) and ends the block
-	*last_ends = (blk->insn[blk->n - 1].flags & DI_TERM) != 0;
+	const struct dinsn *last = &blk->insn[blk->n - 1];
+	*last_ends = (last->flags & DI_TERM) != 0;
+	x->sblk_valid = true;
+	x->sblk_page = eip & CPU_PAGE_MASK;
+	x->sblk_lo = (uint16_t)(eip & ~CPU_PAGE_MASK);
+	x->sblk_hi = (uint16_t)(last->off + last->len);
 	return blk->n;
 }
 

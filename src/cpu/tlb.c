@@ -39,6 +39,15 @@ static void smc_exit(struct cpu_exec *x, struct dinsn *d)
 static bool after_in_block(const struct cpu_exec *x, const struct dinsn *d, uint32_t a,
 			   unsigned n)
 {
+	if (x->attn & ATTN_STEP) {
+		// One instruction of the block cpu_block_info reported (a tracer's step):
+		// the rest of that block, as cpu_run would have run it.
+		if (!x->sblk_valid || (a & CPU_PAGE_MASK) != x->sblk_page ||
+		    x->code_page != x->sblk_page || d->off < x->sblk_lo || d->off >= x->sblk_hi)
+			return false;
+		unsigned off = a & ~CPU_PAGE_MASK;
+		return off < x->sblk_hi && off + n > (unsigned)d->off + d->len;
+	}
 	if ((a & CPU_PAGE_MASK) != x->code_page || (d->flags & DI_TERM))
 		return false; // another page, or nothing after d (a scratch block's one
 			      // instruction may cross pages, but it is the last)

@@ -140,8 +140,10 @@ static void test_hostile(void **state)
 }
 
 // Self-modifying code in a loop, preempted at every point of the loop in turn: stores
-// into the rest of the running block (smcloop) and into decoded code elsewhere, on this
-// page and the next (smcfar); long REP string instructions, preempted inside.
+// into data on the code page (smcloop) and into decoded code elsewhere, on this page
+// and the next (smcfar; stores into the rest of the running block are checked at the
+// CPU layer, against cpu_step_budget, by the fuzz corpus); long REP string
+// instructions, preempted inside.
 static void test_smc_loop(void **state)
 {
 	static const uint64_t quanta[] = { 1700, 1703, 1711, 3407 };
