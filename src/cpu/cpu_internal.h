@@ -13,8 +13,8 @@
 //   | h     | op  | len | flags | reg | rm | base | index | scale | size | sub | idx |
 //   | void* | u16 | u8  | u8    | u8  | u8 | u8   | u8    | u8    | u8   | u8  | u8  |
 //   +-------+-----+-----+-------+-----+----+------+-------+-------+------+-----+-----+
-//   | off u16 | pre u16 | cost u16 | disp u32 | imm u32 | imm2 u32 |
-//   +---------+---------+----------+----------+---------+----------+
+//   | off u16 | pre u16 | cost u16 | hop u16 | disp u32 | imm u32 | imm2 u16 | r8 | rm8 |
+//   +---------+---------+----------+---------+----------+---------+----------+----+-----+
 //
 //  h      handler label (computed goto), filled in by exec.c when the block is built
 //  op     enum op (ORDER OP: the handler table in exec.c follows this order)
@@ -32,8 +32,11 @@
 //  hop    the handler run for it (exec_select, when the block is built): op itself, or
 //         a specialised handler (enum xop) for that op with these operands, possibly
 //         fused with the next entry of the block
-//  disp, imm, imm2   displacement and immediates (imm2: ENTER's nesting level; BT:
-//         1 when the bit offset is the immediate)
+//  disp, imm, imm2   displacement and immediates (imm2, 16 bits: ENTER's nesting
+//         level; BT: 1 when the bit offset is the immediate)
+//  r8, rm8   reg and rm as byte registers: their byte offsets in the register file
+//         (reg8_off), set when the block is built, so that an 8-bit register access
+//         is one load or store
 //
 // Blocks live in the decode cache, one struct dpage per host code page, keyed by the
 // host page address, so VMs that share an image page (copy-on-write) share its blocks.
@@ -81,8 +84,14 @@ struct dinsn {
 	uint16_t hop; // the handler that runs it: op, or a specialised one (enum xop)
 	uint32_t disp;
 	uint32_t imm;
-	uint32_t imm2;
+	uint16_t imm2;   // ENTER's nesting level (8 bits), BT's form
+	uint8_t r8, rm8; // reg and rm as byte registers: byte offsets in cpu.r (reg8_off)
 };
+_Static_assert(sizeof(struct dinsn) == 40, "dinsn: 40 bytes");
+
+// Byte registers: AL..BL are byte 0 and AH..BH byte 1 of EAX..EBX, addressed as bytes
+// of cpu.r (a little-endian host): register n's byte offset there.
+static inline unsigned reg8_off(unsigned n) { return (n & 3) * 4 + (n >> 2); }
 
 // The opcode table, CPU_OPS: one line per handler (ORDER OP: the handler table in
 // exec.c follows this order; the semantics are in exec.c), and four columns from which

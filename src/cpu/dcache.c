@@ -419,6 +419,8 @@ static void finish_block(struct cpu_exec *x, struct dinsn *d, int total)
 	for (int i = 0; i < total; i++) {
 		d[i].hop = exec_select(d, i, total);
 		d[i].h = x->labels ? x->labels[d[i].hop] : NULL;
+		d[i].r8 = (uint8_t)reg8_off(d[i].reg & 7);
+		d[i].rm8 = (uint8_t)reg8_off(d[i].rm & 7);
 	}
 }
 

@@ -21,11 +21,12 @@
 #define SL(sz) ((sz) == 4 ? 2 : (sz) == 2 ? 1 : 0)
 
 // Byte registers: AL..BL are byte 0 and AH..BH byte 1 of EAX..EBX, addressed as bytes
-// of c->r (a little-endian host), so an 8-bit access is one byte load or store.
+// of c->r (a little-endian host, reg8_off), so an 8-bit access is one byte load or
+// store; for an entry's reg and rm the offset is computed when the block is built
+// (dinsn.r8, dinsn.rm8: getr_o, setr_o).
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "exec.c: byte registers assume a little-endian host"
 #endif
-static inline unsigned reg8_off(unsigned n) { return (n & 3) * 4 + (n >> 2); }
 
 static inline uint32_t getr(const struct cpu *c, unsigned sz, unsigned n)
 {
@@ -45,6 +46,27 @@ static inline void setr(struct cpu *c, unsigned sz, unsigned n, uint32_t v)
 	} else {
 		((uint8_t *)c->r)[reg8_off(n)] = (uint8_t)v;
 	}
+}
+
+// getr and setr of register n whose byte offset as a byte register is o (an entry's
+// reg with r8, rm with rm8).
+static inline uint32_t getr_o(const struct cpu *c, unsigned sz, unsigned n, unsigned o)
+{
+	if (sz == 4)
+		return c->r[n];
+	if (sz == 2)
+		return c->r[n] & 0xffff;
+	return ((const uint8_t *)c->r)[o];
+}
+
+static inline void setr_o(struct cpu *c, unsigned sz, unsigned n, unsigned o, uint32_t v)
+{
+	if (sz == 4)
+		c->r[n] = v;
+	else if (sz == 2)
+		c->r[n] = (c->r[n] & 0xffff0000u) | (v & 0xffff);
+	else
+		((uint8_t *)c->r)[o] = (uint8_t)v;
 }
 
 static inline uint32_t ld(const uint8_t *p, unsigned sz)
@@ -759,33 +781,33 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 // their destination.
 #define ALU_CASES(NAME, OPN, S, SZ)                                                       \
 	CASE(NAME##S##_RR) {                                                              \
-		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), getr(c, SZ, d->rm));   \
+		uint32_t r_ = alu(c, OPN, SZ, getr_o(c, SZ, d->reg, d->r8), getr_o(c, SZ, d->rm, d->rm8));   \
 		if (alu_writes(OPN))                                                              \
-			setr(c, SZ, d->reg, r_);                                          \
+			setr_o(c, SZ, d->reg, d->r8, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
 	CASE(NAME##S##_RI) {                                                              \
-		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), d->imm & MASK(SZ));    \
+		uint32_t r_ = alu(c, OPN, SZ, getr_o(c, SZ, d->reg, d->r8), d->imm & MASK(SZ));    \
 		if (alu_writes(OPN))                                                              \
-			setr(c, SZ, d->reg, r_);                                          \
+			setr_o(c, SZ, d->reg, d->r8, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
 	CASE(NAME##S##_RM) {                                                              \
 		uint32_t b_;                                                              \
 		LOAD(SZ, ea_of(c, d), b_);                                                \
-		uint32_t r_ = alu(c, OPN, SZ, getr(c, SZ, d->reg), b_);                   \
+		uint32_t r_ = alu(c, OPN, SZ, getr_o(c, SZ, d->reg, d->r8), b_);                   \
 		if (alu_writes(OPN))                                                              \
-			setr(c, SZ, d->reg, r_);                                          \
+			setr_o(c, SZ, d->reg, d->r8, r_);                                          \
 		NEXT;                                                                     \
 	}                                                                                 \
 	CASE(NAME##S##_MR) {                                                              \
 		uint32_t a_;                                                              \
 		if (alu_writes(OPN)) {                                                            \
 			RMW_BEGIN(SZ, ea_of(c, d), a_);                                   \
-			RMW_END(SZ, alu(c, OPN, SZ, a_, getr(c, SZ, d->reg)));            \
+			RMW_END(SZ, alu(c, OPN, SZ, a_, getr_o(c, SZ, d->reg, d->r8)));            \
 		} else {                                                                  \
 			LOAD(SZ, ea_of(c, d), a_);                                        \
-			alu(c, OPN, SZ, a_, getr(c, SZ, d->reg));                         \
+			alu(c, OPN, SZ, a_, getr_o(c, SZ, d->reg, d->r8));                         \
 		}                                                                         \
 		NEXT;                                                                     \
 	}                                                                                 \
@@ -804,15 +826,15 @@ static __attribute__((noinline)) enum str_end string_a16(struct cpu_exec *x, str
 	ALU_CASES(NAME, OPN, D, 4)
 
 #define MOV_CASES(S, SZ)                                                        \
-	CASE(MOV##S##_RR) { setr(c, SZ, d->reg, getr(c, SZ, d->rm)); NEXT; }     \
-	CASE(MOV##S##_RI) { setr(c, SZ, d->reg, d->imm); NEXT; }                 \
+	CASE(MOV##S##_RR) { setr_o(c, SZ, d->reg, d->r8, getr_o(c, SZ, d->rm, d->rm8)); NEXT; }     \
+	CASE(MOV##S##_RI) { setr_o(c, SZ, d->reg, d->r8, d->imm); NEXT; }                 \
 	CASE(MOV##S##_RM) {                                                     \
 		uint32_t v_;                                                    \
 		LOAD(SZ, ea_of(c, d), v_);                                      \
-		setr(c, SZ, d->reg, v_);                                        \
+		setr_o(c, SZ, d->reg, d->r8, v_);                                        \
 		NEXT;                                                           \
 	}                                                                       \
-	CASE(MOV##S##_MR) { STORE(SZ, ea_of(c, d), getr(c, SZ, d->reg)); NEXT; } \
+	CASE(MOV##S##_MR) { STORE(SZ, ea_of(c, d), getr_o(c, SZ, d->reg, d->r8)); NEXT; } \
 	CASE(MOV##S##_MI) { STORE(SZ, ea_of(c, d), d->imm); NEXT; }
 
 static void nf_recover(struct cpu *c, const struct dinsn *first, int k);
@@ -934,14 +956,14 @@ dispatch:
 
 	CASE(UNARY_R) { // INC DEC NOT NEG
 		unsigned sz = d->size;
-		uint32_t a = getr(c, sz, d->reg), r;
+		uint32_t a = getr_o(c, sz, d->reg, d->r8), r;
 		switch (d->sub) {
 		case 0: keep_cf(c); r = (a + 1) & MASK(sz); lazy(c, LF(LF_INC, SL(sz)), r, a, 1); break;
 		case 1: keep_cf(c); r = (a - 1) & MASK(sz); lazy(c, LF(LF_DEC, SL(sz)), r, a, 1); break;
 		case 2: r = ~a & MASK(sz); break;
 		default: r = (0 - a) & MASK(sz); lazy(c, LF(LF_NEG, SL(sz)), r, 0, a); break;
 		}
-		setr(c, sz, d->reg, r);
+		setr_o(c, sz, d->reg, d->r8, r);
 		NEXT;
 	}
 	CASE(UNARY_M) {
@@ -958,10 +980,10 @@ dispatch:
 		NEXT;
 	}
 	CASE(MOVX_R) {
-		uint32_t v = getr(c, d->imm, d->rm);
+		uint32_t v = getr_o(c, d->imm, d->rm, d->rm8);
 		if (d->sub)
 			v = d->imm == 1 ? (uint32_t)(int32_t)(int8_t)v : (uint32_t)(int32_t)(int16_t)v;
-		setr(c, d->size, d->reg, v);
+		setr_o(c, d->size, d->reg, d->r8, v);
 		NEXT;
 	}
 	CASE(MOVX_M) {
@@ -972,24 +994,24 @@ dispatch:
 			LOAD(2, ea_of(c, d), v);
 		if (d->sub)
 			v = d->imm == 1 ? (uint32_t)(int32_t)(int8_t)v : (uint32_t)(int32_t)(int16_t)v;
-		setr(c, d->size, d->reg, v);
+		setr_o(c, d->size, d->reg, d->r8, v);
 		NEXT;
 	}
 	CASE(LEA) { c->r[d->reg] = ea_of(c, d); NEXT; }
-	CASE(LEAW) { setr(c, 2, d->reg, ea_of(c, d)); NEXT; }
+	CASE(LEAW) { setr_o(c, 2, d->reg, d->r8, ea_of(c, d)); NEXT; }
 	CASE(XCHG_R) {
 		unsigned sz = d->size;
-		uint32_t a = getr(c, sz, d->reg), b = getr(c, sz, d->rm);
-		setr(c, sz, d->reg, b);
-		setr(c, sz, d->rm, a);
+		uint32_t a = getr_o(c, sz, d->reg, d->r8), b = getr_o(c, sz, d->rm, d->rm8);
+		setr_o(c, sz, d->reg, d->r8, b);
+		setr_o(c, sz, d->rm, d->rm8, a);
 		NEXT;
 	}
 	CASE(XCHG_M) {
 		unsigned sz = d->size;
 		uint32_t a;
 		RMW_BEGIN(sz, ea_of(c, d), a);
-		uint32_t r = getr(c, sz, d->reg);
-		setr(c, sz, d->reg, a);
+		uint32_t r = getr_o(c, sz, d->reg, d->r8);
+		setr_o(c, sz, d->reg, d->r8, a);
 		RMW_END(sz, r);
 		NEXT;
 	}
@@ -1029,7 +1051,7 @@ dispatch:
 			c->r[d->reg] = r;
 			NEXT;
 		}
-		setr(c, d->size, d->reg, shift(c, d->sub, d->size, getr(c, d->size, d->reg), cnt));
+		setr_o(c, d->size, d->reg, d->r8, shift(c, d->sub, d->size, getr_o(c, d->size, d->reg, d->r8), cnt));
 		NEXT;
 	}
 	CASE(SHIFT_M) {
@@ -1041,20 +1063,20 @@ dispatch:
 	}
 	CASE(SHXD_R) {
 		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
-		uint32_t r = shxd(c, d->sub, d->size, getr(c, d->size, d->rm),
-				  getr(c, d->size, d->reg), cnt);
-		setr(c, d->size, d->rm, r);
+		uint32_t r = shxd(c, d->sub, d->size, getr_o(c, d->size, d->rm, d->rm8),
+				  getr_o(c, d->size, d->reg, d->r8), cnt);
+		setr_o(c, d->size, d->rm, d->rm8, r);
 		NEXT;
 	}
 	CASE(SHXD_M) {
 		unsigned cnt = (d->flags & DI_CL) ? c->r[CPU_ECX] & 0xff : d->imm;
 		uint32_t a;
 		RMW_BEGIN(d->size, ea_of(c, d), a);
-		RMW_END(d->size, shxd(c, d->sub, d->size, a, getr(c, d->size, d->reg), cnt));
+		RMW_END(d->size, shxd(c, d->sub, d->size, a, getr_o(c, d->size, d->reg, d->r8), cnt));
 		NEXT;
 	}
 	CASE(MULDIV_R) {
-		uint32_t src = getr(c, d->size, d->rm);
+		uint32_t src = getr_o(c, d->size, d->rm, d->rm8);
 		goto muldiv;
 	CASE(MULDIV_M)
 		if (d->size == 1)
@@ -1129,7 +1151,7 @@ dispatch:
 	}
 	}
 	CASE(IMUL2_R) {
-		uint32_t b = getr(c, d->size, d->rm);
+		uint32_t b = getr_o(c, d->size, d->rm, d->rm8);
 		goto imul2;
 	CASE(IMUL2_M)
 		if (d->size == 2)
@@ -1138,13 +1160,13 @@ dispatch:
 			LOAD(4, ea_of(c, d), b);
 	imul2: {
 		unsigned sz = d->size;
-		uint32_t a = d->sub ? d->imm : getr(c, sz, d->reg);
+		uint32_t a = d->sub ? d->imm : getr_o(c, sz, d->reg, d->r8);
 		int64_t sa = sz == 4 ? (int32_t)a : (int16_t)a;
 		int64_t sb = sz == 4 ? (int32_t)b : (int16_t)b;
 		int64_t p = sa * sb;
 		int64_t lo_s = sz == 4 ? (int32_t)p : (int16_t)p;
 		uint32_t lo = (uint32_t)p & MASK(sz);
-		setr(c, sz, d->reg, lo);
+		setr_o(c, sz, d->reg, d->r8, lo);
 		// Lazy: matrix code multiplies far more often than it reads the flags.
 		lazy(c, LF(LF_MUL, SL(sz)), lo, lo_s != p, 0);
 		NEXT;
@@ -1205,7 +1227,7 @@ dispatch:
 	// its index, which is 0 without one: c->r[NOREG]), the lazy record as CMP, TEST,
 	// INC or DEC leave it, then the Jcc on the operands (8 bits moved to the top of
 	// 32, as cond() does). A load that faults leaves d on the compare.
-#define R8(n) ((uint32_t)((const uint8_t *)c->r)[reg8_off(n)])
+#define R8(o) ((uint32_t)((const uint8_t *)c->r)[o])
 #define FEA (d->disp + c->r[d->base] + (c->r[d->index] << d->scale))
 #define CMP8_JCC(CC)                                                                    \
 	do {                                                                            \
@@ -1220,15 +1242,15 @@ dispatch:
 		JCC_TAKE(cond_sub32(c, a_, b_, CC));                                    \
 	} while (0)
 #define X(P, CC)                                                                        \
-	XCASE(CMPBRR_##CC) { uint32_t a_ = R8(d->reg), b_ = R8(d->rm); CMP8_JCC(CC); }  \
-	XCASE(CMPBRI_##CC) { uint32_t a_ = R8(d->reg), b_ = d->imm & 0xff; CMP8_JCC(CC); } \
+	XCASE(CMPBRR_##CC) { uint32_t a_ = R8(d->r8), b_ = R8(d->rm8); CMP8_JCC(CC); }  \
+	XCASE(CMPBRI_##CC) { uint32_t a_ = R8(d->r8), b_ = d->imm & 0xff; CMP8_JCC(CC); } \
 	XCASE(CMPBRM_##CC) {                                                             \
-		uint32_t a_ = R8(d->reg), b_;                                           \
+		uint32_t a_ = R8(d->r8), b_;                                           \
 		LOAD(1, FEA, b_);                                                       \
 		CMP8_JCC(CC);                                                           \
 	}                                                                               \
 	XCASE(CMPBMR_##CC) {                                                             \
-		uint32_t a_, b_ = R8(d->reg);                                           \
+		uint32_t a_, b_ = R8(d->r8);                                           \
 		LOAD(1, FEA, a_);                                                       \
 		CMP8_JCC(CC);                                                           \
 	}                                                                               \
@@ -1238,7 +1260,7 @@ dispatch:
 		CMP8_JCC(CC);                                                           \
 	}                                                                               \
 	XCASE(TESTBRR_##CC) {                                                            \
-		uint32_t a_ = R8(d->reg), b_ = R8(d->rm), r_ = a_ & b_;                 \
+		uint32_t a_ = R8(d->r8), b_ = R8(d->rm8), r_ = a_ & b_;                 \
 		lazy(c, LF(LF_LOGIC, 0), r_, a_, b_);                                   \
 		d++;                                                                    \
 		JCC_TAKE(cond_logic32(c, r_ << 24, CC));                                \
@@ -1350,7 +1372,7 @@ dispatch:
 		c->r[d->reg] = a - 1;
 		NEXT;
 	}
-	XCASE(MOVZXB_R) { c->r[d->reg] = getr(c, 1, d->rm); NEXT; }
+	XCASE(MOVZXB_R) { c->r[d->reg] = getr_o(c, 1, d->rm, d->rm8); NEXT; }
 	// IMUL2 of 32 bits (exec_select): the signed product, the lazy record as imul2
 	// leaves it (a: the product did not fit).
 #define IMUL32(A, B)                                                                    \
@@ -1370,7 +1392,7 @@ dispatch:
 	}
 #undef IMUL32
 	// MOVX into 32 bits by source size and sign (exec_select).
-	XCASE(MOVSXB_R) { c->r[d->reg] = (uint32_t)(int32_t)(int8_t)getr(c, 1, d->rm); NEXT; }
+	XCASE(MOVSXB_R) { c->r[d->reg] = (uint32_t)(int32_t)(int8_t)getr_o(c, 1, d->rm, d->rm8); NEXT; }
 	XCASE(MOVZXW_R) { c->r[d->reg] = c->r[d->rm] & 0xffffu; NEXT; }
 	XCASE(MOVSXW_R) { c->r[d->reg] = (uint32_t)(int32_t)(int16_t)c->r[d->rm]; NEXT; }
 #define MOVX32_M(SZ, EXPR)                                                              \
@@ -1392,8 +1414,8 @@ dispatch:
 #define MOVD_RM_BODY(EA) { uint32_t v_; LOAD(4, EA, v_); c->r[d->reg] = v_; NEXT; }
 #define MOVD_MR_BODY(EA) { STORE(4, EA, c->r[d->reg]); NEXT; }
 #define MOVD_MI_BODY(EA) { STORE(4, EA, d->imm); NEXT; }
-#define MOVB_RM_BODY(EA) { uint32_t v_; LOAD(1, EA, v_); setr(c, 1, d->reg, v_); NEXT; }
-#define MOVB_MR_BODY(EA) { STORE(1, EA, getr(c, 1, d->reg)); NEXT; }
+#define MOVB_RM_BODY(EA) { uint32_t v_; LOAD(1, EA, v_); setr_o(c, 1, d->reg, d->r8, v_); NEXT; }
+#define MOVB_MR_BODY(EA) { STORE(1, EA, getr_o(c, 1, d->reg, d->r8)); NEXT; }
 #define MOVZXB_BODY(EA) { uint32_t v_; LOAD(1, EA, v_); c->r[d->reg] = v_; NEXT; }
 #define LEA_BODY(EA) { c->r[d->reg] = EA; NEXT; }
 #define ALU_RM_BODY(OPN, EA)                                                            \
@@ -1481,7 +1503,7 @@ dispatch:
 	// --- Stack ---
 	CASE(PUSH_R) {
 		uint32_t sz = d->size, sp = c->r[CPU_ESP] - sz;
-		STORE(sz == 2 ? 2 : 4, sp, getr(c, sz, d->reg));
+		STORE(sz == 2 ? 2 : 4, sp, getr_o(c, sz, d->reg, d->r8));
 		c->r[CPU_ESP] = sp;
 		NEXT;
 	}
@@ -1508,7 +1530,7 @@ dispatch:
 		else
 			LOAD(4, c->r[CPU_ESP], v);
 		c->r[CPU_ESP] += sz;
-		setr(c, sz, d->reg, v);
+		setr_o(c, sz, d->reg, d->r8, v);
 		NEXT;
 	}
 	CASE(POP_M) {
@@ -1619,11 +1641,11 @@ dispatch:
 			c->r[CPU_EDX] = (c->r[CPU_EAX] & 0x80000000u) ? 0xffffffffu : 0;
 		NEXT;
 	}
-	CASE(SETCC_R) { setr(c, 1, d->reg, (uint32_t)cond(c, d->sub)); NEXT; }
+	CASE(SETCC_R) { setr_o(c, 1, d->reg, d->r8, (uint32_t)cond(c, d->sub)); NEXT; }
 	CASE(SETCC_M) { STORE(1, ea_of(c, d), (uint32_t)cond(c, d->sub)); NEXT; }
 	CASE(CMOV_R) {
 		if (cond(c, d->sub))
-			setr(c, d->size, d->reg, getr(c, d->size, d->rm));
+			setr_o(c, d->size, d->reg, d->r8, getr_o(c, d->size, d->rm, d->rm8));
 		NEXT;
 	}
 	CASE(CMOV_M) {
@@ -1633,13 +1655,13 @@ dispatch:
 		else
 			LOAD(4, ea_of(c, d), v);
 		if (cond(c, d->sub))
-			setr(c, d->size, d->reg, v);
+			setr_o(c, d->size, d->reg, d->r8, v);
 		NEXT;
 	}
 	CASE(BT_R) {
 		unsigned bits = d->size * 8u;
-		uint32_t off = (d->imm2 ? d->imm : getr(c, d->size, d->reg)) & (bits - 1);
-		uint32_t v = getr(c, d->size, d->rm), bit = (v >> off) & 1;
+		uint32_t off = (d->imm2 ? d->imm : getr_o(c, d->size, d->reg, d->r8)) & (bits - 1);
+		uint32_t v = getr_o(c, d->size, d->rm, d->rm8), bit = (v >> off) & 1;
 		switch (d->sub) {
 		case 1: v |= 1u << off; break;
 		case 2: v &= ~(1u << off); break;
@@ -1647,7 +1669,7 @@ dispatch:
 		default: break;
 		}
 		if (d->sub)
-			setr(c, d->size, d->rm, v);
+			setr_o(c, d->size, d->rm, d->rm8, v);
 		set_flags(c, CPU_CF, bit);
 		NEXT;
 	}
@@ -1683,7 +1705,7 @@ dispatch:
 		NEXT;
 	}
 	CASE(BSCAN_R) {
-		uint32_t v = getr(c, d->size, d->rm);
+		uint32_t v = getr_o(c, d->size, d->rm, d->rm8);
 		goto bscan;
 	CASE(BSCAN_M)
 		if (d->size == 2)
@@ -1699,7 +1721,7 @@ dispatch:
 			} else {
 				uint32_t r = d->sub == 0 ? (uint32_t)__builtin_ctz(v)
 							 : 31u - (uint32_t)__builtin_clz(v);
-				setr(c, d->size, d->reg, r);
+				setr_o(c, d->size, d->reg, d->r8, r);
 				set_flags(c, CPU_ZF, 0);
 			}
 			break;
@@ -1711,7 +1733,7 @@ dispatch:
 				r = (uint32_t)__builtin_ctz(v);
 			else
 				r = (uint32_t)__builtin_clz(v) - (32 - bits);
-			setr(c, d->size, d->reg, r);
+			setr_o(c, d->size, d->reg, d->r8, r);
 			set_flags(c, CPU_CF | CPU_ZF, (v == 0 ? CPU_CF : 0) | (r == 0 ? CPU_ZF : 0));
 			break;
 		}
@@ -1722,27 +1744,27 @@ dispatch:
 	CASE(BSWAP) { c->r[d->reg] = __builtin_bswap32(c->r[d->reg]); NEXT; }
 	CASE(XADD_R) {
 		unsigned sz = d->size;
-		uint32_t dst = getr(c, sz, d->rm), src = getr(c, sz, d->reg);
+		uint32_t dst = getr_o(c, sz, d->rm, d->rm8), src = getr_o(c, sz, d->reg, d->r8);
 		uint32_t sum = alu(c, ALU_ADD, sz, dst, src);
-		setr(c, sz, d->reg, dst);
-		setr(c, sz, d->rm, sum);
+		setr_o(c, sz, d->reg, d->r8, dst);
+		setr_o(c, sz, d->rm, d->rm8, sum);
 		NEXT;
 	}
 	CASE(XADD_M) {
 		unsigned sz = d->size;
 		uint32_t dst;
 		RMW_BEGIN(sz, ea_of(c, d), dst);
-		uint32_t sum = alu(c, ALU_ADD, sz, dst, getr(c, sz, d->reg));
-		setr(c, sz, d->reg, dst);
+		uint32_t sum = alu(c, ALU_ADD, sz, dst, getr_o(c, sz, d->reg, d->r8));
+		setr_o(c, sz, d->reg, d->r8, dst);
 		RMW_END(sz, sum);
 		NEXT;
 	}
 	CASE(CMPXCHG_R) {
 		unsigned sz = d->size;
-		uint32_t dst = getr(c, sz, d->rm), acc = getr(c, sz, CPU_EAX);
+		uint32_t dst = getr_o(c, sz, d->rm, d->rm8), acc = getr(c, sz, CPU_EAX);
 		alu(c, ALU_CMP, sz, acc, dst);
 		if (acc == dst)
-			setr(c, sz, d->rm, getr(c, sz, d->reg));
+			setr_o(c, sz, d->rm, d->rm8, getr_o(c, sz, d->reg, d->r8));
 		else
 			setr(c, sz, CPU_EAX, dst);
 		NEXT;
@@ -1753,7 +1775,7 @@ dispatch:
 		RMW_BEGIN(sz, ea_of(c, d), dst);
 		alu(c, ALU_CMP, sz, acc, dst);
 		if (acc == dst) {
-			RMW_END(sz, getr(c, sz, d->reg));
+			RMW_END(sz, getr_o(c, sz, d->reg, d->r8));
 		} else {
 			setr(c, sz, CPU_EAX, dst);
 			RMW_END(sz, dst);
