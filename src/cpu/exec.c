@@ -163,13 +163,6 @@ static inline uint32_t szp(uint32_t res, unsigned sz)
 	return f;
 }
 
-// Writes the flags in `mask` from `val`, keeping the others (materialising lazy ones).
-static inline void set_flags(struct cpu *c, uint32_t mask, uint32_t val)
-{
-	flags_materialize(c);
-	c->eflags = (c->eflags & ~mask) | (val & mask);
-}
-
 // Replaces all six arithmetic flags: nothing lazy needs materialising first.
 static inline void set_arith(struct cpu *c, uint32_t val)
 {
@@ -204,15 +197,74 @@ static inline __attribute__((always_inline)) void keep_cf(struct cpu *c)
 	case LF(LF_MUL, 0): case LF(LF_MUL, 1): case LF(LF_MUL, 2): // a: it did not fit
 		cf = l->a != 0;
 		break;
+	case LF(LF_NEG, 0): case LF(LF_NEG, 1): case LF(LF_NEG, 2): // res: 0 - b, masked
+		cf = l->res != 0;
+		break;
+	case LF(LF_SHL, 2): cf = (l->a >> (32 - l->b)) & 1; break; // b: the count, 1..31
+	case LF(LF_SHR, 2): cf = (l->a >> (l->b - 1)) & 1; break;
+	case LF(LF_SAR, 2): cf = (uint32_t)((int32_t)l->a >> (l->b - 1)) & 1; break;
 	default: cf = get_cf_slow(c); break;
 	}
 	c->eflags = (c->eflags & ~CPU_CF) | cf;
 }
 
-// flags_materialize with the common 32-bit kinds inline (before ROL/ROR, which keep
-// SF ZF AF PF): logic ops, ADD, SUB/CMP and MUL, whose records the SHA-2 and
-// MurmurHash rounds leave before a rotate (bench/cpu hash). The same bits as
-// flags_eval (flags.c).
+// The arithmetic flags of a 32-bit lazy record (op, r, a, b): the bits flags_eval
+// (flags.c) computes for it, inline (for INC and DEC CF is not theirs: lazy32_mask).
+static inline uint32_t lazy32_flags(uint8_t op, uint32_t r, uint32_t a, uint32_t b)
+{
+	uint32_t f = flags_parity[r & 0xff] | (r == 0 ? CPU_ZF : 0) | ((r >> 24) & CPU_SF);
+	switch (op) {
+	case LF(LF_ADD, 2):
+		return f | (r < a) | ((((a ^ r) & (b ^ r)) >> 20) & CPU_OF) | ((a ^ b ^ r) & CPU_AF);
+	case LF(LF_SUB, 2):
+		return f | (a < b) | ((((a ^ b) & (a ^ r)) >> 20) & CPU_OF) | ((a ^ b ^ r) & CPU_AF);
+	case LF(LF_INC, 2):
+		return f | (r == 0x80000000u ? CPU_OF : 0) | ((r & 0xf) == 0 ? CPU_AF : 0);
+	case LF(LF_DEC, 2):
+		return f | (r == 0x7fffffffu ? CPU_OF : 0) | ((r & 0xf) == 0xf ? CPU_AF : 0);
+	case LF(LF_NEG, 2): // r = 0 - b
+		return f | (r != 0) | (r == 0x80000000u ? CPU_OF : 0) | ((b ^ r) & CPU_AF);
+	case LF(LF_SHL, 2): { // b: the count, 1..31
+		uint32_t cf = (a >> (32 - b)) & 1;
+		return f | cf | ((r >> 31) != cf ? CPU_OF : 0);
+	}
+	case LF(LF_SHR, 2):
+		return f | ((a >> (b - 1)) & 1) | (b == 1 && (a >> 31) ? CPU_OF : 0);
+	case LF(LF_SAR, 2):
+		return f | ((uint32_t)((int32_t)a >> (b - 1)) & 1);
+	case LF(LF_MUL, 2): // a: the product did not fit
+		return f | (a ? CPU_CF | CPU_OF : 0);
+	default: // LF_LOGIC: CF = OF = AF = 0
+		return f;
+	}
+}
+
+// The flags a 32-bit lazy op defines: all six, but CF for INC and DEC.
+static inline uint32_t lazy32_mask(uint8_t op)
+{
+	return op == LF(LF_INC, 2) || op == LF(LF_DEC, 2) ? CPU_ARITH_FLAGS & ~CPU_CF
+							  : CPU_ARITH_FLAGS;
+}
+
+// flags_materialize for the kinds materialize has no inline case for: the other 32-bit
+// ones (INC DEC NEG SHL SHR SAR) here, those of 8 and 16 bits by flags.c.
+static __attribute__((noinline)) void materialize_rare(struct cpu *c)
+{
+	uint8_t op = c->lazy.op;
+	if ((op & 3) != 2) {
+		flags_materialize(c);
+		return;
+	}
+	uint32_t m = lazy32_mask(op);
+	c->eflags = (c->eflags & ~m) | (lazy32_flags(op, c->lazy.res, c->lazy.a, c->lazy.b) & m);
+	c->lazy.op = 0;
+}
+
+// flags_materialize with the common 32-bit kinds inline (before ROL/ROR, BSF/BSR, BT,
+// CLC..., which keep some of the flags): logic ops, ADD, SUB/CMP and MUL, whose records
+// the SHA-2 and MurmurHash rounds leave before a rotate (bench/cpu hash), and the other
+// 32-bit kinds without flags.c (bench/cpu bits: NEG and shifts by CL before BSF and
+// rotates). The same bits as flags_eval (flags.c).
 static inline void materialize(struct cpu *c)
 {
 	uint8_t op = c->lazy.op;
@@ -229,11 +281,18 @@ static inline void materialize(struct cpu *c)
 	} else if (op == LF(LF_MUL, 2)) {
 		f |= a ? CPU_CF | CPU_OF : 0;
 	} else {
-		flags_materialize(c);
+		materialize_rare(c);
 		return;
 	}
 	c->eflags = (c->eflags & ~CPU_ARITH_FLAGS) | f;
 	c->lazy.op = 0;
+}
+
+// Writes the flags in `mask` from `val`, keeping the others (materialising lazy ones).
+static inline void set_flags(struct cpu *c, uint32_t mask, uint32_t val)
+{
+	materialize(c);
+	c->eflags = (c->eflags & ~mask) | (val & mask);
 }
 
 // The eight ALU operations plus TEST. Returns the result, sets flags.
@@ -297,7 +356,7 @@ static uint32_t shift(struct cpu *c, int op, unsigned sz, uint32_t a, unsigned c
 	if (cnt == 0)
 		return a;
 	if (op < 4)
-		flags_materialize(c);
+		materialize(c);
 	f = c->eflags;
 	uint32_t cf = f & CPU_CF;
 	switch (op) {
@@ -417,6 +476,36 @@ static inline int cond_sub32(const struct cpu *c, uint32_t a, uint32_t b, int cc
 	}
 }
 
+// The condition cc on the flags f (the SDM's table: O NO B AE E NE BE A S NS P NP L
+// GE LE G).
+static inline int cond_flags(uint32_t f, int cc)
+{
+	int r;
+	switch (cc >> 1) {
+	case 0: r = (f & CPU_OF) != 0; break;
+	case 1: r = (f & CPU_CF) != 0; break;
+	case 2: r = (f & CPU_ZF) != 0; break;
+	case 3: r = (f & (CPU_CF | CPU_ZF)) != 0; break;
+	case 4: r = (f & CPU_SF) != 0; break;
+	case 5: r = (f & CPU_PF) != 0; break;
+	case 6: r = !(f & CPU_SF) != !(f & CPU_OF); break;
+	default: r = (f & CPU_ZF) || (!(f & CPU_SF) != !(f & CPU_OF)); break;
+	}
+	return r ^ (cc & 1);
+}
+
+// cond() after a lazy op it has no inline case for: a 32-bit one evaluated here
+// (lazy32_flags), the 8- and 16-bit ones by flags.c.
+static __attribute__((noinline)) int cond_slow(const struct cpu *c, int cc)
+{
+	uint8_t op = c->lazy.op;
+	if ((op & 3) != 2)
+		return flags_cond(c, cc);
+	uint32_t m = lazy32_mask(op);
+	return cond_flags((c->eflags & ~m) | (lazy32_flags(op, c->lazy.res, c->lazy.a, c->lazy.b) & m),
+			  cc);
+}
+
 // The condition of Jcc/SETcc/CMOVcc. Inline fast path after CMP of 32-bit values.
 static inline int cond(const struct cpu *c, int cc)
 {
@@ -434,7 +523,13 @@ static inline int cond(const struct cpu *c, int cc)
 		unsigned sh = 32u - (8u << (c->lazy.op & 3));
 		return cond_sub32(c, c->lazy.a << sh, c->lazy.b << sh, cc);
 	}
-	return flags_cond(c, cc);
+	// No lazy op (after BSF, a rotate, ADC...): the flags are eflags. PF comes from
+	// the result's low byte for every lazy operation.
+	if (c->lazy.op == 0)
+		return cond_flags(c->eflags, cc);
+	if ((cc >> 1) == 5)
+		return (flags_parity[c->lazy.res & 0xff] != 0) ^ (cc & 1);
+	return cond_slow(c, cc);
 }
 
 // The condition cc after a 32-bit logic op with result r (CF = OF = 0).
