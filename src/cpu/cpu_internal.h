@@ -273,6 +273,8 @@ enum xop {
 	// MOVSX and MOVZX into 32 bits from r8, r16, m8, m16 (memory without the 67
 	// prefix), but MOVZX r32, r8 above and MOVZX r32, m8 among the EA forms below
 	XOP_MOVSXB_R, XOP_MOVZXW_R, XOP_MOVSXW_R, XOP_MOVSXB_M, XOP_MOVZXW_M, XOP_MOVSXW_M,
+	// SHLD and SHRD of 32-bit registers by an immediate count (1..31)
+	XOP_SHLD32I, XOP_SHRD32I,
 	// Memory forms without the 67 prefix, their effective address specialised:
 	// _B base + displacement (no index), _X base + index << scale + displacement
 	CPU_EA_OPS(CPU_XOP_EA)

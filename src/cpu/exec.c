@@ -965,6 +965,7 @@ static enum cpu_exit run(struct cpu_exec *x, struct cpu *c, int64_t budget_in,
 		&&L_ROL32I, &&L_ROR32I, &&L_INC32, &&L_DEC32, &&L_MOVZXB_R, &&L_IMUL32RR,
 		&&L_IMUL32RI, &&L_IMUL32M, &&L_MOVSXB_R, &&L_MOVZXW_R, &&L_MOVSXW_R,
 		&&L_MOVSXB_M, &&L_MOVZXW_M, &&L_MOVSXW_M,
+		&&L_SHLD32I, &&L_SHRD32I,
 #define X(N) &&L_##N##_B, &&L_##N##_X,
 		CPU_EA_OPS(X)
 #undef X
@@ -1501,6 +1502,20 @@ dispatch:
 	XCASE(MOVZXW_M) { MOVX32_M(2, v_); }
 	XCASE(MOVSXW_M) { MOVX32_M(2, (uint32_t)(int32_t)(int16_t)v_); }
 #undef MOVX32_M
+	// SHLD and SHRD of 32-bit registers by an immediate 1..31 (exec_select): rm shifted,
+	// filled from reg; the flags as shxd sets them (no lazy record).
+#define SHXD32I(NAME, EXPR, CF)                                                         \
+	XCASE(NAME##32I) {                                                              \
+		uint32_t dst = c->r[d->rm], src = c->r[d->reg], cnt = d->imm & 31;      \
+		uint32_t r = (EXPR), f = flags_parity[r & 0xff] | (r == 0 ? CPU_ZF : 0); \
+		f |= ((r >> 24) & CPU_SF) | (CF) | ((((r ^ dst) >> 20) & CPU_OF));      \
+		set_arith(c, f);                                                        \
+		c->r[d->rm] = r;                                                        \
+		NEXT;                                                                   \
+	}
+	SHXD32I(SHLD, (dst << cnt) | (src >> (32 - cnt)), (dst >> (32 - cnt)) & 1)
+	SHXD32I(SHRD, (dst >> cnt) | (src << (32 - cnt)), (dst >> (cnt - 1)) & 1)
+#undef SHXD32I
 	// Memory forms without the 67 prefix, by addressing form (exec_select): the
 	// address without the index (_B) or without the 16-bit wrap (_X).
 #define EA_B (d->disp + c->r[d->base])
@@ -2495,6 +2510,8 @@ uint16_t exec_select(const struct dinsn *d, int i, int n)
 						       { XOP_MOVZXW_R, XOP_MOVSXW_R } };
 		return movx_r[e->imm == 2][e->sub != 0];
 	}
+	if (e->op == OP_SHXD_R && e->size == 4 && !(e->flags & DI_CL) && (e->imm & 31))
+		return (uint16_t)(XOP_SHLD32I + (e->sub != 0));
 	if (e->op == OP_IMUL2_R && e->size == 4)
 		return e->sub ? XOP_IMUL32RI : XOP_IMUL32RR;
 	if (e->op == OP_IMUL2_M && e->size == 4 && !(e->flags & DI_A16))

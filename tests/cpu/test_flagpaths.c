@@ -8,7 +8,8 @@
 // (`setter; reader`) and with PUSHFD/POPFD between them, which folds the setter's
 // flags into EFLAGS through flags.c (cpu_get_eflags) before the reader sees them. Both
 // must end with the same registers and flags; and each SETcc must give what the SDM's
-// table of conditions says for the flags PUSHFD saved after the setter.
+// table of conditions says for the flags PUSHFD saved after the setter. And SHLD and
+// SHRD by an immediate (a handler of their own) against the same by CL.
 // Guest memory: 4 flat pages from 0x10000; code at CODE, a dword at MEMOP.
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,10 +292,71 @@ static void test_readers(void **state)
 	free(e.mem);
 }
 
+// SHLD and SHRD of 32-bit registers by an immediate (their own handlers) against the
+// same by CL (the generic one, shxd) and against the SDM's definition: the result,
+// CF (the last bit shifted out), and all the flags, for each count 1..31.
+static void run_shxd(struct env *e, bool right, unsigned n, bool by_cl, uint32_t dst,
+		     uint32_t src, struct cpu *c)
+{
+	uint8_t *p = e->mem + (CODE - BASE);
+	size_t k = 0;
+	p[k++] = 0x0f;
+	if (by_cl) { // shld/shrd esi, edi, cl
+		p[k++] = right ? 0xad : 0xa5;
+		p[k++] = 0xfe;
+	} else { // shld/shrd esi, edi, n
+		p[k++] = right ? 0xac : 0xa4;
+		p[k++] = 0xfe;
+		p[k++] = (uint8_t)n;
+	}
+	p[k++] = 0x9c; // pushfd
+	p[k++] = 0xf4;
+	cpu_reset(c, CODE, STACK);
+	c->r[CPU_ESI] = dst;
+	c->r[CPU_EDI] = src;
+	c->r[CPU_ECX] = n;
+	struct cpu_exec *x = cpu_exec_new(NULL);
+	assert_int_equal(cpu_run(x, c, &e->m, 1000), CPU_EXIT_HLT);
+	cpu_exec_free(x);
+}
+
+static void test_shxd_imm(void **state)
+{
+	(void)state;
+	struct env e = { 0 };
+	e.mem = calloc(NPAGES, CPU_PAGE_SIZE);
+	e.m = (struct cpu_mem){ map, &e };
+	for (int right = 0; right < 2; right++)
+		for (unsigned n = 1; n < 32; n++)
+			for (size_t i = 0; i < NV; i++)
+				for (size_t j = 0; j < NV; j++) {
+					uint32_t dst = vals[i], src = vals[j];
+					struct cpu imm, cl;
+					run_shxd(&e, right, n, false, dst, src, &imm);
+					uint32_t fi = cpu_get_eflags(&imm);
+					run_shxd(&e, right, n, true, dst, src, &cl);
+					uint32_t want = right ? dst >> n | src << (32 - n)
+							      : dst << n | src >> (32 - n);
+					uint32_t cf = right ? (dst >> (n - 1)) & 1 : (dst >> (32 - n)) & 1;
+					if (imm.r[CPU_ESI] != want || (fi & CPU_CF) != cf ||
+					    !(fi & CPU_ZF) != (want != 0) ||
+					    !(fi & CPU_SF) != !(want >> 31) ||
+					    memcmp(imm.r, cl.r, sizeof imm.r) ||
+					    fi != cpu_get_eflags(&cl))
+						fail_msg("%s %u dst %#x src %#x: by imm %#x flags %#x, "
+							 "by cl %#x flags %#x, SDM %#x cf %u",
+							 right ? "shrd" : "shld", n, dst, src,
+							 imm.r[CPU_ESI], fi, cl.r[CPU_ESI],
+							 cpu_get_eflags(&cl), want, cf);
+				}
+	free(e.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_readers),
+		cmocka_unit_test(test_shxd_imm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
