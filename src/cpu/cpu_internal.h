@@ -440,6 +440,23 @@ int tlb_slow_write(struct cpu_exec *x, struct dinsn *d, uint32_t a, unsigned siz
 uint32_t flags_eval(const struct cpu *c);       // flags.c: lazy bits only
 void flags_materialize(struct cpu *c);          // fold lazy into eflags, op = 0
 int flags_cond(const struct cpu *c, int cc);    // condition code 0..15 holds?
+// The condition cc on materialised flags f (the SDM's table: O NO B AE E NE BE A S NS P
+// NP L GE LE G); flags_cond's last step, and exec.c's once it has the flags.
+static inline int flags_cond_of(uint32_t f, int cc)
+{
+	int r;
+	switch (cc >> 1) {
+	case 0: r = (f & CPU_OF) != 0; break;
+	case 1: r = (f & CPU_CF) != 0; break;
+	case 2: r = (f & CPU_ZF) != 0; break;
+	case 3: r = (f & (CPU_CF | CPU_ZF)) != 0; break;
+	case 4: r = (f & CPU_SF) != 0; break;
+	case 5: r = (f & CPU_PF) != 0; break;
+	case 6: r = !(f & CPU_SF) != !(f & CPU_OF); break;
+	default: r = (f & CPU_ZF) || (!(f & CPU_SF) != !(f & CPU_OF)); break;
+	}
+	return r ^ (cc & 1);
+}
 extern const uint8_t flags_parity[256];         // PF for a byte
 
 // The cost table (cost.c).

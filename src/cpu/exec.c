@@ -476,24 +476,6 @@ static inline int cond_sub32(const struct cpu *c, uint32_t a, uint32_t b, int cc
 	}
 }
 
-// The condition cc on the flags f (the SDM's table: O NO B AE E NE BE A S NS P NP L
-// GE LE G).
-static inline int cond_flags(uint32_t f, int cc)
-{
-	int r;
-	switch (cc >> 1) {
-	case 0: r = (f & CPU_OF) != 0; break;
-	case 1: r = (f & CPU_CF) != 0; break;
-	case 2: r = (f & CPU_ZF) != 0; break;
-	case 3: r = (f & (CPU_CF | CPU_ZF)) != 0; break;
-	case 4: r = (f & CPU_SF) != 0; break;
-	case 5: r = (f & CPU_PF) != 0; break;
-	case 6: r = !(f & CPU_SF) != !(f & CPU_OF); break;
-	default: r = (f & CPU_ZF) || (!(f & CPU_SF) != !(f & CPU_OF)); break;
-	}
-	return r ^ (cc & 1);
-}
-
 // cond() after a lazy op it has no inline case for: a 32-bit one evaluated here
 // (lazy32_flags), the 8- and 16-bit ones by flags.c.
 static __attribute__((noinline)) int cond_slow(const struct cpu *c, int cc)
@@ -502,7 +484,7 @@ static __attribute__((noinline)) int cond_slow(const struct cpu *c, int cc)
 	if ((op & 3) != 2)
 		return flags_cond(c, cc);
 	uint32_t m = lazy32_mask(op);
-	return cond_flags((c->eflags & ~m) | (lazy32_flags(op, c->lazy.res, c->lazy.a, c->lazy.b) & m),
+	return flags_cond_of((c->eflags & ~m) | (lazy32_flags(op, c->lazy.res, c->lazy.a, c->lazy.b) & m),
 			  cc);
 }
 
@@ -526,7 +508,7 @@ static inline int cond(const struct cpu *c, int cc)
 	// No lazy op (after BSF, a rotate, ADC...): the flags are eflags. PF comes from
 	// the result's low byte for every lazy operation.
 	if (c->lazy.op == 0)
-		return cond_flags(c->eflags, cc);
+		return flags_cond_of(c->eflags, cc);
 	if ((cc >> 1) == 5)
 		return (flags_parity[c->lazy.res & 0xff] != 0) ^ (cc & 1);
 	return cond_slow(c, cc);

@@ -167,19 +167,7 @@ int flags_cond(const struct cpu *c, int cc)
 		default: break;
 		}
 	}
-	{
-		uint32_t f = cpu_get_eflags(c);
-		switch (cc >> 1) {
-		case 0: r = (f & CPU_OF) != 0; break;
-		case 1: r = (f & CPU_CF) != 0; break;
-		case 2: r = (f & CPU_ZF) != 0; break;
-		case 3: r = (f & (CPU_CF | CPU_ZF)) != 0; break;
-		case 4: r = (f & CPU_SF) != 0; break;
-		case 5: r = (f & CPU_PF) != 0; break;
-		case 6: r = !(f & CPU_SF) != !(f & CPU_OF); break;
-		default: r = (f & CPU_ZF) || (!(f & CPU_SF) != !(f & CPU_OF)); break;
-		}
-	}
+	return flags_cond_of(cpu_get_eflags(c), cc);
 out:
 	return r ^ (cc & 1);
 }

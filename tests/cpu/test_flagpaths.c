@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "sdm.h"
 
 #define BASE 0x10000u
 #define NPAGES 4u
@@ -42,23 +43,6 @@ static int map(void *ctx, uint32_t addr, enum cpu_access acc, struct cpu_page_in
 	pi->host = e->mem + ((addr - BASE) & CPU_PAGE_MASK);
 	pi->writable = true;
 	return 0;
-}
-
-static int sdm_cond(uint32_t f, int cc)
-{
-	int cf = !!(f & CPU_CF), zf = !!(f & CPU_ZF), sf = !!(f & CPU_SF);
-	int of = !!(f & CPU_OF), pf = !!(f & CPU_PF), r;
-	switch (cc >> 1) {
-	case 0: r = of; break;
-	case 1: r = cf; break;
-	case 2: r = zf; break;
-	case 3: r = cf || zf; break;
-	case 4: r = sf; break;
-	case 5: r = pf; break;
-	case 6: r = sf != of; break;
-	default: r = zf || sf != of; break;
-	}
-	return r ^ (cc & 1);
 }
 
 // The setters: op(EAX, EBX), or on EAX alone; ECX holds a shift count.
